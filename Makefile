@@ -1,0 +1,50 @@
+# mlws front door. `make run` installs what is missing, builds Release and starts the server;
+# `make test` runs every test (unit, end-to-end over HTTP, MLflow client compatibility).
+BUILD ?= build/release
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc)
+ARGS ?=
+
+.PHONY: all deps build run test unit-test e2e-test compat-test bench format fuzz clean
+
+all: build
+
+deps:
+	./scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: deps build
+	./$(BUILD)/mlws server $(ARGS)
+
+test: deps build
+	./scripts/test.sh $(BUILD)
+
+unit-test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+e2e-test: build
+	MLWS_BIN=$(CURDIR)/$(BUILD)/mlws .venv/bin/python -m pytest -q tests/e2e
+
+compat-test: build
+	MLWS_BIN=$(CURDIR)/$(BUILD)/mlws .venv/bin/python -m pytest -q tests/compat
+	MLWS_BIN=$(CURDIR)/$(BUILD)/mlws .venv-mlflow3/bin/python -m pytest -q tests/compat
+
+bench: deps build
+	.venv/bin/python bench/run_bench.py --mlws-bin $(BUILD)/mlws --loadgen $(BUILD)/bench/mlws-loadgen $(ARGS)
+
+format:
+	find include src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+fuzz:
+	CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMLWS_BUILD_FUZZ=ON -DMLWS_BUILD_TESTS=OFF -DMLWS_BUILD_BENCH=OFF
+	cmake --build build/fuzz -j $(JOBS)
+	./scripts/fuzz.sh build/fuzz
+
+clean:
+	rm -rf build

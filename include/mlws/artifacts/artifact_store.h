@@ -1,0 +1,56 @@
+// ArtifactStore: where run artifacts (files) live. Chosen by URI through OpenArtifactStore
+// (file:///path now; s3://bucket/prefix later).
+//
+// All paths are relative, '/'-separated, and must pass ValidateArtifactPath first: the store
+// additionally refuses anything that would resolve outside its root (symlinks included).
+// Thread-safe. Errors: InvalidArgument (bad path), NotFound, Internal (I/O).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlws/common/status.h"
+
+namespace mlws::artifacts {
+
+struct FileInfo {
+  std::string path;  // relative to the listed folder's parent as MLflow expects (see List)
+  bool is_dir = false;
+  std::optional<std::int64_t> file_size;
+};
+
+// A file ready to be streamed to a client.
+struct ReadableFile {
+  std::string local_path;
+  std::int64_t size = 0;
+};
+
+class ArtifactStore {
+ public:
+  virtual ~ArtifactStore() = default;
+  // A folder on the same filesystem as the store where incoming uploads are written before
+  // Commit() moves them into place (atomically), so a half-received upload is never visible.
+  virtual std::string StagingDir() const = 0;
+  // Moves the fully written and fsynced `staged_file` to `path`, replacing any existing file.
+  virtual Status Commit(const std::string& staged_file, const std::string& path) = 0;
+  // Writes `data` to `path` durably (small files: e.g. trace data written by the server).
+  virtual Status PutBytes(const std::string& path, std::string_view data) = 0;
+  virtual StatusOr<ReadableFile> Open(const std::string& path) = 0;
+  // Entries directly under folder `path` ("" = root), sorted by name; names are basenames.
+  // A missing folder gives an empty list (as MLflow does).
+  virtual StatusOr<std::vector<FileInfo>> List(const std::string& path) = 0;
+  // Deletes a file or a folder recursively. Missing paths are NotFound.
+  virtual Status Delete(const std::string& path) = 0;
+};
+
+// Rejects empty segments, ".", "..", absolute paths, backslashes and control characters.
+// `path` must already be percent-decoded. The empty path (root) is valid.
+Status ValidateArtifactPath(std::string_view path);
+
+// "file:///abs/path" or a plain absolute path.
+StatusOr<std::unique_ptr<ArtifactStore>> OpenArtifactStore(const std::string& uri);
+
+}  // namespace mlws::artifacts

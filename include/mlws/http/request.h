@@ -1,0 +1,59 @@
+// Request and Response: the HTTP layer's view of one exchange, free of Boost.Beast so handlers
+// compile fast and can be tested without sockets.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mlws/common/status.h"
+
+namespace mlws::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // percent-decoded path, without the workspace prefix for MLflow routes
+  std::string query_string;
+  std::multimap<std::string, std::string> query;  // decoded; repeated keys kept in order
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  // For routes that stream their body: the staged file holding it (already fsynced).
+  std::string body_file;
+  std::int64_t body_size = 0;
+  std::map<std::string, std::string> path_params;  // from {name} / {name...} in the route
+  std::string workspace = "default";               // from the /workspaces/<ws> prefix
+  std::string remote_addr;
+
+  // First value of a query parameter, if present.
+  std::optional<std::string> Query(std::string_view key) const;
+  std::vector<std::string> QueryAll(std::string_view key) const;
+  std::optional<std::string> Header(std::string_view lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  // When set, the server streams this file as the body instead of `body`.
+  std::string file_path;
+  std::int64_t file_size = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// {"error_code": ..., "message": ...} with the HTTP status mapped from the Status code.
+Response ErrorResponse(const Status& status);
+int HttpStatusFor(ErrorCode code);
+Response JsonResponse(std::string json, int status = 200);
+Response TextResponse(std::string text, int status = 200);
+
+// Percent-decoding; '+' becomes a space only when `plus_as_space` (query strings).
+// Returns nullopt on malformed escapes.
+std::optional<std::string> PercentDecode(std::string_view s, bool plus_as_space);
+// Parses "a=1&b=2&b=3"; malformed escapes give InvalidArgument.
+Status ParseQueryString(std::string_view qs, std::multimap<std::string, std::string>& out);
+
+}  // namespace mlws::http

@@ -1,0 +1,26 @@
+// The server's wiring: configuration, backend selection by URI, start and graceful stop.
+#pragma once
+
+#include <string>
+
+#include "mlws/common/status.h"
+
+namespace mlws::server {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  int port = 5000;
+  std::string home;                   // default ~/.mlws
+  std::string backend_store_uri;      // default sqlite:///<home>/mlws.db
+  std::string artifacts_destination;  // default file://<home>/artifacts
+  std::string log_level = "info";
+};
+
+// Fills the defaults that depend on `home`.
+Config ResolveDefaults(Config c);
+
+// Runs until SIGINT/SIGTERM; returns the exit status. Errors at start-up (bad URI, port in use)
+// are printed and give a non-zero status.
+int RunServer(const Config& config);
+
+}  // namespace mlws::server

@@ -1,0 +1,37 @@
+// MetadataStore: the workspace's database, one object per backend, exposing one interface per
+// resource. Chosen by URI through OpenMetadataStore (sqlite:///path now; postgresql:// later).
+//
+// Opening does NOT migrate: the caller runs Migrate() explicitly at start, so schema changes
+// happen at a visible point, never as a side effect of a constructor.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "mlws/common/status.h"
+#include "mlws/store/experiment_store.h"
+#include "mlws/store/run_store.h"
+#include "mlws/store/trace_store.h"
+#include "mlws/store/workspace_store.h"
+
+namespace mlws::store {
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+  // Applies the numbered migrations not yet applied; returns the schema version reached.
+  virtual StatusOr<int> Migrate() = 0;
+  // Flushes pending writes and stops the writer; further writes fail. Idempotent.
+  virtual void Close() = 0;
+
+  virtual WorkspaceStore& workspaces() = 0;
+  virtual ExperimentStore& experiments() = 0;
+  virtual RunStore& runs() = 0;
+  virtual TraceStore& traces() = 0;
+};
+
+// Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".
+// Unknown schemes give InvalidArgument naming the supported ones.
+StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& uri);
+
+}  // namespace mlws::store

@@ -1,0 +1,132 @@
+// TrackingService: the service layer of workspaces, experiments, runs, metrics and traces.
+// Validation happens here, once; the store only persists; handlers only parse and render.
+//
+// Thread-safe. Every call names its workspace by name; an unknown workspace is NotFound.
+// Errors carry MLflow's codes and messages (see mlflow-rest.md §2, §3).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlws/common/status.h"
+#include "mlws/store/metadata_store.h"
+#include "mlws/tracking/entities.h"
+
+namespace mlws::tracking {
+
+struct ExperimentsPage {
+  std::vector<Experiment> experiments;
+  std::string next_page_token;
+};
+
+struct RunsPage {
+  std::vector<Run> runs;
+  std::string next_page_token;
+};
+
+struct TracesPage {
+  std::vector<TraceInfo> traces;
+  std::string next_page_token;
+};
+
+struct SearchRunsRequest {
+  std::vector<std::string> experiment_ids;
+  std::string filter;
+  ViewType view = ViewType::kActiveOnly;
+  std::int64_t max_results = 1000;
+  std::vector<std::string> order_by;
+  std::string page_token;
+};
+
+struct SearchExperimentsRequest {
+  std::string filter;
+  ViewType view = ViewType::kActiveOnly;
+  std::int64_t max_results = 1000;
+  std::vector<std::string> order_by;
+  std::string page_token;
+};
+
+struct CreateRunRequest {
+  std::string experiment_id;
+  std::string user_id;
+  std::string run_name;
+  std::optional<std::int64_t> start_time;
+  std::vector<KeyValue> tags;
+};
+
+struct SearchTracesRequest {
+  std::vector<std::string> experiment_ids;
+  std::string filter;
+  std::int64_t max_results = 100;
+  std::vector<std::string> order_by;
+  std::string page_token;
+};
+
+class TrackingService {
+ public:
+  explicit TrackingService(store::MetadataStore& store) : store_(store) {}
+
+  // Creates the "default" workspace if missing (first start).
+  Status EnsureDefaultWorkspace();
+
+  StatusOr<Workspace> CreateWorkspace(const std::string& name, const std::string& description);
+  StatusOr<Workspace> GetWorkspace(const std::string& name);
+  StatusOr<std::vector<Workspace>> ListWorkspaces();
+  Status DeleteWorkspace(const std::string& name);
+
+  StatusOr<Experiment> CreateExperiment(const std::string& ws, const std::string& name,
+                                        const std::string& artifact_location,
+                                        const std::vector<KeyValue>& tags);
+  StatusOr<Experiment> GetExperiment(const std::string& ws, const std::string& id);
+  StatusOr<Experiment> GetExperimentByName(const std::string& ws, const std::string& name);
+  StatusOr<ExperimentsPage> SearchExperiments(const std::string& ws,
+                                              const SearchExperimentsRequest& req);
+  Status RenameExperiment(const std::string& ws, const std::string& id,
+                          const std::string& new_name);
+  Status DeleteExperiment(const std::string& ws, const std::string& id);
+  Status RestoreExperiment(const std::string& ws, const std::string& id);
+  Status SetExperimentTag(const std::string& ws, const std::string& id, const KeyValue& tag);
+
+  StatusOr<Run> CreateRun(const std::string& ws, CreateRunRequest req);
+  StatusOr<Run> GetRun(const std::string& ws, const std::string& run_id);
+  StatusOr<RunInfo> UpdateRun(const std::string& ws, const std::string& run_id,
+                              const store::RunUpdate& update);
+  Status DeleteRun(const std::string& ws, const std::string& run_id);
+  Status RestoreRun(const std::string& ws, const std::string& run_id);
+  Status LogBatch(const std::string& ws, const std::string& run_id,
+                  const std::vector<Metric>& metrics, const std::vector<KeyValue>& params,
+                  const std::vector<KeyValue>& tags);
+  Status DeleteTag(const std::string& ws, const std::string& run_id, const std::string& key);
+  Status LogInputs(const std::string& ws, const std::string& run_id,
+                   const std::vector<DatasetInput>& inputs);
+  // Appends `model_json` to the run's "mlflow.log-model.history" tag, as MLflow does.
+  Status LogModel(const std::string& ws, const std::string& run_id, const std::string& model_json);
+  StatusOr<RunsPage> SearchRuns(const std::string& ws, const SearchRunsRequest& req);
+  StatusOr<std::vector<Metric>> GetMetricHistory(const std::string& ws, const std::string& run_id,
+                                                 const std::string& key);
+
+  StatusOr<TraceInfo> StartTrace(const std::string& ws, TraceInfo info);
+  StatusOr<TraceInfo> EndTrace(const std::string& ws, const TraceInfo& update);
+  StatusOr<TraceInfo> GetTraceInfo(const std::string& ws, const std::string& request_id);
+  StatusOr<TracesPage> SearchTraces(const std::string& ws, const SearchTracesRequest& req);
+  StatusOr<std::int64_t> DeleteTraces(const std::string& ws, store::TraceDelete req);
+  Status SetTraceTag(const std::string& ws, const std::string& request_id, const KeyValue& tag);
+  Status DeleteTraceTag(const std::string& ws, const std::string& request_id,
+                        const std::string& key);
+
+  StatusOr<std::int64_t> WorkspaceId(const std::string& ws);
+
+ private:
+  store::MetadataStore& store_;
+  std::mutex mu_;
+  std::map<std::string, std::int64_t> workspace_ids_;  // guarded by mu_
+};
+
+// Page tokens: base64 of {"offset": N}, as MLflow's SQL store writes them.
+std::string EncodePageToken(std::int64_t offset);
+StatusOr<std::int64_t> DecodePageToken(const std::string& token);
+
+}  // namespace mlws::tracking

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything mlws needs to build and test on Debian 12: Debian packages (only the missing
+# ones) and the Python virtualenvs used by the compatibility tests and the benchmark.
+# Idempotent: a second run with everything present does nothing but check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PKGS=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev
+  libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev libcurl4-openssl-dev libpq-dev libarchive-dev libzstd-dev libsodium-dev libargon2-dev
+  clang clang-format python3 python3-venv curl
+)
+
+missing=()
+for p in "${DEB_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${MLWS_SKIP_PYTHON:-0}" != 1 ]; then
+  ./scripts/venv.sh
+fi

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test suite against the build in $1 (default build/release):
+#   1. unit tests (ctest / GoogleTest)
+#   2. end-to-end tests of the real binary over HTTP on loopback (pytest, tests/e2e)
+#   3. MLflow client compatibility with mlflow 2.x and 3.x (pytest, tests/compat)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build/release}
+export MLWS_BIN="$PWD/$BUILD/mlws"
+fail=0
+echo "== unit tests"
+(cd "$BUILD" && ctest --output-on-failure -j "$(nproc)") || fail=1
+echo "== end-to-end tests"
+.venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e || fail=1
+echo "== MLflow 2.x client compatibility"
+.venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+echo "== MLflow 3.x client compatibility"
+.venv-mlflow3/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+exit $fail

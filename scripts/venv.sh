@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the Python virtualenvs from pinned requirement files:
+#   .venv        mlflow 2.x (full: client for compat tests, `mlflow server` and fasttrackml for bench)
+#   .venv-mlflow3 mlflow 3.x client (mlflow-skinny) for compat tests
+# A venv is rebuilt only when its requirements file changes (stamp holds the file's hash).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+build() {
+  local dir=$1 req=$2
+  local want; want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$want" ]; then return 0; fi
+  echo "deps: building $dir from $req"
+  rm -rf "$dir"
+  "$PY" -m venv "$dir"
+  "$dir/bin/pip" install -q --upgrade pip
+  "$dir/bin/pip" install -q -r "$req"
+  echo "$want" > "$dir/.stamp"
+}
+build .venv python/requirements.txt
+build .venv-mlflow3 python/requirements-mlflow3.txt

@@ -1,0 +1,17 @@
+// What handlers need: the services they call. Owned by the server wiring; outlives all requests.
+#pragma once
+
+#include <string>
+
+#include "mlws/artifacts/artifact_store.h"
+#include "mlws/tracking/tracking_service.h"
+
+namespace mlws::api {
+
+struct ApiContext {
+  tracking::TrackingService& tracking;
+  artifacts::ArtifactStore& artifacts;
+  std::string version;
+};
+
+}  // namespace mlws::api

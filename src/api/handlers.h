@@ -1,0 +1,82 @@
+// Handler functions, one file per resource; the route table in routes.cc maps paths to them.
+// A handler parses its input (RequestDecoder), calls a service, renders the result.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_context.h"
+#include "mlws/api/request_decoder.h"
+#include "mlws/http/request.h"
+#include "mlws/tracking/entities.h"
+
+namespace mlws::api {
+
+using HandlerFn = http::Response (*)(ApiContext&, http::Request&);
+
+// Helpers shared by handlers.
+http::Response Reply(const StatusOr<nlohmann::json>& result);
+http::Response Reply(const Status& status);  // {} on success
+// view_type / run_view_type: enum name or number; absent = ACTIVE_ONLY.
+StatusOr<tracking::ViewType> ParseViewTypeParam(const RequestDecoder& d, const std::string& name);
+// run_id, falling back to the deprecated run_uuid.
+StatusOr<std::string> RunIdParam(const RequestDecoder& d);
+
+// health_handler.cc
+http::Response Health(ApiContext&, http::Request&);
+http::Response Version(ApiContext&, http::Request&);
+
+// workspaces_handler.cc
+http::Response CreateWorkspace(ApiContext&, http::Request&);
+http::Response ListWorkspaces(ApiContext&, http::Request&);
+http::Response GetWorkspace(ApiContext&, http::Request&);
+http::Response DeleteWorkspace(ApiContext&, http::Request&);
+
+// experiments_handler.cc
+http::Response CreateExperiment(ApiContext&, http::Request&);
+http::Response GetExperiment(ApiContext&, http::Request&);
+http::Response GetExperimentByName(ApiContext&, http::Request&);
+http::Response SearchExperiments(ApiContext&, http::Request&);
+http::Response UpdateExperiment(ApiContext&, http::Request&);
+http::Response DeleteExperiment(ApiContext&, http::Request&);
+http::Response RestoreExperiment(ApiContext&, http::Request&);
+http::Response SetExperimentTag(ApiContext&, http::Request&);
+http::Response SearchDatasets(ApiContext&, http::Request&);
+
+// runs_handler.cc
+http::Response CreateRun(ApiContext&, http::Request&);
+http::Response GetRun(ApiContext&, http::Request&);
+http::Response UpdateRun(ApiContext&, http::Request&);
+http::Response DeleteRun(ApiContext&, http::Request&);
+http::Response RestoreRun(ApiContext&, http::Request&);
+http::Response SetTag(ApiContext&, http::Request&);
+http::Response DeleteTag(ApiContext&, http::Request&);
+http::Response LogParam(ApiContext&, http::Request&);
+http::Response LogInputs(ApiContext&, http::Request&);
+http::Response LogModel(ApiContext&, http::Request&);
+http::Response SearchRuns(ApiContext&, http::Request&);
+
+// metrics_handler.cc (log-batch is the hot path: parsed with simdjson)
+http::Response LogBatch(ApiContext&, http::Request&);
+http::Response LogMetric(ApiContext&, http::Request&);
+http::Response GetMetricHistory(ApiContext&, http::Request&);
+http::Response GetMetricHistoryBulkInterval(ApiContext&, http::Request&);
+
+// artifacts_handler.cc
+http::Response UploadArtifact(ApiContext&, http::Request&);
+http::Response DownloadArtifact(ApiContext&, http::Request&);
+http::Response ListProxiedArtifacts(ApiContext&, http::Request&);
+http::Response DeleteArtifact(ApiContext&, http::Request&);
+http::Response ListRunArtifacts(ApiContext&, http::Request&);
+http::Response GetArtifact(ApiContext&, http::Request&);
+http::Response MultipartUnsupported(ApiContext&, http::Request&);
+
+// traces_handler.cc
+http::Response StartTrace(ApiContext&, http::Request&);
+http::Response EndTrace(ApiContext&, http::Request&);
+http::Response GetTraceInfo(ApiContext&, http::Request&);
+http::Response SearchTraces(ApiContext&, http::Request&);
+http::Response DeleteTraces(ApiContext&, http::Request&);
+http::Response SetTraceTag(ApiContext&, http::Request&);
+http::Response DeleteTraceTag(ApiContext&, http::Request&);
+
+}  // namespace mlws::api

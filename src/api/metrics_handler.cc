@@ -1,0 +1,252 @@
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "api/handlers.h"
+#include "api/mlflow_json.h"
+#include "mlws/tracking/validation.h"
+
+namespace mlws::api {
+
+using nlohmann::json;
+
+namespace {
+
+// simdjson accessors with protobuf-JSON leniency (numbers may arrive as strings).
+StatusOr<double> SjDouble(simdjson::dom::element e, const char* what) {
+  double d;
+  if (e.get_double().get(d) == simdjson::SUCCESS) return d;
+  int64_t i;
+  if (e.get_int64().get(i) == simdjson::SUCCESS) return static_cast<double>(i);
+  uint64_t u;
+  if (e.get_uint64().get(u) == simdjson::SUCCESS) return static_cast<double>(u);
+  std::string_view s;
+  if (e.get_string().get(s) == simdjson::SUCCESS) {
+    return JsonToDouble(json(std::string(s)), what);
+  }
+  return InvalidArgument(std::string("Invalid value for parameter '") + what +
+                         "': expected a number");
+}
+
+StatusOr<std::int64_t> SjInt(simdjson::dom::element e, const char* what) {
+  int64_t i;
+  if (e.get_int64().get(i) == simdjson::SUCCESS) return i;
+  double d;
+  if (e.get_double().get(d) == simdjson::SUCCESS) return JsonToInt64(json(d), what);
+  std::string_view s;
+  if (e.get_string().get(s) == simdjson::SUCCESS) return JsonToInt64(json(std::string(s)), what);
+  return InvalidArgument(std::string("Invalid value for parameter '") + what +
+                         "': expected an integer");
+}
+
+StatusOr<std::string> SjString(simdjson::dom::element e, const char* what) {
+  std::string_view s;
+  if (e.get_string().get(s) == simdjson::SUCCESS) return std::string(s);
+  if (e.is_int64() || e.is_double() || e.is_uint64()) return std::string(simdjson::minify(e));
+  return InvalidArgument(std::string("Invalid value for parameter '") + what +
+                         "': expected a string");
+}
+
+Status ParseSjKeyValues(simdjson::dom::object obj, const char* field,
+                        std::vector<tracking::KeyValue>& out) {
+  simdjson::dom::element arr_el;
+  if (obj[field].get(arr_el) != simdjson::SUCCESS || arr_el.is_null()) return Status::Ok();
+  simdjson::dom::array arr;
+  if (arr_el.get_array().get(arr) != simdjson::SUCCESS) {
+    return InvalidArgument(std::string("Invalid value for parameter '") + field +
+                           "': expected a list");
+  }
+  for (simdjson::dom::element item : arr) {
+    simdjson::dom::object o;
+    if (item.get_object().get(o) != simdjson::SUCCESS) {
+      return InvalidArgument(std::string("Invalid value in '") + field + "': expected objects");
+    }
+    tracking::KeyValue kv;
+    simdjson::dom::element k, v;
+    if (o["key"].get(k) != simdjson::SUCCESS || k.is_null()) {
+      return MissingParameter(std::string(field) + ".key");
+    }
+    ASSIGN_OR_RETURN(kv.key, SjString(k, "key"));
+    if (o["value"].get(v) == simdjson::SUCCESS && !v.is_null()) {
+      ASSIGN_OR_RETURN(kv.value, SjString(v, "value"));
+    }
+    out.push_back(std::move(kv));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+http::Response LogBatch(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> Status {
+    if (req.body.size() > tracking::kMaxBatchRequestBytes) {
+      return InvalidArgument("Batched logging API requests must be at most 1 MB in size. Got " +
+                             std::to_string(req.body.size()) + " bytes.");
+    }
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(req.body.data(), req.body.size(), true).get(doc) != simdjson::SUCCESS) {
+      return BadRequest("Malformed JSON in the request body");
+    }
+    simdjson::dom::object obj;
+    if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+      return BadRequest("The request body must be a JSON object");
+    }
+    std::string run_id;
+    simdjson::dom::element id_el;
+    if ((obj["run_id"].get(id_el) == simdjson::SUCCESS && !id_el.is_null()) ||
+        (obj["run_uuid"].get(id_el) == simdjson::SUCCESS && !id_el.is_null())) {
+      ASSIGN_OR_RETURN(run_id, SjString(id_el, "run_id"));
+    }
+    if (run_id.empty()) return MissingParameter("run_id");
+
+    std::vector<tracking::Metric> metrics;
+    simdjson::dom::element m_el;
+    if (obj["metrics"].get(m_el) == simdjson::SUCCESS && !m_el.is_null()) {
+      simdjson::dom::array arr;
+      if (m_el.get_array().get(arr) != simdjson::SUCCESS) {
+        return InvalidArgument("Invalid value for parameter 'metrics': expected a list");
+      }
+      if (arr.size() > tracking::kMaxMetricsPerBatch) {
+        return tracking::ValidateBatchLimits(arr.size(), 0, 0);
+      }
+      metrics.reserve(arr.size());
+      for (simdjson::dom::element item : arr) {
+        simdjson::dom::object o;
+        if (item.get_object().get(o) != simdjson::SUCCESS) {
+          return InvalidArgument("Invalid value in 'metrics': expected objects");
+        }
+        tracking::Metric m;
+        simdjson::dom::element f;
+        if (o["key"].get(f) != simdjson::SUCCESS || f.is_null()) {
+          return MissingParameter("metrics.key");
+        }
+        ASSIGN_OR_RETURN(m.key, SjString(f, "key"));
+        if (o["value"].get(f) != simdjson::SUCCESS || f.is_null()) {
+          return MissingParameter("metrics.value");
+        }
+        ASSIGN_OR_RETURN(m.value, SjDouble(f, "value"));
+        if (o["timestamp"].get(f) != simdjson::SUCCESS || f.is_null()) {
+          return MissingParameter("metrics.timestamp");
+        }
+        ASSIGN_OR_RETURN(m.timestamp, SjInt(f, "timestamp"));
+        if (o["step"].get(f) == simdjson::SUCCESS && !f.is_null()) {
+          ASSIGN_OR_RETURN(m.step, SjInt(f, "step"));
+        }
+        metrics.push_back(std::move(m));
+      }
+    }
+    std::vector<tracking::KeyValue> params, tags;
+    RETURN_IF_ERROR(ParseSjKeyValues(obj, "params", params));
+    RETURN_IF_ERROR(ParseSjKeyValues(obj, "tags", tags));
+    return ctx.tracking.LogBatch(req.workspace, run_id, metrics, params, tags);
+  }());
+}
+
+http::Response LogMetric(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> Status {
+    ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
+    ASSIGN_OR_RETURN(std::string id, RunIdParam(d));
+    tracking::Metric m;
+    ASSIGN_OR_RETURN(m.key, d.RequiredString("key"));
+    const json& v = d.Json("value");
+    if (v.is_null()) return MissingParameter("value");
+    ASSIGN_OR_RETURN(m.value, JsonToDouble(v, "value"));
+    ASSIGN_OR_RETURN(auto ts, d.OptionalInt("timestamp"));
+    if (!ts) return MissingParameter("timestamp");
+    m.timestamp = *ts;
+    ASSIGN_OR_RETURN(auto step, d.OptionalInt("step"));
+    m.step = step.value_or(0);
+    return ctx.tracking.LogBatch(req.workspace, id, {m}, {}, {});
+  }());
+}
+
+http::Response GetMetricHistory(ApiContext& ctx, http::Request& req) {
+  auto d = RequestDecoder::From(req);
+  if (!d.ok()) return http::ErrorResponse(d.status());
+  auto id = RunIdParam(*d);
+  if (!id.ok()) return http::ErrorResponse(id.status());
+  auto key = d->RequiredString("metric_key");
+  if (!key.ok()) return http::ErrorResponse(key.status());
+  auto history = ctx.tracking.GetMetricHistory(req.workspace, *id, *key);
+  if (!history.ok()) return http::ErrorResponse(history.status());
+  // Hand-rolled rendering: a history can hold millions of points.
+  std::string out;
+  out.reserve(history->size() * 64 + 16);
+  out += "{\"metrics\":[";
+  bool first = true;
+  for (const auto& m : *history) {
+    if (!first) out += ',';
+    first = false;
+    AppendMetricJson(out, m, nullptr);
+  }
+  out += "]}";
+  if (history->empty()) out = "{}";
+  return http::JsonResponse(std::move(out));
+}
+
+http::Response GetMetricHistoryBulkInterval(ApiContext& ctx, http::Request& req) {
+  auto d = RequestDecoder::From(req);
+  if (!d.ok()) return http::ErrorResponse(d.status());
+  auto result = [&]() -> StatusOr<std::string> {
+    ASSIGN_OR_RETURN(auto run_ids, d->StringList("run_ids"));
+    if (run_ids.empty()) return MissingParameter("run_ids");
+    if (run_ids.size() > 100) {
+      return InvalidArgument("GetMetricHistoryBulkInterval request must specify at most 100 "
+                             "run_ids. Received " + std::to_string(run_ids.size()) + " run_ids.");
+    }
+    ASSIGN_OR_RETURN(std::string key, d->RequiredString("metric_key"));
+    ASSIGN_OR_RETURN(auto start, d->OptionalInt("start_step"));
+    ASSIGN_OR_RETURN(auto end, d->OptionalInt("end_step"));
+    if (start.has_value() != end.has_value()) {
+      return InvalidArgument("If either start step or end step are specified, both must be "
+                             "specified.");
+    }
+    if (start && *start > *end) {
+      return InvalidArgument("end_step must be greater than start_step.");
+    }
+    ASSIGN_OR_RETURN(auto max, d->OptionalInt("max_results"));
+    std::int64_t max_results = max.value_or(320);
+    if (max_results < 1 || max_results > 2500) {
+      return InvalidArgument("max_results must be between 1 and 2500");
+    }
+    std::string out = "{\"metrics\":[";
+    bool first = true;
+    for (const auto& run_id : run_ids) {
+      ASSIGN_OR_RETURN(auto history, ctx.tracking.GetMetricHistory(req.workspace, run_id, key));
+      std::set<std::int64_t> steps;
+      for (const auto& m : history) {
+        if (!start || (m.step >= *start && m.step <= *end)) steps.insert(m.step);
+      }
+      // Evenly spaced steps, always keeping the first and the last.
+      std::set<std::int64_t> chosen;
+      std::vector<std::int64_t> all(steps.begin(), steps.end());
+      if (static_cast<std::int64_t>(all.size()) <= max_results) {
+        chosen.insert(all.begin(), all.end());
+      } else if (!all.empty()) {
+        double stride = static_cast<double>(all.size() - 1) / static_cast<double>(max_results - 1);
+        for (std::int64_t i = 0; i < max_results; ++i) {
+          chosen.insert(all[static_cast<size_t>(std::llround(static_cast<double>(i) * stride))]);
+        }
+      }
+      std::sort(history.begin(), history.end(), [](const auto& a, const auto& b) {
+        return a.step != b.step ? a.step < b.step : a.timestamp < b.timestamp;
+      });
+      for (const auto& m : history) {
+        if (chosen.count(m.step) == 0) continue;
+        if (!first) out += ',';
+        first = false;
+        AppendMetricJson(out, m, &run_id);
+      }
+    }
+    out += "]}";
+    return out;
+  }();
+  if (!result.ok()) return http::ErrorResponse(result.status());
+  return http::JsonResponse(std::move(*result));
+}
+
+}  // namespace mlws::api

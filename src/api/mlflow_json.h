@@ -1,0 +1,35 @@
+// Rendering tracking entities as MLflow's protobuf-JSON (snake_case names, int64 as numbers,
+// defaults omitted, NaN/Infinity as strings) and parsing the repeated key/value inputs.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "mlws/common/status.h"
+#include "mlws/tracking/entities.h"
+
+namespace mlws::api {
+
+nlohmann::json DoubleJson(double v);
+nlohmann::json ToJson(const tracking::Experiment& e);
+nlohmann::json ToJson(const tracking::RunInfo& r);
+nlohmann::json ToJson(const tracking::Run& r);
+nlohmann::json ToJson(const tracking::Metric& m);
+nlohmann::json ToJson(const tracking::TraceInfo& t);
+nlohmann::json ToJson(const tracking::Workspace& w);
+nlohmann::json KeyValuesJson(const std::vector<tracking::KeyValue>& kvs);
+
+// Appends `{"key":...,"value":...,"timestamp":...,"step":...}` (fast path for long histories).
+void AppendMetricJson(std::string& out, const tracking::Metric& m, const std::string* run_id);
+
+// Parses [{"key":..,"value":..}]; `what` names the field in errors. Missing key is an error;
+// a missing value is "" (protobuf default) unless `value_required`.
+StatusOr<std::vector<tracking::KeyValue>> ParseKeyValues(const nlohmann::json& arr,
+                                                         const std::string& what,
+                                                         bool value_required);
+
+// Serialises without throwing on invalid UTF-8 (replaced).
+std::string Dump(const nlohmann::json& j);
+
+}  // namespace mlws::api

@@ -1,0 +1,52 @@
+#include "api/handlers.h"
+#include "api/mlflow_json.h"
+#include "mlws/api/request_decoder.h"
+
+namespace mlws::api {
+
+using nlohmann::json;
+
+http::Response CreateWorkspace(ApiContext& ctx, http::Request& req) {
+  auto result = [&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
+    ASSIGN_OR_RETURN(std::string name, d.RequiredString("name"));
+    ASSIGN_OR_RETURN(auto desc, d.OptionalString("description"));
+    ASSIGN_OR_RETURN(auto ws, ctx.tracking.CreateWorkspace(name, desc.value_or("")));
+    return json{{"workspace", ToJson(ws)}};
+  }();
+  auto resp = Reply(result);
+  if (resp.status == 200) resp.status = 201;
+  if (!result.ok() && result.status().code() == ErrorCode::kResourceAlreadyExists) {
+    resp.status = 409;  // the mlws API uses REST conventions (MLflow's API keeps 400)
+  }
+  return resp;
+}
+
+http::Response ListWorkspaces(ApiContext& ctx, http::Request&) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(auto list, ctx.tracking.ListWorkspaces());
+    json arr = json::array();
+    for (const auto& w : list) arr.push_back(ToJson(w));
+    return json{{"workspaces", std::move(arr)}};
+  }());
+}
+
+http::Response GetWorkspace(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(auto ws, ctx.tracking.GetWorkspace(req.path_params["ws"]));
+    return json{{"workspace", ToJson(ws)}};
+  }());
+}
+
+http::Response DeleteWorkspace(ApiContext& ctx, http::Request& req) {
+  const std::string& name = req.path_params["ws"];
+  auto ws = ctx.tracking.GetWorkspace(name);
+  if (!ws.ok()) return http::ErrorResponse(ws.status());
+  Status st = ctx.tracking.DeleteWorkspace(name);
+  if (!st.ok()) return http::ErrorResponse(st);
+  // Artifacts of a deleted workspace go with it.
+  (void)ctx.artifacts.Delete(std::to_string(ws->id));
+  return http::JsonResponse("{}");
+}
+
+}  // namespace mlws::api

@@ -1,0 +1,225 @@
+#include "mlws/cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/http_client.h"
+#include "cli/output.h"
+#include "mlws/server/server.h"
+
+namespace mlws::cli {
+
+using nlohmann::json;
+
+namespace {
+
+struct Globals {
+  std::string url;
+  std::string output = "table";
+  std::string workspace = "default";
+};
+
+std::string UrlEscape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof(buf), "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// Calls the server; prints the server's error message and returns nullopt on failure.
+std::optional<json> Call(const Globals& g, const std::string& method, const std::string& path,
+                         const json& body = json()) {
+  std::string base = g.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  auto r = HttpCall(method, base + path, body.is_null() ? "" : body.dump());
+  if (!r.ok()) {
+    std::cerr << "error: " << r.status().message() << "\n";
+    return std::nullopt;
+  }
+  json j = json::parse(r->body, nullptr, false);
+  if (r->status >= 400) {
+    std::string msg = j.is_object() && j.contains("message") ? j["message"].get<std::string>()
+                                                             : r->body;
+    std::string code = j.is_object() && j.contains("error_code")
+                           ? j["error_code"].get<std::string>()
+                           : std::to_string(r->status);
+    std::cerr << "error: " << msg << " (" << code << ")\n";
+    return std::nullopt;
+  }
+  if (j.is_discarded()) {
+    std::cerr << "error: the server sent a response that is not JSON\n";
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string MlflowPrefix(const Globals& g) {
+  return g.workspace == "default" ? "/api/2.0/mlflow" : "/workspaces/" + UrlEscape(g.workspace) +
+                                                            "/api/2.0/mlflow";
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"mlws: the machine-learning workspace server and its command line"};
+  app.require_subcommand(1);
+  Globals g;
+  const char* env_url = std::getenv("MLWS_URL");
+  g.url = env_url != nullptr ? env_url : "http://127.0.0.1:5000";
+  app.add_option("--url", g.url, "Server URL (env MLWS_URL)")->capture_default_str();
+  app.add_option("-o,--output", g.output, "Output format")
+      ->check(CLI::IsMember({"json", "table"}))
+      ->capture_default_str();
+  int rc = 0;
+
+  // mlws server
+  server::Config cfg;
+  auto* srv = app.add_subcommand("server", "Run the mlws server");
+  srv->add_option("--host", cfg.host, "Address to listen on")->capture_default_str();
+  srv->add_option("--port", cfg.port, "Port to listen on")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  srv->add_option("--home", cfg.home, "Data folder (default ~/.mlws)");
+  srv->add_option("--backend-store-uri", cfg.backend_store_uri,
+                  "Metadata store URI (default sqlite:///<home>/mlws.db)");
+  srv->add_option("--artifacts-destination", cfg.artifacts_destination,
+                  "Artifact store URI (default file://<home>/artifacts)");
+  srv->add_option("--log-level", cfg.log_level, "trace|debug|info|warn|error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  srv->callback([&] { rc = server::RunServer(cfg); });
+
+  // mlws workspace ...
+  auto* ws = app.add_subcommand("workspace", "Manage workspaces");
+  ws->require_subcommand(1);
+  std::string ws_name, ws_desc;
+  auto* ws_create = ws->add_subcommand("create", "Create a workspace");
+  ws_create->add_option("name", ws_name, "Workspace name")->required();
+  ws_create->add_option("--description", ws_desc, "Description");
+  ws_create->callback([&] {
+    auto r = Call(g, "POST", "/api/v1/workspaces", {{"name", ws_name}, {"description", ws_desc}});
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, json::array({(*r)["workspace"]}),
+                {{"NAME", "/name"}, {"DESCRIPTION", "/description"}});
+  });
+  ws->add_subcommand("list", "List workspaces")->callback([&] {
+    auto r = Call(g, "GET", "/api/v1/workspaces");
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, (*r)["workspaces"],
+                {{"NAME", "/name"}, {"DESCRIPTION", "/description"},
+                 {"CREATED", "/creation_time"}});
+  });
+  auto* ws_show = ws->add_subcommand("show", "Show a workspace");
+  ws_show->add_option("name", ws_name, "Workspace name")->required();
+  ws_show->callback([&] {
+    auto r = Call(g, "GET", "/api/v1/workspaces/" + UrlEscape(ws_name));
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, json::array({(*r)["workspace"]}),
+                {{"NAME", "/name"}, {"DESCRIPTION", "/description"},
+                 {"CREATED", "/creation_time"}});
+  });
+  auto* ws_delete = ws->add_subcommand("delete", "Delete a workspace and everything in it");
+  ws_delete->add_option("name", ws_name, "Workspace name")->required();
+  ws_delete->callback([&] {
+    auto r = Call(g, "DELETE", "/api/v1/workspaces/" + UrlEscape(ws_name));
+    if (!r) return void(rc = 1);
+    if (g.output == "json") {
+      std::cout << r->dump(2) << "\n";
+    } else {
+      std::cout << "deleted workspace " << ws_name << "\n";
+    }
+  });
+
+  // mlws experiment list
+  auto* exp = app.add_subcommand("experiment", "Experiments");
+  exp->require_subcommand(1);
+  exp->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
+  std::string view = "ACTIVE_ONLY";
+  auto* exp_list = exp->add_subcommand("list", "List experiments");
+  exp_list->add_option("--view", view, "ACTIVE_ONLY|DELETED_ONLY|ALL")
+      ->check(CLI::IsMember({"ACTIVE_ONLY", "DELETED_ONLY", "ALL"}));
+  exp_list->callback([&] {
+    json all = json::array();
+    std::string token;
+    do {
+      json body = {{"max_results", 1000}, {"view_type", view}};
+      if (!token.empty()) body["page_token"] = token;
+      auto r = Call(g, "POST", MlflowPrefix(g) + "/experiments/search", body);
+      if (!r) return void(rc = 1);
+      for (auto& e : r->value("experiments", json::array())) all.push_back(e);
+      token = r->value("next_page_token", "");
+    } while (!token.empty());
+    PrintResult(g.output, json{{"experiments", all}}, all,
+                {{"ID", "/experiment_id"}, {"NAME", "/name"}, {"STAGE", "/lifecycle_stage"},
+                 {"ARTIFACT LOCATION", "/artifact_location"}});
+  });
+
+  // mlws run list|show
+  auto* run = app.add_subcommand("run", "Runs");
+  run->require_subcommand(1);
+  run->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
+  std::vector<std::string> exp_ids;
+  std::string filter;
+  int max_results = 100;
+  auto* run_list = run->add_subcommand("list", "List runs of experiments");
+  run_list->add_option("-e,--experiment-id", exp_ids, "Experiment id(s)")->required();
+  run_list->add_option("--filter", filter, "MLflow filter string, e.g. \"metrics.acc > 0.9\"");
+  run_list->add_option("--max-results", max_results, "At most this many runs")
+      ->check(CLI::Range(1, 50000));
+  run_list->callback([&] {
+    json body = {{"experiment_ids", exp_ids}, {"filter", filter}, {"max_results", max_results}};
+    auto r = Call(g, "POST", MlflowPrefix(g) + "/runs/search", body);
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, r->value("runs", json::array()),
+                {{"RUN ID", "/info/run_id"}, {"NAME", "/info/run_name"},
+                 {"STATUS", "/info/status"}, {"START", "/info/start_time"},
+                 {"EXPERIMENT", "/info/experiment_id"}});
+  });
+  std::string run_id;
+  auto* run_show = run->add_subcommand("show", "Show one run with its params, metrics and tags");
+  run_show->add_option("run_id", run_id, "Run id")->required();
+  run_show->callback([&] {
+    auto r = Call(g, "GET", MlflowPrefix(g) + "/runs/get?run_id=" + UrlEscape(run_id));
+    if (!r) return void(rc = 1);
+    if (g.output == "json") {
+      std::cout << r->dump(2) << "\n";
+      return;
+    }
+    const json& info = (*r)["run"]["info"];
+    const json& data = (*r)["run"]["data"];
+    for (const char* f : {"run_id", "run_name", "experiment_id", "status", "start_time",
+                          "end_time", "artifact_uri", "lifecycle_stage"}) {
+      if (info.contains(f)) {
+        std::cout << f << ": " << (info[f].is_string() ? info[f].get<std::string>() : info[f].dump())
+                  << "\n";
+      }
+    }
+    for (const char* section : {"params", "metrics", "tags"}) {
+      if (!data.contains(section)) continue;
+      std::cout << section << ":\n";
+      for (const auto& kv : data[section]) {
+        std::cout << "  " << kv["key"].get<std::string>() << " = "
+                  << (kv["value"].is_string() ? kv["value"].get<std::string>() : kv["value"].dump())
+                  << "\n";
+      }
+    }
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return rc;
+}
+
+}  // namespace mlws::cli

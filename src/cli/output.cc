@@ -1,0 +1,52 @@
+#include "cli/output.h"
+
+#include <algorithm>
+#include <iostream>
+
+namespace mlws::cli {
+
+using nlohmann::json;
+
+namespace {
+std::string Cell(const json& row, const std::string& pointer) {
+  json::json_pointer p(pointer);
+  if (!row.contains(p)) return "";
+  const json& v = row.at(p);
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+}  // namespace
+
+void PrintResult(const std::string& format, const json& whole, const json& rows,
+                 const std::vector<Column>& columns) {
+  if (format == "json") {
+    std::cout << whole.dump(2) << "\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> cells;
+  std::vector<size_t> width;
+  for (const auto& c : columns) width.push_back(c.title.size());
+  if (rows.is_array()) {
+    for (const auto& r : rows) {
+      std::vector<std::string> line;
+      for (size_t i = 0; i < columns.size(); ++i) {
+        line.push_back(Cell(r, columns[i].json_path));
+        width[i] = std::max(width[i], line.back().size());
+      }
+      cells.push_back(std::move(line));
+    }
+  }
+  auto print_line = [&](const std::vector<std::string>& line) {
+    for (size_t i = 0; i < line.size(); ++i) {
+      std::cout << line[i];
+      if (i + 1 < line.size()) std::cout << std::string(width[i] - line[i].size() + 2, ' ');
+    }
+    std::cout << "\n";
+  };
+  std::vector<std::string> titles;
+  for (const auto& c : columns) titles.push_back(c.title);
+  print_line(titles);
+  for (const auto& l : cells) print_line(l);
+}
+
+}  // namespace mlws::cli

@@ -1,0 +1,19 @@
+// Rendering CLI results as JSON or as an aligned text table.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace mlws::cli {
+
+struct Column {
+  std::string title;
+  std::string json_path;  // JSON pointer into each row, e.g. "/info/run_id"
+};
+
+// Prints `rows` (a JSON array) as a table of `columns`, or `whole` as JSON when format is "json".
+void PrintResult(const std::string& format, const nlohmann::json& whole, const nlohmann::json& rows,
+                 const std::vector<Column>& columns);
+
+}  // namespace mlws::cli

@@ -1,0 +1,110 @@
+#include "mlws/server/server.h"
+
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "api/api_context.h"
+#include "mlws/api/routes.h"
+#include "mlws/artifacts/artifact_store.h"
+#include "mlws/http/server.h"
+#include "mlws/store/metadata_store.h"
+#include "mlws/tracking/tracking_service.h"
+
+namespace mlws::server {
+
+namespace {
+constexpr const char* kVersion = "0.1.0";
+
+int Fail(const std::string& what, const Status& st) {
+  spdlog::critical("{}: {}", what, st.ToString());
+  return 1;
+}
+}  // namespace
+
+Config ResolveDefaults(Config c) {
+  if (c.home.empty()) {
+    const char* h = std::getenv("HOME");
+    c.home = std::string(h != nullptr ? h : ".") + "/.mlws";
+  }
+  std::error_code ec;
+  c.home = std::filesystem::absolute(c.home, ec).string();
+  if (c.backend_store_uri.empty()) c.backend_store_uri = "sqlite:///" + c.home + "/mlws.db";
+  if (c.artifacts_destination.empty()) c.artifacts_destination = "file://" + c.home + "/artifacts";
+  return c;
+}
+
+int RunServer(const Config& raw) {
+  Config cfg = ResolveDefaults(raw);
+  auto logger = spdlog::stderr_logger_mt("mlws");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.home, ec);
+  if (ec) return Fail("cannot create home " + cfg.home, Internal(ec.message()));
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto store = store::OpenMetadataStore(cfg.backend_store_uri);
+  if (!store.ok()) return Fail("cannot open backend store " + cfg.backend_store_uri, store.status());
+  auto version = (*store)->Migrate();
+  if (!version.ok()) return Fail("schema migration failed", version.status());
+  auto artifacts = artifacts::OpenArtifactStore(cfg.artifacts_destination);
+  if (!artifacts.ok()) {
+    return Fail("cannot open artifacts destination " + cfg.artifacts_destination,
+                artifacts.status());
+  }
+  tracking::TrackingService tracking(**store);
+  Status st = tracking.EnsureDefaultWorkspace();
+  if (!st.ok()) return Fail("cannot create the default workspace", st);
+
+  api::ApiContext ctx{tracking, **artifacts, kVersion};
+  http::Router router;
+  api::RegisterRoutes(router, ctx);
+
+  http::ServerOptions opt;
+  opt.host = cfg.host;
+  opt.port = cfg.port;
+  opt.staging_dir = (*artifacts)->StagingDir();
+  opt.on_request = [](const http::Request& req, const http::Response& resp, double ms) {
+    if (!spdlog::should_log(spdlog::level::info)) return;
+    nlohmann::json line = {{"method", req.method}, {"path", req.path},
+                           {"workspace", req.workspace}, {"status", resp.status},
+                           {"ms", static_cast<double>(static_cast<long>(ms * 1000)) / 1000},
+                           {"bytes_in", req.body_size}, {"remote", req.remote_addr}};
+    spdlog::info("request {}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  };
+  http::HttpServer server(opt, router);
+  st = server.Start();
+  if (!st.ok()) return Fail("cannot start the HTTP server", st);
+  double start_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info("mlws {} listening on http://{}:{} (store {}, schema v{}, artifacts {}, started "
+               "in {:.0f} ms)",
+               kVersion, cfg.host, server.port(), cfg.backend_store_uri, *version,
+               cfg.artifacts_destination, start_ms);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("received signal {}, finishing requests in flight", sig);
+  server.Stop();
+  (*store)->Close();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace mlws::server

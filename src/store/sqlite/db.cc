@@ -1,0 +1,155 @@
+#include "store/sqlite/db.h"
+
+#include <fmt/format.h>
+
+namespace mlws::store::sqlite {
+
+Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
+  if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
+  const char* msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return Status(ErrorCode::kTemporarilyUnavailable,
+                  fmt::format("database busy during {}: {}", what, msg));
+  }
+  if (primary == SQLITE_CONSTRAINT) {
+    return Status(ErrorCode::kResourceAlreadyExists,
+                  fmt::format("constraint violated during {}: {}", what, msg));
+  }
+  if (primary == SQLITE_TOOBIG) {
+    return InvalidArgument(fmt::format("value too large during {}: {}", what, msg));
+  }
+  return Internal(fmt::format("database error during {}: {} (code {})", what, msg, rc));
+}
+
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+    db_ = o.db_;
+    stmt_ = o.stmt_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Stmt::~Stmt() {
+  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+}
+
+Stmt& Stmt::Bind(int i, std::int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, double v) {
+  sqlite3_bind_double(stmt_, i, v);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::BindBlob(int i, const void* data, int size) {
+  sqlite3_bind_blob(stmt_, i, data, size, SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::BindNull(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+StatusOr<bool> Stmt::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteStatus(rc, db_, "step");
+}
+
+Status Stmt::Run() {
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return Status::Ok();
+  }
+}
+
+void Stmt::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string Stmt::Text(int col) const { return std::string(TextView(col)); }
+
+std::string_view Stmt::TextView(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (p == nullptr) return {};
+  return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::string_view Stmt::Blob(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+  if (p == nullptr) return {};
+  return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool readonly) {
+  sqlite3* raw = nullptr;
+  int flags = (readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
+              SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Status st = SqliteStatus(rc, raw, "open " + path);
+    sqlite3_close(raw);
+    return st;
+  }
+  std::unique_ptr<Db> db(new Db(raw));
+  sqlite3_busy_timeout(raw, 10000);
+  sqlite3_extended_result_codes(raw, 1);
+  // WAL: readers never block the writer. synchronous=FULL: every commit fsyncs the WAL, so an
+  // acknowledged write survives a crash of the process or of the machine.
+  RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"));
+  if (!readonly) {
+    RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                             "PRAGMA wal_autocheckpoint=4000;"));
+  }
+  return db;
+}
+
+Db::~Db() {
+  cache_.clear();
+  sqlite3_close_v2(db_);
+}
+
+Status Db::Exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "";
+    sqlite3_free(err);
+    return SqliteStatus(rc, db_, "exec: " + msg);
+  }
+  return Status::Ok();
+}
+
+StatusOr<Stmt> Db::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "prepare");
+  return Stmt(db_, stmt);
+}
+
+StatusOr<Stmt*> Db::Cached(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
+    it = cache_.emplace(sql, std::make_unique<Stmt>(std::move(s))).first;
+  } else {
+    it->second->Reset();
+  }
+  return it->second.get();
+}
+
+void Db::ResetAll() {
+  for (auto& [sql, stmt] : cache_) stmt->Reset();
+}
+
+}  // namespace mlws::store::sqlite

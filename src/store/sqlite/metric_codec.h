@@ -1,0 +1,25 @@
+// On-disk format of a metric chunk (metric_chunks.data): `count` points, each 24 bytes,
+// little-endian: int64 step, int64 timestamp (ms), IEEE-754 double value (NaN and ±inf kept).
+// The format is documented in docs/storage.md; change it only with a new migration.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlws/tracking/entities.h"
+
+namespace mlws::store::sqlite {
+
+constexpr size_t kMetricPointSize = 24;
+
+void EncodeMetricPoint(const tracking::Metric& m, std::string& out);
+// Appends the chunk's points to `out` with `key` set; false if the blob is malformed.
+bool DecodeMetricChunk(std::string_view blob, const std::string& key,
+                       std::vector<tracking::Metric>& out);
+
+// MLflow's "latest" order: larger step wins, then larger timestamp, then larger value
+// (NaN counts as larger than any number).
+bool MetricIsLater(const tracking::Metric& a, const tracking::Metric& b);
+
+}  // namespace mlws::store::sqlite

@@ -1,0 +1,168 @@
+#include "store/sqlite/migrations.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace mlws::store::sqlite {
+namespace {
+
+// Migration 1: workspaces, experiments, runs, params, tags, metrics, datasets, traces.
+//
+// Metrics are stored as chunks: one row per (run, key, logged batch) holding the packed points
+// (see metric_codec.h). Ingest then writes one row per key per request instead of one per point,
+// which is what makes ~1M points/s durable ingest possible on SQLite. latest_metrics keeps the
+// latest point per (run, key) for run listings, search filters and ordering.
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE workspaces (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  creation_time INTEGER NOT NULL
+);
+CREATE TABLE experiments (
+  rowid INTEGER PRIMARY KEY,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  exp_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  artifact_location TEXT NOT NULL,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  creation_time INTEGER NOT NULL,
+  last_update_time INTEGER NOT NULL,
+  UNIQUE (workspace_id, exp_id),
+  UNIQUE (workspace_id, name)
+);
+CREATE TABLE experiment_tags (
+  experiment_rowid INTEGER NOT NULL REFERENCES experiments(rowid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (experiment_rowid, key)
+) WITHOUT ROWID;
+CREATE TABLE runs (
+  rowid INTEGER PRIMARY KEY,
+  run_uuid TEXT NOT NULL UNIQUE,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  experiment_rowid INTEGER NOT NULL REFERENCES experiments(rowid) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  user_id TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER,
+  artifact_uri TEXT NOT NULL,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  deleted_time INTEGER
+);
+CREATE INDEX runs_by_experiment ON runs (experiment_rowid, start_time DESC, run_uuid);
+CREATE TABLE params (
+  run_rowid INTEGER NOT NULL REFERENCES runs(rowid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_rowid, key)
+) WITHOUT ROWID;
+CREATE INDEX params_by_key ON params (key, value);
+CREATE TABLE tags (
+  run_rowid INTEGER NOT NULL REFERENCES runs(rowid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_rowid, key)
+) WITHOUT ROWID;
+CREATE INDEX tags_by_key ON tags (key, value);
+CREATE TABLE metric_keys (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE metric_chunks (
+  run_rowid INTEGER NOT NULL REFERENCES runs(rowid) ON DELETE CASCADE,
+  key_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (run_rowid, key_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE latest_metrics (
+  run_rowid INTEGER NOT NULL REFERENCES runs(rowid) ON DELETE CASCADE,
+  key_id INTEGER NOT NULL,
+  value REAL,
+  is_nan INTEGER NOT NULL DEFAULT 0,
+  timestamp INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  PRIMARY KEY (run_rowid, key_id)
+) WITHOUT ROWID;
+CREATE INDEX latest_metrics_by_value ON latest_metrics (key_id, value);
+CREATE TABLE datasets (
+  rowid INTEGER PRIMARY KEY,
+  experiment_rowid INTEGER NOT NULL REFERENCES experiments(rowid) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  source TEXT NOT NULL,
+  schema TEXT NOT NULL DEFAULT '',
+  profile TEXT NOT NULL DEFAULT '',
+  UNIQUE (experiment_rowid, name, digest)
+);
+CREATE TABLE run_inputs (
+  rowid INTEGER PRIMARY KEY,
+  run_rowid INTEGER NOT NULL REFERENCES runs(rowid) ON DELETE CASCADE,
+  dataset_rowid INTEGER NOT NULL REFERENCES datasets(rowid) ON DELETE CASCADE,
+  UNIQUE (run_rowid, dataset_rowid)
+);
+CREATE TABLE input_tags (
+  input_rowid INTEGER NOT NULL REFERENCES run_inputs(rowid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (input_rowid, key)
+) WITHOUT ROWID;
+CREATE TABLE traces (
+  request_id TEXT PRIMARY KEY,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  experiment_rowid INTEGER NOT NULL REFERENCES experiments(rowid) ON DELETE CASCADE,
+  timestamp_ms INTEGER NOT NULL,
+  execution_time_ms INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL
+);
+CREATE INDEX traces_by_experiment ON traces (experiment_rowid, timestamp_ms DESC);
+CREATE TABLE trace_tags (
+  request_id TEXT NOT NULL REFERENCES traces(request_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (request_id, key)
+) WITHOUT ROWID;
+CREATE TABLE trace_request_metadata (
+  request_id TEXT NOT NULL REFERENCES traces(request_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (request_id, key)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<const char*, 1> kMigrations = {kMigration1};
+
+}  // namespace
+
+StatusOr<int> ApplyMigrations(Db& db) {
+  RETURN_IF_ERROR(db.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  int current = 0;
+  {
+    ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) current = static_cast<int>(s.Int(0));
+  }
+  if (current > static_cast<int>(kMigrations.size())) {
+    return Internal(fmt::format(
+        "database schema version {} is newer than this mlws supports ({}); upgrade mlws",
+        current, kMigrations.size()));
+  }
+  for (int v = current + 1; v <= static_cast<int>(kMigrations.size()); ++v) {
+    RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    Status st = db.Exec(kMigrations[v - 1]);
+    if (st.ok()) st = db.Exec(fmt::format("INSERT INTO schema_version VALUES ({})", v));
+    if (!st.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return Status(st.code(), fmt::format("migration {} failed: {}", v, st.message()));
+    }
+    RETURN_IF_ERROR(db.Exec("COMMIT"));
+  }
+  return static_cast<int>(kMigrations.size());
+}
+
+}  // namespace mlws::store::sqlite

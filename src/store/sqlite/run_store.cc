@@ -1,0 +1,254 @@
+// Run writes: create, update, lifecycle, log-batch (params, tags, metric chunks), inputs.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+#include "mlws/common/ids.h"
+#include "store/sqlite/metric_codec.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace mlws::store::sqlite {
+
+using tracking::KeyValue;
+using tracking::LifecycleStage;
+using tracking::Metric;
+using tracking::Run;
+using tracking::RunInfo;
+
+namespace {
+constexpr const char* kRunNameTag = "mlflow.runName";
+}
+
+StatusOr<SqliteStore::RunRef> SqliteStore::ResolveRun(Db& db, std::int64_t workspace_id,
+                                                      const std::string& run_id,
+                                                      bool require_active) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT rowid, experiment_rowid, lifecycle_stage FROM runs "
+                                       "WHERE run_uuid = ? AND workspace_id = ?"));
+  s->Bind(1, run_id).Bind(2, workspace_id);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return NotFound("Run with id=" + run_id + " not found");
+  RunRef ref{s->Int(0), s->Int(1), s->TextView(2) == "active"};
+  if (require_active && !ref.active) {
+    return InvalidArgument("The run " + run_id +
+                           " must be in the 'active' state. Current state is deleted.");
+  }
+  return ref;
+}
+
+Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid, const std::vector<KeyValue>& tags) {
+  for (const auto& t : tags) {
+    ASSIGN_OR_RETURN(Stmt * s, db.Cached("INSERT INTO tags (run_rowid, key, value) VALUES (?, ?, ?) "
+                                         "ON CONFLICT (run_rowid, key) DO UPDATE SET value = "
+                                         "excluded.value"));
+    s->Bind(1, run_rowid).Bind(2, t.key).Bind(3, t.value);
+    RETURN_IF_ERROR(s->Run());
+    if (t.key == kRunNameTag) {
+      // The run name and its tag are one fact; keep them in step as MLflow does.
+      ASSIGN_OR_RETURN(Stmt * n, db.Cached("UPDATE runs SET name = ? WHERE rowid = ?"));
+      n->Bind(1, t.value).Bind(2, run_rowid);
+      RETURN_IF_ERROR(n->Run());
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<Run> SqliteStore::CreateRun(const NewRun& nr) {
+  Run out;
+  RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(std::int64_t exp_rowid,
+                     ResolveExperimentRowid(db, nr.workspace_id, nr.experiment_id));
+    ASSIGN_OR_RETURN(Stmt * st, db.Cached("SELECT lifecycle_stage FROM experiments WHERE rowid = ?"));
+    st->Bind(1, exp_rowid);
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (row && st->TextView(0) != "active") {
+      return InvalidArgument("The experiment " + nr.experiment_id +
+                             " must be in the 'active' state. Current state is deleted.");
+    }
+    ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO runs (run_uuid, workspace_id, "
+                                           "experiment_rowid, name, user_id, status, start_time, "
+                                           "artifact_uri) VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?)"));
+    ins->Bind(1, nr.run_id)
+        .Bind(2, nr.workspace_id)
+        .Bind(3, exp_rowid)
+        .Bind(4, nr.run_name)
+        .Bind(5, nr.user_id)
+        .Bind(6, nr.start_time)
+        .Bind(7, nr.artifact_uri);
+    RETURN_IF_ERROR(ins->Run());
+    std::int64_t rowid = db.LastInsertRowid();
+    RETURN_IF_ERROR(WriteRunTags(db, rowid, nr.tags));
+    ASSIGN_OR_RETURN(out, LoadRun(db, rowid));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+StatusOr<RunInfo> SqliteStore::UpdateRun(std::int64_t workspace_id, const std::string& run_id,
+                                         const RunUpdate& u) {
+  RunInfo out;
+  RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
+    if (u.status) {
+      ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET status = ? WHERE rowid = ?"));
+      s->Bind(1, tracking::RunStatusName(*u.status)).Bind(2, ref.rowid);
+      RETURN_IF_ERROR(s->Run());
+    }
+    if (u.end_time) {
+      ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET end_time = ? WHERE rowid = ?"));
+      s->Bind(1, *u.end_time).Bind(2, ref.rowid);
+      RETURN_IF_ERROR(s->Run());
+    }
+    if (u.run_name) RETURN_IF_ERROR(WriteRunTags(db, ref.rowid, {{kRunNameTag, *u.run_name}}));
+    ASSIGN_OR_RETURN(out, LoadRunInfo(db, ref.rowid));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status SqliteStore::SetRunLifecycle(std::int64_t workspace_id, const std::string& run_id,
+                                    LifecycleStage stage) {
+  return writes_.Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/false));
+    ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? "
+                                         "WHERE rowid = ?"));
+    s->Bind(1, tracking::LifecycleName(stage)).Bind(3, ref.rowid);
+    if (stage == LifecycleStage::kDeleted) {
+      s->Bind(2, static_cast<std::int64_t>(NowMillis()));
+    } else {
+      s->BindNull(2);
+    }
+    return s->Run();
+  });
+}
+
+Status SqliteStore::LogBatch(std::int64_t workspace_id, const std::string& run_id,
+                             const std::vector<Metric>& metrics,
+                             const std::vector<KeyValue>& params,
+                             const std::vector<KeyValue>& tags) {
+  // Group metrics by key outside the writer thread: the writer's time is the bottleneck.
+  struct KeyChunk {
+    std::string blob;
+    std::int64_t count = 0;
+    const Metric* latest = nullptr;
+  };
+  std::map<std::string, KeyChunk> chunks;
+  for (const auto& m : metrics) {
+    KeyChunk& c = chunks[m.key];
+    EncodeMetricPoint(m, c.blob);
+    ++c.count;
+    if (c.latest == nullptr || MetricIsLater(m, *c.latest)) c.latest = &m;
+  }
+  return writes_.Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
+    for (const auto& p : params) {
+      ASSIGN_OR_RETURN(Stmt * sel,
+                       db.Cached("SELECT value FROM params WHERE run_rowid = ? AND key = ?"));
+      sel->Bind(1, ref.rowid).Bind(2, p.key);
+      ASSIGN_OR_RETURN(bool exists, sel->Step());
+      if (exists) {
+        if (sel->TextView(0) != p.value) {
+          return InvalidArgument(fmt::format(
+              "Changing param values is not allowed. Param with key='{}' was already logged "
+              "with value='{}' for run ID='{}'. Attempted logging new value '{}'.",
+              p.key, sel->TextView(0), run_id, p.value));
+        }
+        continue;
+      }
+      ASSIGN_OR_RETURN(Stmt * ins,
+                       db.Cached("INSERT INTO params (run_rowid, key, value) VALUES (?, ?, ?)"));
+      ins->Bind(1, ref.rowid).Bind(2, p.key).Bind(3, p.value);
+      RETURN_IF_ERROR(ins->Run());
+    }
+    RETURN_IF_ERROR(WriteRunTags(db, ref.rowid, tags));
+    for (const auto& [key, c] : chunks) {
+      ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, key));
+      ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO metric_chunks (run_rowid, key_id, seq, "
+                                             "count, data) VALUES (?, ?, ?, ?, ?)"));
+      ins->Bind(1, ref.rowid).Bind(2, key_id).Bind(3, next_seq_++).Bind(4, c.count);
+      ins->BindBlob(5, c.blob.data(), static_cast<int>(c.blob.size()));
+      RETURN_IF_ERROR(ins->Run());
+      const Metric& l = *c.latest;
+      bool nan = std::isnan(l.value);
+      // Replace the stored latest point only if this one is later (step, timestamp, value).
+      ASSIGN_OR_RETURN(
+          Stmt * up,
+          db.Cached("INSERT INTO latest_metrics (run_rowid, key_id, value, is_nan, timestamp, "
+                    "step) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_rowid, key_id) DO "
+                    "UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = "
+                    "excluded.timestamp, step = excluded.step WHERE excluded.step > step OR "
+                    "(excluded.step = step AND (excluded.timestamp > timestamp OR "
+                    "(excluded.timestamp = timestamp AND (excluded.is_nan > is_nan OR "
+                    "(excluded.is_nan = is_nan AND excluded.value > value)))))"));
+      up->Bind(1, ref.rowid).Bind(2, key_id);
+      if (nan) {
+        up->BindNull(3);
+      } else {
+        up->Bind(3, l.value);
+      }
+      up->Bind(4, nan ? 1 : 0).Bind(5, l.timestamp).Bind(6, l.step);
+      RETURN_IF_ERROR(up->Run());
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::DeleteTag(std::int64_t workspace_id, const std::string& run_id,
+                              const std::string& key) {
+  return writes_.Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
+    ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM tags WHERE run_rowid = ? AND key = ?"));
+    s->Bind(1, ref.rowid).Bind(2, key);
+    RETURN_IF_ERROR(s->Run());
+    if (db.Changes() == 0) {
+      return NotFound(fmt::format("No tag with name: {} in run with id {}", key, run_id));
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::LogInputs(std::int64_t workspace_id, const std::string& run_id,
+                              const std::vector<tracking::DatasetInput>& inputs) {
+  return writes_.Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
+    for (const auto& in : inputs) {
+      const auto& d = in.dataset;
+      ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO datasets (experiment_rowid, name, digest, "
+                                             "source_type, source, schema, profile) VALUES "
+                                             "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
+      ins->Bind(1, ref.experiment_rowid)
+          .Bind(2, d.name)
+          .Bind(3, d.digest)
+          .Bind(4, d.source_type)
+          .Bind(5, d.source)
+          .Bind(6, d.schema)
+          .Bind(7, d.profile);
+      RETURN_IF_ERROR(ins->Run());
+      ASSIGN_OR_RETURN(Stmt * sel, db.Cached("SELECT rowid FROM datasets WHERE experiment_rowid = ? "
+                                             "AND name = ? AND digest = ?"));
+      sel->Bind(1, ref.experiment_rowid).Bind(2, d.name).Bind(3, d.digest);
+      ASSIGN_OR_RETURN(bool row, sel->Step());
+      if (!row) return Internal("dataset row vanished");
+      std::int64_t ds = sel->Int(0);
+      ASSIGN_OR_RETURN(Stmt * link, db.Cached("INSERT INTO run_inputs (run_rowid, dataset_rowid) "
+                                              "VALUES (?, ?) ON CONFLICT DO NOTHING"));
+      link->Bind(1, ref.rowid).Bind(2, ds);
+      RETURN_IF_ERROR(link->Run());
+      ASSIGN_OR_RETURN(Stmt * lid, db.Cached("SELECT rowid FROM run_inputs WHERE run_rowid = ? "
+                                             "AND dataset_rowid = ?"));
+      lid->Bind(1, ref.rowid).Bind(2, ds);
+      ASSIGN_OR_RETURN(bool lrow, lid->Step());
+      if (!lrow) return Internal("input row vanished");
+      std::int64_t input_rowid = lid->Int(0);
+      for (const auto& t : in.tags) {
+        ASSIGN_OR_RETURN(Stmt * tag, db.Cached("INSERT OR REPLACE INTO input_tags (input_rowid, "
+                                               "key, value) VALUES (?, ?, ?)"));
+        tag->Bind(1, input_rowid).Bind(2, t.key).Bind(3, t.value);
+        RETURN_IF_ERROR(tag->Run());
+      }
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace mlws::store::sqlite

@@ -1,0 +1,128 @@
+// SqliteStore: the embedded MetadataStore on one SQLite file (WAL mode).
+//
+// Writes go through the WriteQueue (group commit, one writer thread); reads use a pool of
+// read-only connections, so reads never wait for writes. Implementation is split by resource:
+// workspace_store.cc, experiment_store.cc, run_store.cc, run_read.cc, run_search.cc,
+// trace_store.cc.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "mlws/store/metadata_store.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/reader_pool.h"
+#include "store/sqlite/write_queue.h"
+
+namespace mlws::store::sqlite {
+
+class SqliteStore final : public MetadataStore,
+                          public WorkspaceStore,
+                          public ExperimentStore,
+                          public RunStore,
+                          public TraceStore {
+ public:
+  static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  ~SqliteStore() override;
+
+  // MetadataStore
+  StatusOr<int> Migrate() override;
+  void Close() override;
+  WorkspaceStore& workspaces() override { return *this; }
+  ExperimentStore& experiments() override { return *this; }
+  RunStore& runs() override { return *this; }
+  TraceStore& traces() override { return *this; }
+
+  // WorkspaceStore
+  StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
+                                                const std::string& description) override;
+  StatusOr<tracking::Workspace> GetWorkspace(const std::string& name) override;
+  StatusOr<std::vector<tracking::Workspace>> ListWorkspaces() override;
+  Status DeleteWorkspace(const std::string& name) override;
+
+  // ExperimentStore
+  StatusOr<tracking::Experiment> CreateExperiment(
+      std::int64_t workspace_id, const std::string& name, const std::string& artifact_location,
+      const std::vector<tracking::KeyValue>& tags) override;
+  StatusOr<tracking::Experiment> GetExperiment(std::int64_t workspace_id,
+                                               const std::string& experiment_id) override;
+  StatusOr<tracking::Experiment> GetExperimentByName(std::int64_t workspace_id,
+                                                     const std::string& name) override;
+  StatusOr<ExperimentPage> SearchExperiments(const ExperimentQuery& query) override;
+  Status RenameExperiment(std::int64_t workspace_id, const std::string& experiment_id,
+                          const std::string& new_name) override;
+  Status SetExperimentLifecycle(std::int64_t workspace_id, const std::string& experiment_id,
+                                tracking::LifecycleStage stage) override;
+  Status SetExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
+                          const tracking::KeyValue& tag) override;
+
+  // RunStore
+  StatusOr<tracking::Run> CreateRun(const NewRun& run) override;
+  StatusOr<tracking::Run> GetRun(std::int64_t workspace_id, const std::string& run_id) override;
+  StatusOr<tracking::RunInfo> UpdateRun(std::int64_t workspace_id, const std::string& run_id,
+                                        const RunUpdate& update) override;
+  Status SetRunLifecycle(std::int64_t workspace_id, const std::string& run_id,
+                         tracking::LifecycleStage stage) override;
+  Status LogBatch(std::int64_t workspace_id, const std::string& run_id,
+                  const std::vector<tracking::Metric>& metrics,
+                  const std::vector<tracking::KeyValue>& params,
+                  const std::vector<tracking::KeyValue>& tags) override;
+  Status DeleteTag(std::int64_t workspace_id, const std::string& run_id,
+                   const std::string& key) override;
+  Status LogInputs(std::int64_t workspace_id, const std::string& run_id,
+                   const std::vector<tracking::DatasetInput>& inputs) override;
+  StatusOr<std::vector<tracking::Run>> SearchRuns(const RunQuery& query) override;
+  StatusOr<std::vector<tracking::Metric>> GetMetricHistory(
+      const MetricHistoryQuery& query) override;
+
+  // TraceStore
+  StatusOr<tracking::TraceInfo> StartTrace(std::int64_t workspace_id,
+                                           const tracking::TraceInfo& info) override;
+  StatusOr<tracking::TraceInfo> EndTrace(std::int64_t workspace_id,
+                                         const tracking::TraceInfo& update) override;
+  StatusOr<tracking::TraceInfo> GetTraceInfo(std::int64_t workspace_id,
+                                             const std::string& request_id) override;
+  StatusOr<std::vector<tracking::TraceInfo>> SearchTraces(const TraceQuery& query) override;
+  StatusOr<std::int64_t> DeleteTraces(const TraceDelete& request) override;
+  Status SetTraceTag(std::int64_t workspace_id, const std::string& request_id,
+                     const tracking::KeyValue& tag) override;
+  Status DeleteTraceTag(std::int64_t workspace_id, const std::string& request_id,
+                        const std::string& key) override;
+
+ private:
+  SqliteStore(std::string path, std::unique_ptr<Db> writer);
+
+  // A run as the writer sees it (inside a write task).
+  struct RunRef {
+    std::int64_t rowid = 0;
+    std::int64_t experiment_rowid = 0;
+    bool active = true;
+  };
+  // Resolves a run in a workspace; NotFound if absent. With `require_active`, a deleted run
+  // gives InvalidArgument as in MLflow.
+  static StatusOr<RunRef> ResolveRun(Db& db, std::int64_t workspace_id, const std::string& run_id,
+                                     bool require_active);
+  static StatusOr<std::int64_t> ResolveExperimentRowid(Db& db, std::int64_t workspace_id,
+                                                       const std::string& experiment_id);
+  static StatusOr<tracking::Experiment> LoadExperiment(Db& db, std::int64_t rowid);
+  static StatusOr<tracking::Run> LoadRun(Db& db, std::int64_t rowid);
+  static StatusOr<tracking::RunInfo> LoadRunInfo(Db& db, std::int64_t rowid);
+  static StatusOr<tracking::TraceInfo> LoadTrace(Db& db, const std::string& request_id);
+  // Interned id of a metric key (writer thread only).
+  StatusOr<std::int64_t> MetricKeyId(Db& db, const std::string& key);
+  static Status WriteRunTags(Db& db, std::int64_t run_rowid,
+                             const std::vector<tracking::KeyValue>& tags);
+
+  std::string path_;
+  WriteQueue writes_;
+  ReaderPool readers_;
+  // Writer-thread state: interned metric keys, next chunk sequence number.
+  std::unordered_map<std::string, std::int64_t> key_ids_;
+  std::int64_t next_seq_ = 1;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace mlws::store::sqlite

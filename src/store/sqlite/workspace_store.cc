@@ -1,0 +1,76 @@
+#include "mlws/common/ids.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace mlws::store::sqlite {
+
+using tracking::Workspace;
+
+namespace {
+
+StatusOr<Workspace> LoadWorkspaceByName(Db& db, const std::string& name) {
+  ASSIGN_OR_RETURN(
+      Stmt * s,
+      db.Cached("SELECT id, name, description, creation_time FROM workspaces WHERE name = ?"));
+  s->Bind(1, name);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return NotFound("Workspace '" + name + "' does not exist.");
+  return Workspace{s->Int(0), s->Text(1), s->Text(2), s->Int(3)};
+}
+
+}  // namespace
+
+StatusOr<Workspace> SqliteStore::CreateWorkspace(const std::string& name,
+                                                 const std::string& description) {
+  Workspace out;
+  RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(Stmt * exists, db.Cached("SELECT 1 FROM workspaces WHERE name = ?"));
+    exists->Bind(1, name);
+    ASSIGN_OR_RETURN(bool row, exists->Step());
+    if (row) return AlreadyExists("Workspace '" + name + "' already exists.");
+    long long now = NowMillis();
+    ASSIGN_OR_RETURN(
+        Stmt * ins,
+        db.Cached("INSERT INTO workspaces (name, description, creation_time) VALUES (?, ?, ?)"));
+    ins->Bind(1, name).Bind(2, description).Bind(3, static_cast<std::int64_t>(now));
+    RETURN_IF_ERROR(ins->Run());
+    std::int64_t id = db.LastInsertRowid();
+    ASSIGN_OR_RETURN(Stmt * exp,
+                     db.Cached("INSERT INTO experiments (workspace_id, exp_id, name, "
+                               "artifact_location, creation_time, last_update_time) "
+                               "VALUES (?, 0, 'Default', 'mlflow-artifacts:/0', ?, ?)"));
+    exp->Bind(1, id).Bind(2, static_cast<std::int64_t>(now)).Bind(3, static_cast<std::int64_t>(now));
+    RETURN_IF_ERROR(exp->Run());
+    out = Workspace{id, name, description, now};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+StatusOr<Workspace> SqliteStore::GetWorkspace(const std::string& name) {
+  ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
+  return LoadWorkspaceByName(lease.db(), name);
+}
+
+StatusOr<std::vector<Workspace>> SqliteStore::ListWorkspaces() {
+  ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
+  ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT id, name, description, creation_time "
+                                               "FROM workspaces ORDER BY name"));
+  std::vector<Workspace> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(Workspace{s->Int(0), s->Text(1), s->Text(2), s->Int(3)});
+  }
+  return out;
+}
+
+Status SqliteStore::DeleteWorkspace(const std::string& name) {
+  return writes_.Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(Workspace ws, LoadWorkspaceByName(db, name));
+    ASSIGN_OR_RETURN(Stmt * del, db.Cached("DELETE FROM workspaces WHERE id = ?"));
+    del->Bind(1, ws.id);
+    return del->Run();
+  });
+}
+
+}  // namespace mlws::store::sqlite

@@ -1,0 +1,86 @@
+#include "store/sqlite/write_queue.h"
+
+#include <spdlog/spdlog.h>
+
+namespace mlws::store::sqlite {
+
+WriteQueue::WriteQueue(std::unique_ptr<Db> db, std::function<void()> on_rollback)
+    : db_(std::move(db)), on_rollback_(std::move(on_rollback)) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+WriteQueue::~WriteQueue() { Stop(); }
+
+void WriteQueue::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status WriteQueue::Submit(Task task) {
+  auto p = std::make_shared<Pending>();
+  p->task = std::move(task);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) {
+    return Status(ErrorCode::kTemporarilyUnavailable, "the store is shutting down");
+  }
+  queue_.push_back(p);
+  work_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return p->done; });
+  return p->result;
+}
+
+void WriteQueue::Loop() {
+  for (;;) {
+    std::deque<std::shared_ptr<Pending>> group;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      group.swap(queue_);
+    }
+    RunGroup(group);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& p : group) p->done = true;
+    }
+    done_cv_.notify_all();
+  }
+}
+
+void WriteQueue::RunGroup(std::deque<std::shared_ptr<Pending>>& group) {
+  Status begin = db_->Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    spdlog::error("cannot begin a write transaction: {}", begin.ToString());
+    for (auto& p : group) p->result = begin;
+    return;
+  }
+  for (auto& p : group) {
+    Status st = db_->Exec("SAVEPOINT w");
+    if (st.ok()) st = p->task(*db_);
+    if (st.ok()) {
+      st = db_->Exec("RELEASE w");
+    } else {
+      (void)db_->Exec("ROLLBACK TO w");
+      (void)db_->Exec("RELEASE w");
+      if (on_rollback_) on_rollback_();
+    }
+    p->result = st;
+  }
+  db_->ResetAll();
+  Status commit = db_->Exec("COMMIT");
+  if (!commit.ok()) {
+    spdlog::error("group commit of {} writes failed: {}", group.size(), commit.ToString());
+    (void)db_->Exec("ROLLBACK");
+    if (on_rollback_) on_rollback_();
+    for (auto& p : group) {
+      if (p->result.ok()) p->result = commit;
+    }
+  }
+}
+
+}  // namespace mlws::store::sqlite
