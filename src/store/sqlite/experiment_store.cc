@@ -106,9 +106,9 @@ StatusOr<Experiment> SqliteStore::CreateExperiment(std::int64_t workspace_id,
                                              "permanently delete it first."
                                            : ""));
     }
-    ASSIGN_OR_RETURN(Stmt * next, db.Cached("SELECT COALESCE(MAX(exp_id), 0) + 1 FROM "
-                                            "experiments WHERE workspace_id = ?"));
-    next->Bind(1, workspace_id);
+    // Ids are unique across workspaces (only each workspace's Default experiment is "0"), so an
+    // id copied from one workspace is "not found" in another instead of naming something else.
+    ASSIGN_OR_RETURN(Stmt * next, db.Cached("SELECT COALESCE(MAX(exp_id), 0) + 1 FROM experiments"));
     ASSIGN_OR_RETURN(bool row, next->Step());
     std::int64_t exp_id = row ? next->Int(0) : 1;
     std::string location = artifact_location;

@@ -130,6 +130,12 @@ StatusOr<std::vector<Metric>> SqliteStore::GetMetricHistory(const MetricHistoryQ
   if (!std::is_sorted(out.begin(), out.end(), less)) {
     std::stable_sort(out.begin(), out.end(), less);
   }
+  // Identical points (same step, timestamp and value) are one point, as in MLflow.
+  auto same = [](const Metric& a, const Metric& b) {
+    return a.timestamp == b.timestamp && a.step == b.step &&
+           (a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)));
+  };
+  out.erase(std::unique(out.begin(), out.end(), same), out.end());
   return out;
 }
 

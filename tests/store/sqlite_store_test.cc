@@ -1,0 +1,201 @@
+// SqliteStore against a real SQLite file in a temporary folder.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include "mlws/common/ids.h"
+#include "mlws/store/metadata_store.h"
+
+namespace mlws::store {
+namespace {
+
+using tracking::KeyValue;
+using tracking::Metric;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("mlws-store-" + NewRunId());
+    Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    auto s = OpenMetadataStore("sqlite:///" + (dir_ / "db.sqlite").string());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    auto v = store_->Migrate();
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+  }
+  std::int64_t Workspace(const std::string& name) {
+    auto w = store_->workspaces().CreateWorkspace(name, "");
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    return w->id;
+  }
+  std::string NewRunIn(std::int64_t ws, const std::string& exp = "0") {
+    NewRun nr;
+    nr.workspace_id = ws;
+    nr.experiment_id = exp;
+    nr.run_id = NewRunId();
+    nr.run_name = "r";
+    nr.start_time = 1;
+    nr.artifact_uri = "mlflow-artifacts:/0/" + nr.run_id + "/artifacts";
+    auto r = store_->runs().CreateRun(nr);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return nr.run_id;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+TEST_F(SqliteStoreTest, MigrateIsIdempotentAndDataSurvivesReopen) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"loss", 0.5, 10, 1}}, {{"lr", "0.1"}}, {}).ok());
+  store_.reset();
+  Open();  // migrations run again: a no-op
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->params.size(), 1u);
+  EXPECT_EQ(got->params[0].value, "0.1");
+  ASSERT_EQ(got->metrics.size(), 1u);
+  EXPECT_DOUBLE_EQ(got->metrics[0].value, 0.5);
+}
+
+TEST_F(SqliteStoreTest, WorkspaceGetsDefaultExperimentAndDuplicatesFail) {
+  std::int64_t ws = Workspace("w");
+  auto e = store_->experiments().GetExperiment(ws, "0");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->name, "Default");
+  auto dup = store_->workspaces().CreateWorkspace("w", "");
+  EXPECT_EQ(dup.status().code(), ErrorCode::kResourceAlreadyExists);
+}
+
+TEST_F(SqliteStoreTest, ExperimentIdsAreUniqueAcrossWorkspaces) {
+  std::int64_t a = Workspace("a"), b = Workspace("b");
+  auto ea = store_->experiments().CreateExperiment(a, "x", "mlflow-artifacts:/{id}", {});
+  auto eb = store_->experiments().CreateExperiment(b, "x", "mlflow-artifacts:/{id}", {});
+  ASSERT_TRUE(ea.ok() && eb.ok());
+  EXPECT_NE(ea->experiment_id, eb->experiment_id);
+  EXPECT_EQ(ea->artifact_location, "mlflow-artifacts:/" + ea->experiment_id);
+  EXPECT_EQ(store_->experiments().GetExperiment(b, ea->experiment_id).status().code(),
+            ErrorCode::kResourceDoesNotExist);
+}
+
+TEST_F(SqliteStoreTest, RunsAreInvisibleFromOtherWorkspaces) {
+  std::int64_t a = Workspace("a"), b = Workspace("b");
+  std::string run = NewRunIn(a);
+  EXPECT_TRUE(store_->runs().GetRun(a, run).ok());
+  EXPECT_EQ(store_->runs().GetRun(b, run).status().code(), ErrorCode::kResourceDoesNotExist);
+  EXPECT_EQ(store_->runs().LogBatch(b, run, {{"m", 1, 1, 0}}, {}, {}).code(),
+            ErrorCode::kResourceDoesNotExist);
+}
+
+TEST_F(SqliteStoreTest, ParamsAreImmutableAndFailedBatchChangesNothing) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {}, {{"lr", "0.1"}}, {}).ok());
+  EXPECT_TRUE(store_->runs().LogBatch(ws, run, {}, {{"lr", "0.1"}}, {}).ok());  // same value ok
+  Status st = store_->runs().LogBatch(ws, run, {{"loss", 1.0, 5, 0}}, {{"lr", "0.2"}},
+                                      {{"t", "v"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidParameterValue);
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->metrics.empty()) << "the failed batch must not leave its metrics behind";
+  for (const auto& t : got->tags) EXPECT_NE(t.key, "t");
+}
+
+TEST_F(SqliteStoreTest, LatestMetricFollowsStepThenTimestamp) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 5, 100, 3}, {"m", 7, 50, 2}}, {}, {}).ok());
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 9, 10, 1}}, {}, {}).ok());  // older step
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_EQ(got->metrics.size(), 1u);
+  EXPECT_DOUBLE_EQ(got->metrics[0].value, 5);
+  EXPECT_EQ(got->metrics[0].step, 3);
+}
+
+TEST_F(SqliteStoreTest, HistoryKeepsNaNAndInfinityAndIsOrderedByTimestamp) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  double inf = std::numeric_limits<double>::infinity();
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", inf, 30, 2}, {"m", std::nan(""), 20, 1}},
+                                      {}, {}).ok());
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", -1, 10, 0}, {"m", -1, 10, 0}}, {}, {}).ok());
+  auto h = store_->runs().GetMetricHistory({ws, run, "m"});
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 3u);  // the identical point is stored once
+  EXPECT_EQ((*h)[0].timestamp, 10);
+  EXPECT_TRUE(std::isnan((*h)[1].value));
+  EXPECT_EQ((*h)[2].value, inf);
+}
+
+TEST_F(SqliteStoreTest, DeletedRunRejectsWritesUntilRestored) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().SetRunLifecycle(ws, run, tracking::LifecycleStage::kDeleted).ok());
+  EXPECT_EQ(store_->runs().LogBatch(ws, run, {{"m", 1, 1, 0}}, {}, {}).code(),
+            ErrorCode::kInvalidParameterValue);
+  ASSERT_TRUE(store_->runs().SetRunLifecycle(ws, run, tracking::LifecycleStage::kActive).ok());
+  EXPECT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 1, 1, 0}}, {}, {}).ok());
+}
+
+TEST_F(SqliteStoreTest, ConcurrentWritersAreAllCommitted) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  constexpr int kThreads = 8, kBatches = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<Metric> ms;
+        for (int i = 0; i < 10; ++i) ms.push_back({"m", 1.0 * i, 1000 + t, t * 100000 + b * 10 + i});
+        EXPECT_TRUE(store_->runs().LogBatch(ws, run, ms, {}, {}).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto h = store_->runs().GetMetricHistory({ws, run, "m"});
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->size(), static_cast<size_t>(kThreads * kBatches * 10));
+}
+
+TEST_F(SqliteStoreTest, SearchFiltersAndOrdersByMetric) {
+  std::int64_t ws = Workspace("w");
+  std::vector<std::string> runs;
+  for (int i = 0; i < 10; ++i) {
+    runs.push_back(NewRunIn(ws));
+    ASSERT_TRUE(store_->runs().LogBatch(ws, runs.back(), {{"acc", i / 10.0, 1, 0}},
+                                        {{"p", i % 2 ? "odd" : "even"}}, {}).ok());
+  }
+  RunQuery q;
+  q.workspace_id = ws;
+  q.experiment_ids = {"0"};
+  tracking::Clause c;
+  c.type = tracking::EntityType::kMetric;
+  c.key = "acc";
+  c.op = tracking::Comparator::kGt;
+  c.is_numeric = true;
+  c.number = 0.45;
+  q.filter = {c};
+  q.order_by = {{tracking::EntityType::kMetric, "acc", false}};
+  q.limit = 3;
+  auto res = store_->runs().SearchRuns(q);
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  ASSERT_EQ(res->size(), 3u);
+  EXPECT_EQ((*res)[0].info.run_id, runs[9]);
+  EXPECT_EQ((*res)[2].info.run_id, runs[7]);
+  q.offset = 3;
+  auto page2 = store_->runs().SearchRuns(q);
+  ASSERT_EQ(page2->size(), 2u);  // 0.5 and 0.6 remain
+  EXPECT_EQ((*page2)[1].info.run_id, runs[5]);
+}
+
+}  // namespace
+}  // namespace mlws::store
