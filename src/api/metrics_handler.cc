@@ -178,10 +178,11 @@ http::Response GetMetricHistory(ApiContext& ctx, http::Request& req) {
   out.reserve(history->size() * 64 + 16);
   out += "{\"metrics\":[";
   bool first = true;
+  const std::string quoted = QuoteJson(*key);
   for (const auto& m : *history) {
     if (!first) out += ',';
     first = false;
-    AppendMetricJson(out, m, nullptr);
+    AppendMetricJson(out, m, quoted, nullptr);
   }
   out += "]}";
   if (history->empty()) out = "{}";
@@ -215,6 +216,7 @@ http::Response GetMetricHistoryBulkInterval(ApiContext& ctx, http::Request& req)
     }
     std::string out = "{\"metrics\":[";
     bool first = true;
+    const std::string quoted = QuoteJson(key);
     for (const auto& run_id : run_ids) {
       ASSIGN_OR_RETURN(auto history, ctx.tracking.GetMetricHistory(req.workspace, run_id, key));
       std::set<std::int64_t> steps;
@@ -239,7 +241,7 @@ http::Response GetMetricHistoryBulkInterval(ApiContext& ctx, http::Request& req)
         if (chosen.count(m.step) == 0) continue;
         if (!first) out += ',';
         first = false;
-        AppendMetricJson(out, m, &run_id);
+        AppendMetricJson(out, m, quoted, &run_id);
       }
     }
     out += "]}";

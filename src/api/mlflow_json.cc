@@ -96,9 +96,14 @@ json ToJson(const tracking::TraceInfo& t) {
   return j;
 }
 
-void AppendMetricJson(std::string& out, const tracking::Metric& m, const std::string* run_id) {
+std::string QuoteJson(const std::string& s) {
+  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void AppendMetricJson(std::string& out, const tracking::MetricPoint& m, const std::string& quoted_key,
+                      const std::string* run_id) {
   out += "{\"key\":";
-  out += json(m.key).dump(-1, ' ', false, json::error_handler_t::replace);
+  out += quoted_key;
   out += ",\"value\":";
   if (std::isnan(m.value)) {
     out += "\"NaN\"";

@@ -80,7 +80,7 @@ Status FillRequest(const bhttp::request_header<>& h, Request& req) {
 }
 
 template <class Sock>
-bool WriteResponse(Sock& sock, const Response& r, bool keep_alive, bool head_only) {
+bool WriteResponse(Sock& sock, Response&& r, bool keep_alive, bool head_only) {
   beast::error_code ec;
   if (!r.file_path.empty() && !head_only) {
     bhttp::response<bhttp::file_body> res;
@@ -101,7 +101,7 @@ bool WriteResponse(Sock& sock, const Response& r, bool keep_alive, bool head_onl
   res.set(bhttp::field::content_type, r.content_type);
   for (const auto& [k, v] : r.headers) res.set(k, v);
   res.keep_alive(keep_alive);
-  if (!head_only) res.body() = r.body;
+  if (!head_only) res.body() = std::move(r.body);
   res.prepare_payload();
   bhttp::write(sock, res, ec);
   return !ec;
@@ -126,7 +126,7 @@ void HttpServer::Impl::AcceptLoop() {
       if (static_cast<int>(conns.size()) >= opt.max_connections) {
         Response busy = ErrorResponse(
             Status(ErrorCode::kTemporarilyUnavailable, "too many open connections"));
-        WriteResponse(sock, busy, false, false);
+        WriteResponse(sock, std::move(busy), false, false);
         continue;
       }
       conns[conn.get()] = conn;
@@ -250,7 +250,7 @@ void HttpServer::Impl::Serve(tcp::socket sock, std::shared_ptr<Conn> conn) {
       std::error_code rm;
       std::filesystem::remove(req.body_file, rm);  // no-op when the handler moved it
     }
-    bool ok = WriteResponse(sock, resp, keep_alive && !stopping, req.method == "HEAD");
+    bool ok = WriteResponse(sock, std::move(resp), keep_alive && !stopping, req.method == "HEAD");
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count();
     if (opt.on_request) opt.on_request(req, resp, ms);

@@ -281,7 +281,7 @@ StatusOr<RunsPage> TrackingService::SearchRuns(const std::string& ws,
   return out;
 }
 
-StatusOr<std::vector<Metric>> TrackingService::GetMetricHistory(const std::string& ws,
+StatusOr<std::vector<MetricPoint>> TrackingService::GetMetricHistory(const std::string& ws,
                                                                 const std::string& run_id,
                                                                 const std::string& key) {
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));

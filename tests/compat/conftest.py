@@ -221,6 +221,32 @@ def has_workspaces(server_url) -> bool:
     return workspaces_supported()
 
 
+@pytest.fixture(scope="session")
+def reference_mlflow_version(server_url, has_workspaces) -> str | None:
+    """The version of a real MLflow server under test; None when the target is mlws.
+
+    mlws is recognised by its workspace API (a real MLflow server answers 404 there).
+    """
+    if "server" in _session_state or has_workspaces:
+        return None
+    return requests.get(f"{server_url}/version", timeout=10).text.strip()
+
+
+@pytest.fixture
+def skip_if_reference_2x_lacks(reference_mlflow_version):
+    """skip_if_reference_2x_lacks(reason): skip a 3.x-client test the MLflow 2.x server can't serve.
+
+    Only when the client is 3.x and the target is a real MLflow 2.x server; against mlws the
+    test runs (mlws is expected to serve the newer routes the 3.x client calls).
+    """
+
+    def check(reason: str) -> None:
+        if MLFLOW_MAJOR >= 3 and (reference_mlflow_version or "").startswith("2."):
+            pytest.skip(f"MLflow {reference_mlflow_version} server: {reason}")
+
+    return check
+
+
 def workspace_uri(server_url: str, workspace: str) -> str:
     return f"{server_url}/workspaces/{workspace}"
 

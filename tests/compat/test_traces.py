@@ -64,24 +64,15 @@ def trace_duration_ms(info) -> int:
 
 
 def search(client, experiment_id, **kwargs):
-    return client.search_traces(experiment_ids=[experiment_id], **kwargs)
+    # 3.x renamed experiment_ids to locations (the old name still works but warns).
+    kwargs["locations" if MLFLOW_MAJOR >= 3 else "experiment_ids"] = [experiment_id]
+    return client.search_traces(**kwargs)
 
 
 def delete_traces(client, experiment_id, ids=None, **kwargs):
     if ids is not None:
         kwargs["trace_ids" if MLFLOW_MAJOR >= 3 else "request_ids"] = ids
     return client.delete_traces(experiment_id, **kwargs)
-
-
-@pytest.fixture
-def is_reference_mlflow_2(has_workspaces, server_url):
-    """True when the target is a real MLflow 2.x server (no workspace API, /version 2.x)."""
-    import requests
-
-    if has_workspaces:
-        return False
-    version = requests.get(f"{server_url}/version", timeout=10).text.strip()
-    return version.startswith("2.")
 
 
 # ---- tests -----------------------------------------------------------------------------------
@@ -178,12 +169,11 @@ def test_set_and_delete_trace_tag(client, fluent_experiment):
     assert error_code(e) == "RESOURCE_DOES_NOT_EXIST"
 
 
-def test_get_trace(client, fluent_experiment, is_reference_mlflow_2):
-    if MLFLOW_MAJOR >= 3 and is_reference_mlflow_2:
-        pytest.skip(
-            "mlflow 3.x get_trace needs GET /api/3.0/mlflow/traces/{id} or falls back to "
-            "GET /api/2.0/mlflow/traces/{id}; an MLflow 2.17 server has neither (404 / 405)"
-        )
+def test_get_trace(client, fluent_experiment, skip_if_reference_2x_lacks):
+    skip_if_reference_2x_lacks(
+        "the 3.x client's get_trace calls GET /api/3.0/mlflow/traces/{id} and falls back to "
+        "GET /api/2.0/mlflow/traces/{id}; the 2.x server has neither (404 / 405)"
+    )
 
     @mlflow.trace(name="fetch-me")
     def f(x):

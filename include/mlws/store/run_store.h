@@ -78,7 +78,7 @@ class RunStore {
   // Runs matching the query; `runs.size() == limit` means there may be more.
   virtual StatusOr<std::vector<tracking::Run>> SearchRuns(const RunQuery& query) = 0;
   // All points, ordered by (timestamp, step, value) as MLflow's SQL store returns them.
-  virtual StatusOr<std::vector<tracking::Metric>> GetMetricHistory(
+  virtual StatusOr<std::vector<tracking::MetricPoint>> GetMetricHistory(
       const MetricHistoryQuery& query) = 0;
 };
 

@@ -47,6 +47,13 @@ struct Metric {
   std::int64_t step = 0;
 };
 
+// One point of a metric's history, without its key (histories hold millions of these).
+struct MetricPoint {
+  std::int64_t step = 0;
+  std::int64_t timestamp = 0;
+  double value = 0;
+};
+
 struct Dataset {
   std::string name;
   std::string digest;

@@ -38,13 +38,18 @@
 // * Stricter: clauses must be separated by AND (MLflow's sqlparse sometimes accepts two clauses
 //   side by side); empty keys and `key."quoted"` mixes are rejected.
 // * More lenient: numbers may carry a leading '+' and an exponent sign (1e+5); comparators are
-//   case-insensitive for every search API (MLflow 2.17 rejects lower-case `like` for experiments).
+//   case-insensitive for every search API (MLflow 2.17's SQL store rejects lower-case `like` for
+//   experiments); order_by items may have trailing whitespace.
 // * Escaped quotes are unescaped (MLflow keeps `''` verbatim in the value).
 // * Values of integer-valued fields (start_time, end_time, creation_time, version_number, ...)
 //   must be integral numbers (MLflow fails later, inside int(), on 1.5).
 // * SearchExperiments and the registry also accept the `attributes.` and `attr.` prefixes (MLflow
 //   only accepts `attribute.`); list values of IN keep mixed-case strings (MLflow drops any that
 //   are not all lower case, meant for run ids).
+// * Aliases (created, `run name`) apply to attributes only; MLflow also rewrites a metric, param
+//   or tag named `created` to `start_time`, which is a bug.
+// * Registered-model order_by also takes creation_timestamp and the `attribute.` prefix (MLflow
+//   2.17's SQL store takes only name, timestamp and last_updated_timestamp).
 #pragma once
 
 #include <string>
@@ -69,7 +74,9 @@ struct Clause {
   Comparator op = Comparator::kEq;
   // The value is `number` when true; otherwise `text`, or `list` when op is kIn or kNotIn (the
   // list is never empty). For numbers, `text` keeps the literal as written, e.g. "1e3", so a
-  // store can re-parse a 64-bit integer exactly.
+  // store can re-parse a 64-bit integer exactly. Metric numbers may be +/-inf; for integer-valued
+  // attributes (start_time, end_time, creation_time, last_update_time, version_number) `number`
+  // is finite, integral and below 9.2e18 in magnitude, so casting it to int64_t is safe.
   bool is_numeric = false;
   double number = 0;
   std::string text;

@@ -18,19 +18,16 @@ void EncodeMetricPoint(const tracking::Metric& m, std::string& out) {
   out.append(buf, kMetricPointSize);
 }
 
-bool DecodeMetricChunk(std::string_view blob, const std::string& key,
-                       std::vector<tracking::Metric>& out) {
+bool DecodeMetricChunk(std::string_view blob, std::vector<tracking::MetricPoint>& out) {
   if (blob.size() % kMetricPointSize != 0) return false;
   size_t n = blob.size() / kMetricPointSize;
-  out.reserve(out.size() + n);
   const char* p = blob.data();
   for (size_t i = 0; i < n; ++i, p += kMetricPointSize) {
-    tracking::Metric m;
-    m.key = key;
+    tracking::MetricPoint m;
     std::memcpy(&m.step, p, 8);
     std::memcpy(&m.timestamp, p + 8, 8);
     std::memcpy(&m.value, p + 16, 8);
-    out.push_back(std::move(m));
+    out.push_back(m);
   }
   return true;
 }

@@ -14,9 +14,8 @@ namespace mlws::store::sqlite {
 constexpr size_t kMetricPointSize = 24;
 
 void EncodeMetricPoint(const tracking::Metric& m, std::string& out);
-// Appends the chunk's points to `out` with `key` set; false if the blob is malformed.
-bool DecodeMetricChunk(std::string_view blob, const std::string& key,
-                       std::vector<tracking::Metric>& out);
+// Appends the chunk's points to `out`; false if the blob is malformed.
+bool DecodeMetricChunk(std::string_view blob, std::vector<tracking::MetricPoint>& out);
 
 // MLflow's "latest" order: larger step wins, then larger timestamp, then larger value
 // (NaN counts as larger than any number).

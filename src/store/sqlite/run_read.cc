@@ -104,7 +104,7 @@ StatusOr<Run> SqliteStore::GetRun(std::int64_t workspace_id, const std::string& 
   return LoadRun(lease.db(), ref.rowid);
 }
 
-StatusOr<std::vector<Metric>> SqliteStore::GetMetricHistory(const MetricHistoryQuery& q) {
+StatusOr<std::vector<tracking::MetricPoint>> SqliteStore::GetMetricHistory(const MetricHistoryQuery& q) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   Db& db = lease.db();
   ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, q.workspace_id, q.run_id, false));
@@ -112,26 +112,27 @@ StatusOr<std::vector<Metric>> SqliteStore::GetMetricHistory(const MetricHistoryQ
                                        "ON k.id = c.key_id WHERE c.run_rowid = ? AND k.key = ? "
                                        "ORDER BY c.seq"));
   s->Bind(1, ref.rowid).Bind(2, q.key);
-  std::vector<Metric> out;
+  std::vector<tracking::MetricPoint> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    if (!DecodeMetricChunk(s->Blob(0), q.key, out)) {
+    if (!DecodeMetricChunk(s->Blob(0), out)) {
       return Internal("corrupt metric chunk for run " + q.run_id + " key " + q.key);
     }
   }
   // MLflow's SQL store returns points ordered by (timestamp, step, value); logging order is
   // usually that order already, so check before sorting.
-  auto less = [](const Metric& a, const Metric& b) {
+  using tracking::MetricPoint;
+  auto less = [](const MetricPoint& a, const MetricPoint& b) {
     if (a.timestamp != b.timestamp) return a.timestamp < b.timestamp;
     if (a.step != b.step) return a.step < b.step;
     return a.value < b.value;
   };
   if (!std::is_sorted(out.begin(), out.end(), less)) {
-    std::stable_sort(out.begin(), out.end(), less);
+    std::sort(out.begin(), out.end(), less);
   }
   // Identical points (same step, timestamp and value) are one point, as in MLflow.
-  auto same = [](const Metric& a, const Metric& b) {
+  auto same = [](const MetricPoint& a, const MetricPoint& b) {
     return a.timestamp == b.timestamp && a.step == b.step &&
            (a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)));
   };

@@ -75,7 +75,7 @@ class SqliteStore final : public MetadataStore,
   Status LogInputs(std::int64_t workspace_id, const std::string& run_id,
                    const std::vector<tracking::DatasetInput>& inputs) override;
   StatusOr<std::vector<tracking::Run>> SearchRuns(const RunQuery& query) override;
-  StatusOr<std::vector<tracking::Metric>> GetMetricHistory(
+  StatusOr<std::vector<tracking::MetricPoint>> GetMetricHistory(
       const MetricHistoryQuery& query) override;
 
   // TraceStore
