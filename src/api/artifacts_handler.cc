@@ -94,7 +94,7 @@ http::Response ListProxiedArtifacts(ApiContext& ctx, http::Request& req) {
     json arr = json::array();
     for (const auto& f : files) {
       json j = {{"path", f.path}, {"is_dir", f.is_dir}};
-      if (f.file_size) j["file_size"] = *f.file_size;
+      if (f.file_size && *f.file_size != 0) j["file_size"] = *f.file_size;  // 0 is omitted
       arr.push_back(std::move(j));
     }
     out["files"] = std::move(arr);
@@ -127,7 +127,7 @@ http::Response ListRunArtifacts(ApiContext& ctx, http::Request& req) {
     json arr = json::array();
     for (const auto& f : files) {
       json j = {{"path", path.empty() ? f.path : path + "/" + f.path}, {"is_dir", f.is_dir}};
-      if (f.file_size) j["file_size"] = *f.file_size;
+      if (f.file_size && *f.file_size != 0) j["file_size"] = *f.file_size;
       arr.push_back(std::move(j));
     }
     if (!arr.empty()) out["files"] = std::move(arr);

@@ -39,6 +39,7 @@ const Row kRows[] = {
   {"POST",  "/experiments/restore",            "workspaces/experiments/write", RestoreExperiment},
   {"POST",  "/experiments/set-experiment-tag", "workspaces/experiments/write", SetExperimentTag},
   {"POST",  "/experiments/search-datasets",    "workspaces/experiments/read",  SearchDatasets},
+  {"POST",  "/logged-models/search",           "workspaces/experiments/read",  SearchLoggedModels},
 
   {"POST",  "/runs/create",         "workspaces/runs/write", CreateRun},
   {"GET",   "/runs/get",            "workspaces/runs/read",  GetRun},

@@ -680,3 +680,92 @@ def test_server_survives_garbage_http(server, world, unchanged):
 def test_health_after_everything(server):
     health_ok(server.url)
     assert server.proc.poll() is None
+
+
+# ---------------------------------------------------------------------------------------------
+# body size limit (JSON bodies > 64 MiB -> 413)
+# ---------------------------------------------------------------------------------------------
+
+JSON_LIMIT = 64 << 20
+
+
+def _oversized_create_body(name: str) -> bytes:
+    """A VALID experiments/create body (unknown fields are ignored) just over 64 MiB: if the
+    server accepted it, the experiment would be created."""
+    prefix = json.dumps({"name": name})[:-1].encode() + b', "pad": "'
+    suffix = b'"}'
+    return prefix + b"x" * (JSON_LIMIT + 1024 - len(prefix) - len(suffix)) + suffix
+
+
+def _send_with_content_length(port: int, path: str, body: bytes) -> tuple[int | None, bytes]:
+    """Sends headers (with Content-Length) and then the body in 1 MiB pieces, stopping as soon
+    as the server answers. Returns (status or None if the connection died first, raw answer)."""
+    import select
+    import socket
+
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=60)
+    answer = b""
+    try:
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                  f"\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+        sent = 0
+        while sent < len(body):
+            readable, _, _ = select.select([s], [], [], 0)
+            if readable:
+                break  # the server answered before taking the whole body
+            try:
+                s.sendall(body[sent:sent + (1 << 20)])
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += 1 << 20
+        try:
+            while b"\r\n\r\n" not in answer:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except (ConnectionResetError, TimeoutError, socket.timeout):
+            pass
+    finally:
+        s.close()
+    if not answer.startswith(b"HTTP/1.1 "):
+        return None, answer
+    return int(answer.split(b" ", 2)[1]), answer
+
+
+def test_json_body_over_64mib_with_content_length_is_413(api, server, world, unchanged):
+    name = unique("huge-cl")
+    status, answer = _send_with_content_length(server.port, f"{ML}/experiments/create",
+                                               _oversized_create_body(name))
+    assert status == 413, f"expected 413 for a {JSON_LIMIT + 1024}-byte JSON body, got " \
+                          f"{status}: {answer[:300]!r}"
+    assert_error(api.get("/experiments/get-by-name", {"experiment_name": name}), 404, NOT_FOUND)
+    unchanged.verify()
+
+
+def test_json_body_over_64mib_chunked_is_413(api, server, world, unchanged):
+    name = unique("huge-chunked")
+    body = _oversized_create_body(name)
+
+    def gen():
+        for i in range(0, len(body), 1 << 20):
+            yield body[i:i + (1 << 20)]
+
+    try:
+        r = requests.post(f"{server.url}{ML}/experiments/create", data=gen(), timeout=60,
+                          headers={"Content-Type": "application/json"})
+        assert r.status_code == 413, (r.status_code, r.text[:300])
+    except requests.ConnectionError:
+        pass  # the server may close before the client finished sending; checked below
+    assert_error(api.get("/experiments/get-by-name", {"experiment_name": name}), 404, NOT_FOUND)
+    unchanged.verify()
+
+
+def test_json_body_just_under_64mib_is_read(api, world):
+    """Control: the limit is the limit (a valid 60 MiB body is read and acted on)."""
+    name = unique("big-ok")
+    prefix = json.dumps({"name": name})[:-1].encode() + b', "pad": "'
+    body = prefix + b"x" * (60 << 20) + b'"}'
+    r = api.post_raw("/experiments/create", body)
+    assert r.status_code == 200, r.text[:300]
+    assert api.ok(api.get("/experiments/get-by-name", {"experiment_name": name}))
