@@ -92,9 +92,8 @@ http::Response UpdateExperiment(ApiContext& ctx, http::Request& req) {
   return Reply([&]() -> Status {
     ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
     ASSIGN_OR_RETURN(std::string id, d.RequiredString("experiment_id"));
-    ASSIGN_OR_RETURN(auto name, d.OptionalString("new_name"));
-    if (!name) return Status::Ok();
-    return ctx.tracking.RenameExperiment(req.workspace, id, *name);
+    ASSIGN_OR_RETURN(std::string name, d.RequiredString("new_name"));
+    return ctx.tracking.RenameExperiment(req.workspace, id, name);
   }());
 }
 

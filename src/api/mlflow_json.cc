@@ -91,8 +91,8 @@ json ToJson(const tracking::TraceInfo& t) {
             {"timestamp_ms", t.timestamp_ms},
             {"execution_time_ms", t.execution_time_ms},
             {"status", tracking::TraceStatusName(t.status)}};
-  j["request_metadata"] = KeyValuesJson(t.request_metadata);
-  j["tags"] = KeyValuesJson(t.tags);
+  if (!t.request_metadata.empty()) j["request_metadata"] = KeyValuesJson(t.request_metadata);
+  if (!t.tags.empty()) j["tags"] = KeyValuesJson(t.tags);
   return j;
 }
 

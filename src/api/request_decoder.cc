@@ -69,6 +69,11 @@ StatusOr<std::string> JsonToString(const json& v, const std::string& what) {
 }
 
 StatusOr<std::int64_t> JsonToInt64(const json& v, const std::string& what) {
+  if (v.is_number_unsigned() &&
+      v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return InvalidArgument("Invalid value " + v.dump() + " for parameter '" + what +
+                           "' supplied: out of the int64 range");
+  }
   if (v.is_number_integer()) return v.get<std::int64_t>();
   if (v.is_number_float()) {
     double d = v.get<double>();

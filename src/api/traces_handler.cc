@@ -74,7 +74,7 @@ http::Response SearchTraces(ApiContext& ctx, http::Request& req) {
     json out = json::object();
     json arr = json::array();
     for (const auto& t : page.traces) arr.push_back(ToJson(t));
-    out["traces"] = std::move(arr);
+    if (!arr.empty()) out["traces"] = std::move(arr);
     if (!page.next_page_token.empty()) out["next_page_token"] = page.next_page_token;
     return out;
   }());

@@ -44,12 +44,15 @@ bool Router::MatchPattern(const Route& r, std::string_view path,
   for (size_t pi = 0; pi < pat.size(); ++pi) {
     std::string_view p = pat[pi];
     if (p.size() > 5 && p.front() == '{' && p.substr(p.size() - 4) == "...}") {
-      // Rest-of-path capture: keep the original text (including a trailing slash).
-      std::string rest;
-      for (size_t k = si; k < segs.size(); ++k) {
-        if (!rest.empty()) rest += '/';
-        rest += segs[k];
+      // Rest-of-path capture: the raw text after the matched prefix and one slash, so that
+      // "//etc/passwd" stays absolute and is refused by path validation instead of being
+      // silently normalised.
+      size_t pos = 0;
+      for (size_t k = 0; k < si; ++k) {
+        pos = static_cast<size_t>(segs[k].data() - path.data()) + segs[k].size();
       }
+      std::string rest;
+      if (pos < path.size()) rest = std::string(path.substr(pos + 1));
       params[std::string(p.substr(1, p.size() - 5))] = rest;
       return true;
     }
@@ -87,7 +90,8 @@ Match Router::Resolve(Request& req) const {
   }
 
   Match m;
-  auto it = exact_.find(req.method + " " + normalized);
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
+  auto it = exact_.find(method + " " + normalized);
   if (it != exact_.end()) {
     m.route = &routes_[it->second];
     m.path_known = true;
@@ -99,7 +103,7 @@ Match Router::Resolve(Request& req) const {
     std::map<std::string, std::string> params;
     if (!MatchPattern(r, normalized, params)) continue;
     m.path_known = true;
-    if (r.method != req.method) continue;
+    if (r.method != method) continue;
     m.route = &r;
     req.path_params = std::move(params);
     req.path = normalized;

@@ -101,7 +101,14 @@ bool WriteResponse(Sock& sock, Response&& r, bool keep_alive, bool head_only) {
   res.set(bhttp::field::content_type, r.content_type);
   for (const auto& [k, v] : r.headers) res.set(k, v);
   res.keep_alive(keep_alive);
-  if (!head_only) res.body() = std::move(r.body);
+  if (head_only) {
+    // HEAD: the headers a GET would send, Content-Length included, and no body.
+    res.content_length(r.file_path.empty() ? r.body.size() : static_cast<size_t>(r.file_size));
+    bhttp::response_serializer<bhttp::string_body> sr{res};
+    bhttp::write_header(sock, sr, ec);
+    return !ec;
+  }
+  res.body() = std::move(r.body);
   res.prepare_payload();
   bhttp::write(sock, res, ec);
   return !ec;
@@ -189,9 +196,10 @@ void HttpServer::Impl::Serve(tcp::socket sock, std::shared_ptr<Conn> conn) {
         std::filesystem::remove(tmp, rm);
         conn->busy = false;
         if (ec == bhttp::error::body_limit) {
-          WriteResponse(sock, ErrorResponse(Status(ErrorCode::kPayloadTooLarge,
-                                                   "upload larger than the server limit")),
-                        false, false);
+          Response r = ErrorResponse(
+              Status(ErrorCode::kPayloadTooLarge, "upload larger than the server limit"));
+          if (opt.on_request) opt.on_request(req, r, 0);
+          WriteResponse(sock, std::move(r), false, false);
         }
         return;
       }
@@ -208,21 +216,25 @@ void HttpServer::Impl::Serve(tcp::socket sock, std::shared_ptr<Conn> conn) {
       req.body_size = static_cast<std::int64_t>(std::filesystem::file_size(tmp, sz));
       staged = true;
     } else {
-      bhttp::request_parser<bhttp::string_body> sp(std::move(hp));
       std::size_t limit =
           route != nullptr && route->max_body_bytes > 0 ? route->max_body_bytes : opt.max_body_bytes;
+      auto too_large = [&] {
+        Response r = ErrorResponse(Status(
+            ErrorCode::kPayloadTooLarge,
+            "request body larger than the limit of " + std::to_string(limit) + " bytes"));
+        if (opt.on_request) opt.on_request(req, r, 0);
+        WriteResponse(sock, std::move(r), false, false);
+        conn->busy = false;
+      };
+      auto declared = hp.content_length();
+      if (declared && *declared > limit) return too_large();
+      bhttp::request_parser<bhttp::string_body> sp(std::move(hp));
       sp.body_limit(limit);
       bhttp::read(sock, buf, sp, ec);
       if (ec) {
         spdlog::debug("reading a request body failed: {}", ec.message());
+        if (ec == bhttp::error::body_limit) return too_large();
         conn->busy = false;
-        if (ec == bhttp::error::body_limit) {
-          WriteResponse(sock,
-                        ErrorResponse(Status(ErrorCode::kPayloadTooLarge,
-                                             "request body larger than " +
-                                                 std::to_string(limit) + " bytes")),
-                        false, false);
-        }
         return;
       }
       req.body = std::move(sp.get().body());

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import Api, free_port, strict_json, unique, wait_for_binary
+from conftest import Api, free_port, unique, wait_for_binary
 
 import requests
 

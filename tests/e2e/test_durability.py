@@ -145,6 +145,10 @@ def test_kill9_durability(spawn, tmp_path):
     api = Api(srv.url)
     run_id = api.create_run(api.create_experiment("durability"), run_name="kill9")
 
+    art = requests.put(f"{srv.url}{ARTIFACTS}/kill9/acked.txt", data=b"acked before kill",
+                       timeout=10)
+    assert art.status_code == 200
+
     load = Load(srv.url, run_id)
     t0 = time.monotonic()
     load.start()
@@ -174,6 +178,8 @@ def test_kill9_durability(spawn, tmp_path):
     run = api2.get_run(run_id)
     assert run["info"]["status"] == "RUNNING"
     assert [m["key"] for m in run["data"]["metrics"]] == ["dur"]
+    art = requests.get(f"{restarted.url}{ARTIFACTS}/kill9/acked.txt", timeout=10)
+    assert (art.status_code, art.content) == (200, b"acked before kill")
     # The restarted server takes writes again.
     api2.log_batch(run_id, metrics=[{"key": "after", "value": 1.0, "timestamp": 1, "step": 0}])
     assert len(api2.history(run_id, "after")) == 1
@@ -197,6 +203,7 @@ def _slow_upload(url: str, result: dict, chunks: int = 30, chunk_size: int = 32 
         result["body"] = r.text
     except requests.RequestException as e:
         result["error"] = e
+    result["done_at"] = time.monotonic()
     result["sha"] = sha.hexdigest()
     result["size"] = chunks * chunk_size
 
@@ -233,6 +240,7 @@ def test_graceful_shutdown(spawn, tmp_path, sig):
     assert not load.early_errors, load.early_errors[:5]
     assert not load.unclean_errors, f"unclean failures: {load.unclean_errors[:5]}"
     assert not uploader.is_alive()
+    assert upload["done_at"] > t_sig, "the slow upload was not in flight at the signal"
     if "error" in upload:
         assert _is_clean_connection_error(upload["error"]), repr(upload["error"])
     else:

@@ -59,6 +59,44 @@ def test_restart_on_existing_home_is_fast(tmp_path):
         assert second.stop() == 0
 
 
+def test_store_and_artifact_location_flags(tmp_path):
+    home, data = tmp_path / "home", tmp_path / "elsewhere"
+    db, arts = data / "meta" / "custom.db", data / "arts"
+    db.parent.mkdir(parents=True)
+    flags = ["--backend-store-uri", f"sqlite:///{db}", "--artifacts-destination", f"file://{arts}"]
+    srv = MlwsServer(home, log_dir=tmp_path, extra_args=flags).start()
+    try:
+        api = Api(srv.url)
+        eid = api.create_experiment(unique("flags"))
+        r = requests.put(f"{srv.url}{ARTIFACTS}/flags/f.txt", data=b"where am i", timeout=10)
+        assert r.status_code == 200
+    finally:
+        assert srv.stop() == 0
+    assert db.is_file()
+    assert [p.read_bytes() for p in arts.rglob("f.txt")] == [b"where am i"]
+    assert not list(home.rglob("*.db")) and not list(home.rglob("f.txt"))
+    again = MlwsServer(home, log_dir=tmp_path, extra_args=flags).start()
+    try:
+        api = Api(again.url)
+        assert api.ok(api.get("/experiments/get", {"experiment_id": eid}))
+        assert requests.get(f"{again.url}{ARTIFACTS}/flags/f.txt", timeout=10).content == \
+            b"where am i"
+    finally:
+        assert again.stop() == 0
+
+
+def test_log_level_warn_has_no_access_log(tmp_path):
+    srv = MlwsServer(tmp_path / "home", log_dir=tmp_path, extra_args=["--log-level", "warn"])
+    srv.start()
+    try:
+        for _ in range(3):
+            requests.get(srv.url + "/version", timeout=10)
+        time.sleep(0.2)
+        assert _request_lines(srv) == []
+    finally:
+        assert srv.stop() == 0
+
+
 def test_port_in_use_fails_cleanly(server, tmp_path):
     clash = MlwsServer(tmp_path / "clash", log_dir=tmp_path, port=server.port)
     clash.spawn()
@@ -235,6 +273,38 @@ def test_repeated_query_params_search_runs_get(server):
     r = requests.get(f"{server.url}{ML}/runs/search", timeout=10,
                      params={"experiment_ids": [e3], "filter": "attributes.status = 'RUNNING'"})
     assert [x["info"]["run_id"] for x in strict_json(r)["runs"]] == [r3]
+
+
+def test_repeated_single_valued_param_takes_the_first(server):
+    """As Flask's args.get(): a non-repeated field given twice uses its first value."""
+    api = Api(server.url)
+    rid = api.create_run("0")
+    r = requests.get(f"{server.url}{ML}/runs/get?run_id={rid}&run_id={'0' * 32}", timeout=10)
+    assert r.status_code == 200 and strict_json(r)["run"]["info"]["run_id"] == rid, r.text
+    r = requests.get(f"{server.url}{ML}/runs/get?run_id={'0' * 32}&run_id={rid}", timeout=10)
+    assert_error(r, 404, "RESOURCE_DOES_NOT_EXIST")
+
+
+def test_query_string_decoding(server):
+    api = Api(server.url)
+    name = unique("q s") + " a+b/c&d=e%"
+    eid = api.create_experiment(name)
+    from urllib.parse import quote, quote_plus
+
+    for encoded in (quote_plus(name), quote(name, safe="")):
+        r = requests.get(f"{server.url}{ML}/experiments/get-by-name?experiment_name={encoded}",
+                         timeout=10)
+        assert r.status_code == 200, (encoded, r.text)
+        assert strict_json(r)["experiment"]["experiment_id"] == eid
+
+
+def test_head_requests(server):
+    """HEAD is answered like GET without a body (RFC 9110; Flask does it for every GET route)."""
+    for path, length in (("/health", 2), ("/version", 6)):
+        r = requests.head(server.url + path, timeout=10)
+        assert r.status_code == 200, (path, r.status_code)
+        assert r.content == b""
+        assert int(r.headers.get("Content-Length", length)) == length
 
 
 def test_delete_with_json_body(server):
