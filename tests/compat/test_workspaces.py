@@ -80,10 +80,12 @@ def test_workspace_isolation(workspace_clients):
             client.get_experiment(foreign_exp)
         assert error_code(e) == "RESOURCE_DOES_NOT_EXIST"
 
-    # Experiment listings are disjoint.
+    # Experiment listings are disjoint, except that every workspace has its own Default
+    # experiment "0" (so a stock client's default experiment works in each workspace).
     root_ids, ws_ids = all_experiment_ids(root), all_experiment_ids(ws)
     assert root_exp in root_ids and ws_exp in ws_ids
-    assert root_ids.isdisjoint(ws_ids)
+    assert "0" in root_ids and "0" in ws_ids
+    assert (root_ids - {"0"}).isdisjoint(ws_ids - {"0"})
 
     # The foreign run did not change.
     assert ws.get_run(ws_run).data.params == {}
