@@ -9,6 +9,15 @@ namespace mlws::api {
 
 using nlohmann::json;
 
+namespace {
+// Renders a (possibly invalid UTF-8) value for an error message without throwing.
+std::string SafeDump(const json& v) {
+  std::string out = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (out.size() > 200) out = out.substr(0, 200) + "...";
+  return out;
+}
+}  // namespace
+
 struct RequestDecoder::Impl {
   bool from_query = false;
   json body = json::object();
@@ -64,14 +73,14 @@ const json& RequestDecoder::Json(const std::string& name) const {
 
 StatusOr<std::string> JsonToString(const json& v, const std::string& what) {
   if (v.is_string()) return v.get<std::string>();
-  return InvalidArgument("Invalid value " + v.dump() + " for parameter '" + what +
+  return InvalidArgument("Invalid value " + SafeDump(v) + " for parameter '" + what +
                          "' supplied: expected a string");
 }
 
 StatusOr<std::int64_t> JsonToInt64(const json& v, const std::string& what) {
   if (v.is_number_unsigned() &&
       v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-    return InvalidArgument("Invalid value " + v.dump() + " for parameter '" + what +
+    return InvalidArgument("Invalid value " + SafeDump(v) + " for parameter '" + what +
                            "' supplied: out of the int64 range");
   }
   if (v.is_number_integer()) return v.get<std::int64_t>();
@@ -87,7 +96,7 @@ StatusOr<std::int64_t> JsonToInt64(const json& v, const std::string& what) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return out;
   }
-  return InvalidArgument("Invalid value " + v.dump() + " for parameter '" + what +
+  return InvalidArgument("Invalid value " + SafeDump(v) + " for parameter '" + what +
                          "' supplied: expected an integer");
 }
 
@@ -102,7 +111,7 @@ StatusOr<double> JsonToDouble(const json& v, const std::string& what) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return out;
   }
-  return InvalidArgument("Invalid value " + v.dump() + " for parameter '" + what +
+  return InvalidArgument("Invalid value " + SafeDump(v) + " for parameter '" + what +
                          "' supplied: expected a number");
 }
 
@@ -149,7 +158,7 @@ StatusOr<std::optional<bool>> RequestDecoder::OptionalBool(const std::string& na
   const json& v = Json(name);
   if (v.is_null()) return std::optional<bool>();
   if (!v.is_boolean()) {
-    return InvalidArgument("Invalid value " + v.dump() + " for parameter '" + name +
+    return InvalidArgument("Invalid value " + SafeDump(v) + " for parameter '" + name +
                            "': expected a boolean");
   }
   return std::optional<bool>(v.get<bool>());
@@ -169,7 +178,7 @@ StatusOr<std::vector<std::string>> RequestDecoder::StringList(const std::string&
     return out;
   }
   if (!v.is_array()) {
-    return InvalidArgument("Invalid value " + v.dump() + " for parameter '" + name +
+    return InvalidArgument("Invalid value " + SafeDump(v) + " for parameter '" + name +
                            "': expected a list of strings");
   }
   for (const auto& e : v) {

@@ -160,11 +160,8 @@ StatusOr<Run> TrackingService::CreateRun(const std::string& ws, CreateRunRequest
   nr.run_name = name;
   nr.user_id = req.user_id;
   nr.start_time = req.start_time.value_or(NowMillis());
-  // The experiment's artifact location is resolved by the store: it knows the experiment row.
-  ASSIGN_OR_RETURN(Experiment exp, store_.experiments().GetExperiment(wid, nr.experiment_id));
-  std::string base = exp.artifact_location;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  nr.artifact_uri = base + "/" + nr.run_id + "/artifacts";
+  // nr.artifact_uri stays empty: the store derives it from the experiment in the same
+  // transaction that checks the experiment exists and is active.
   nr.tags = std::move(req.tags);
   if (tag_name.empty()) nr.tags.push_back(KeyValue{"mlflow.runName", name});
   return store_.runs().CreateRun(nr);
@@ -249,7 +246,8 @@ Status TrackingService::LogModel(const std::string& ws, const std::string& run_i
     }
   }
   history.push_back(model);
-  KeyValue tag{"mlflow.log-model.history", history.dump()};
+  KeyValue tag{"mlflow.log-model.history",
+               history.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
   return store_.runs().LogBatch(wid, run_id, {}, {}, {tag});
 }

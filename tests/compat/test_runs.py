@@ -71,6 +71,22 @@ def test_run_name_from_tag(client, experiment_id):
     assert client.get_run(run.info.run_id).info.run_name == "from-tag"
 
 
+def test_conflicting_run_name_and_tag_is_rejected(client, experiment_id):
+    with pytest.raises(MlflowException) as e:
+        client.create_run(experiment_id, run_name="by-arg", tags={"mlflow.runName": "by-tag"})
+    assert error_code(e) == "INVALID_PARAMETER_VALUE"
+    run = client.create_run(experiment_id, run_name="same", tags={"mlflow.runName": "same"})
+    assert run.info.run_name == "same"
+
+
+def test_set_run_name_tag_renames_run(client, experiment_id):
+    run_id = client.create_run(experiment_id, run_name="first").info.run_id
+    client.set_tag(run_id, "mlflow.runName", "second")
+    run = client.get_run(run_id)
+    assert run.info.run_name == "second"
+    assert run.data.tags["mlflow.runName"] == "second"
+
+
 def test_get_unknown_run(client):
     with pytest.raises(MlflowException) as e:
         client.get_run(uuid.uuid4().hex)

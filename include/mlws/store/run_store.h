@@ -24,6 +24,8 @@ struct NewRun {
   std::string run_name;
   std::string user_id;
   std::int64_t start_time = 0;
+  // Empty: "<experiment artifact location>/<run_id>/artifacts", resolved in the same
+  // transaction that checks the experiment.
   std::string artifact_uri;
   std::vector<tracking::KeyValue> tags;
 };

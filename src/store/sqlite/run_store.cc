@@ -58,12 +58,19 @@ StatusOr<Run> SqliteStore::CreateRun(const NewRun& nr) {
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t exp_rowid,
                      ResolveExperimentRowid(db, nr.workspace_id, nr.experiment_id));
-    ASSIGN_OR_RETURN(Stmt * st, db.Cached("SELECT lifecycle_stage FROM experiments WHERE rowid = ?"));
+    ASSIGN_OR_RETURN(Stmt * st, db.Cached("SELECT lifecycle_stage, artifact_location FROM "
+                                          "experiments WHERE rowid = ?"));
     st->Bind(1, exp_rowid);
     ASSIGN_OR_RETURN(bool row, st->Step());
     if (row && st->TextView(0) != "active") {
       return InvalidArgument("The experiment " + nr.experiment_id +
                              " must be in the 'active' state. Current state is deleted.");
+    }
+    std::string artifact_uri = nr.artifact_uri;
+    if (artifact_uri.empty()) {
+      std::string base = row ? st->Text(1) : "";
+      while (!base.empty() && base.back() == '/') base.pop_back();
+      artifact_uri = base + "/" + nr.run_id + "/artifacts";
     }
     ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO runs (run_uuid, workspace_id, "
                                            "experiment_rowid, name, user_id, status, start_time, "
@@ -74,11 +81,22 @@ StatusOr<Run> SqliteStore::CreateRun(const NewRun& nr) {
         .Bind(4, nr.run_name)
         .Bind(5, nr.user_id)
         .Bind(6, nr.start_time)
-        .Bind(7, nr.artifact_uri);
+        .Bind(7, artifact_uri);
     RETURN_IF_ERROR(ins->Run());
     std::int64_t rowid = db.LastInsertRowid();
     RETURN_IF_ERROR(WriteRunTags(db, rowid, nr.tags));
-    ASSIGN_OR_RETURN(out, LoadRun(db, rowid));
+    // The new run is fully known here: build it instead of reading it back (the writer thread
+    // is the bottleneck of create-run throughput).
+    out.info.rowid = rowid;
+    out.info.run_id = nr.run_id;
+    out.info.run_name = nr.run_name;
+    out.info.experiment_id = nr.experiment_id;
+    out.info.user_id = nr.user_id;
+    out.info.start_time = nr.start_time;
+    out.info.artifact_uri = artifact_uri;
+    std::map<std::string, std::string> tags;
+    for (const auto& t : nr.tags) tags[t.key] = t.value;
+    for (auto& [k, v] : tags) out.tags.push_back(KeyValue{k, v});
     return Status::Ok();
   }));
   return out;
