@@ -30,7 +30,7 @@ Status WriteQueue::Submit(Task task) {
   }
   queue_.push_back(p);
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return p->done; });
+  p->cv.wait(lock, [&] { return p->done; });
   return p->result;
 }
 
@@ -44,11 +44,11 @@ void WriteQueue::Loop() {
       group.swap(queue_);
     }
     RunGroup(group);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (auto& p : group) p->done = true;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& p : group) {
+      p->done = true;
+      p->cv.notify_one();
     }
-    done_cv_.notify_all();
   }
 }
 
@@ -59,14 +59,21 @@ void WriteQueue::RunGroup(std::deque<std::shared_ptr<Pending>>& group) {
     for (auto& p : group) p->result = begin;
     return;
   }
+  // Savepoint statements are prepared once: sqlite3_exec would re-parse them for every write.
+  auto run = [this](const char* sql) -> Status {
+    ASSIGN_OR_RETURN(Stmt * s, db_->Cached(sql));
+    Status st = s->Run();
+    s->Reset();
+    return st;
+  };
   for (auto& p : group) {
-    Status st = db_->Exec("SAVEPOINT w");
+    Status st = run("SAVEPOINT w");
     if (st.ok()) st = p->task(*db_);
     if (st.ok()) {
-      st = db_->Exec("RELEASE w");
+      st = run("RELEASE w");
     } else {
-      (void)db_->Exec("ROLLBACK TO w");
-      (void)db_->Exec("RELEASE w");
+      (void)run("ROLLBACK TO w");
+      (void)run("RELEASE w");
       if (on_rollback_) on_rollback_();
     }
     p->result = st;

@@ -40,6 +40,7 @@ class WriteQueue {
     Task task;
     Status result;
     bool done = false;
+    std::condition_variable cv;  // each caller has its own: no thundering herd on completion
   };
   void Loop();
   void RunGroup(std::deque<std::shared_ptr<Pending>>& group);
@@ -48,7 +49,6 @@ class WriteQueue {
   std::function<void()> on_rollback_;
   std::mutex mu_;
   std::condition_variable work_cv_;  // writer waits for tasks
-  std::condition_variable done_cv_;  // callers wait for completion
   std::deque<std::shared_ptr<Pending>> queue_;  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
   std::thread thread_;
