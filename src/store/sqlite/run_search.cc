@@ -50,9 +50,9 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
       case EntityType::kParam:
       case EntityType::kTag: {
         const char* table = c.type == EntityType::kParam ? "params" : "tags";
-        where.Add(fmt::format(" AND EXISTS (SELECT 1 FROM {} p WHERE p.run_rowid = r.rowid AND "
-                              "p.key = ",
-                              table))
+        // An IN-subquery lets SQLite drive from the (key, value) index instead of probing
+        // every run of the experiment.
+        where.Add(fmt::format(" AND r.rowid IN (SELECT p.run_rowid FROM {} p WHERE p.key = ", table))
             .Param(c.key)
             .Add(" AND ");
         AppendComparison(where, "p.value", c);
