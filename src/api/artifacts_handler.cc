@@ -26,8 +26,8 @@ std::string ContentTypeFor(std::string_view path) {
   auto dot = path.rfind('.');
   std::string_view ext = dot == std::string_view::npos ? "" : path.substr(dot + 1);
   if (ext == "json") return "application/json";
-  if (ext == "txt" || ext == "log" || ext == "py" || ext == "yaml" || ext == "yml" ||
-      ext == "md" || ext == "csv" || ext == "MLmodel") {
+  if (ext == "txt" || ext == "log" || ext == "py" || ext == "yaml" || ext == "yml" || ext == "md" ||
+      ext == "csv" || ext == "MLmodel") {
     return "text/plain; charset=utf-8";
   }
   if (ext == "png") return "image/png";
@@ -47,7 +47,8 @@ http::Response StreamFile(ApiContext& ctx, const std::string& scoped, const std:
   auto slash = name.rfind('/');
   std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
   std::string safe;
-  for (char c : base) safe += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c;
+  for (char c : base)
+    safe += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c;
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe + "\"");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   return r;
@@ -152,10 +153,10 @@ http::Response GetArtifact(ApiContext& ctx, http::Request& req) {
 }
 
 http::Response MultipartUnsupported(ApiContext&, http::Request&) {
-  return http::ErrorResponse(Status(
-      ErrorCode::kNotImplemented,
-      "Multipart upload is not supported by this artifact store; unset "
-      "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD to upload through the proxy in one request."));
+  return http::ErrorResponse(
+      Status(ErrorCode::kNotImplemented,
+             "Multipart upload is not supported by this artifact store; unset "
+             "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD to upload through the proxy in one request."));
 }
 
 }  // namespace mlws::api

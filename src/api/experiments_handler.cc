@@ -42,8 +42,8 @@ http::Response CreateExperiment(ApiContext& ctx, http::Request& req) {
     ASSIGN_OR_RETURN(std::string name, d.RequiredString("name"));
     ASSIGN_OR_RETURN(auto location, d.OptionalString("artifact_location"));
     ASSIGN_OR_RETURN(auto tags, ParseKeyValues(d.Json("tags"), "tags", false));
-    ASSIGN_OR_RETURN(auto e, ctx.tracking.CreateExperiment(req.workspace, name,
-                                                           location.value_or(""), tags));
+    ASSIGN_OR_RETURN(
+        auto e, ctx.tracking.CreateExperiment(req.workspace, name, location.value_or(""), tags));
     return json{{"experiment_id", e.experiment_id}};
   }());
 }

@@ -196,15 +196,18 @@ http::Response GetMetricHistoryBulkInterval(ApiContext& ctx, http::Request& req)
     ASSIGN_OR_RETURN(auto run_ids, d->StringList("run_ids"));
     if (run_ids.empty()) return MissingParameter("run_ids");
     if (run_ids.size() > 100) {
-      return InvalidArgument("GetMetricHistoryBulkInterval request must specify at most 100 "
-                             "run_ids. Received " + std::to_string(run_ids.size()) + " run_ids.");
+      return InvalidArgument(
+          "GetMetricHistoryBulkInterval request must specify at most 100 "
+          "run_ids. Received " +
+          std::to_string(run_ids.size()) + " run_ids.");
     }
     ASSIGN_OR_RETURN(std::string key, d->RequiredString("metric_key"));
     ASSIGN_OR_RETURN(auto start, d->OptionalInt("start_step"));
     ASSIGN_OR_RETURN(auto end, d->OptionalInt("end_step"));
     if (start.has_value() != end.has_value()) {
-      return InvalidArgument("If either start step or end step are specified, both must be "
-                             "specified.");
+      return InvalidArgument(
+          "If either start step or end step are specified, both must be "
+          "specified.");
     }
     if (start && *start > *end) {
       return InvalidArgument("end_step must be greater than start_step.");

@@ -54,8 +54,8 @@ json ToJson(const tracking::RunInfo& r) {
 }
 
 json ToJson(const tracking::Metric& m) {
-  return {{"key", m.key}, {"value", DoubleJson(m.value)}, {"timestamp", m.timestamp},
-          {"step", m.step}};
+  return {
+      {"key", m.key}, {"value", DoubleJson(m.value)}, {"timestamp", m.timestamp}, {"step", m.step}};
 }
 
 json ToJson(const tracking::Run& r) {
@@ -102,8 +102,8 @@ std::string QuoteJson(const std::string& s) {
   return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-void AppendMetricJson(std::string& out, const tracking::MetricPoint& m, const std::string& quoted_key,
-                      const std::string* run_id) {
+void AppendMetricJson(std::string& out, const tracking::MetricPoint& m,
+                      const std::string& quoted_key, const std::string* run_id) {
   // std::to_chars into a stack buffer: profiling showed fmt's back_inserter path dominating
   // million-point histories.
   auto number = [&out](auto v) {

@@ -22,8 +22,8 @@ nlohmann::json KeyValuesJson(const std::vector<tracking::KeyValue>& kvs);
 
 // Appends `{"key":...,"value":...,"timestamp":...,"step":...}` (fast path for long histories).
 // `quoted_key` is the key already rendered as a JSON string (see QuoteJson).
-void AppendMetricJson(std::string& out, const tracking::MetricPoint& m, const std::string& quoted_key,
-                      const std::string* run_id);
+void AppendMetricJson(std::string& out, const tracking::MetricPoint& m,
+                      const std::string& quoted_key, const std::string* run_id);
 std::string QuoteJson(const std::string& s);
 
 // Parses [{"key":..,"value":..}]; `what` names the field in errors. Missing key is an error;

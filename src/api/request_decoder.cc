@@ -79,7 +79,8 @@ StatusOr<std::string> JsonToString(const json& v, const std::string& what) {
 
 StatusOr<std::int64_t> JsonToInt64(const json& v, const std::string& what) {
   if (v.is_number_unsigned() &&
-      v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      v.get<std::uint64_t>() >
+          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return InvalidArgument("Invalid value " + SafeDump(v) + " for parameter '" + what +
                            "' supplied: out of the int64 range");
   }
@@ -150,8 +151,10 @@ StatusOr<std::optional<bool>> RequestDecoder::OptionalBool(const std::string& na
   if (impl_->from_query) {
     auto it = impl_->query.find(name);
     if (it == impl_->query.end()) return std::optional<bool>();
-    if (it->second == "true" || it->second == "True" || it->second == "1") return std::optional<bool>(true);
-    if (it->second == "false" || it->second == "False" || it->second == "0") return std::optional<bool>(false);
+    if (it->second == "true" || it->second == "True" || it->second == "1")
+      return std::optional<bool>(true);
+    if (it->second == "false" || it->second == "False" || it->second == "0")
+      return std::optional<bool>(false);
     return InvalidArgument("Invalid value '" + it->second + "' for parameter '" + name +
                            "': expected true or false");
   }

@@ -47,8 +47,8 @@ std::optional<json> Call(const Globals& g, const std::string& method, const std:
   }
   json j = json::parse(r->body, nullptr, false);
   if (r->status >= 400) {
-    std::string msg = j.is_object() && j.contains("message") ? j["message"].get<std::string>()
-                                                             : r->body;
+    std::string msg =
+        j.is_object() && j.contains("message") ? j["message"].get<std::string>() : r->body;
     std::string code = j.is_object() && j.contains("error_code")
                            ? j["error_code"].get<std::string>()
                            : std::to_string(r->status);
@@ -63,8 +63,8 @@ std::optional<json> Call(const Globals& g, const std::string& method, const std:
 }
 
 std::string MlflowPrefix(const Globals& g) {
-  return g.workspace == "default" ? "/api/2.0/mlflow" : "/workspaces/" + UrlEscape(g.workspace) +
-                                                            "/api/2.0/mlflow";
+  return g.workspace == "default" ? "/api/2.0/mlflow"
+                                  : "/workspaces/" + UrlEscape(g.workspace) + "/api/2.0/mlflow";
 }
 
 }  // namespace
@@ -114,18 +114,18 @@ int Main(int argc, char** argv) {
   ws->add_subcommand("list", "List workspaces")->callback([&] {
     auto r = Call(g, "GET", "/api/v1/workspaces");
     if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, (*r)["workspaces"],
-                {{"NAME", "/name"}, {"DESCRIPTION", "/description"},
-                 {"CREATED", "/creation_time"}});
+    PrintResult(
+        g.output, *r, (*r)["workspaces"],
+        {{"NAME", "/name"}, {"DESCRIPTION", "/description"}, {"CREATED", "/creation_time"}});
   });
   auto* ws_show = ws->add_subcommand("show", "Show a workspace");
   ws_show->add_option("name", ws_name, "Workspace name")->required();
   ws_show->callback([&] {
     auto r = Call(g, "GET", "/api/v1/workspaces/" + UrlEscape(ws_name));
     if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, json::array({(*r)["workspace"]}),
-                {{"NAME", "/name"}, {"DESCRIPTION", "/description"},
-                 {"CREATED", "/creation_time"}});
+    PrintResult(
+        g.output, *r, json::array({(*r)["workspace"]}),
+        {{"NAME", "/name"}, {"DESCRIPTION", "/description"}, {"CREATED", "/creation_time"}});
   });
   auto* ws_delete = ws->add_subcommand("delete", "Delete a workspace and everything in it");
   ws_delete->add_option("name", ws_name, "Workspace name")->required();
@@ -159,7 +159,9 @@ int Main(int argc, char** argv) {
       token = r->value("next_page_token", "");
     } while (!token.empty());
     PrintResult(g.output, json{{"experiments", all}}, all,
-                {{"ID", "/experiment_id"}, {"NAME", "/name"}, {"STAGE", "/lifecycle_stage"},
+                {{"ID", "/experiment_id"},
+                 {"NAME", "/name"},
+                 {"STAGE", "/lifecycle_stage"},
                  {"ARTIFACT LOCATION", "/artifact_location"}});
   });
 
@@ -180,8 +182,10 @@ int Main(int argc, char** argv) {
     auto r = Call(g, "POST", MlflowPrefix(g) + "/runs/search", body);
     if (!r) return void(rc = 1);
     PrintResult(g.output, *r, r->value("runs", json::array()),
-                {{"RUN ID", "/info/run_id"}, {"NAME", "/info/run_name"},
-                 {"STATUS", "/info/status"}, {"START", "/info/start_time"},
+                {{"RUN ID", "/info/run_id"},
+                 {"NAME", "/info/run_name"},
+                 {"STATUS", "/info/status"},
+                 {"START", "/info/start_time"},
                  {"EXPERIMENT", "/info/experiment_id"}});
   });
   std::string run_id;
@@ -196,11 +200,11 @@ int Main(int argc, char** argv) {
     }
     const json& info = (*r)["run"]["info"];
     const json& data = (*r)["run"]["data"];
-    for (const char* f : {"run_id", "run_name", "experiment_id", "status", "start_time",
-                          "end_time", "artifact_uri", "lifecycle_stage"}) {
+    for (const char* f : {"run_id", "run_name", "experiment_id", "status", "start_time", "end_time",
+                          "artifact_uri", "lifecycle_stage"}) {
       if (info.contains(f)) {
-        std::cout << f << ": " << (info[f].is_string() ? info[f].get<std::string>() : info[f].dump())
-                  << "\n";
+        std::cout << f << ": "
+                  << (info[f].is_string() ? info[f].get<std::string>() : info[f].dump()) << "\n";
       }
     }
     for (const char* section : {"params", "metrics", "tags"}) {

@@ -27,13 +27,13 @@ std::string NewRunId() {
 
 std::string NewRunName() {
   static constexpr std::array<const char*, 24> kAdjectives = {
-      "able",   "bold",   "brave",  "bright", "calm",  "clever", "crisp", "eager",
-      "fast",   "gentle", "glad",   "grand",  "keen",  "kind",   "lucid", "merry",
-      "nimble", "proud",  "quick",  "quiet",  "sharp", "silent", "swift", "wise"};
+      "able",   "bold",   "brave", "bright", "calm",  "clever", "crisp", "eager",
+      "fast",   "gentle", "glad",  "grand",  "keen",  "kind",   "lucid", "merry",
+      "nimble", "proud",  "quick", "quiet",  "sharp", "silent", "swift", "wise"};
   static constexpr std::array<const char*, 24> kAnimals = {
-      "ant",   "bat",   "bear",  "bee",   "cat",   "crab",  "crow",  "deer",
-      "dove",  "duck",  "eel",   "fox",   "frog",  "goat",  "hawk",  "hen",
-      "lark",  "lynx",  "mole",  "moth",  "owl",   "seal",  "snail", "wolf"};
+      "ant",  "bat",  "bear", "bee",  "cat",  "crab", "crow",  "deer",
+      "dove", "duck", "eel",  "fox",  "frog", "goat", "hawk",  "hen",
+      "lark", "lynx", "mole", "moth", "owl",  "seal", "snail", "wolf"};
   unsigned char r[4];
   if (RAND_bytes(r, sizeof(r)) != 1) std::abort();
   return std::string(kAdjectives[r[0] % kAdjectives.size()]) + "-" +

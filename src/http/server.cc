@@ -2,6 +2,7 @@
 #include "mlws/http/server.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,14 +11,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
-#include <limits>
 #include <condition_variable>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 #include "mlws/common/ids.h"
 
@@ -44,7 +43,7 @@ struct HttpServer::Impl {
   std::mutex mu;
   std::condition_variable cv;
   std::unordered_map<Conn*, std::shared_ptr<Conn>> conns;  // guarded by mu
-  int live_threads = 0;                                      // guarded by mu
+  int live_threads = 0;                                    // guarded by mu
 
   Impl(ServerOptions o, const Router& r) : opt(std::move(o)), router(r) {}
 
@@ -131,8 +130,8 @@ void HttpServer::Impl::AcceptLoop() {
     {
       std::lock_guard<std::mutex> lock(mu);
       if (static_cast<int>(conns.size()) >= opt.max_connections) {
-        Response busy = ErrorResponse(
-            Status(ErrorCode::kTemporarilyUnavailable, "too many open connections"));
+        Response busy =
+            ErrorResponse(Status(ErrorCode::kTemporarilyUnavailable, "too many open connections"));
         WriteResponse(sock, std::move(busy), false, false);
         continue;
       }
@@ -166,7 +165,8 @@ void HttpServer::Impl::Serve(tcp::socket sock, std::shared_ptr<Conn> conn) {
     hp.body_limit(std::numeric_limits<std::uint64_t>::max());
     bhttp::read_header(sock, buf, hp, ec);
     if (ec) {  // closed, timed out, malformed header or shut down by Stop()
-      if (ec != bhttp::error::end_of_stream) spdlog::debug("reading a request header: {}", ec.message());
+      if (ec != bhttp::error::end_of_stream)
+        spdlog::debug("reading a request header: {}", ec.message());
       return;
     }
     conn->busy = true;
@@ -216,12 +216,12 @@ void HttpServer::Impl::Serve(tcp::socket sock, std::shared_ptr<Conn> conn) {
       req.body_size = static_cast<std::int64_t>(std::filesystem::file_size(tmp, sz));
       staged = true;
     } else {
-      std::size_t limit =
-          route != nullptr && route->max_body_bytes > 0 ? route->max_body_bytes : opt.max_body_bytes;
+      std::size_t limit = route != nullptr && route->max_body_bytes > 0 ? route->max_body_bytes
+                                                                        : opt.max_body_bytes;
       auto too_large = [&] {
-        Response r = ErrorResponse(Status(
-            ErrorCode::kPayloadTooLarge,
-            "request body larger than the limit of " + std::to_string(limit) + " bytes"));
+        Response r = ErrorResponse(
+            Status(ErrorCode::kPayloadTooLarge,
+                   "request body larger than the limit of " + std::to_string(limit) + " bytes"));
         if (opt.on_request) opt.on_request(req, r, 0);
         WriteResponse(sock, std::move(r), false, false);
         conn->busy = false;
@@ -263,8 +263,8 @@ void HttpServer::Impl::Serve(tcp::socket sock, std::shared_ptr<Conn> conn) {
       std::filesystem::remove(req.body_file, rm);  // no-op when the handler moved it
     }
     bool ok = WriteResponse(sock, std::move(resp), keep_alive && !stopping, req.method == "HEAD");
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (opt.on_request) opt.on_request(req, resp, ms);
     conn->busy = false;
     if (!ok || !keep_alive) break;
@@ -289,9 +289,9 @@ Status HttpServer::Start() {
   if (!ec) acc.bind(ep, ec);
   if (!ec) acc.listen(1024, ec);
   if (ec) {
-    return Status(ErrorCode::kTemporarilyUnavailable,
-                  "cannot listen on " + impl_->opt.host + ":" + std::to_string(impl_->opt.port) +
-                      ": " + ec.message());
+    return Status(ErrorCode::kTemporarilyUnavailable, "cannot listen on " + impl_->opt.host + ":" +
+                                                          std::to_string(impl_->opt.port) + ": " +
+                                                          ec.message());
   }
   impl_->bound_port = acc.local_endpoint().port();
   impl_->accept_thread = std::thread([this] { impl_->AcceptLoop(); });

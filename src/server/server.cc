@@ -60,7 +60,8 @@ int RunServer(const Config& raw) {
 
   auto t0 = std::chrono::steady_clock::now();
   auto store = store::OpenMetadataStore(cfg.backend_store_uri);
-  if (!store.ok()) return Fail("cannot open backend store " + cfg.backend_store_uri, store.status());
+  if (!store.ok())
+    return Fail("cannot open backend store " + cfg.backend_store_uri, store.status());
   auto version = (*store)->Migrate();
   if (!version.ok()) return Fail("schema migration failed", version.status());
   auto artifacts = artifacts::OpenArtifactStore(cfg.artifacts_destination);
@@ -82,10 +83,13 @@ int RunServer(const Config& raw) {
   opt.staging_dir = (*artifacts)->StagingDir();
   opt.on_request = [](const http::Request& req, const http::Response& resp, double ms) {
     if (!spdlog::should_log(spdlog::level::info)) return;
-    nlohmann::json line = {{"method", req.method}, {"path", req.path},
-                           {"workspace", req.workspace}, {"status", resp.status},
+    nlohmann::json line = {{"method", req.method},
+                           {"path", req.path},
+                           {"workspace", req.workspace},
+                           {"status", resp.status},
                            {"ms", static_cast<double>(static_cast<long>(ms * 1000)) / 1000},
-                           {"bytes_in", req.body_size}, {"remote", req.remote_addr}};
+                           {"bytes_in", req.body_size},
+                           {"remote", req.remote_addr}};
     spdlog::info("request {}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   };
   http::HttpServer server(opt, router);
@@ -93,10 +97,11 @@ int RunServer(const Config& raw) {
   if (!st.ok()) return Fail("cannot start the HTTP server", st);
   double start_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  spdlog::info("mlws {} listening on http://{}:{} (store {}, schema v{}, artifacts {}, started "
-               "in {:.0f} ms)",
-               kVersion, cfg.host, server.port(), cfg.backend_store_uri, *version,
-               cfg.artifacts_destination, start_ms);
+  spdlog::info(
+      "mlws {} listening on http://{}:{} (store {}, schema v{}, artifacts {}, started "
+      "in {:.0f} ms)",
+      kVersion, cfg.host, server.port(), cfg.backend_store_uri, *version, cfg.artifacts_destination,
+      start_ms);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

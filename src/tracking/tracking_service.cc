@@ -91,9 +91,9 @@ StatusOr<Experiment> TrackingService::GetExperimentByName(const std::string& ws,
 StatusOr<ExperimentsPage> TrackingService::SearchExperiments(const std::string& ws,
                                                              const SearchExperimentsRequest& req) {
   if (req.max_results < 1 || req.max_results > kMaxSearchExperimentsResults) {
-    return InvalidArgument(fmt::format(
-        "Invalid value {} for parameter 'max_results' supplied. It must be at most {}",
-        req.max_results, kMaxSearchExperimentsResults));
+    return InvalidArgument(
+        fmt::format("Invalid value {} for parameter 'max_results' supplied. It must be at most {}",
+                    req.max_results, kMaxSearchExperimentsResults));
   }
   store::ExperimentQuery q;
   ASSIGN_OR_RETURN(q.workspace_id, WorkspaceId(ws));
@@ -255,9 +255,9 @@ Status TrackingService::LogModel(const std::string& ws, const std::string& run_i
 StatusOr<RunsPage> TrackingService::SearchRuns(const std::string& ws,
                                                const SearchRunsRequest& req) {
   if (req.max_results < 1 || req.max_results > kMaxSearchRunsResults) {
-    return InvalidArgument(fmt::format(
-        "Invalid value {} for parameter 'max_results' supplied. It must be at most {}",
-        req.max_results, kMaxSearchRunsResults));
+    return InvalidArgument(
+        fmt::format("Invalid value {} for parameter 'max_results' supplied. It must be at most {}",
+                    req.max_results, kMaxSearchRunsResults));
   }
   store::RunQuery q;
   ASSIGN_OR_RETURN(q.workspace_id, WorkspaceId(ws));
@@ -280,8 +280,8 @@ StatusOr<RunsPage> TrackingService::SearchRuns(const std::string& ws,
 }
 
 StatusOr<std::vector<MetricPoint>> TrackingService::GetMetricHistory(const std::string& ws,
-                                                                const std::string& run_id,
-                                                                const std::string& key) {
+                                                                     const std::string& run_id,
+                                                                     const std::string& key) {
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
   return store_.runs().GetMetricHistory(store::MetricHistoryQuery{wid, run_id, key});
 }
@@ -292,7 +292,8 @@ StatusOr<TraceInfo> TrackingService::StartTrace(const std::string& ws, TraceInfo
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
   for (const auto& t : info.tags) {
     if (t.key.size() > 250) return InvalidArgument("Trace tag key longer than 250 characters");
-    if (t.value.size() > 8000) return InvalidArgument("Trace tag value longer than 8000 characters");
+    if (t.value.size() > 8000)
+      return InvalidArgument("Trace tag value longer than 8000 characters");
   }
   ASSIGN_OR_RETURN(Experiment exp, store_.experiments().GetExperiment(wid, info.experiment_id));
   info.request_id = "tr-" + NewRunId();
@@ -350,8 +351,9 @@ StatusOr<std::int64_t> TrackingService::DeleteTraces(const std::string& ws,
   bool by_time = req.max_timestamp_millis.has_value();
   bool by_ids = !req.request_ids.empty();
   if (by_time == by_ids) {
-    return InvalidArgument("Exactly one of 'max_timestamp_millis' and 'request_ids' must be "
-                           "specified.");
+    return InvalidArgument(
+        "Exactly one of 'max_timestamp_millis' and 'request_ids' must be "
+        "specified.");
   }
   if (by_ids && req.max_traces) {
     return InvalidArgument("'max_traces' can't be specified if 'request_ids' is specified.");

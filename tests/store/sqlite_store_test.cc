@@ -101,8 +101,8 @@ TEST_F(SqliteStoreTest, ParamsAreImmutableAndFailedBatchChangesNothing) {
   std::string run = NewRunIn(ws);
   ASSERT_TRUE(store_->runs().LogBatch(ws, run, {}, {{"lr", "0.1"}}, {}).ok());
   EXPECT_TRUE(store_->runs().LogBatch(ws, run, {}, {{"lr", "0.1"}}, {}).ok());  // same value ok
-  Status st = store_->runs().LogBatch(ws, run, {{"loss", 1.0, 5, 0}}, {{"lr", "0.2"}},
-                                      {{"t", "v"}});
+  Status st =
+      store_->runs().LogBatch(ws, run, {{"loss", 1.0, 5, 0}}, {{"lr", "0.2"}}, {{"t", "v"}});
   EXPECT_EQ(st.code(), ErrorCode::kInvalidParameterValue);
   auto got = store_->runs().GetRun(ws, run);
   ASSERT_TRUE(got.ok());
@@ -125,8 +125,9 @@ TEST_F(SqliteStoreTest, HistoryKeepsNaNAndInfinityAndIsOrderedByTimestamp) {
   std::int64_t ws = Workspace("w");
   std::string run = NewRunIn(ws);
   double inf = std::numeric_limits<double>::infinity();
-  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", inf, 30, 2}, {"m", std::nan(""), 20, 1}},
-                                      {}, {}).ok());
+  ASSERT_TRUE(store_->runs()
+                  .LogBatch(ws, run, {{"m", inf, 30, 2}, {"m", std::nan(""), 20, 1}}, {}, {})
+                  .ok());
   ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", -1, 10, 0}, {"m", -1, 10, 0}}, {}, {}).ok());
   auto h = store_->runs().GetMetricHistory({ws, run, "m"});
   ASSERT_TRUE(h.ok());
@@ -155,7 +156,8 @@ TEST_F(SqliteStoreTest, ConcurrentWritersAreAllCommitted) {
     threads.emplace_back([&, t] {
       for (int b = 0; b < kBatches; ++b) {
         std::vector<Metric> ms;
-        for (int i = 0; i < 10; ++i) ms.push_back({"m", 1.0 * i, 1000 + t, t * 100000 + b * 10 + i});
+        for (int i = 0; i < 10; ++i)
+          ms.push_back({"m", 1.0 * i, 1000 + t, t * 100000 + b * 10 + i});
         EXPECT_TRUE(store_->runs().LogBatch(ws, run, ms, {}, {}).ok());
       }
     });
@@ -171,8 +173,10 @@ TEST_F(SqliteStoreTest, SearchFiltersAndOrdersByMetric) {
   std::vector<std::string> runs;
   for (int i = 0; i < 10; ++i) {
     runs.push_back(NewRunIn(ws));
-    ASSERT_TRUE(store_->runs().LogBatch(ws, runs.back(), {{"acc", i / 10.0, 1, 0}},
-                                        {{"p", i % 2 ? "odd" : "even"}}, {}).ok());
+    ASSERT_TRUE(store_->runs()
+                    .LogBatch(ws, runs.back(), {{"acc", i / 10.0, 1, 0}},
+                              {{"p", i % 2 ? "odd" : "even"}}, {})
+                    .ok());
   }
   RunQuery q;
   q.workspace_id = ws;

@@ -11,8 +11,8 @@ TEST(ValidationTest, EntityKeys) {
   for (const char* ok : {"loss", "a/b", "val loss", "x:y", "a.b-c_d", "ünïcode"}) {
     EXPECT_TRUE(ValidateEntityKey("metric", ok).ok()) << ok;
   }
-  for (const char* bad : {"", "/abs", "a/../b", "..", "a//b", "a/", "./a", "semi;colon", "q\"uote",
-                          "back\\slash"}) {
+  for (const char* bad :
+       {"", "/abs", "a/../b", "..", "a//b", "a/", "./a", "semi;colon", "q\"uote", "back\\slash"}) {
     EXPECT_EQ(ValidateEntityKey("metric", bad).code(), ErrorCode::kInvalidParameterValue) << bad;
   }
   EXPECT_FALSE(ValidateEntityKey("metric", std::string(251, 'a')).ok());

@@ -18,19 +18,19 @@ namespace mlws {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidParameterValue,  // 400: validation failed, bad filter, over a limit
-  kBadRequest,             // 400: malformed request (JSON syntax, wrong types)
-  kResourceAlreadyExists,  // 400 (MLflow sends 400, not 409)
-  kResourceDoesNotExist,   // 404
-  kEndpointNotFound,       // 404
-  kPermissionDenied,       // 403
-  kUnauthenticated,        // 401
-  kResourceConflict,       // 409
-  kRequestLimitExceeded,   // 429
-  kInternalError,          // 500
-  kNotImplemented,         // 501
-  kTemporarilyUnavailable, // 503
-  kPayloadTooLarge,        // 413 (sent as error_code BAD_REQUEST-like INVALID_PARAMETER_VALUE)
+  kInvalidParameterValue,   // 400: validation failed, bad filter, over a limit
+  kBadRequest,              // 400: malformed request (JSON syntax, wrong types)
+  kResourceAlreadyExists,   // 400 (MLflow sends 400, not 409)
+  kResourceDoesNotExist,    // 404
+  kEndpointNotFound,        // 404
+  kPermissionDenied,        // 403
+  kUnauthenticated,         // 401
+  kResourceConflict,        // 409
+  kRequestLimitExceeded,    // 429
+  kInternalError,           // 500
+  kNotImplemented,          // 501
+  kTemporarilyUnavailable,  // 503
+  kPayloadTooLarge,         // 413 (sent as error_code BAD_REQUEST-like INVALID_PARAMETER_VALUE)
 };
 
 // The wire name of a code, e.g. "RESOURCE_DOES_NOT_EXIST".
@@ -64,12 +64,14 @@ inline Status NotFound(std::string msg) {
 inline Status AlreadyExists(std::string msg) {
   return Status(ErrorCode::kResourceAlreadyExists, std::move(msg));
 }
-inline Status Internal(std::string msg) { return Status(ErrorCode::kInternalError, std::move(msg)); }
+inline Status Internal(std::string msg) {
+  return Status(ErrorCode::kInternalError, std::move(msg));
+}
 
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   StatusOr(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "StatusOr built from an OK Status");
   }
@@ -95,10 +97,10 @@ class [[nodiscard]] StatusOr {
 #define MLWS_CONCAT(a, b) MLWS_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define RETURN_IF_ERROR(expr)                   \
-  do {                                          \
-    ::mlws::Status _mlws_st = (expr);           \
-    if (!_mlws_st.ok()) return _mlws_st;        \
+#define RETURN_IF_ERROR(expr)            \
+  do {                                   \
+    ::mlws::Status _mlws_st = (expr);    \
+    if (!_mlws_st.ok()) return _mlws_st; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, Foo());` evaluates Foo() (a StatusOr) and returns its Status on error.

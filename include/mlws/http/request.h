@@ -18,7 +18,7 @@ struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // percent-decoded path, without the workspace prefix for MLflow routes
   std::string query_string;
-  std::multimap<std::string, std::string> query;  // decoded; repeated keys kept in order
+  std::multimap<std::string, std::string> query;             // decoded; repeated keys kept in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   // For routes that stream their body: the staged file holding it (already fsynced).

@@ -23,8 +23,8 @@ using Handler = std::function<Response(Request&)>;
 struct Route {
   std::string method;
   std::string pattern;
-  std::string action;       // permission needed, e.g. "workspaces/runs/write"
-  bool streams_body = false;  // body is staged to a file instead of memory (artifact uploads)
+  std::string action;              // permission needed, e.g. "workspaces/runs/write"
+  bool streams_body = false;       // body is staged to a file instead of memory (artifact uploads)
   std::size_t max_body_bytes = 0;  // 0 = the server default
   Handler handler;
 };

@@ -21,9 +21,9 @@ namespace mlws::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 5000;  // 0 = pick a free port
-  std::size_t max_body_bytes = 64u << 20;          // JSON bodies
-  std::size_t max_upload_bytes = 64ull << 30;      // streamed artifact uploads
+  int port = 5000;                             // 0 = pick a free port
+  std::size_t max_body_bytes = 64u << 20;      // JSON bodies
+  std::size_t max_upload_bytes = 64ull << 30;  // streamed artifact uploads
   int idle_timeout_seconds = 120;
   int max_connections = 1000;
   std::string staging_dir;  // where streamed bodies are written

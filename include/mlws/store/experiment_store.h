@@ -42,8 +42,7 @@ class ExperimentStore {
   virtual Status RenameExperiment(std::int64_t workspace_id, const std::string& experiment_id,
                                   const std::string& new_name) = 0;
   // Marks the experiment and its runs deleted / active again.
-  virtual Status SetExperimentLifecycle(std::int64_t workspace_id,
-                                        const std::string& experiment_id,
+  virtual Status SetExperimentLifecycle(std::int64_t workspace_id, const std::string& experiment_id,
                                         tracking::LifecycleStage stage) = 0;
   virtual Status SetExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
                                   const tracking::KeyValue& tag) = 0;

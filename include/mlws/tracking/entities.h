@@ -27,9 +27,9 @@ enum class LifecycleStage { kActive, kDeleted };
 enum class ViewType { kActiveOnly, kDeletedOnly, kAll };
 
 struct Experiment {
-  std::int64_t rowid = 0;         // store-internal, global
+  std::int64_t rowid = 0;  // store-internal, global
   std::int64_t workspace_id = 0;
-  std::string experiment_id;      // decimal, unique within the workspace ("0" = Default)
+  std::string experiment_id;  // decimal, unique within the workspace ("0" = Default)
   std::string name;
   std::string artifact_location;
   LifecycleStage lifecycle_stage = LifecycleStage::kActive;

@@ -105,8 +105,9 @@ class TrackingService {
   // Appends `model_json` to the run's "mlflow.log-model.history" tag, as MLflow does.
   Status LogModel(const std::string& ws, const std::string& run_id, const std::string& model_json);
   StatusOr<RunsPage> SearchRuns(const std::string& ws, const SearchRunsRequest& req);
-  StatusOr<std::vector<MetricPoint>> GetMetricHistory(const std::string& ws, const std::string& run_id,
-                                                 const std::string& key);
+  StatusOr<std::vector<MetricPoint>> GetMetricHistory(const std::string& ws,
+                                                      const std::string& run_id,
+                                                      const std::string& key);
 
   StatusOr<TraceInfo> StartTrace(const std::string& ws, TraceInfo info);
   StatusOr<TraceInfo> EndTrace(const std::string& ws, const TraceInfo& update);

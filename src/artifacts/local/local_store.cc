@@ -120,7 +120,8 @@ class LocalArtifactStore final : public ArtifactStore {
     fs::path p = path.empty() ? root_ : root_ / path;
     std::error_code ec;
     fs::path probe = p;
-    while (!probe.empty() && !fs::exists(fs::symlink_status(probe, ec))) probe = probe.parent_path();
+    while (!probe.empty() && !fs::exists(fs::symlink_status(probe, ec)))
+      probe = probe.parent_path();
     fs::path real = fs::canonical(probe, ec);
     if (ec) return InvalidArgument("invalid artifact path '" + path + "'");
     auto rs = real.string(), root = root_.string();

@@ -107,12 +107,14 @@ StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool readonly) {
   // acknowledged write survives a crash of the process or of the machine.
   // Memory-mapped reads avoid a read() copy per page; the page cache is sized for the writer's
   // working set (profiling showed the writer re-reading pages with the 2 MB default).
-  RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
-                           "PRAGMA mmap_size=1073741824;"));
+  RETURN_IF_ERROR(
+      db->Exec("PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+               "PRAGMA mmap_size=1073741824;"));
   RETURN_IF_ERROR(db->Exec(readonly ? "PRAGMA cache_size=-8192" : "PRAGMA cache_size=-65536"));
   if (!readonly) {
-    RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                             "PRAGMA wal_autocheckpoint=4000;"));
+    RETURN_IF_ERROR(
+        db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 "PRAGMA wal_autocheckpoint=4000;"));
   }
   return db;
 }

@@ -38,7 +38,8 @@ void ReadExperimentRow(Stmt& s, Experiment& e) {
   e.experiment_id = std::to_string(s.Int(2));
   e.name = s.Text(3);
   e.artifact_location = s.Text(4);
-  e.lifecycle_stage = s.TextView(5) == "deleted" ? LifecycleStage::kDeleted : LifecycleStage::kActive;
+  e.lifecycle_stage =
+      s.TextView(5) == "deleted" ? LifecycleStage::kDeleted : LifecycleStage::kActive;
   e.creation_time = s.Int(6);
   e.last_update_time = s.Int(7);
 }
@@ -68,8 +69,8 @@ StatusOr<std::int64_t> SqliteStore::ResolveExperimentRowid(Db& db, std::int64_t 
                                                            const std::string& experiment_id) {
   std::int64_t num = 0;
   if (!ParseExperimentId(experiment_id, &num)) return NoSuchExperiment(experiment_id);
-  ASSIGN_OR_RETURN(Stmt * s,
-                   db.Cached("SELECT rowid FROM experiments WHERE workspace_id = ? AND exp_id = ?"));
+  ASSIGN_OR_RETURN(
+      Stmt * s, db.Cached("SELECT rowid FROM experiments WHERE workspace_id = ? AND exp_id = ?"));
   s->Bind(1, workspace_id).Bind(2, num);
   ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return NoSuchExperiment(experiment_id);
@@ -108,7 +109,8 @@ StatusOr<Experiment> SqliteStore::CreateExperiment(std::int64_t workspace_id,
     }
     // Ids are unique across workspaces (only each workspace's Default experiment is "0"), so an
     // id copied from one workspace is "not found" in another instead of naming something else.
-    ASSIGN_OR_RETURN(Stmt * next, db.Cached("SELECT COALESCE(MAX(exp_id), 0) + 1 FROM experiments"));
+    ASSIGN_OR_RETURN(Stmt * next,
+                     db.Cached("SELECT COALESCE(MAX(exp_id), 0) + 1 FROM experiments"));
     ASSIGN_OR_RETURN(bool row, next->Step());
     std::int64_t exp_id = row ? next->Int(0) : 1;
     std::string location = artifact_location;
@@ -118,8 +120,12 @@ StatusOr<Experiment> SqliteStore::CreateExperiment(std::int64_t workspace_id,
     ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO experiments (workspace_id, exp_id, name, "
                                            "artifact_location, creation_time, last_update_time) "
                                            "VALUES (?, ?, ?, ?, ?, ?)"));
-    ins->Bind(1, workspace_id).Bind(2, exp_id).Bind(3, name).Bind(4, location).Bind(5, now).Bind(
-        6, now);
+    ins->Bind(1, workspace_id)
+        .Bind(2, exp_id)
+        .Bind(3, name)
+        .Bind(4, location)
+        .Bind(5, now)
+        .Bind(6, now);
     RETURN_IF_ERROR(ins->Run());
     std::int64_t rowid = db.LastInsertRowid();
     for (const auto& t : tags) {
@@ -145,8 +151,9 @@ StatusOr<Experiment> SqliteStore::GetExperiment(std::int64_t workspace_id,
 StatusOr<Experiment> SqliteStore::GetExperimentByName(std::int64_t workspace_id,
                                                       const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
-  ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached(
-                                 "SELECT rowid FROM experiments WHERE workspace_id = ? AND name = ?"));
+  ASSIGN_OR_RETURN(
+      Stmt * s,
+      lease.db().Cached("SELECT rowid FROM experiments WHERE workspace_id = ? AND name = ?"));
   s->Bind(1, workspace_id).Bind(2, name);
   ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return NotFound("Could not find experiment with name '" + name + "'");
@@ -162,8 +169,9 @@ StatusOr<ExperimentPage> SqliteStore::SearchExperiments(const ExperimentQuery& q
   for (const auto& c : q.filter) {
     b.Add(" AND ");
     if (c.type == tracking::EntityType::kTag) {
-      b.Add("EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_rowid = e.rowid AND "
-            "t.key = ")
+      b.Add(
+           "EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_rowid = e.rowid AND "
+           "t.key = ")
           .Param(c.key)
           .Add(" AND ");
       AppendComparison(b, "t.value", c);
@@ -225,15 +233,15 @@ Status SqliteStore::RenameExperiment(std::int64_t workspace_id, const std::strin
 }
 
 Status SqliteStore::SetExperimentLifecycle(std::int64_t workspace_id,
-                                           const std::string& experiment_id,
-                                           LifecycleStage stage) {
+                                           const std::string& experiment_id, LifecycleStage stage) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t rowid, ResolveExperimentRowid(db, workspace_id, experiment_id));
     ASSIGN_OR_RETURN(Experiment e, LoadExperiment(db, rowid));
     if (stage == LifecycleStage::kDeleted) {
       if (e.experiment_id == "0") {
-        return InvalidArgument("Cannot delete the default experiment '0'. This is an internally "
-                               "reserved experiment.");
+        return InvalidArgument(
+            "Cannot delete the default experiment '0'. This is an internally "
+            "reserved experiment.");
       }
       if (e.lifecycle_stage == LifecycleStage::kDeleted) {
         return InvalidArgument("Cannot delete an already deleted experiment.");
@@ -263,7 +271,8 @@ Status SqliteStore::SetExperimentTag(std::int64_t workspace_id, const std::strin
                                      const KeyValue& tag) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t rowid, ResolveExperimentRowid(db, workspace_id, experiment_id));
-    ASSIGN_OR_RETURN(Stmt * st, db.Cached("SELECT lifecycle_stage FROM experiments WHERE rowid = ?"));
+    ASSIGN_OR_RETURN(Stmt * st,
+                     db.Cached("SELECT lifecycle_stage FROM experiments WHERE rowid = ?"));
     st->Bind(1, rowid);
     ASSIGN_OR_RETURN(bool row, st->Step());
     if (row && st->TextView(0) != "active") {

@@ -149,8 +149,8 @@ StatusOr<int> ApplyMigrations(Db& db) {
   }
   if (current > static_cast<int>(kMigrations.size())) {
     return Internal(fmt::format(
-        "database schema version {} is newer than this mlws supports ({}); upgrade mlws",
-        current, kMigrations.size()));
+        "database schema version {} is newer than this mlws supports ({}); upgrade mlws", current,
+        kMigrations.size()));
   }
   for (int v = current + 1; v <= static_cast<int>(kMigrations.size()); ++v) {
     RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));

@@ -68,7 +68,8 @@ StatusOr<Run> SqliteStore::LoadRun(Db& db, std::int64_t rowid) {
   };
   RETURN_IF_ERROR(
       load_kv("SELECT key, value FROM params WHERE run_rowid = ? ORDER BY key", run.params));
-  RETURN_IF_ERROR(load_kv("SELECT key, value FROM tags WHERE run_rowid = ? ORDER BY key", run.tags));
+  RETURN_IF_ERROR(
+      load_kv("SELECT key, value FROM tags WHERE run_rowid = ? ORDER BY key", run.tags));
   {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT i.rowid, d.name, d.digest, d.source_type, "
                                          "d.source, d.schema, d.profile FROM run_inputs i JOIN "
@@ -104,7 +105,8 @@ StatusOr<Run> SqliteStore::GetRun(std::int64_t workspace_id, const std::string& 
   return LoadRun(lease.db(), ref.rowid);
 }
 
-StatusOr<std::vector<tracking::MetricPoint>> SqliteStore::GetMetricHistory(const MetricHistoryQuery& q) {
+StatusOr<std::vector<tracking::MetricPoint>> SqliteStore::GetMetricHistory(
+    const MetricHistoryQuery& q) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   Db& db = lease.db();
   ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, q.workspace_id, q.run_id, false));

@@ -38,9 +38,10 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
     switch (c.type) {
       case EntityType::kMetric: {
         std::string a = fmt::format("f{}", alias++);
-        joins.Add(fmt::format(" JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND {0}.key_id "
-                              "= (SELECT id FROM metric_keys WHERE key = ",
-                              a))
+        joins
+            .Add(fmt::format(" JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND {0}.key_id "
+                             "= (SELECT id FROM metric_keys WHERE key = ",
+                             a))
             .Param(c.key)
             .Add(") AND ");
         AppendComparison(joins, a + ".value", c);
@@ -52,7 +53,8 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
         const char* table = c.type == EntityType::kParam ? "params" : "tags";
         // An IN-subquery lets SQLite drive from the (key, value) index instead of probing
         // every run of the experiment.
-        where.Add(fmt::format(" AND r.rowid IN (SELECT p.run_rowid FROM {} p WHERE p.key = ", table))
+        where
+            .Add(fmt::format(" AND r.rowid IN (SELECT p.run_rowid FROM {} p WHERE p.key = ", table))
             .Param(c.key)
             .Add(" AND ");
         AppendComparison(where, "p.value", c);
@@ -68,12 +70,14 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
       }
       case EntityType::kDataset: {
         if (c.key == "context") {
-          where.Add(" AND EXISTS (SELECT 1 FROM run_inputs i JOIN input_tags t ON t.input_rowid = "
-                    "i.rowid WHERE i.run_rowid = r.rowid AND t.key = 'mlflow.data.context' AND ");
+          where.Add(
+              " AND EXISTS (SELECT 1 FROM run_inputs i JOIN input_tags t ON t.input_rowid = "
+              "i.rowid WHERE i.run_rowid = r.rowid AND t.key = 'mlflow.data.context' AND ");
           AppendComparison(where, "t.value", c);
         } else if (c.key == "name" || c.key == "digest") {
-          where.Add(" AND EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.rowid = "
-                    "i.dataset_rowid WHERE i.run_rowid = r.rowid AND ");
+          where.Add(
+              " AND EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.rowid = "
+              "i.dataset_rowid WHERE i.run_rowid = r.rowid AND ");
           AppendComparison(where, "d." + c.key, c);
         } else {
           return InvalidArgument("Invalid dataset key '" + c.key + "'");
@@ -98,20 +102,23 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
           break;
         }
         std::string a = fmt::format("o{}", alias++);
-        joins.Add(fmt::format(" LEFT JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND "
-                              "{0}.key_id = (SELECT id FROM metric_keys WHERE key = ",
-                              a))
+        joins
+            .Add(fmt::format(" LEFT JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND "
+                             "{0}.key_id = (SELECT id FROM metric_keys WHERE key = ",
+                             a))
             .Param(o.key)
             .Add(")");
         // Missing values last; NaN is larger than any number.
-        order.Add(fmt::format("({0}.run_rowid IS NULL) ASC, {0}.is_nan{1}, {0}.value{1}, ", a, dir));
+        order.Add(
+            fmt::format("({0}.run_rowid IS NULL) ASC, {0}.is_nan{1}, {0}.value{1}, ", a, dir));
         break;
       }
       case EntityType::kParam:
       case EntityType::kTag: {
         std::string a = fmt::format("o{}", alias++);
-        joins.Add(fmt::format(" LEFT JOIN {1} {0} ON {0}.run_rowid = r.rowid AND {0}.key = ", a,
-                              o.type == EntityType::kParam ? "params" : "tags"))
+        joins
+            .Add(fmt::format(" LEFT JOIN {1} {0} ON {0}.run_rowid = r.rowid AND {0}.key = ", a,
+                             o.type == EntityType::kParam ? "params" : "tags"))
             .Param(o.key);
         order.Add(fmt::format("({0}.value IS NULL) ASC, {0}.value{1}, ", a, dir));
         break;
@@ -122,8 +129,7 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
         order.Add(fmt::format("({0} IS NULL) ASC, {0}{1}, ", col, dir));
         break;
       }
-      case EntityType::kDataset:
-        return InvalidArgument("Cannot order runs by dataset fields");
+      case EntityType::kDataset: return InvalidArgument("Cannot order runs by dataset fields");
     }
   }
 
@@ -138,8 +144,8 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
   bool first = true;
   for (const auto& id : q.experiment_ids) {
     std::int64_t num = 0;
-    bool digits = !id.empty() && id.size() <= 18 &&
-                  id.find_first_not_of("0123456789") == std::string::npos;
+    bool digits =
+        !id.empty() && id.size() <= 18 && id.find_first_not_of("0123456789") == std::string::npos;
     if (!digits) continue;  // an id that cannot exist matches nothing
     num = std::stoll(id);
     if (!first) b.Add(", ");

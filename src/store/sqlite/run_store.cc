@@ -36,11 +36,13 @@ StatusOr<SqliteStore::RunRef> SqliteStore::ResolveRun(Db& db, std::int64_t works
   return ref;
 }
 
-Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid, const std::vector<KeyValue>& tags) {
+Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid,
+                                 const std::vector<KeyValue>& tags) {
   for (const auto& t : tags) {
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached("INSERT INTO tags (run_rowid, key, value) VALUES (?, ?, ?) "
-                                         "ON CONFLICT (run_rowid, key) DO UPDATE SET value = "
-                                         "excluded.value"));
+    ASSIGN_OR_RETURN(Stmt * s,
+                     db.Cached("INSERT INTO tags (run_rowid, key, value) VALUES (?, ?, ?) "
+                               "ON CONFLICT (run_rowid, key) DO UPDATE SET value = "
+                               "excluded.value"));
     s->Bind(1, run_rowid).Bind(2, t.key).Bind(3, t.value);
     RETURN_IF_ERROR(s->Run());
     if (t.key == kRunNameTag) {
@@ -72,9 +74,10 @@ StatusOr<Run> SqliteStore::CreateRun(const NewRun& nr) {
       while (!base.empty() && base.back() == '/') base.pop_back();
       artifact_uri = base + "/" + nr.run_id + "/artifacts";
     }
-    ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO runs (run_uuid, workspace_id, "
-                                           "experiment_rowid, name, user_id, status, start_time, "
-                                           "artifact_uri) VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?)"));
+    ASSIGN_OR_RETURN(Stmt * ins,
+                     db.Cached("INSERT INTO runs (run_uuid, workspace_id, "
+                               "experiment_rowid, name, user_id, status, start_time, "
+                               "artifact_uri) VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?)"));
     ins->Bind(1, nr.run_id)
         .Bind(2, nr.workspace_id)
         .Bind(3, exp_rowid)
@@ -231,9 +234,10 @@ Status SqliteStore::LogInputs(std::int64_t workspace_id, const std::string& run_
     ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
     for (const auto& in : inputs) {
       const auto& d = in.dataset;
-      ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO datasets (experiment_rowid, name, digest, "
-                                             "source_type, source, schema, profile) VALUES "
-                                             "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
+      ASSIGN_OR_RETURN(Stmt * ins,
+                       db.Cached("INSERT INTO datasets (experiment_rowid, name, digest, "
+                                 "source_type, source, schema, profile) VALUES "
+                                 "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
       ins->Bind(1, ref.experiment_rowid)
           .Bind(2, d.name)
           .Bind(3, d.digest)
@@ -242,8 +246,9 @@ Status SqliteStore::LogInputs(std::int64_t workspace_id, const std::string& run_
           .Bind(6, d.schema)
           .Bind(7, d.profile);
       RETURN_IF_ERROR(ins->Run());
-      ASSIGN_OR_RETURN(Stmt * sel, db.Cached("SELECT rowid FROM datasets WHERE experiment_rowid = ? "
-                                             "AND name = ? AND digest = ?"));
+      ASSIGN_OR_RETURN(Stmt * sel,
+                       db.Cached("SELECT rowid FROM datasets WHERE experiment_rowid = ? "
+                                 "AND name = ? AND digest = ?"));
       sel->Bind(1, ref.experiment_rowid).Bind(2, d.name).Bind(3, d.digest);
       ASSIGN_OR_RETURN(bool row, sel->Step());
       if (!row) return Internal("dataset row vanished");

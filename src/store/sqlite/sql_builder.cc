@@ -17,9 +17,7 @@ void AppendComparison(SqlBuilder& b, std::string_view lhs, const tracking::Claus
     if (c.is_numeric) return c.number;
     return c.text;
   };
-  auto simple = [&](std::string_view op) {
-    b.Add(lhs).Add(" ").Add(op).Add(" ").Param(value());
-  };
+  auto simple = [&](std::string_view op) { b.Add(lhs).Add(" ").Add(op).Add(" ").Param(value()); };
   switch (c.op) {
     case Comparator::kEq: simple("="); break;
     case Comparator::kNe: simple("!="); break;

@@ -51,7 +51,8 @@ StatusOr<TraceInfo> SqliteStore::LoadTrace(Db& db, const std::string& request_id
   t.experiment_id = std::to_string(s->Int(1));
   t.timestamp_ms = s->Int(2);
   t.execution_time_ms = s->Int(3);
-  t.status = tracking::ParseTraceStatus(s->TextView(4)).value_or(tracking::TraceStatus::kUnspecified);
+  t.status =
+      tracking::ParseTraceStatus(s->TextView(4)).value_or(tracking::TraceStatus::kUnspecified);
   auto load = [&](const char* sql, std::vector<KeyValue>& out) -> Status {
     ASSIGN_OR_RETURN(Stmt * q, db.Cached(sql));
     q->Bind(1, request_id);
@@ -64,16 +65,18 @@ StatusOr<TraceInfo> SqliteStore::LoadTrace(Db& db, const std::string& request_id
   };
   RETURN_IF_ERROR(
       load("SELECT key, value FROM trace_tags WHERE request_id = ? ORDER BY key", t.tags));
-  RETURN_IF_ERROR(load("SELECT key, value FROM trace_request_metadata WHERE request_id = ? "
-                       "ORDER BY key",
-                       t.request_metadata));
+  RETURN_IF_ERROR(
+      load("SELECT key, value FROM trace_request_metadata WHERE request_id = ? "
+           "ORDER BY key",
+           t.request_metadata));
   return t;
 }
 
 StatusOr<TraceInfo> SqliteStore::StartTrace(std::int64_t workspace_id, const TraceInfo& info) {
   TraceInfo out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(std::int64_t exp, ResolveExperimentRowid(db, workspace_id, info.experiment_id));
+    ASSIGN_OR_RETURN(std::int64_t exp,
+                     ResolveExperimentRowid(db, workspace_id, info.experiment_id));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("INSERT INTO traces (request_id, workspace_id, "
                                          "experiment_rowid, timestamp_ms, execution_time_ms, "
                                          "status) VALUES (?, ?, ?, ?, ?, ?)"));
@@ -119,8 +122,9 @@ StatusOr<TraceInfo> SqliteStore::GetTraceInfo(std::int64_t workspace_id,
 
 StatusOr<std::vector<TraceInfo>> SqliteStore::SearchTraces(const TraceQuery& q) {
   SqlBuilder b;
-  b.Add("SELECT t.request_id FROM traces t JOIN experiments e ON e.rowid = t.experiment_rowid "
-        "WHERE t.workspace_id = ")
+  b.Add(
+       "SELECT t.request_id FROM traces t JOIN experiments e ON e.rowid = t.experiment_rowid "
+       "WHERE t.workspace_id = ")
       .Param(q.workspace_id)
       .Add(" AND e.exp_id IN (");
   bool first = true;
@@ -135,7 +139,8 @@ StatusOr<std::vector<TraceInfo>> SqliteStore::SearchTraces(const TraceQuery& q) 
   b.Add(")");
   for (const auto& c : q.filter) {
     if (c.type == tracking::EntityType::kTag) {
-      b.Add(" AND EXISTS (SELECT 1 FROM trace_tags g WHERE g.request_id = t.request_id AND g.key = ")
+      b.Add(
+           " AND EXISTS (SELECT 1 FROM trace_tags g WHERE g.request_id = t.request_id AND g.key = ")
           .Param(c.key)
           .Add(" AND ");
       AppendComparison(b, "g.value", c);
@@ -172,8 +177,9 @@ StatusOr<std::int64_t> SqliteStore::DeleteTraces(const TraceDelete& r) {
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t exp, ResolveExperimentRowid(db, r.workspace_id, r.experiment_id));
     SqlBuilder b;
-    b.Add("DELETE FROM traces WHERE request_id IN (SELECT request_id FROM traces WHERE "
-          "experiment_rowid = ")
+    b.Add(
+         "DELETE FROM traces WHERE request_id IN (SELECT request_id FROM traces WHERE "
+         "experiment_rowid = ")
         .Param(exp);
     if (!r.request_ids.empty()) {
       b.Add(" AND request_id IN (");

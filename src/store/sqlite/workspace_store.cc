@@ -38,7 +38,9 @@ StatusOr<Workspace> SqliteStore::CreateWorkspace(const std::string& name,
                      db.Cached("INSERT INTO experiments (workspace_id, exp_id, name, "
                                "artifact_location, creation_time, last_update_time) "
                                "VALUES (?, 0, 'Default', 'mlflow-artifacts:/0', ?, ?)"));
-    exp->Bind(1, id).Bind(2, static_cast<std::int64_t>(now)).Bind(3, static_cast<std::int64_t>(now));
+    exp->Bind(1, id)
+        .Bind(2, static_cast<std::int64_t>(now))
+        .Bind(3, static_cast<std::int64_t>(now));
     RETURN_IF_ERROR(exp->Run());
     out = Workspace{id, name, description, now};
     return Status::Ok();

@@ -48,7 +48,7 @@ class WriteQueue {
   std::unique_ptr<Db> db_;
   std::function<void()> on_rollback_;
   std::mutex mu_;
-  std::condition_variable work_cv_;  // writer waits for tasks
+  std::condition_variable work_cv_;             // writer waits for tasks
   std::deque<std::shared_ptr<Pending>> queue_;  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
   std::thread thread_;
