@@ -35,7 +35,8 @@ compat-test: build
 	MLWS_BIN=$(CURDIR)/$(BUILD)/mlws .venv-mlflow3/bin/python -m pytest -q tests/compat
 
 bench: deps build
-	.venv/bin/python bench/run_bench.py --mlws-bin $(BUILD)/mlws --loadgen $(BUILD)/bench/mlws-loadgen $(ARGS)
+	.venv/bin/python bench/run_bench.py --mlws-bin $(CURDIR)/$(BUILD)/mlws \
+	  --loadgen $(CURDIR)/$(BUILD)/bench/mlws-loadgen $(ARGS)
 
 format:
 	find include src tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i

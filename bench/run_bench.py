@@ -22,16 +22,16 @@ import datetime
 import json
 import os
 import platform
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+from mlws_testkit.net import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_TARGETS = ("mlws", "mlflow", "fml")
@@ -84,17 +84,6 @@ def _on_signal(signum, _frame):
 atexit.register(_kill_all_live)
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 in [20000, 32767]."""
-    for _ in range(200):
-        port = random.randint(20000, 32767)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port below 32768")
 
 
 def background_cpu(seconds: float = 1.0) -> float:
@@ -571,6 +560,10 @@ def main() -> int:
     ap.add_argument("--md-out", help="write the markdown table here")
     ap.add_argument("--keep-dirs", action="store_true", help="keep the servers' temp dirs")
     args = ap.parse_args()
+    # Servers start in their own temp dirs: make the binaries' paths independent of the cwd.
+    args.mlws_bin = os.path.abspath(args.mlws_bin)
+    if args.loadgen:
+        args.loadgen = os.path.abspath(args.loadgen)
 
     q = args.quick
     def dflt(name, full, quick):

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "mlws/artifacts/artifact_store.h"
+#include "mlws/auth/auth_service.h"
 #include "mlws/tracking/tracking_service.h"
 
 namespace mlws::api {
@@ -11,6 +12,7 @@ namespace mlws::api {
 struct ApiContext {
   tracking::TrackingService& tracking;
   artifacts::ArtifactStore& artifacts;
+  auth::AuthService& auth;
   std::string version;
 };
 

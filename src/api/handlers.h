@@ -31,6 +31,20 @@ http::Response ListWorkspaces(ApiContext&, http::Request&);
 http::Response GetWorkspace(ApiContext&, http::Request&);
 http::Response DeleteWorkspace(ApiContext&, http::Request&);
 
+// users_handler.cc, tokens_handler.cc, role_assignments_handler.cc, audit_handler.cc
+http::Response WhoAmI(ApiContext&, http::Request&);
+http::Response CreateUser(ApiContext&, http::Request&);
+http::Response ListUsers(ApiContext&, http::Request&);
+http::Response DeleteUser(ApiContext&, http::Request&);
+http::Response CreateToken(ApiContext&, http::Request&);
+http::Response ListTokens(ApiContext&, http::Request&);
+http::Response RevokeToken(ApiContext&, http::Request&);
+http::Response ListRoles(ApiContext&, http::Request&);
+http::Response CreateRoleAssignment(ApiContext&, http::Request&);
+http::Response ListRoleAssignments(ApiContext&, http::Request&);
+http::Response DeleteRoleAssignment(ApiContext&, http::Request&);
+http::Response ListAudit(ApiContext&, http::Request&);
+
 // experiments_handler.cc
 http::Response CreateExperiment(ApiContext&, http::Request&);
 http::Response GetExperiment(ApiContext&, http::Request&);

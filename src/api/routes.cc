@@ -4,6 +4,7 @@
 #include "mlws/api/routes.h"
 
 #include "api/handlers.h"
+#include "mlws/common/ids.h"
 
 namespace mlws::api {
 
@@ -28,6 +29,19 @@ const Row kRows[] = {
   {"GET",    "/api/v1/workspaces",      "server/workspaces/read",  ListWorkspaces},
   {"GET",    "/api/v1/workspaces/{ws}", "workspaces/read",         GetWorkspace},
   {"DELETE", "/api/v1/workspaces/{ws}", "server/workspaces/write", DeleteWorkspace},
+
+  {"GET",    "/api/v1/whoami",                "self/read",                      WhoAmI},
+  {"POST",   "/api/v1/users",                 "server/users/write",             CreateUser},
+  {"GET",    "/api/v1/users",                 "server/users/read",              ListUsers},
+  {"DELETE", "/api/v1/users/{name}",          "server/users/write",             DeleteUser},
+  {"POST",   "/api/v1/tokens",                "self/tokens/write",              CreateToken},
+  {"GET",    "/api/v1/tokens",                "self/tokens/read",               ListTokens},
+  {"DELETE", "/api/v1/tokens/{id}",           "self/tokens/write",              RevokeToken},
+  {"GET",    "/api/v1/roles",                 "server/roles/read",              ListRoles},
+  {"POST",   "/api/v1/role-assignments",      "server/roleAssignments/write",   CreateRoleAssignment},
+  {"GET",    "/api/v1/role-assignments",      "server/roleAssignments/read",    ListRoleAssignments},
+  {"DELETE", "/api/v1/role-assignments/{id}", "server/roleAssignments/write",   DeleteRoleAssignment},
+  {"GET",    "/api/v1/audit",                 "server/audit/read",              ListAudit},
 
   {"POST",  "/experiments/create",             "workspaces/experiments/write", CreateExperiment},
   {"GET",   "/experiments/get",                "workspaces/experiments/read",  GetExperiment},
@@ -80,6 +94,51 @@ const Row kArtifactRows[] = {
 };
 // clang-format on
 
+// The workspace a request addresses, for workspace-scoped role assignments.
+std::optional<std::int64_t> AddressedWorkspace(ApiContext& ctx, const http::Request& req) {
+  auto it = req.path_params.find("ws");
+  const std::string& name = it != req.path_params.end() ? it->second : req.workspace;
+  auto id = ctx.tracking.WorkspaceId(name);
+  if (!id.ok()) return std::nullopt;
+  return *id;
+}
+
+// Authentication, authorization and audit, in front of every handler.
+http::Response Guarded(ApiContext& ctx, HandlerFn fn, const char* action, http::Request& req) {
+  auto audit = [&](int status) {
+    auth::AuditEntry e;
+    e.time = NowMillis();
+    e.user_name = req.user;
+    e.remote_addr = req.remote_addr;
+    e.method = req.method;
+    e.path = req.path;
+    e.workspace = req.workspace;
+    e.action = action;
+    e.status = status;
+    ctx.auth.Audit(e);
+  };
+  auto who = ctx.auth.Authenticate(req.Header("authorization"), req.remote_addr);
+  if (!who.ok()) {
+    req.user = "anonymous";
+    if (std::string_view(action) == "server/health/read") return fn(ctx, req);
+    http::Response r = http::ErrorResponse(who.status());
+    if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"mlws\"");
+    audit(r.status);
+    return r;
+  }
+  req.user = who->name;
+  req.user_id = who->user_id;
+  Status allowed = ctx.auth.Authorize(*who, action, AddressedWorkspace(ctx, req));
+  if (!allowed.ok()) {
+    http::Response r = http::ErrorResponse(allowed);
+    audit(r.status);
+    return r;
+  }
+  http::Response r = fn(ctx, req);
+  if (req.method != "GET" && req.method != "HEAD") audit(r.status);
+  return r;
+}
+
 void AddRow(http::Router& router, ApiContext& ctx, const Row& row, std::string path) {
   http::Route r;
   r.method = row.method;
@@ -87,19 +146,29 @@ void AddRow(http::Router& router, ApiContext& ctx, const Row& row, std::string p
   r.action = row.action;
   r.streams_body = row.streams_body;
   HandlerFn fn = row.fn;
-  r.handler = [&ctx, fn](http::Request& req) { return fn(ctx, req); };
+  const char* action = row.action;
+  r.handler = [&ctx, fn, action](http::Request& req) { return Guarded(ctx, fn, action, req); };
   router.Add(std::move(r));
+}
+
+std::string ServedPath(const Row& row) {
+  std::string p = row.path;
+  bool mlflow = p.rfind("/api/", 0) != 0 && p != "/health" && p != "/version";
+  return mlflow ? std::string(kMl) + p : p;
 }
 
 }  // namespace
 
 void RegisterRoutes(http::Router& router, ApiContext& ctx) {
-  for (const Row& row : kRows) {
-    std::string p = row.path;
-    bool mlflow = p.rfind("/api/", 0) != 0 && p != "/health" && p != "/version";
-    AddRow(router, ctx, row, mlflow ? std::string(kMl) + p : p);
-  }
+  for (const Row& row : kRows) AddRow(router, ctx, row, ServedPath(row));
   for (const Row& row : kArtifactRows) AddRow(router, ctx, row, row.path);
+}
+
+std::vector<RouteInfo> RouteTable() {
+  std::vector<RouteInfo> out;
+  for (const Row& row : kRows) out.push_back({row.method, ServedPath(row), row.action});
+  for (const Row& row : kArtifactRows) out.push_back({row.method, row.path, row.action});
+  return out;
 }
 
 }  // namespace mlws::api

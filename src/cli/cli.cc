@@ -5,7 +5,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/http_client.h"
+#include "cli/auth_commands.h"
+#include "cli/client.h"
 #include "cli/output.h"
 #include "mlws/server/server.h"
 
@@ -13,72 +14,20 @@ namespace mlws::cli {
 
 using nlohmann::json;
 
-namespace {
-
-struct Globals {
-  std::string url;
-  std::string output = "table";
-  std::string workspace = "default";
-};
-
-std::string UrlEscape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof(buf), "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-// Calls the server; prints the server's error message and returns nullopt on failure.
-std::optional<json> Call(const Globals& g, const std::string& method, const std::string& path,
-                         const json& body = json()) {
-  std::string base = g.url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  auto r = HttpCall(method, base + path, body.is_null() ? "" : body.dump());
-  if (!r.ok()) {
-    std::cerr << "error: " << r.status().message() << "\n";
-    return std::nullopt;
-  }
-  json j = json::parse(r->body, nullptr, false);
-  if (r->status >= 400) {
-    std::string msg =
-        j.is_object() && j.contains("message") ? j["message"].get<std::string>() : r->body;
-    std::string code = j.is_object() && j.contains("error_code")
-                           ? j["error_code"].get<std::string>()
-                           : std::to_string(r->status);
-    std::cerr << "error: " << msg << " (" << code << ")\n";
-    return std::nullopt;
-  }
-  if (j.is_discarded()) {
-    std::cerr << "error: the server sent a response that is not JSON\n";
-    return std::nullopt;
-  }
-  return j;
-}
-
-std::string MlflowPrefix(const Globals& g) {
-  return g.workspace == "default" ? "/api/2.0/mlflow"
-                                  : "/workspaces/" + UrlEscape(g.workspace) + "/api/2.0/mlflow";
-}
-
-}  // namespace
-
 int Main(int argc, char** argv) {
   CLI::App app{"mlws: the machine-learning workspace server and its command line"};
   app.require_subcommand(1);
   Globals g;
   const char* env_url = std::getenv("MLWS_URL");
   g.url = env_url != nullptr ? env_url : "http://127.0.0.1:5000";
+  const char* env_token = std::getenv("MLWS_TOKEN");
+  if (env_token != nullptr) g.token = env_token;
   app.add_option("--url", g.url, "Server URL (env MLWS_URL)")->capture_default_str();
   app.add_option("-o,--output", g.output, "Output format")
       ->check(CLI::IsMember({"json", "table"}))
       ->capture_default_str();
+  app.add_option("--token", g.token,
+                 "API token (env MLWS_TOKEN; default: the one `mlws login` saved)");
   int rc = 0;
 
   // mlws server
@@ -96,6 +45,8 @@ int Main(int argc, char** argv) {
   srv->add_option("--log-level", cfg.log_level, "trace|debug|info|warn|error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  srv->add_option("--admin-password-file", cfg.admin_password_file,
+                  "First start on a non-loopback address: read the admin password from this file");
   srv->callback([&] { rc = server::RunServer(cfg); });
 
   // mlws workspace ...
@@ -217,6 +168,8 @@ int Main(int argc, char** argv) {
       }
     }
   });
+
+  AddAuthCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);

@@ -12,12 +12,15 @@ size_t Collect(char* data, size_t size, size_t n, void* out) {
 }  // namespace
 
 StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
-                              const std::string& body) {
+                              const std::string& body, const std::string& authorization) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Internal("cannot initialise libcurl");
   HttpResult result;
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Content-Type: application/json");
+  if (!authorization.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);

@@ -12,9 +12,10 @@ struct HttpResult {
   std::string body;
 };
 
-// `method` GET/POST/DELETE; `body` JSON (sent with Content-Type: application/json if non-empty).
+// `method` GET/POST/DELETE; `body` JSON (sent with Content-Type: application/json if non-empty);
+// `authorization` the Authorization header value, if not empty.
 // Connection failures give TemporarilyUnavailable with the URL in the message.
 StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
-                              const std::string& body);
+                              const std::string& body, const std::string& authorization = "");
 
 }  // namespace mlws::cli

@@ -5,13 +5,16 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "api/api_context.h"
 #include "mlws/api/routes.h"
 #include "mlws/artifacts/artifact_store.h"
+#include "mlws/auth/auth_service.h"
 #include "mlws/http/server.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/tracking/tracking_service.h"
@@ -73,7 +76,29 @@ int RunServer(const Config& raw) {
   Status st = tracking.EnsureDefaultWorkspace();
   if (!st.ok()) return Fail("cannot create the default workspace", st);
 
-  api::ApiContext ctx{tracking, **artifacts, kVersion};
+  auth::AuthService auth(**store);
+  std::optional<std::string> admin_password;
+  if (!cfg.admin_password_file.empty()) {
+    std::ifstream in(cfg.admin_password_file);
+    std::string pw;
+    if (!in || !std::getline(in, pw)) {
+      return Fail("cannot read --admin-password-file " + cfg.admin_password_file,
+                  InvalidArgument("unreadable or empty"));
+    }
+    admin_password = pw;
+  }
+  bool loopback = cfg.host == "localhost" || cfg.host == "::1" || cfg.host.rfind("127.", 0) == 0;
+  auto generated = auth.Init(loopback, admin_password);
+  if (!generated.ok()) return Fail("cannot initialise authentication", generated.status());
+  if (*generated) {
+    // Printed once, on the terminal only: it is not stored anywhere in plaintext.
+    std::fprintf(stdout,
+                 "mlws: created user 'admin' (Owner). One-time password: %s\n"
+                 "      sign in with it and create a token: POST /api/v1/tokens\n",
+                 (*generated)->c_str());
+    std::fflush(stdout);
+  }
+  api::ApiContext ctx{tracking, **artifacts, auth, kVersion};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 
@@ -98,10 +123,10 @@ int RunServer(const Config& raw) {
   double start_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info(
-      "mlws {} listening on http://{}:{} (store {}, schema v{}, artifacts {}, started "
-      "in {:.0f} ms)",
+      "mlws {} listening on http://{}:{} (store {}, schema v{}, artifacts {}, authentication "
+      "{}, started in {:.0f} ms)",
       kVersion, cfg.host, server.port(), cfg.backend_store_uri, *version, cfg.artifacts_destination,
-      start_ms);
+      auth.auth_required() ? "required" : "off (loopback, no users)", start_ms);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -16,10 +16,9 @@ workspace API (``POST /api/v1/workspaces``); a real MLflow server answers 404 th
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -42,6 +41,8 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 
 import mlflow  # noqa: E402  (after the environment above)
 from mlflow import MlflowClient  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+from mlws_testkit.net import free_port as _free_port  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MLWS_BIN = REPO_ROOT / "build" / "release" / "mlws"
@@ -120,17 +121,6 @@ class _ServerProcess:
             return "<no stderr captured>"
 
 
-def _free_port() -> int:
-    """A currently free TCP port below 32768 (outside Linux's default ephemeral range)."""
-    for _ in range(200):
-        port = random.randint(20000, 32767)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port found below 32768")
 
 
 _session_state: dict = {}

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+from mlws_testkit.net import free_port  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MLWS_BIN = REPO_ROOT / "build" / "release" / "mlws"
@@ -48,17 +49,6 @@ def wait_for_binary(path: str | None = None) -> str:
     return path
 
 
-def free_port() -> int:
-    """A currently free TCP port below 32768."""
-    for _ in range(500):
-        port = random.randint(20000, 32767)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port found below 32768")
 
 
 class MlwsServer:

@@ -1,6 +1,9 @@
 // The route table of the whole server: every route with its method, path, permission and handler.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "mlws/artifacts/artifact_store.h"
 #include "mlws/http/router.h"
 #include "mlws/tracking/tracking_service.h"
@@ -11,5 +14,13 @@ struct ApiContext;
 
 // Registers every route. `ctx` must outlive the router.
 void RegisterRoutes(http::Router& router, ApiContext& ctx);
+
+// The table itself (method, path as served, action), for tests and documentation.
+struct RouteInfo {
+  std::string method;
+  std::string path;
+  std::string action;
+};
+std::vector<RouteInfo> RouteTable();
 
 }  // namespace mlws::api

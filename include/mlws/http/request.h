@@ -27,6 +27,9 @@ struct Request {
   std::map<std::string, std::string> path_params;  // from {name} / {name...} in the route
   std::string workspace = "default";               // from the /workspaces/<ws> prefix
   std::string remote_addr;
+  // Set by the authorization layer before the handler runs.
+  std::string user = "local";
+  std::int64_t user_id = 0;
 
   // First value of a query parameter, if present.
   std::optional<std::string> Query(std::string_view key) const;

@@ -14,6 +14,9 @@ struct Config {
   std::string backend_store_uri;      // default sqlite:///<home>/mlws.db
   std::string artifacts_destination;  // default file://<home>/artifacts
   std::string log_level = "info";
+  // First start on a non-loopback address: the "admin" password is read from this file instead
+  // of being generated and printed once.
+  std::string admin_password_file;
 };
 
 // Fills the defaults that depend on `home`.

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "mlws/common/status.h"
+#include "mlws/store/auth_store.h"
 #include "mlws/store/experiment_store.h"
 #include "mlws/store/run_store.h"
 #include "mlws/store/trace_store.h"
@@ -28,6 +29,7 @@ class MetadataStore {
   virtual ExperimentStore& experiments() = 0;
   virtual RunStore& runs() = 0;
   virtual TraceStore& traces() = 0;
+  virtual AuthStore& auth() = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

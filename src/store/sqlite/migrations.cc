@@ -135,7 +135,54 @@ CREATE TABLE trace_request_metadata (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<const char*, 1> kMigrations = {kMigration1};
+// Migration 2: identities, role assignments and the audit log (see docs/security.md).
+// Passwords are argon2id-encoded; tokens are stored as SHA-256 of the secret (tokens are 256-bit
+// random, so a fast hash is not brute-forceable) plus a short public prefix to name them.
+constexpr const char* kMigration2 = R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL DEFAULT '',
+  creation_time INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  secret_sha256 BLOB NOT NULL UNIQUE,
+  creation_time INTEGER NOT NULL,
+  expiry_time INTEGER,
+  last_used_time INTEGER,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE role_assignments (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  workspace_id INTEGER REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_time INTEGER NOT NULL,
+  UNIQUE (user_id, role, workspace_id)
+);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  user_name TEXT NOT NULL,
+  remote_addr TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  workspace TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status INTEGER NOT NULL
+);
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
+constexpr std::array<const char*, 2> kMigrations = {kMigration1, kMigration2};
 
 }  // namespace
 

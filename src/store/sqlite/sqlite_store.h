@@ -23,7 +23,8 @@ class SqliteStore final : public MetadataStore,
                           public WorkspaceStore,
                           public ExperimentStore,
                           public RunStore,
-                          public TraceStore {
+                          public TraceStore,
+                          public AuthStore {
  public:
   static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   ~SqliteStore() override;
@@ -35,6 +36,7 @@ class SqliteStore final : public MetadataStore,
   ExperimentStore& experiments() override { return *this; }
   RunStore& runs() override { return *this; }
   TraceStore& traces() override { return *this; }
+  AuthStore& auth() override { return *this; }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
@@ -91,6 +93,29 @@ class SqliteStore final : public MetadataStore,
                      const tracking::KeyValue& tag) override;
   Status DeleteTraceTag(std::int64_t workspace_id, const std::string& request_id,
                         const std::string& key) override;
+
+  // AuthStore (auth_store.cc)
+  StatusOr<auth::User> CreateUser(const std::string& name,
+                                  const std::string& password_hash) override;
+  StatusOr<auth::User> GetUser(const std::string& name) override;
+  StatusOr<std::vector<auth::User>> ListUsers() override;
+  StatusOr<std::int64_t> CountUsers() override;
+  Status DeleteUser(const std::string& name) override;
+  StatusOr<auth::TokenInfo> CreateToken(std::int64_t user_id, const std::string& name,
+                                        const std::string& prefix, const Sha256& secret,
+                                        std::optional<std::int64_t> expiry_time) override;
+  StatusOr<std::pair<auth::TokenInfo, auth::User>> FindToken(const Sha256& secret) override;
+  StatusOr<std::vector<auth::TokenInfo>> ListTokens(std::optional<std::int64_t> user_id) override;
+  Status RevokeToken(std::int64_t id, std::optional<std::int64_t> owner_user_id) override;
+  Status TouchToken(std::int64_t id, std::int64_t time) override;
+  StatusOr<auth::RoleAssignment> CreateRoleAssignment(
+      std::int64_t user_id, const std::string& role,
+      std::optional<std::int64_t> workspace_id) override;
+  StatusOr<std::vector<auth::RoleAssignment>> ListRoleAssignments(
+      std::optional<std::int64_t> user_id) override;
+  Status DeleteRoleAssignment(std::int64_t id) override;
+  void AppendAudit(const auth::AuditEntry& entry) override;
+  StatusOr<std::vector<auth::AuditEntry>> ListAudit(const auth::AuditQuery& query) override;
 
  private:
   SqliteStore(std::string path, std::unique_ptr<Db> writer);

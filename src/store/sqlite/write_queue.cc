@@ -34,6 +34,19 @@ Status WriteQueue::Submit(Task task) {
   return p->result;
 }
 
+void WriteQueue::SubmitAsync(Task task) {
+  auto p = std::make_shared<Pending>();
+  p->task = std::move(task);
+  p->async = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) {
+    spdlog::error("write dropped: the store is shutting down");
+    return;
+  }
+  queue_.push_back(p);
+  work_cv_.notify_one();
+}
+
 void WriteQueue::Loop() {
   for (;;) {
     std::deque<std::shared_ptr<Pending>> group;
@@ -47,7 +60,11 @@ void WriteQueue::Loop() {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& p : group) {
       p->done = true;
-      p->cv.notify_one();
+      if (p->async) {
+        if (!p->result.ok()) spdlog::error("background write failed: {}", p->result.ToString());
+      } else {
+        p->cv.notify_one();
+      }
     }
   }
 }

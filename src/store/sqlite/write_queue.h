@@ -33,6 +33,8 @@ class WriteQueue {
   // Runs `task` inside the writer's transaction; returns its Status once committed (or the
   // commit error). The task must only touch the Db it is given.
   Status Submit(Task task);
+  // Queues `task` for the next group without waiting; its Status is logged if it fails.
+  void SubmitAsync(Task task);
   void Stop();
 
  private:
@@ -40,6 +42,7 @@ class WriteQueue {
     Task task;
     Status result;
     bool done = false;
+    bool async = false;
     std::condition_variable cv;  // each caller has its own: no thundering herd on completion
   };
   void Loop();

@@ -1,0 +1,95 @@
+// AuthService: who is calling (authentication) and may they (authorization).
+//
+// Modes: authentication is required as soon as one user exists, or when the server listens on a
+// non-loopback address (then the first start creates an "admin" Owner). With no users on
+// loopback the server stays open to the local user, as the embedded default promises.
+//
+// Credentials: "Authorization: Bearer <token>" (API tokens, stored hashed) or HTTP Basic with a
+// user's password (argon2id; successful verifications are cached in memory for 5 minutes so an
+// MLflow client sending Basic on every request does not pay argon2 each time). Repeated
+// failures from one user or address are refused with 429 for a minute.
+//
+// Authorization: a user's role assignments at server scope apply everywhere; assignments at
+// workspace scope apply to "workspaces/..." actions in that workspace. An action is allowed when
+// one assigned role allows it (each role's denies subtract from that role only). Actions under
+// "self/" are allowed to every authenticated user; "server/health/read" is public.
+//
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlws/auth/entities.h"
+#include "mlws/auth/roles.h"
+#include "mlws/common/status.h"
+#include "mlws/store/metadata_store.h"
+
+namespace mlws::auth {
+
+struct Principal {
+  std::int64_t user_id = 0;  // 0 for the open-mode local user
+  std::string name = "local";
+  bool open_mode = false;
+};
+
+struct NewToken {
+  TokenInfo info;
+  std::string secret;  // shown once, never stored
+};
+
+class AuthService {
+ public:
+  explicit AuthService(store::MetadataStore& store) : store_(store) {}
+
+  // Decides the mode at start. When `loopback_only` is false and no user exists, creates the
+  // "admin" Owner with `admin_password` (or a random one, returned so it can be printed once).
+  StatusOr<std::optional<std::string>> Init(bool loopback_only,
+                                            const std::optional<std::string>& admin_password);
+  bool auth_required() const;
+
+  // `authorization` is the raw header value, if any.
+  StatusOr<Principal> Authenticate(const std::optional<std::string>& authorization,
+                                   const std::string& remote_addr);
+  // `workspace_id` is the workspace the request addresses, if any.
+  Status Authorize(const Principal& who, std::string_view action,
+                   std::optional<std::int64_t> workspace_id);
+
+  StatusOr<User> CreateUser(const std::string& name, const std::string& password);
+  StatusOr<std::vector<User>> ListUsers();
+  Status DeleteUser(const std::string& name);
+  StatusOr<NewToken> CreateToken(const Principal& who, const std::string& name,
+                                 std::optional<std::int64_t> expires_in_days);
+  StatusOr<std::vector<TokenInfo>> ListTokens(const Principal& who);
+  Status RevokeToken(const Principal& who, std::int64_t id, bool may_revoke_any);
+  StatusOr<RoleAssignment> Assign(const std::string& user, const std::string& role,
+                                  std::optional<std::int64_t> workspace_id);
+  StatusOr<std::vector<RoleAssignment>> ListAssignments();
+  Status Unassign(std::int64_t id);
+
+  void Audit(const AuditEntry& entry) { store_.auth().AppendAudit(entry); }
+  StatusOr<std::vector<AuditEntry>> ListAudit(const AuditQuery& q) {
+    return store_.auth().ListAudit(q);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  Status CheckThrottle(const std::string& key);
+  void RecordFailure(const std::string& key);
+  StatusOr<std::vector<RoleAssignment>> AssignmentsOf(std::int64_t user_id);
+  void InvalidateCaches();
+
+  store::MetadataStore& store_;
+  mutable std::mutex mu_;
+  bool auth_required_ = false;                                       // guarded by mu_
+  std::map<std::int64_t, std::vector<RoleAssignment>> assignments_;  // guarded by mu_
+  std::map<std::string, Clock::time_point> verified_basic_;          // guarded by mu_
+  std::map<std::string, std::vector<Clock::time_point>> failures_;   // guarded by mu_
+  std::map<std::int64_t, std::int64_t> token_touched_;               // guarded by mu_
+};
+
+}  // namespace mlws::auth

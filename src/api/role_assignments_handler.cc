@@ -1,0 +1,70 @@
+#include <charconv>
+
+#include "api/handlers.h"
+
+namespace mlws::api {
+
+using nlohmann::json;
+
+namespace {
+json AssignmentJson(const auth::RoleAssignment& a) {
+  json j = {
+      {"id", a.id}, {"user", a.user_name}, {"role", a.role}, {"creation_time", a.creation_time}};
+  if (a.workspace_id) {
+    j["scope"] = "workspace";
+    j["workspace"] = a.workspace;
+  } else {
+    j["scope"] = "server";
+  }
+  return j;
+}
+}  // namespace
+
+http::Response ListRoles(ApiContext&, http::Request&) {
+  json arr = json::array();
+  for (const auto& r : auth::BuiltinRoles()) {
+    arr.push_back(
+        {{"name", r.name}, {"description", r.description}, {"allow", r.allow}, {"deny", r.deny}});
+  }
+  return Reply(StatusOr<json>(json{{"roles", std::move(arr)}}));
+}
+
+http::Response CreateRoleAssignment(ApiContext& ctx, http::Request& req) {
+  auto resp = Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
+    ASSIGN_OR_RETURN(std::string user, d.RequiredString("user"));
+    ASSIGN_OR_RETURN(std::string role, d.RequiredString("role"));
+    ASSIGN_OR_RETURN(auto ws, d.OptionalString("workspace"));
+    std::optional<std::int64_t> ws_id;
+    if (ws && !ws->empty()) {
+      ASSIGN_OR_RETURN(ws_id, ctx.tracking.WorkspaceId(*ws));
+    }
+    ASSIGN_OR_RETURN(auto a, ctx.auth.Assign(user, role, ws_id));
+    if (ws) a.workspace = *ws;
+    return json{{"role_assignment", AssignmentJson(a)}};
+  }());
+  if (resp.status == 200) resp.status = 201;
+  return resp;
+}
+
+http::Response ListRoleAssignments(ApiContext& ctx, http::Request&) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(auto list, ctx.auth.ListAssignments());
+    json arr = json::array();
+    for (const auto& a : list) arr.push_back(AssignmentJson(a));
+    return json{{"role_assignments", std::move(arr)}};
+  }());
+}
+
+http::Response DeleteRoleAssignment(ApiContext& ctx, http::Request& req) {
+  const std::string& raw = req.path_params["id"];
+  std::int64_t id = 0;
+  auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
+  if (ec != std::errc() || p != raw.data() + raw.size()) {
+    return http::ErrorResponse(
+        NotFound("Role assignment " + raw.substr(0, 40) + " does not exist."));
+  }
+  return Reply(ctx.auth.Unassign(id));
+}
+
+}  // namespace mlws::api

@@ -1,0 +1,279 @@
+#include "mlws/auth/auth_service.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "mlws/auth/passwords.h"
+#include "mlws/common/ids.h"
+#include "mlws/tracking/validation.h"
+
+namespace mlws::auth {
+
+namespace {
+
+constexpr auto kBasicCacheTtl = std::chrono::minutes(5);
+constexpr auto kFailureWindow = std::chrono::minutes(1);
+constexpr size_t kMaxFailures = 5;
+
+Status Unauthenticated(std::string msg) {
+  return Status(ErrorCode::kUnauthenticated, std::move(msg));
+}
+
+std::optional<std::string> Base64Decode(std::string_view in) {
+  if (in.empty() || in.size() % 4 != 0 || in.size() > 4096) return std::nullopt;
+  std::string out(in.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  if (n < 0) return std::nullopt;
+  size_t pad = 0;
+  if (in.back() == '=') ++pad;
+  if (in.size() > 1 && in[in.size() - 2] == '=') ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+std::string Hex(const std::array<unsigned char, 32>& h) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : h) {
+    s += kHex[c >> 4];
+    s += kHex[c & 15];
+  }
+  return s;
+}
+
+}  // namespace
+
+StatusOr<std::optional<std::string>> AuthService::Init(
+    bool loopback_only, const std::optional<std::string>& admin_password) {
+  ASSIGN_OR_RETURN(std::int64_t users, store_.auth().CountUsers());
+  std::optional<std::string> generated;
+  if (users == 0 && !loopback_only) {
+    std::string password;
+    if (admin_password) {
+      password = *admin_password;
+    } else {
+      password = NewTokenSecret().substr(5, 24);
+      generated = password;
+    }
+    ASSIGN_OR_RETURN(User admin, CreateUser("admin", password));
+    (void)admin;
+    users = 1;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auth_required_ = users > 0 || !loopback_only;
+  return generated;
+}
+
+bool AuthService::auth_required() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return auth_required_;
+}
+
+Status AuthService::CheckThrottle(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return Status::Ok();
+  auto now = Clock::now();
+  auto& v = it->second;
+  std::erase_if(v, [&](const Clock::time_point& t) { return now - t > kFailureWindow; });
+  if (v.size() >= kMaxFailures) {
+    return Status(ErrorCode::kRequestLimitExceeded,
+                  "Too many failed sign-in attempts; try again in a minute.");
+  }
+  return Status::Ok();
+}
+
+void AuthService::RecordFailure(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& v = failures_[key];
+  v.push_back(Clock::now());
+  if (v.size() > 4 * kMaxFailures) v.erase(v.begin());
+  if (failures_.size() > 100000) failures_.clear();  // bounded memory under a flood
+}
+
+StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& authorization,
+                                              const std::string& remote_addr) {
+  if (!authorization || authorization->empty()) {
+    if (!auth_required()) return Principal{0, "local", true};
+    return Unauthenticated(
+        "Authentication required: send 'Authorization: Bearer <token>' or "
+        "HTTP Basic credentials.");
+  }
+  const std::string& h = *authorization;
+  std::string addr_key = "addr:" + remote_addr;
+  RETURN_IF_ERROR(CheckThrottle(addr_key));
+  if (h.rfind("Bearer ", 0) == 0) {
+    std::string secret = h.substr(7);
+    auto found = store_.auth().FindToken(Sha256Of(secret));
+    if (!found.ok()) {
+      RecordFailure(addr_key);
+      return Unauthenticated("Invalid API token.");
+    }
+    const auto& [token, user] = *found;
+    auto now = NowMillis();
+    if (token.revoked) return Unauthenticated("This API token was revoked.");
+    if (token.expiry_time && *token.expiry_time <= now) {
+      return Unauthenticated("This API token expired.");
+    }
+    if (user.disabled) return Unauthenticated("This user is disabled.");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& last = token_touched_[token.id];
+      if (now - last > 60000) {
+        last = now;
+        (void)store_.auth().TouchToken(token.id, now);
+      }
+    }
+    return Principal{user.id, user.name, false};
+  }
+  if (h.rfind("Basic ", 0) == 0) {
+    auto decoded = Base64Decode(h.substr(6));
+    if (!decoded) return Unauthenticated("Malformed Basic credentials.");
+    auto colon = decoded->find(':');
+    if (colon == std::string::npos) return Unauthenticated("Malformed Basic credentials.");
+    std::string name = decoded->substr(0, colon);
+    std::string password = decoded->substr(colon + 1);
+    std::string user_key = "user:" + name;
+    RETURN_IF_ERROR(CheckThrottle(user_key));
+    auto user = store_.auth().GetUser(name);
+    std::string cache_key = name + "\n" + Hex(Sha256Of(*decoded));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = verified_basic_.find(cache_key);
+      if (it != verified_basic_.end() && Clock::now() - it->second < kBasicCacheTtl && user.ok() &&
+          !user->disabled) {
+        return Principal{user->id, user->name, false};
+      }
+    }
+    if (!user.ok() || user->disabled || !VerifyPassword(user->password_hash, password)) {
+      RecordFailure(user_key);
+      RecordFailure(addr_key);
+      return Unauthenticated("Invalid user name or password.");
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (verified_basic_.size() > 10000) verified_basic_.clear();
+    verified_basic_[cache_key] = Clock::now();
+    return Principal{user->id, user->name, false};
+  }
+  return Unauthenticated("Unsupported Authorization scheme: use Bearer or Basic.");
+}
+
+StatusOr<std::vector<RoleAssignment>> AuthService::AssignmentsOf(std::int64_t user_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = assignments_.find(user_id);
+    if (it != assignments_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(auto list, store_.auth().ListRoleAssignments(user_id));
+  std::lock_guard<std::mutex> lock(mu_);
+  assignments_[user_id] = list;
+  return list;
+}
+
+void AuthService::InvalidateCaches() {
+  std::lock_guard<std::mutex> lock(mu_);
+  assignments_.clear();
+  verified_basic_.clear();
+}
+
+Status AuthService::Authorize(const Principal& who, std::string_view action,
+                              std::optional<std::int64_t> workspace_id) {
+  if (action == "server/health/read") return Status::Ok();
+  if (who.open_mode) return Status::Ok();
+  if (action.rfind("self/", 0) == 0) return Status::Ok();
+  ASSIGN_OR_RETURN(auto assignments, AssignmentsOf(who.user_id));
+  bool workspace_action = action.rfind("workspaces/", 0) == 0;
+  for (const auto& a : assignments) {
+    bool applies =
+        !a.workspace_id || (workspace_action && workspace_id && *a.workspace_id == *workspace_id);
+    if (!applies) continue;
+    auto role = FindBuiltinRole(a.role);
+    if (role && RoleAllows(*role, action)) return Status::Ok();
+  }
+  return Status(ErrorCode::kPermissionDenied,
+                "User '" + who.name + "' is not allowed to perform '" + std::string(action) + "'" +
+                    (workspace_action ? " in this workspace" : "") + ".");
+}
+
+StatusOr<User> AuthService::CreateUser(const std::string& name, const std::string& password) {
+  RETURN_IF_ERROR(tracking::ValidateWorkspaceName(name).ok()
+                      ? Status::Ok()
+                      : InvalidArgument("Invalid user name '" + name.substr(0, 100) +
+                                        "': use 1 to 64 lowercase letters, digits, '-' or '_'."));
+  RETURN_IF_ERROR(ValidatePassword(password));
+  ASSIGN_OR_RETURN(std::int64_t before, store_.auth().CountUsers());
+  ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
+  ASSIGN_OR_RETURN(User user, store_.auth().CreateUser(name, hash));
+  if (before == 0) {
+    // The first user administers the server; from now on every request must authenticate.
+    ASSIGN_OR_RETURN(auto a, store_.auth().CreateRoleAssignment(user.id, "Owner", std::nullopt));
+    (void)a;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auth_required_ = true;
+  assignments_.clear();
+  return user;
+}
+
+StatusOr<std::vector<User>> AuthService::ListUsers() { return store_.auth().ListUsers(); }
+
+Status AuthService::DeleteUser(const std::string& name) {
+  RETURN_IF_ERROR(store_.auth().DeleteUser(name));
+  InvalidateCaches();
+  return Status::Ok();
+}
+
+StatusOr<NewToken> AuthService::CreateToken(const Principal& who, const std::string& name,
+                                            std::optional<std::int64_t> expires_in_days) {
+  if (who.user_id == 0) {
+    return InvalidArgument("Tokens belong to users: create a user first (POST /api/v1/users).");
+  }
+  if (name.empty() || name.size() > 100) return InvalidArgument("A token needs a name (1-100).");
+  if (expires_in_days && (*expires_in_days < 1 || *expires_in_days > 3650)) {
+    return InvalidArgument("expires_in_days must be between 1 and 3650.");
+  }
+  NewToken out;
+  out.secret = NewTokenSecret();
+  std::optional<std::int64_t> expiry;
+  if (expires_in_days) expiry = NowMillis() + *expires_in_days * 86400000LL;
+  ASSIGN_OR_RETURN(out.info, store_.auth().CreateToken(who.user_id, name, out.secret.substr(0, 12),
+                                                       Sha256Of(out.secret), expiry));
+  return out;
+}
+
+StatusOr<std::vector<TokenInfo>> AuthService::ListTokens(const Principal& who) {
+  return store_.auth().ListTokens(who.user_id);
+}
+
+Status AuthService::RevokeToken(const Principal& who, std::int64_t id, bool may_revoke_any) {
+  return store_.auth().RevokeToken(
+      id, may_revoke_any ? std::nullopt : std::optional<std::int64_t>(who.user_id));
+}
+
+StatusOr<RoleAssignment> AuthService::Assign(const std::string& user, const std::string& role,
+                                             std::optional<std::int64_t> workspace_id) {
+  if (!FindBuiltinRole(role)) {
+    std::string names;
+    for (const auto& r : BuiltinRoles()) names += (names.empty() ? "" : ", ") + r.name;
+    return InvalidArgument("Unknown role '" + role + "'. Roles: " + names + ".");
+  }
+  ASSIGN_OR_RETURN(User u, store_.auth().GetUser(user));
+  ASSIGN_OR_RETURN(auto a, store_.auth().CreateRoleAssignment(u.id, role, workspace_id));
+  InvalidateCaches();
+  a.user_name = u.name;
+  return a;
+}
+
+StatusOr<std::vector<RoleAssignment>> AuthService::ListAssignments() {
+  return store_.auth().ListRoleAssignments(std::nullopt);
+}
+
+Status AuthService::Unassign(std::int64_t id) {
+  RETURN_IF_ERROR(store_.auth().DeleteRoleAssignment(id));
+  InvalidateCaches();
+  return Status::Ok();
+}
+
+}  // namespace mlws::auth

@@ -1,0 +1,218 @@
+#include "cli/auth_commands.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/output.h"
+
+namespace mlws::cli {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Base64(const std::string& in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned int acc = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      out += kAlphabet[(acc >> (bits - 6)) & 63];
+      bits -= 6;
+    }
+  }
+  if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 63];
+  while (out.size() % 4 != 0) out += '=';
+  return out;
+}
+
+// Reads a password from stdin; on a terminal, without echo.
+std::string ReadPassword(const std::string& prompt) {
+  bool tty = ::isatty(STDIN_FILENO) != 0;
+  termios old{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string pw;
+  std::getline(std::cin, pw);
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  return pw;
+}
+
+}  // namespace
+
+void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
+  // All option storage lives as long as the app: allocated once and owned by a static holder.
+  struct Opts {
+    std::string user, password, name, role, workspace;
+    int days = 0;
+    long long id = 0;
+    bool denied_only = false;
+    int max_results = 100;
+  };
+  static auto o = std::make_unique<Opts>();
+
+  // mlws login
+  auto* login = app.add_subcommand(
+      "login", "Sign in with a password and save an API token in ~/.mlws/credentials (0600)");
+  login->add_option("--user", o->user, "User name")->required();
+  login->add_option("--token-name", o->name, "Name of the token to create")->default_str("cli");
+  login->callback([&] {
+    std::string pw = ReadPassword("Password for " + o->user + ": ");
+    std::string name = o->name.empty() ? "cli" : o->name;
+    auto r =
+        Call(g, "POST", "/api/v1/tokens", {{"name", name}}, "Basic " + Base64(o->user + ":" + pw));
+    if (!r) return void(rc = 1);
+    if (!SaveToken(g.url, (*r)["secret"].get<std::string>())) {
+      std::cerr << "error: cannot write " << CredentialsPath() << "\n";
+      return void(rc = 1);
+    }
+    std::cout << "signed in as " << o->user << "; token saved in " << CredentialsPath() << "\n";
+  });
+
+  // mlws user create|list|delete
+  auto* user = app.add_subcommand("user", "Local user accounts");
+  user->require_subcommand(1);
+  auto* user_create = user->add_subcommand("create", "Create a user (password read from stdin)");
+  user_create->add_option("name", o->name, "User name")->required();
+  user_create->callback([&] {
+    std::string pw = ReadPassword("Password for " + o->name + ": ");
+    auto r = Call(g, "POST", "/api/v1/users", {{"name", o->name}, {"password", pw}});
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, json::array({(*r)["user"]}), {{"NAME", "/name"}});
+  });
+  user->add_subcommand("list", "List users")->callback([&] {
+    auto r = Call(g, "GET", "/api/v1/users");
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, (*r)["users"], {{"NAME", "/name"}, {"CREATED", "/creation_time"}});
+  });
+  auto* user_delete = user->add_subcommand("delete", "Delete a user with their tokens and roles");
+  user_delete->add_option("name", o->name, "User name")->required();
+  user_delete->callback([&] {
+    if (!Call(g, "DELETE", "/api/v1/users/" + UrlEscape(o->name))) return void(rc = 1);
+    std::cout << "deleted user " << o->name << "\n";
+  });
+
+  // mlws token create|list|revoke
+  auto* token = app.add_subcommand("token", "Your API tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "Create a token; its secret is shown once");
+  token_create->add_option("name", o->name, "Token name")->required();
+  token_create->add_option("--expires-in-days", o->days, "Expiry in days (default: never)");
+  token_create->callback([&] {
+    json body = {{"name", o->name}};
+    if (o->days > 0) body["expires_in_days"] = o->days;
+    auto r = Call(g, "POST", "/api/v1/tokens", body);
+    if (!r) return void(rc = 1);
+    if (g.output == "json") {
+      std::cout << r->dump(2) << "\n";
+    } else {
+      std::cout << (*r)["secret"].get<std::string>() << "\n";
+      std::cerr << "(shown once: store it now)\n";
+    }
+  });
+  token->add_subcommand("list", "List your tokens (never their secrets)")->callback([&] {
+    auto r = Call(g, "GET", "/api/v1/tokens");
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, (*r)["tokens"],
+                {{"ID", "/id"},
+                 {"NAME", "/name"},
+                 {"PREFIX", "/prefix"},
+                 {"REVOKED", "/revoked"},
+                 {"LAST USED", "/last_used_time"},
+                 {"EXPIRES", "/expiry_time"}});
+  });
+  auto* token_revoke = token->add_subcommand("revoke", "Revoke a token at once");
+  token_revoke->add_option("id", o->id, "Token id")->required();
+  token_revoke->callback([&] {
+    if (!Call(g, "DELETE", "/api/v1/tokens/" + std::to_string(o->id))) return void(rc = 1);
+    std::cout << "revoked token " << o->id << "\n";
+  });
+
+  // mlws role list
+  auto* role = app.add_subcommand("role", "Built-in roles");
+  role->require_subcommand(1);
+  role->add_subcommand("list", "List roles with their actions")->callback([&] {
+    auto r = Call(g, "GET", "/api/v1/roles");
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, (*r)["roles"], {{"NAME", "/name"}, {"DESCRIPTION", "/description"}});
+  });
+
+  // mlws role-assignment create|list|delete
+  auto* ra = app.add_subcommand("role-assignment", "Who has which role where");
+  ra->require_subcommand(1);
+  auto* ra_create = ra->add_subcommand("create", "Assign a role to a user");
+  ra_create->add_option("--user", o->user, "User name")->required();
+  ra_create->add_option("--role", o->role, "Role name, e.g. Reader")->required();
+  ra_create->add_option("--workspace", o->workspace, "Scope: this workspace (default: server)");
+  ra_create->callback([&] {
+    json body = {{"user", o->user}, {"role", o->role}};
+    if (!o->workspace.empty()) body["workspace"] = o->workspace;
+    auto r = Call(g, "POST", "/api/v1/role-assignments", body);
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, json::array({(*r)["role_assignment"]}),
+                {{"ID", "/id"},
+                 {"USER", "/user"},
+                 {"ROLE", "/role"},
+                 {"SCOPE", "/scope"},
+                 {"WORKSPACE", "/workspace"}});
+  });
+  ra->add_subcommand("list", "List role assignments")->callback([&] {
+    auto r = Call(g, "GET", "/api/v1/role-assignments");
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, (*r)["role_assignments"],
+                {{"ID", "/id"},
+                 {"USER", "/user"},
+                 {"ROLE", "/role"},
+                 {"SCOPE", "/scope"},
+                 {"WORKSPACE", "/workspace"}});
+  });
+  auto* ra_delete = ra->add_subcommand("delete", "Remove a role assignment");
+  ra_delete->add_option("id", o->id, "Assignment id")->required();
+  ra_delete->callback([&] {
+    if (!Call(g, "DELETE", "/api/v1/role-assignments/" + std::to_string(o->id))) {
+      return void(rc = 1);
+    }
+    std::cout << "deleted role assignment " << o->id << "\n";
+  });
+
+  // mlws audit list
+  auto* audit = app.add_subcommand("audit", "The audit log (Owners only)");
+  audit->require_subcommand(1);
+  auto* audit_list = audit->add_subcommand("list", "Newest entries first");
+  audit_list->add_option("--user", o->user, "Only this user");
+  audit_list->add_flag("--denied", o->denied_only, "Only denied requests (401/403)");
+  audit_list->add_option("--max-results", o->max_results, "At most this many")
+      ->check(CLI::Range(1, 10000));
+  audit_list->callback([&] {
+    std::string q = "?max_results=" + std::to_string(o->max_results);
+    if (!o->user.empty()) q += "&user=" + UrlEscape(o->user);
+    if (o->denied_only) q += "&denied_only=true";
+    auto r = Call(g, "GET", "/api/v1/audit" + q);
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, (*r)["entries"],
+                {{"TIME", "/time"},
+                 {"USER", "/user"},
+                 {"METHOD", "/method"},
+                 {"PATH", "/path"},
+                 {"ACTION", "/action"},
+                 {"STATUS", "/status"},
+                 {"FROM", "/remote_addr"}});
+  });
+}
+
+}  // namespace mlws::cli

@@ -1,0 +1,33 @@
+// The CLI's view of the server: global flags, authenticated JSON calls, credentials file.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace mlws::cli {
+
+struct Globals {
+  std::string url;
+  std::string output = "table";
+  std::string workspace = "default";
+  std::string token;  // --token / MLWS_TOKEN; else the credentials file
+};
+
+std::string UrlEscape(const std::string& s);
+
+// Calls the server with the caller's credentials (explicit `authorization` header wins); prints
+// the server's error message and returns nullopt on failure.
+std::optional<nlohmann::json> Call(const Globals& g, const std::string& method,
+                                   const std::string& path,
+                                   const nlohmann::json& body = nlohmann::json(),
+                                   const std::string& authorization = "");
+
+std::string MlflowPrefix(const Globals& g);
+
+// ~/.mlws/credentials: {"<server url>": "<token>"}, mode 0600.
+std::string CredentialsPath();
+std::optional<std::string> SavedToken(const std::string& url);
+bool SaveToken(const std::string& url, const std::string& token);
+
+}  // namespace mlws::cli
