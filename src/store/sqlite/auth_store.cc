@@ -262,19 +262,36 @@ Status SqliteStore::DeleteRoleAssignment(std::int64_t id) {
 }
 
 void SqliteStore::AppendAudit(const AuditEntry& e) {
-  writes_.SubmitAsync([e](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached("INSERT INTO audit_log (time, user_name, remote_addr, "
-                                         "method, path, workspace, action, status) VALUES "
-                                         "(?, ?, ?, ?, ?, ?, ?, ?)"));
-    s->Bind(1, e.time)
-        .Bind(2, e.user_name)
-        .Bind(3, e.remote_addr)
-        .Bind(4, e.method)
-        .Bind(5, e.path)
-        .Bind(6, e.workspace)
-        .Bind(7, e.action)
-        .Bind(8, e.status);
-    return s->Run();
+  {
+    std::lock_guard<std::mutex> lock(audit_mu_);
+    audit_pending_.push_back(e);
+    if (audit_flush_queued_) return;  // the queued flush will take this record too
+    audit_flush_queued_ = true;
+  }
+  // One task writes every record buffered until it runs: auditing each write costs a vector
+  // push, not a savepoint of its own.
+  writes_.SubmitAsync([this](Db& db) -> Status {
+    std::vector<AuditEntry> batch;
+    {
+      std::lock_guard<std::mutex> lock(audit_mu_);
+      batch.swap(audit_pending_);
+      audit_flush_queued_ = false;
+    }
+    for (const auto& a : batch) {
+      ASSIGN_OR_RETURN(Stmt * s, db.Cached("INSERT INTO audit_log (time, user_name, remote_addr, "
+                                           "method, path, workspace, action, status) VALUES "
+                                           "(?, ?, ?, ?, ?, ?, ?, ?)"));
+      s->Bind(1, a.time)
+          .Bind(2, a.user_name)
+          .Bind(3, a.remote_addr)
+          .Bind(4, a.method)
+          .Bind(5, a.path)
+          .Bind(6, a.workspace)
+          .Bind(7, a.action)
+          .Bind(8, a.status);
+      RETURN_IF_ERROR(s->Run());
+    }
+    return Status::Ok();
   });
 }
 

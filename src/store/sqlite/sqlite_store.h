@@ -148,6 +148,10 @@ class SqliteStore final : public MetadataStore,
   std::unordered_map<std::string, std::int64_t> key_ids_;
   std::int64_t next_seq_ = 1;
   std::atomic<bool> closed_{false};
+  // Audit records wait here and are written by one background task per group commit.
+  std::mutex audit_mu_;
+  std::vector<auth::AuditEntry> audit_pending_;  // guarded by audit_mu_
+  bool audit_flush_queued_ = false;              // guarded by audit_mu_
 };
 
 }  // namespace mlws::store::sqlite
