@@ -7,6 +7,7 @@
 
 #include "cli/auth_commands.h"
 #include "cli/client.h"
+#include "cli/routes_command.h"
 #include "cli/output.h"
 #include "mlws/server/server.h"
 
@@ -170,6 +171,7 @@ int Main(int argc, char** argv) {
   });
 
   AddAuthCommands(app, g, rc);
+  AddRoutesCommand(app, g);
 
   try {
     app.parse(argc, argv);
