@@ -5,6 +5,7 @@
 
 #include "mlws/artifacts/artifact_store.h"
 #include "mlws/auth/auth_service.h"
+#include "mlws/auth/secret_service.h"
 #include "mlws/tracking/tracking_service.h"
 
 namespace mlws::api {
@@ -13,6 +14,7 @@ struct ApiContext {
   tracking::TrackingService& tracking;
   artifacts::ArtifactStore& artifacts;
   auth::AuthService& auth;
+  auth::SecretService& secrets;
   std::string version;
 };
 

@@ -45,6 +45,12 @@ http::Response ListRoleAssignments(ApiContext&, http::Request&);
 http::Response DeleteRoleAssignment(ApiContext&, http::Request&);
 http::Response ListAudit(ApiContext&, http::Request&);
 
+// secrets_handler.cc
+http::Response ListSecrets(ApiContext&, http::Request&);
+http::Response SetSecret(ApiContext&, http::Request&);
+http::Response GetSecret(ApiContext&, http::Request&);
+http::Response DeleteSecret(ApiContext&, http::Request&);
+
 // experiments_handler.cc
 http::Response CreateExperiment(ApiContext&, http::Request&);
 http::Response GetExperiment(ApiContext&, http::Request&);

@@ -43,6 +43,11 @@ const Row kRows[] = {
   {"DELETE", "/api/v1/role-assignments/{id}", "server/roleAssignments/write",   DeleteRoleAssignment},
   {"GET",    "/api/v1/audit",                 "server/audit/read",              ListAudit},
 
+  {"GET",    "/api/v1/workspaces/{ws}/secrets",        "workspaces/secretNames/read", ListSecrets},
+  {"PUT",    "/api/v1/workspaces/{ws}/secrets/{name}", "workspaces/secrets/write",    SetSecret},
+  {"GET",    "/api/v1/workspaces/{ws}/secrets/{name}", "workspaces/secrets/read",     GetSecret},
+  {"DELETE", "/api/v1/workspaces/{ws}/secrets/{name}", "workspaces/secrets/write",    DeleteSecret},
+
   {"POST",  "/experiments/create",             "workspaces/experiments/write", CreateExperiment},
   {"GET",   "/experiments/get",                "workspaces/experiments/read",  GetExperiment},
   {"GET",   "/experiments/get-by-name",        "workspaces/experiments/read",  GetExperimentByName},

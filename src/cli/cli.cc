@@ -7,8 +7,9 @@
 
 #include "cli/auth_commands.h"
 #include "cli/client.h"
-#include "cli/routes_command.h"
 #include "cli/output.h"
+#include "cli/routes_command.h"
+#include "cli/secret_commands.h"
 #include "mlws/server/server.h"
 
 namespace mlws::cli {
@@ -172,6 +173,7 @@ int Main(int argc, char** argv) {
 
   AddAuthCommands(app, g, rc);
   AddRoutesCommand(app, g);
+  AddSecretCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);

@@ -15,6 +15,7 @@
 #include "mlws/api/routes.h"
 #include "mlws/artifacts/artifact_store.h"
 #include "mlws/auth/auth_service.h"
+#include "mlws/auth/secret_service.h"
 #include "mlws/http/server.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/tracking/tracking_service.h"
@@ -98,7 +99,10 @@ int RunServer(const Config& raw) {
                  (*generated)->c_str());
     std::fflush(stdout);
   }
-  api::ApiContext ctx{tracking, **artifacts, auth, kVersion};
+  auto vault = auth::Vault::Open(cfg.home);
+  if (!vault.ok()) return Fail("cannot open the secrets vault", vault.status());
+  auth::SecretService secrets(**store, *vault);
+  api::ApiContext ctx{tracking, **artifacts, auth, secrets, kVersion};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 

@@ -55,10 +55,11 @@ class MlwsServer:
     """One ``mlws server`` process."""
 
     def __init__(self, home: Path | str, log_dir: Path | str | None = None, extra_args=(),
-                 port: int | None = None):
+                 port: int | None = None, env: dict | None = None):
         self.home = Path(home)
         self.log_dir = Path(log_dir) if log_dir else self.home.parent
         self.extra_args = list(extra_args)
+        self.env = dict(env or {})  # extra environment variables for the server process
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self.stderr_path = self.log_dir / f"mlws-{self.port}-{uuid.uuid4().hex[:8]}.stderr"
@@ -84,7 +85,8 @@ class MlwsServer:
         stderr = open(self.stderr_path, "ab")  # noqa: SIM115 (kept by the child)
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, start_new_session=True,
+                                     env={**os.environ, **self.env})
         stderr.close()
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT_S, poll_s: float = 0.05) -> None:

@@ -12,6 +12,7 @@
 #include "mlws/store/auth_store.h"
 #include "mlws/store/experiment_store.h"
 #include "mlws/store/run_store.h"
+#include "mlws/store/secret_store.h"
 #include "mlws/store/trace_store.h"
 #include "mlws/store/workspace_store.h"
 
@@ -30,6 +31,7 @@ class MetadataStore {
   virtual RunStore& runs() = 0;
   virtual TraceStore& traces() = 0;
   virtual AuthStore& auth() = 0;
+  virtual SecretStore& secrets() = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

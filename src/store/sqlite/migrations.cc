@@ -182,7 +182,21 @@ CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
-constexpr std::array<const char*, 2> kMigrations = {kMigration1, kMigration2};
+// Migration 3: the secrets vault. Values are sealed by the server (XChaCha20-Poly1305 under a
+// master key kept outside the database) before they reach this table.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE secrets (
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  nonce BLOB NOT NULL,
+  ciphertext BLOB NOT NULL,
+  creation_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, name)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<const char*, 3> kMigrations = {kMigration1, kMigration2, kMigration3};
 
 }  // namespace
 

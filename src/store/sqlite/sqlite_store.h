@@ -24,7 +24,8 @@ class SqliteStore final : public MetadataStore,
                           public ExperimentStore,
                           public RunStore,
                           public TraceStore,
-                          public AuthStore {
+                          public AuthStore,
+                          public SecretStore {
  public:
   static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   ~SqliteStore() override;
@@ -37,6 +38,7 @@ class SqliteStore final : public MetadataStore,
   RunStore& runs() override { return *this; }
   TraceStore& traces() override { return *this; }
   AuthStore& auth() override { return *this; }
+  SecretStore& secrets() override { return *this; }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
@@ -116,6 +118,12 @@ class SqliteStore final : public MetadataStore,
   Status DeleteRoleAssignment(std::int64_t id) override;
   void AppendAudit(const auth::AuditEntry& entry) override;
   StatusOr<std::vector<auth::AuditEntry>> ListAudit(const auth::AuditQuery& query) override;
+
+  // SecretStore (secret_store.cc)
+  Status PutSecret(std::int64_t workspace_id, const SealedSecret& secret) override;
+  StatusOr<SealedSecret> GetSecret(std::int64_t workspace_id, const std::string& name) override;
+  StatusOr<std::vector<SealedSecret>> ListSecrets(std::int64_t workspace_id) override;
+  Status DeleteSecret(std::int64_t workspace_id, const std::string& name) override;
 
  private:
   SqliteStore(std::string path, std::unique_ptr<Db> writer);
