@@ -45,6 +45,13 @@ http::Response ListRoleAssignments(ApiContext&, http::Request&);
 http::Response DeleteRoleAssignment(ApiContext&, http::Request&);
 http::Response ListAudit(ApiContext&, http::Request&);
 
+// groups_handler.cc
+http::Response CreateGroup(ApiContext&, http::Request&);
+http::Response ListGroups(ApiContext&, http::Request&);
+http::Response DeleteGroup(ApiContext&, http::Request&);
+http::Response AddGroupMember(ApiContext&, http::Request&);
+http::Response RemoveGroupMember(ApiContext&, http::Request&);
+
 // secrets_handler.cc
 http::Response ListSecrets(ApiContext&, http::Request&);
 http::Response SetSecret(ApiContext&, http::Request&);

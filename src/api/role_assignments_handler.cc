@@ -8,8 +8,12 @@ using nlohmann::json;
 
 namespace {
 json AssignmentJson(const auth::RoleAssignment& a) {
-  json j = {
-      {"id", a.id}, {"user", a.user_name}, {"role", a.role}, {"creation_time", a.creation_time}};
+  json j = {{"id", a.id}, {"role", a.role}, {"creation_time", a.creation_time}};
+  if (a.group_id != 0) {
+    j["group"] = a.group_name;
+  } else {
+    j["user"] = a.user_name;
+  }
   if (a.workspace_id) {
     j["scope"] = "workspace";
     j["workspace"] = a.workspace;
@@ -32,14 +36,15 @@ http::Response ListRoles(ApiContext&, http::Request&) {
 http::Response CreateRoleAssignment(ApiContext& ctx, http::Request& req) {
   auto resp = Reply([&]() -> StatusOr<json> {
     ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
-    ASSIGN_OR_RETURN(std::string user, d.RequiredString("user"));
+    ASSIGN_OR_RETURN(auto user, d.OptionalString("user"));
+    ASSIGN_OR_RETURN(auto group, d.OptionalString("group"));
     ASSIGN_OR_RETURN(std::string role, d.RequiredString("role"));
     ASSIGN_OR_RETURN(auto ws, d.OptionalString("workspace"));
     std::optional<std::int64_t> ws_id;
     if (ws && !ws->empty()) {
       ASSIGN_OR_RETURN(ws_id, ctx.tracking.WorkspaceId(*ws));
     }
-    ASSIGN_OR_RETURN(auto a, ctx.auth.Assign(user, role, ws_id));
+    ASSIGN_OR_RETURN(auto a, ctx.auth.Assign(user.value_or(""), group.value_or(""), role, ws_id));
     if (ws) a.workspace = *ws;
     return json{{"role_assignment", AssignmentJson(a)}};
   }());

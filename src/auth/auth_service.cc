@@ -208,7 +208,8 @@ StatusOr<User> AuthService::CreateUser(const std::string& name, const std::strin
   ASSIGN_OR_RETURN(User user, store_.auth().CreateUser(name, hash));
   if (before == 0) {
     // The first user administers the server; from now on every request must authenticate.
-    ASSIGN_OR_RETURN(auto a, store_.auth().CreateRoleAssignment(user.id, "Owner", std::nullopt));
+    ASSIGN_OR_RETURN(
+        auto a, store_.auth().CreateRoleAssignment(user.id, std::nullopt, "Owner", std::nullopt));
     (void)a;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -252,22 +253,58 @@ Status AuthService::RevokeToken(const Principal& who, std::int64_t id, bool may_
       id, may_revoke_any ? std::nullopt : std::optional<std::int64_t>(who.user_id));
 }
 
-StatusOr<RoleAssignment> AuthService::Assign(const std::string& user, const std::string& role,
+StatusOr<RoleAssignment> AuthService::Assign(const std::string& user, const std::string& group,
+                                             const std::string& role,
                                              std::optional<std::int64_t> workspace_id) {
   if (!FindBuiltinRole(role)) {
     std::string names;
     for (const auto& r : BuiltinRoles()) names += (names.empty() ? "" : ", ") + r.name;
     return InvalidArgument("Unknown role '" + role + "'. Roles: " + names + ".");
   }
-  ASSIGN_OR_RETURN(User u, store_.auth().GetUser(user));
-  ASSIGN_OR_RETURN(auto a, store_.auth().CreateRoleAssignment(u.id, role, workspace_id));
+  if (user.empty() == group.empty()) {
+    return InvalidArgument("A role assignment names exactly one of 'user' and 'group'.");
+  }
+  RoleAssignment a;
+  if (!user.empty()) {
+    ASSIGN_OR_RETURN(User u, store_.auth().GetUser(user));
+    ASSIGN_OR_RETURN(a, store_.auth().CreateRoleAssignment(u.id, std::nullopt, role, workspace_id));
+    a.user_name = u.name;
+  } else {
+    ASSIGN_OR_RETURN(Group g, store_.auth().GetGroup(group));
+    ASSIGN_OR_RETURN(a, store_.auth().CreateRoleAssignment(std::nullopt, g.id, role, workspace_id));
+    a.group_name = g.name;
+  }
   InvalidateCaches();
-  a.user_name = u.name;
   return a;
 }
 
 StatusOr<std::vector<RoleAssignment>> AuthService::ListAssignments() {
   return store_.auth().ListRoleAssignments(std::nullopt);
+}
+
+StatusOr<Group> AuthService::CreateGroup(const std::string& name) {
+  if (!tracking::ValidateWorkspaceName(name).ok()) {
+    return InvalidArgument("Invalid group name '" + name.substr(0, 100) +
+                           "': use 1 to 64 lowercase letters, digits, '-' or '_'.");
+  }
+  return store_.auth().CreateGroup(name);
+}
+
+StatusOr<std::vector<Group>> AuthService::ListGroups() { return store_.auth().ListGroups(); }
+
+Status AuthService::DeleteGroup(const std::string& name) {
+  RETURN_IF_ERROR(store_.auth().DeleteGroup(name));
+  InvalidateCaches();
+  return Status::Ok();
+}
+
+Status AuthService::SetMembership(const std::string& group, const std::string& user, bool member) {
+  ASSIGN_OR_RETURN(Group g, store_.auth().GetGroup(group));
+  ASSIGN_OR_RETURN(User u, store_.auth().GetUser(user));
+  RETURN_IF_ERROR(member ? store_.auth().AddGroupMember(g.id, u.id)
+                         : store_.auth().RemoveGroupMember(g.id, u.id));
+  InvalidateCaches();
+  return Status::Ok();
 }
 
 Status AuthService::Unassign(std::int64_t id) {

@@ -54,9 +54,9 @@ const std::vector<Role>& BuiltinRoles() {
   static const std::vector<Role> kRoles = {
       {"Owner", "Full access, including role assignments and users.", {"*"}, {}},
       {"Contributor",
-       "Full access except managing users, tokens of others and role assignments.",
+       "Full access except managing users, groups, role assignments and reading the audit log.",
        {"*"},
-       {"server/users/*", "*/roleAssignments/*", "server/audit/*"}},
+       {"server/users/*", "server/groups/*", "*/roleAssignments/*", "server/audit/*"}},
       {"Reader", "Read-only access.", {"*/read"}, {"server/audit/*", "*/secrets/*"}},
       {"AzureML Data Scientist",
        "Everything inside a workspace except managing compute and the workspace itself.",

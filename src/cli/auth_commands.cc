@@ -58,7 +58,7 @@ std::string ReadPassword(const std::string& prompt) {
 void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
   // All option storage lives as long as the app: allocated once and owned by a static holder.
   struct Opts {
-    std::string user, password, name, role, workspace;
+    std::string user, group, password, name, role, workspace;
     int days = 0;
     long long id = 0;
     bool denied_only = false;
@@ -143,6 +143,40 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     std::cout << "revoked token " << o->id << "\n";
   });
 
+  // mlws group create|list|delete|add-member|remove-member
+  auto* group = app.add_subcommand("group", "Groups of users (role assignments apply to members)");
+  group->require_subcommand(1);
+  auto* group_create = group->add_subcommand("create", "Create a group");
+  group_create->add_option("name", o->group, "Group name")->required();
+  group_create->callback([&] {
+    auto r = Call(g, "POST", "/api/v1/groups", {{"name", o->group}});
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, json::array({(*r)["group"]}), {{"NAME", "/name"}});
+  });
+  group->add_subcommand("list", "List groups with their members")->callback([&] {
+    auto r = Call(g, "GET", "/api/v1/groups");
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, (*r)["groups"], {{"NAME", "/name"}, {"MEMBERS", "/members"}});
+  });
+  auto* group_delete = group->add_subcommand("delete", "Delete a group and its role assignments");
+  group_delete->add_option("name", o->group, "Group name")->required();
+  group_delete->callback([&] {
+    if (!Call(g, "DELETE", "/api/v1/groups/" + UrlEscape(o->group))) return void(rc = 1);
+    std::cout << "deleted group " << o->group << "\n";
+  });
+  for (bool add : {true, false}) {
+    auto* member = group->add_subcommand(add ? "add-member" : "remove-member",
+                                         add ? "Add a user to a group" : "Remove a user");
+    member->add_option("group", o->group, "Group name")->required();
+    member->add_option("user", o->user, "User name")->required();
+    member->callback([&, add] {
+      std::string path = "/api/v1/groups/" + UrlEscape(o->group) + "/members/" + UrlEscape(o->user);
+      if (!Call(g, add ? "PUT" : "DELETE", path)) return void(rc = 1);
+      std::cout << (add ? "added " : "removed ") << o->user << (add ? " to " : " from ") << o->group
+                << "\n";
+    });
+  }
+
   // mlws role list
   auto* role = app.add_subcommand("role", "Built-in roles");
   role->require_subcommand(1);
@@ -156,17 +190,22 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
   auto* ra = app.add_subcommand("role-assignment", "Who has which role where");
   ra->require_subcommand(1);
   auto* ra_create = ra->add_subcommand("create", "Assign a role to a user");
-  ra_create->add_option("--user", o->user, "User name")->required();
+  auto* ra_user = ra_create->add_option("--user", o->user, "User name");
+  auto* ra_group = ra_create->add_option("--group", o->group, "Group name");
+  ra_user->excludes(ra_group);
   ra_create->add_option("--role", o->role, "Role name, e.g. Reader")->required();
   ra_create->add_option("--workspace", o->workspace, "Scope: this workspace (default: server)");
   ra_create->callback([&] {
-    json body = {{"user", o->user}, {"role", o->role}};
+    json body = {{"role", o->role}};
+    if (!o->user.empty()) body["user"] = o->user;
+    if (!o->group.empty()) body["group"] = o->group;
     if (!o->workspace.empty()) body["workspace"] = o->workspace;
     auto r = Call(g, "POST", "/api/v1/role-assignments", body);
     if (!r) return void(rc = 1);
     PrintResult(g.output, *r, json::array({(*r)["role_assignment"]}),
                 {{"ID", "/id"},
                  {"USER", "/user"},
+                 {"GROUP", "/group"},
                  {"ROLE", "/role"},
                  {"SCOPE", "/scope"},
                  {"WORKSPACE", "/workspace"}});
@@ -177,6 +216,7 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     PrintResult(g.output, *r, (*r)["role_assignments"],
                 {{"ID", "/id"},
                  {"USER", "/user"},
+                 {"GROUP", "/group"},
                  {"ROLE", "/role"},
                  {"SCOPE", "/scope"},
                  {"WORKSPACE", "/workspace"}});

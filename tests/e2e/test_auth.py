@@ -3,6 +3,7 @@
 Each test starts its own server (the mode depends on the users that exist)."""
 
 import base64
+import json
 import subprocess
 import time
 
@@ -284,3 +285,49 @@ def test_cli_login_saves_a_private_token_and_uses_it(open_server, tmp_path):
     assert out.returncode == 0 and "role-assignments" in out.stdout, out.stdout + out.stderr
     assert requests.get(url + "/api/v1/users", headers=alice, timeout=30).json()["users"][1][
         "name"] == "bob"
+    for args in (["group", "create", "ml"], ["group", "add-member", "ml", "bob"],
+                 ["role-assignment", "create", "--group", "ml", "--role", "Reader",
+                  "--workspace", "default"]):
+        out = subprocess.run([mlws, "--url", url, *args], env=env, capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 0, (args, out.stderr)
+    out = subprocess.run([mlws, "--url", url, "-o", "json", "group", "list"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert json.loads(out.stdout)["groups"][0]["members"] == ["bob"]
+    out = subprocess.run([mlws, "--url", url, "role-assignment", "list"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert "ml" in out.stdout and "Reader" in out.stdout
+
+
+def test_groups_carry_role_assignments_to_their_members(open_server):
+    url = open_server.url
+    alice = make_admin(url)
+    post(url, "/api/v1/users", {"name": "bob", "password": PASSWORD}, alice)
+    bob = basic("bob", PASSWORD)
+    assert post(url, "/api/v1/groups", {"name": "ml"}, alice).status_code == 201
+    assert post(url, "/api/v1/groups", {"name": "ml"}, alice).status_code == 400  # exists
+    assert post(url, "/api/v1/groups", {"name": "Bad Name"}, alice).status_code == 400
+    r = post(url, "/api/v1/role-assignments", {"group": "ml", "role": "Reader"}, alice)
+    assert r.status_code == 201, r.text
+    assert r.json()["role_assignment"]["group"] == "ml"
+    r = post(url, "/api/v1/role-assignments", {"group": "ml", "user": "bob", "role": "Reader"},
+             alice)
+    assert r.status_code == 400
+    search = lambda: post(url, "/api/2.0/mlflow/experiments/search", {"max_results": 5}, bob)
+    assert search().status_code == 403
+    assert requests.put(url + "/api/v1/groups/ml/members/bob", headers=alice,
+                        timeout=30).status_code == 200
+    assert search().status_code == 200
+    groups = get(url, "/api/v1/groups", alice).json()["groups"]
+    assert groups == [{"name": "ml", "members": ["bob"], "creation_time": groups[0]["creation_time"]}]
+    assert requests.delete(url + "/api/v1/groups/ml/members/bob", headers=alice,
+                           timeout=30).status_code == 200
+    assert search().status_code == 403  # membership changes apply at once
+    requests.put(url + "/api/v1/groups/ml/members/bob", headers=alice, timeout=30)
+    assert search().status_code == 200
+    assert requests.delete(url + "/api/v1/groups/ml", headers=alice, timeout=30).status_code == 200
+    assert search().status_code == 403
+    assert all("group" not in a for a in
+               get(url, "/api/v1/role-assignments", alice).json()["role_assignments"])
+    # Managing groups is reserved to those who manage identities.
+    assert post(url, "/api/v1/groups", {"name": "x"}, bob).status_code == 403

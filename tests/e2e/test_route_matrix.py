@@ -15,7 +15,8 @@ from conftest import wait_for_binary
 PASSWORD = "matrix password 1"
 
 # Values for path parameters: the request must reach the handler (or be refused before it).
-PARAMS = {"ws": "default", "name": "nobody", "id": "999999", "request_id": "tr-none",
+PARAMS = {"ws": "default", "name": "nobody", "user": "nobody", "id": "999999",
+          "request_id": "tr-none",
           "path...": "matrix/file.txt"}
 
 

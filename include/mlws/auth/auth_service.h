@@ -9,7 +9,8 @@
 // MLflow client sending Basic on every request does not pay argon2 each time). Repeated
 // failures from one user or address are refused with 429 for a minute.
 //
-// Authorization: a user's role assignments at server scope apply everywhere; assignments at
+// Authorization: a user's role assignments (their own and their groups') at server scope apply
+// everywhere; assignments at
 // workspace scope apply to "workspaces/..." actions in that workspace. An action is allowed when
 // one assigned role allows it (each role's denies subtract from that role only). Actions under
 // "self/" are allowed to every authenticated user; "server/health/read" is public.
@@ -66,10 +67,17 @@ class AuthService {
                                  std::optional<std::int64_t> expires_in_days);
   StatusOr<std::vector<TokenInfo>> ListTokens(const Principal& who);
   Status RevokeToken(const Principal& who, std::int64_t id, bool may_revoke_any);
-  StatusOr<RoleAssignment> Assign(const std::string& user, const std::string& role,
+  // To a user or a group (exactly one of `user` / `group` is non-empty).
+  StatusOr<RoleAssignment> Assign(const std::string& user, const std::string& group,
+                                  const std::string& role,
                                   std::optional<std::int64_t> workspace_id);
   StatusOr<std::vector<RoleAssignment>> ListAssignments();
   Status Unassign(std::int64_t id);
+
+  StatusOr<Group> CreateGroup(const std::string& name);
+  StatusOr<std::vector<Group>> ListGroups();
+  Status DeleteGroup(const std::string& name);
+  Status SetMembership(const std::string& group, const std::string& user, bool member);
 
   void Audit(const AuditEntry& entry) { store_.auth().AppendAudit(entry); }
   StatusOr<std::vector<AuditEntry>> ListAudit(const AuditQuery& q) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlws::auth {
 
@@ -27,10 +28,20 @@ struct TokenInfo {
   bool revoked = false;
 };
 
+struct Group {
+  std::int64_t id = 0;
+  std::string name;
+  std::int64_t creation_time = 0;
+  std::vector<std::string> members;  // user names
+};
+
+// Assigned to exactly one of a user or a group.
 struct RoleAssignment {
   std::int64_t id = 0;
-  std::int64_t user_id = 0;
+  std::int64_t user_id = 0;  // 0 when assigned to a group
   std::string user_name;
+  std::int64_t group_id = 0;  // 0 when assigned to a user
+  std::string group_name;
   std::string role;
   std::optional<std::int64_t> workspace_id;  // none = server scope
   std::string workspace;                     // name, for display

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,18 @@ class AuthStore {
   virtual Status RevokeToken(std::int64_t id, std::optional<std::int64_t> owner_user_id) = 0;
   virtual Status TouchToken(std::int64_t id, std::int64_t time) = 0;
 
+  virtual StatusOr<auth::Group> CreateGroup(const std::string& name) = 0;
+  virtual StatusOr<auth::Group> GetGroup(const std::string& name) = 0;
+  virtual StatusOr<std::vector<auth::Group>> ListGroups() = 0;
+  virtual Status DeleteGroup(const std::string& name) = 0;
+  virtual Status AddGroupMember(std::int64_t group_id, std::int64_t user_id) = 0;
+  virtual Status RemoveGroupMember(std::int64_t group_id, std::int64_t user_id) = 0;
+
+  // Exactly one of user_id / group_id is set.
   virtual StatusOr<auth::RoleAssignment> CreateRoleAssignment(
-      std::int64_t user_id, const std::string& role, std::optional<std::int64_t> workspace_id) = 0;
+      std::optional<std::int64_t> user_id, std::optional<std::int64_t> group_id,
+      const std::string& role, std::optional<std::int64_t> workspace_id) = 0;
+  // All assignments, or those that apply to one user: direct ones and those of their groups.
   virtual StatusOr<std::vector<auth::RoleAssignment>> ListRoleAssignments(
       std::optional<std::int64_t> user_id) = 0;
   virtual Status DeleteRoleAssignment(std::int64_t id) = 0;

@@ -187,31 +187,26 @@ Status SqliteStore::TouchToken(std::int64_t id, std::int64_t time) {
 }
 
 StatusOr<RoleAssignment> SqliteStore::CreateRoleAssignment(
-    std::int64_t user_id, const std::string& role, std::optional<std::int64_t> workspace_id) {
+    std::optional<std::int64_t> user_id, std::optional<std::int64_t> group_id,
+    const std::string& role, std::optional<std::int64_t> workspace_id) {
+  if (user_id.has_value() == group_id.has_value()) {
+    return InvalidArgument("A role assignment names exactly one user or one group.");
+  }
   RoleAssignment out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt * dup, db.Cached("SELECT 1 FROM role_assignments WHERE user_id = ? AND "
-                                           "role = ? AND workspace_id IS ?"));
-    dup->Bind(1, user_id).Bind(2, role);
-    if (workspace_id) {
-      dup->Bind(3, *workspace_id);
-    } else {
-      dup->BindNull(3);
-    }
+    ASSIGN_OR_RETURN(Stmt * dup, db.Cached("SELECT 1 FROM role_assignments WHERE user_id IS ? "
+                                           "AND group_id IS ? AND role = ? AND workspace_id IS ?"));
+    dup->Bind(1, user_id).Bind(2, group_id).Bind(3, role).Bind(4, workspace_id);
     ASSIGN_OR_RETURN(bool exists, dup->Step());
     if (exists) return AlreadyExists("This role assignment already exists.");
     auto now = static_cast<std::int64_t>(NowMillis());
-    ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO role_assignments (user_id, role, "
-                                           "workspace_id, creation_time) VALUES (?, ?, ?, ?)"));
-    ins->Bind(1, user_id).Bind(2, role).Bind(4, now);
-    if (workspace_id) {
-      ins->Bind(3, *workspace_id);
-    } else {
-      ins->BindNull(3);
-    }
+    ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO role_assignments (user_id, group_id, role, "
+                                           "workspace_id, creation_time) VALUES (?, ?, ?, ?, ?)"));
+    ins->Bind(1, user_id).Bind(2, group_id).Bind(3, role).Bind(4, workspace_id).Bind(5, now);
     RETURN_IF_ERROR(ins->Run());
     out.id = db.LastInsertRowid();
-    out.user_id = user_id;
+    out.user_id = user_id.value_or(0);
+    out.group_id = group_id.value_or(0);
     out.role = role;
     out.workspace_id = workspace_id;
     out.creation_time = now;
@@ -224,10 +219,16 @@ StatusOr<std::vector<RoleAssignment>> SqliteStore::ListRoleAssignments(
     std::optional<std::int64_t> user_id) {
   SqlBuilder b;
   b.Add(
-      "SELECT a.id, a.user_id, u.name, a.role, a.workspace_id, COALESCE(w.name, ''), "
-      "a.creation_time FROM role_assignments a JOIN users u ON u.id = a.user_id "
-      "LEFT JOIN workspaces w ON w.id = a.workspace_id");
-  if (user_id) b.Add(" WHERE a.user_id = ").Param(*user_id);
+      "SELECT a.id, COALESCE(a.user_id, 0), COALESCE(u.name, ''), COALESCE(a.group_id, 0), "
+      "COALESCE(g.name, ''), a.role, a.workspace_id, COALESCE(w.name, ''), a.creation_time "
+      "FROM role_assignments a LEFT JOIN users u ON u.id = a.user_id "
+      "LEFT JOIN groups g ON g.id = a.group_id LEFT JOIN workspaces w ON w.id = a.workspace_id");
+  if (user_id) {
+    b.Add(" WHERE a.user_id = ").Param(*user_id);
+    b.Add(" OR a.group_id IN (SELECT group_id FROM group_members WHERE user_id = ")
+        .Param(*user_id)
+        .Add(")");
+  }
   b.Add(" ORDER BY a.id");
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt s, lease.db().Prepare(b.sql));
@@ -240,10 +241,12 @@ StatusOr<std::vector<RoleAssignment>> SqliteStore::ListRoleAssignments(
     a.id = s.Int(0);
     a.user_id = s.Int(1);
     a.user_name = s.Text(2);
-    a.role = s.Text(3);
-    if (!s.IsNull(4)) a.workspace_id = s.Int(4);
-    a.workspace = s.Text(5);
-    a.creation_time = s.Int(6);
+    a.group_id = s.Int(3);
+    a.group_name = s.Text(4);
+    a.role = s.Text(5);
+    if (!s.IsNull(6)) a.workspace_id = s.Int(6);
+    a.workspace = s.Text(7);
+    a.creation_time = s.Int(8);
     out.push_back(std::move(a));
   }
   return out;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -38,6 +39,8 @@ class Stmt {
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Stmt& BindBlob(int i, const void* data, int size);
   Stmt& BindNull(int i);
+  // Binds the value, or NULL when empty.
+  Stmt& Bind(int i, std::optional<std::int64_t> v) { return v ? Bind(i, *v) : BindNull(i); }
 
   // Steps once: true = a row is available, false = done. Errors come back as Status.
   StatusOr<bool> Step();

@@ -196,7 +196,39 @@ CREATE TABLE secrets (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<const char*, 3> kMigrations = {kMigration1, kMigration2, kMigration3};
+// Migration 4: groups. Role assignments may now name a group instead of a user; the table is
+// rebuilt (SQLite cannot relax NOT NULL in place) keeping every existing row and id.
+constexpr const char* kMigration4 = R"sql(
+CREATE TABLE groups (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  creation_time INTEGER NOT NULL
+);
+CREATE TABLE group_members (
+  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX group_members_by_user ON group_members (user_id);
+CREATE TABLE role_assignments_v2 (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+  group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  workspace_id INTEGER REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_time INTEGER NOT NULL,
+  CHECK ((user_id IS NULL) != (group_id IS NULL))
+);
+INSERT INTO role_assignments_v2 (id, user_id, group_id, role, workspace_id, creation_time)
+  SELECT id, user_id, NULL, role, workspace_id, creation_time FROM role_assignments;
+DROP TABLE role_assignments;
+ALTER TABLE role_assignments_v2 RENAME TO role_assignments;
+CREATE INDEX role_assignments_by_user ON role_assignments (user_id);
+CREATE INDEX role_assignments_by_group ON role_assignments (group_id);
+)sql";
+
+constexpr std::array<const char*, 4> kMigrations = {kMigration1, kMigration2, kMigration3,
+                                                    kMigration4};
 
 }  // namespace
 

@@ -110,9 +110,15 @@ class SqliteStore final : public MetadataStore,
   StatusOr<std::vector<auth::TokenInfo>> ListTokens(std::optional<std::int64_t> user_id) override;
   Status RevokeToken(std::int64_t id, std::optional<std::int64_t> owner_user_id) override;
   Status TouchToken(std::int64_t id, std::int64_t time) override;
+  StatusOr<auth::Group> CreateGroup(const std::string& name) override;
+  StatusOr<auth::Group> GetGroup(const std::string& name) override;
+  StatusOr<std::vector<auth::Group>> ListGroups() override;
+  Status DeleteGroup(const std::string& name) override;
+  Status AddGroupMember(std::int64_t group_id, std::int64_t user_id) override;
+  Status RemoveGroupMember(std::int64_t group_id, std::int64_t user_id) override;
   StatusOr<auth::RoleAssignment> CreateRoleAssignment(
-      std::int64_t user_id, const std::string& role,
-      std::optional<std::int64_t> workspace_id) override;
+      std::optional<std::int64_t> user_id, std::optional<std::int64_t> group_id,
+      const std::string& role, std::optional<std::int64_t> workspace_id) override;
   StatusOr<std::vector<auth::RoleAssignment>> ListRoleAssignments(
       std::optional<std::int64_t> user_id) override;
   Status DeleteRoleAssignment(std::int64_t id) override;
