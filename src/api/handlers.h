@@ -40,6 +40,8 @@ http::Response CreateToken(ApiContext&, http::Request&);
 http::Response ListTokens(ApiContext&, http::Request&);
 http::Response RevokeToken(ApiContext&, http::Request&);
 http::Response ListRoles(ApiContext&, http::Request&);
+http::Response CreateRole(ApiContext&, http::Request&);
+http::Response DeleteRole(ApiContext&, http::Request&);
 http::Response CreateRoleAssignment(ApiContext&, http::Request&);
 http::Response ListRoleAssignments(ApiContext&, http::Request&);
 http::Response DeleteRoleAssignment(ApiContext&, http::Request&);

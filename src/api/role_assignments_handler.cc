@@ -24,13 +24,38 @@ json AssignmentJson(const auth::RoleAssignment& a) {
 }
 }  // namespace
 
-http::Response ListRoles(ApiContext&, http::Request&) {
-  json arr = json::array();
-  for (const auto& r : auth::BuiltinRoles()) {
-    arr.push_back(
-        {{"name", r.name}, {"description", r.description}, {"allow", r.allow}, {"deny", r.deny}});
-  }
-  return Reply(StatusOr<json>(json{{"roles", std::move(arr)}}));
+http::Response ListRoles(ApiContext& ctx, http::Request&) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(auto roles, ctx.auth.ListRoles());
+    json arr = json::array();
+    for (const auto& r : roles) {
+      arr.push_back({{"name", r.name},
+                     {"description", r.description},
+                     {"allow", r.allow},
+                     {"deny", r.deny},
+                     {"builtin", auth::FindBuiltinRole(r.name).has_value()}});
+    }
+    return json{{"roles", std::move(arr)}};
+  }());
+}
+
+http::Response CreateRole(ApiContext& ctx, http::Request& req) {
+  auto resp = Reply([&]() -> Status {
+    ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
+    auth::Role role;
+    ASSIGN_OR_RETURN(role.name, d.RequiredString("name"));
+    ASSIGN_OR_RETURN(auto desc, d.OptionalString("description"));
+    role.description = desc.value_or("");
+    ASSIGN_OR_RETURN(role.allow, d.StringList("allow"));
+    ASSIGN_OR_RETURN(role.deny, d.StringList("deny"));
+    return ctx.auth.CreateRole(role);
+  }());
+  if (resp.status == 200) resp.status = 201;
+  return resp;
+}
+
+http::Response DeleteRole(ApiContext& ctx, http::Request& req) {
+  return Reply(ctx.auth.DeleteRole(req.path_params["name"]));
 }
 
 http::Response CreateRoleAssignment(ApiContext& ctx, http::Request& req) {

@@ -43,6 +43,8 @@ const Row kRows[] = {
   {"PUT",    "/api/v1/groups/{name}/members/{user}",  "server/groups/write", AddGroupMember},
   {"DELETE", "/api/v1/groups/{name}/members/{user}",  "server/groups/write", RemoveGroupMember},
   {"GET",    "/api/v1/roles",                 "server/roles/read",              ListRoles},
+  {"POST",   "/api/v1/roles",                         "server/roles/write",  CreateRole},
+  {"DELETE", "/api/v1/roles/{name}",                  "server/roles/write",  DeleteRole},
   {"POST",   "/api/v1/role-assignments",      "server/roleAssignments/write",   CreateRoleAssignment},
   {"GET",    "/api/v1/role-assignments",      "server/roleAssignments/read",    ListRoleAssignments},
   {"DELETE", "/api/v1/role-assignments/{id}", "server/roleAssignments/write",   DeleteRoleAssignment},

@@ -176,6 +176,46 @@ void AuthService::InvalidateCaches() {
   std::lock_guard<std::mutex> lock(mu_);
   assignments_.clear();
   verified_basic_.clear();
+  custom_roles_.reset();
+}
+
+StatusOr<std::vector<Role>> AuthService::ListRoles() {
+  std::vector<Role> out = BuiltinRoles();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (custom_roles_) {
+      out.insert(out.end(), custom_roles_->begin(), custom_roles_->end());
+      return out;
+    }
+  }
+  ASSIGN_OR_RETURN(auto custom, store_.auth().ListCustomRoles());
+  out.insert(out.end(), custom.begin(), custom.end());
+  std::lock_guard<std::mutex> lock(mu_);
+  custom_roles_ = std::move(custom);
+  return out;
+}
+
+StatusOr<std::optional<Role>> AuthService::FindRole(const std::string& name) {
+  if (auto builtin = FindBuiltinRole(name)) return builtin;
+  ASSIGN_OR_RETURN(auto roles, ListRoles());
+  for (auto& r : roles) {
+    if (r.name == name) return std::optional<Role>(std::move(r));
+  }
+  return std::optional<Role>();
+}
+
+Status AuthService::CreateRole(const Role& role) {
+  RETURN_IF_ERROR(ValidateCustomRole(role));
+  RETURN_IF_ERROR(store_.auth().CreateCustomRole(role));
+  InvalidateCaches();
+  return Status::Ok();
+}
+
+Status AuthService::DeleteRole(const std::string& name) {
+  if (FindBuiltinRole(name)) return InvalidArgument("Built-in roles cannot be deleted.");
+  RETURN_IF_ERROR(store_.auth().DeleteCustomRole(name));
+  InvalidateCaches();
+  return Status::Ok();
 }
 
 Status AuthService::Authorize(const Principal& who, std::string_view action,
@@ -189,7 +229,7 @@ Status AuthService::Authorize(const Principal& who, std::string_view action,
     bool applies =
         !a.workspace_id || (workspace_action && workspace_id && *a.workspace_id == *workspace_id);
     if (!applies) continue;
-    auto role = FindBuiltinRole(a.role);
+    ASSIGN_OR_RETURN(auto role, FindRole(a.role));
     if (role && RoleAllows(*role, action)) return Status::Ok();
   }
   return Status(ErrorCode::kPermissionDenied,
@@ -256,9 +296,11 @@ Status AuthService::RevokeToken(const Principal& who, std::int64_t id, bool may_
 StatusOr<RoleAssignment> AuthService::Assign(const std::string& user, const std::string& group,
                                              const std::string& role,
                                              std::optional<std::int64_t> workspace_id) {
-  if (!FindBuiltinRole(role)) {
+  ASSIGN_OR_RETURN(auto found, FindRole(role));
+  if (!found) {
+    ASSIGN_OR_RETURN(auto roles, ListRoles());
     std::string names;
-    for (const auto& r : BuiltinRoles()) names += (names.empty() ? "" : ", ") + r.name;
+    for (const auto& r : roles) names += (names.empty() ? "" : ", ") + r.name;
     return InvalidArgument("Unknown role '" + role + "'. Roles: " + names + ".");
   }
   if (user.empty() == group.empty()) {

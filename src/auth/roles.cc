@@ -1,5 +1,7 @@
 #include "mlws/auth/roles.h"
 
+#include <cctype>
+
 namespace mlws::auth {
 
 namespace {
@@ -56,7 +58,8 @@ const std::vector<Role>& BuiltinRoles() {
       {"Contributor",
        "Full access except managing users, groups, role assignments and reading the audit log.",
        {"*"},
-       {"server/users/*", "server/groups/*", "*/roleAssignments/*", "server/audit/*"}},
+       {"server/users/*", "server/groups/*", "server/roles/write", "*/roleAssignments/*",
+        "server/audit/*"}},
       {"Reader", "Read-only access.", {"*/read"}, {"server/audit/*", "*/secrets/*"}},
       {"AzureML Data Scientist",
        "Everything inside a workspace except managing compute and the workspace itself.",
@@ -69,6 +72,45 @@ const std::vector<Role>& BuiltinRoles() {
        {}},
   };
   return kRoles;
+}
+
+Status ValidateCustomRole(const Role& role) {
+  bool name_ok = !role.name.empty() && role.name.size() <= 64;
+  for (char c : role.name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != ' ' && c != '-' && c != '_') {
+      name_ok = false;
+    }
+  }
+  if (!name_ok) {
+    return InvalidArgument("Invalid role name '" + role.name.substr(0, 80) +
+                           "': use 1 to 64 letters, digits, spaces, '-' or '_'.");
+  }
+  if (FindBuiltinRole(role.name)) {
+    return InvalidArgument("'" + role.name + "' is a built-in role; choose another name.");
+  }
+  if (role.allow.empty()) return InvalidArgument("A role needs at least one 'allow' pattern.");
+  if (role.allow.size() > 100 || role.deny.size() > 100) {
+    return InvalidArgument("A role has at most 100 allow and 100 deny patterns.");
+  }
+  if (role.description.size() > 1000) return InvalidArgument("Role descriptions: 1000 at most.");
+  for (const auto* list : {&role.allow, &role.deny}) {
+    for (const auto& p : *list) {
+      bool ok = !p.empty() && p.size() <= 200 && p.front() != '/' && p.back() != '/' &&
+                p.find("//") == std::string::npos;
+      for (char c : p) {
+        if (!std::isalpha(static_cast<unsigned char>(c)) && c != '/' && c != '*') ok = false;
+      }
+      for (auto seg : Segments(p)) {
+        if (seg.find('*') != std::string_view::npos && seg != "*") ok = false;
+      }
+      if (!ok) {
+        return InvalidArgument("Invalid action pattern '" + p.substr(0, 100) +
+                               "': use '/'-separated segments of letters or '*', e.g. "
+                               "'workspaces/runs/*' or '*/read'.");
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 std::optional<Role> FindBuiltinRole(std::string_view name) {

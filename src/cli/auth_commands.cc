@@ -2,11 +2,13 @@
 
 #include <termios.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <iostream>
 #include <memory>
 
 #include "cli/output.h"
+#include "mlws/common/status.h"
 
 namespace mlws::cli {
 
@@ -51,6 +53,38 @@ std::string ReadPassword(const std::string& prompt) {
     std::cerr << "\n";
   }
   return pw;
+}
+
+// Reads a role spec (YAML, or JSON which is YAML) into the API's JSON shape.
+StatusOr<json> LoadRoleSpec(const std::string& path) {
+  YAML::Node doc;
+  try {
+    doc = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(path + ": not valid YAML: " + e.what());
+  }
+  if (!doc.IsMap()) return InvalidArgument(path + ": a role spec is a mapping");
+  json out = {{"allow", json::array()}, {"deny", json::array()}};
+  for (const auto& kv : doc) {
+    std::string key = kv.first.as<std::string>();
+    std::string norm;
+    for (char c : key) {
+      if (c != '_') norm += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (norm == "name" || norm == "description") {
+      if (!kv.second.IsScalar()) return InvalidArgument(path + ": '" + key + "' must be text");
+      out[norm] = kv.second.as<std::string>();
+    } else if (norm == "allow" || norm == "actions" || norm == "deny" || norm == "notactions") {
+      if (!kv.second.IsSequence()) return InvalidArgument(path + ": '" + key + "' must be a list");
+      auto& list = out[(norm == "allow" || norm == "actions") ? "allow" : "deny"];
+      for (const auto& item : kv.second) list.push_back(item.as<std::string>());
+    } else {
+      return InvalidArgument(path + ": unknown field '" + key +
+                             "' (expected name, description, allow, deny)");
+    }
+  }
+  if (!out.contains("name")) return InvalidArgument(path + ": the role needs a 'name'");
+  return out;
 }
 
 }  // namespace
@@ -180,6 +214,29 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
   // mlws role list
   auto* role = app.add_subcommand("role", "Built-in roles");
   role->require_subcommand(1);
+  auto* role_create = role->add_subcommand(
+      "create",
+      "Create a custom role from a YAML or JSON file: name, description, allow, deny "
+      "(Azure's Actions/NotActions are accepted too)");
+  role_create->add_option("-f,--file", o->name, "Role spec file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  role_create->callback([&] {
+    auto spec = LoadRoleSpec(o->name);
+    if (!spec.ok()) {
+      std::cerr << "error: " << spec.status().message() << "\n";
+      return void(rc = 1);
+    }
+    auto r = Call(g, "POST", "/api/v1/roles", *spec);
+    if (!r) return void(rc = 1);
+    std::cout << "created role " << (*spec)["name"].get<std::string>() << "\n";
+  });
+  auto* role_delete = role->add_subcommand("delete", "Delete a custom role (not while assigned)");
+  role_delete->add_option("name", o->role, "Role name")->required();
+  role_delete->callback([&] {
+    if (!Call(g, "DELETE", "/api/v1/roles/" + UrlEscape(o->role))) return void(rc = 1);
+    std::cout << "deleted role " << o->role << "\n";
+  });
   role->add_subcommand("list", "List roles with their actions")->callback([&] {
     auto r = Call(g, "GET", "/api/v1/roles");
     if (!r) return void(rc = 1);

@@ -331,3 +331,52 @@ def test_groups_carry_role_assignments_to_their_members(open_server):
                get(url, "/api/v1/role-assignments", alice).json()["role_assignments"])
     # Managing groups is reserved to those who manage identities.
     assert post(url, "/api/v1/groups", {"name": "x"}, bob).status_code == 403
+
+
+def test_custom_roles_from_yaml_and_json(open_server, tmp_path):
+    url = open_server.url
+    alice = make_admin(url)
+    post(url, "/api/v1/users", {"name": "bob", "password": PASSWORD}, alice)
+    bob = basic("bob", PASSWORD)
+    spec = tmp_path / "run-logger.yml"
+    spec.write_text("name: Run Logger\n"
+                    "description: log runs, nothing else\n"
+                    "Actions: [workspaces/runs/*, workspaces/experiments/read]\n"
+                    "NotActions: [workspaces/runs/delete]\n")
+    import os
+    env = {**os.environ, "HOME": str(tmp_path)}
+    token = post(url, "/api/v1/tokens", {"name": "cli"}, alice).json()["secret"]
+    mlws = wait_for_binary()
+    out = subprocess.run([mlws, "--url", url, "--token", token, "role", "create", "-f", str(spec)],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    roles = {r["name"]: r for r in get(url, "/api/v1/roles", alice).json()["roles"]}
+    assert roles["Run Logger"]["builtin"] is False
+    assert roles["Run Logger"]["allow"] == ["workspaces/runs/*", "workspaces/experiments/read"]
+    assert roles["Owner"]["builtin"] is True
+
+    assert post(url, "/api/v1/role-assignments", {"user": "bob", "role": "Run Logger"},
+                alice).status_code == 201
+    run = post(url, "/api/2.0/mlflow/runs/create", {"experiment_id": "0"}, bob)
+    assert run.status_code == 200, run.text
+    assert post(url, "/api/2.0/mlflow/experiments/create", {"name": unique()},
+                bob).status_code == 403
+    # Deleting a role that is assigned is refused; built-in roles cannot be deleted.
+    r = requests.delete(url + "/api/v1/roles/Run%20Logger", headers=alice, timeout=30)
+    assert r.status_code == 409 and r.json()["error_code"] == "RESOURCE_CONFLICT"
+    assert requests.delete(url + "/api/v1/roles/Owner", headers=alice,
+                           timeout=30).status_code == 400
+
+    # Bad specs are clear errors, naming the problem.
+    for body, needle in (({"name": "Owner", "allow": ["*"]}, "built-in"),
+                         ({"name": "x", "allow": []}, "allow"),
+                         ({"name": "y", "allow": ["runs/wr*te"]}, "pattern"),
+                         ({"name": "Run Logger", "allow": ["*"]}, "exists")):
+        r = post(url, "/api/v1/roles", body, alice)
+        assert r.status_code == 400 and needle in r.json()["message"], (body, r.text)
+    bad = tmp_path / "bad.yml"
+    bad.write_text("name: z\nallow: [x]\npermissions: [y]\n")
+    out = subprocess.run([mlws, "--url", url, "--token", token, "role", "create", "-f", str(bad)],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "unknown field 'permissions'" in out.stderr
+    assert post(url, "/api/v1/roles", {"name": "z", "allow": ["*"]}, bob).status_code == 403

@@ -74,6 +74,11 @@ class AuthService {
   StatusOr<std::vector<RoleAssignment>> ListAssignments();
   Status Unassign(std::int64_t id);
 
+  // Built-in and custom roles.
+  StatusOr<std::vector<Role>> ListRoles();
+  Status CreateRole(const Role& role);
+  Status DeleteRole(const std::string& name);
+
   StatusOr<Group> CreateGroup(const std::string& name);
   StatusOr<std::vector<Group>> ListGroups();
   Status DeleteGroup(const std::string& name);
@@ -89,12 +94,14 @@ class AuthService {
   Status CheckThrottle(const std::string& key);
   void RecordFailure(const std::string& key);
   StatusOr<std::vector<RoleAssignment>> AssignmentsOf(std::int64_t user_id);
+  StatusOr<std::optional<Role>> FindRole(const std::string& name);
   void InvalidateCaches();
 
   store::MetadataStore& store_;
   mutable std::mutex mu_;
   bool auth_required_ = false;                                       // guarded by mu_
   std::map<std::int64_t, std::vector<RoleAssignment>> assignments_;  // guarded by mu_
+  std::optional<std::vector<Role>> custom_roles_;                    // guarded by mu_
   std::map<std::string, Clock::time_point> verified_basic_;          // guarded by mu_
   std::map<std::string, std::vector<Clock::time_point>> failures_;   // guarded by mu_
   std::map<std::int64_t, std::int64_t> token_touched_;               // guarded by mu_

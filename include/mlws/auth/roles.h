@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mlws/common/status.h"
+
 namespace mlws::auth {
 
 struct Role {
@@ -25,6 +27,9 @@ bool RoleAllows(const Role& role, std::string_view action);
 // The built-in roles, named as Azure ML's: Owner, Contributor, Reader, AzureML Data Scientist,
 // AzureML Compute Operator.
 const std::vector<Role>& BuiltinRoles();
+// A custom role: name of 1-64 letters, digits, spaces, '-' or '_', not a built-in name; at least
+// one allow pattern; every pattern '/'-separated segments of letters or '*'; at most 100 each.
+Status ValidateCustomRole(const Role& role);
 std::optional<Role> FindBuiltinRole(std::string_view name);
 
 }  // namespace mlws::auth

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mlws/auth/entities.h"
+#include "mlws/auth/roles.h"
 #include "mlws/common/status.h"
 
 namespace mlws::store {
@@ -42,6 +43,12 @@ class AuthStore {
   virtual Status DeleteGroup(const std::string& name) = 0;
   virtual Status AddGroupMember(std::int64_t group_id, std::int64_t user_id) = 0;
   virtual Status RemoveGroupMember(std::int64_t group_id, std::int64_t user_id) = 0;
+
+  // Custom roles; patterns are validated by the service.
+  virtual Status CreateCustomRole(const auth::Role& role) = 0;
+  virtual StatusOr<std::vector<auth::Role>> ListCustomRoles() = 0;
+  // Fails with ResourceConflict while the role is assigned.
+  virtual Status DeleteCustomRole(const std::string& name) = 0;
 
   // Exactly one of user_id / group_id is set.
   virtual StatusOr<auth::RoleAssignment> CreateRoleAssignment(

@@ -227,8 +227,19 @@ CREATE INDEX role_assignments_by_user ON role_assignments (user_id);
 CREATE INDEX role_assignments_by_group ON role_assignments (group_id);
 )sql";
 
-constexpr std::array<const char*, 4> kMigrations = {kMigration1, kMigration2, kMigration3,
-                                                    kMigration4};
+// Migration 5: custom roles (allow/deny action patterns stored as JSON arrays).
+constexpr const char* kMigration5 = R"sql(
+CREATE TABLE custom_roles (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL DEFAULT '',
+  allow_json TEXT NOT NULL,
+  deny_json TEXT NOT NULL,
+  creation_time INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<const char*, 5> kMigrations = {kMigration1, kMigration2, kMigration3,
+                                                    kMigration4, kMigration5};
 
 }  // namespace
 

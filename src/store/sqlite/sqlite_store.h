@@ -116,6 +116,9 @@ class SqliteStore final : public MetadataStore,
   Status DeleteGroup(const std::string& name) override;
   Status AddGroupMember(std::int64_t group_id, std::int64_t user_id) override;
   Status RemoveGroupMember(std::int64_t group_id, std::int64_t user_id) override;
+  Status CreateCustomRole(const auth::Role& role) override;
+  StatusOr<std::vector<auth::Role>> ListCustomRoles() override;
+  Status DeleteCustomRole(const std::string& name) override;
   StatusOr<auth::RoleAssignment> CreateRoleAssignment(
       std::optional<std::int64_t> user_id, std::optional<std::int64_t> group_id,
       const std::string& role, std::optional<std::int64_t> workspace_id) override;
