@@ -10,7 +10,7 @@ DEB_PKGS=(
   libboost-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcurl4-openssl-dev libpq-dev libarchive-dev libzstd-dev libsodium-dev libargon2-dev
-  clang clang-format libclang-rt-14-dev python3 python3-venv curl linux-perf
+  clang clang-format libclang-rt-14-dev python3 python3-venv curl openssl linux-perf
 )
 
 missing=()

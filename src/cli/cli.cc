@@ -49,6 +49,10 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   srv->add_option("--admin-password-file", cfg.admin_password_file,
                   "First start on a non-loopback address: read the admin password from this file");
+  srv->add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain: serve HTTPS")
+      ->check(CLI::ExistingFile);
+  srv->add_option("--tls-key", cfg.tls_key, "PEM private key for --tls-cert")
+      ->check(CLI::ExistingFile);
   srv->callback([&] { rc = server::RunServer(cfg); });
 
   // mlws workspace ...

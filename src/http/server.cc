@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -48,7 +49,12 @@ struct HttpServer::Impl {
   Impl(ServerOptions o, const Router& r) : opt(std::move(o)), router(r) {}
 
   void AcceptLoop();
+  std::unique_ptr<asio::ssl::context> tls;  // set when --tls-cert/--tls-key are given
+
+  // Runs one connection: a TLS handshake first when TLS is on, then the request loop.
   void Serve(tcp::socket sock, std::shared_ptr<Conn> conn);
+  template <class Stream>
+  void ServeStream(Stream& stream, tcp::socket& raw, Conn& conn);
 };
 
 namespace {
@@ -150,11 +156,31 @@ void HttpServer::Impl::AcceptLoop() {
 
 void HttpServer::Impl::Serve(tcp::socket sock, std::shared_ptr<Conn> conn) {
   SetTimeouts(sock.native_handle(), opt.idle_timeout_seconds);
-  sock.set_option(tcp::no_delay(true));
+  beast::error_code ec;
+  sock.set_option(tcp::no_delay(true), ec);
+  if (!tls) {
+    ServeStream(sock, sock, *conn);
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    return;
+  }
+  asio::ssl::stream<tcp::socket> stream(std::move(sock), *tls);
+  stream.handshake(asio::ssl::stream_base::server, ec);
+  if (ec) {
+    spdlog::debug("TLS handshake failed: {}", ec.message());
+    return;
+  }
+  ServeStream(stream, stream.next_layer(), *conn);
+  stream.shutdown(ec);
+  stream.next_layer().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+template <class Stream>
+void HttpServer::Impl::ServeStream(Stream& sock, tcp::socket& raw, Conn& conn_ref) {
+  Conn* conn = &conn_ref;
   std::string remote;
   {
     beast::error_code ec;
-    auto ep = sock.remote_endpoint(ec);
+    auto ep = raw.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
   beast::flat_buffer buf;
@@ -269,8 +295,6 @@ void HttpServer::Impl::Serve(tcp::socket sock, std::shared_ptr<Conn> conn) {
     conn->busy = false;
     if (!ok || !keep_alive) break;
   }
-  beast::error_code ec;
-  sock.shutdown(tcp::socket::shutdown_both, ec);
 }
 
 HttpServer::HttpServer(ServerOptions options, const Router& router)
@@ -280,6 +304,22 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
   beast::error_code ec;
+  if (!impl_->opt.tls_cert.empty() || !impl_->opt.tls_key.empty()) {
+    if (impl_->opt.tls_cert.empty() || impl_->opt.tls_key.empty()) {
+      return InvalidArgument("TLS needs both --tls-cert and --tls-key");
+    }
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    ctx->use_certificate_chain_file(impl_->opt.tls_cert, ec);
+    if (ec)
+      return InvalidArgument("cannot load --tls-cert " + impl_->opt.tls_cert + ": " + ec.message());
+    ctx->use_private_key_file(impl_->opt.tls_key, asio::ssl::context::pem, ec);
+    if (ec)
+      return InvalidArgument("cannot load --tls-key " + impl_->opt.tls_key + ": " + ec.message());
+    impl_->tls = std::move(ctx);
+  }
   auto addr = asio::ip::make_address(impl_->opt.host, ec);
   if (ec) return InvalidArgument("invalid --host '" + impl_->opt.host + "': " + ec.message());
   tcp::endpoint ep(addr, static_cast<unsigned short>(impl_->opt.port));

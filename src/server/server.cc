@@ -110,6 +110,8 @@ int RunServer(const Config& raw) {
   opt.host = cfg.host;
   opt.port = cfg.port;
   opt.staging_dir = (*artifacts)->StagingDir();
+  opt.tls_cert = cfg.tls_cert;
+  opt.tls_key = cfg.tls_key;
   opt.on_request = [](const http::Request& req, const http::Response& resp, double ms) {
     if (!spdlog::should_log(spdlog::level::info)) return;
     nlohmann::json line = {{"method", req.method},
@@ -127,11 +129,18 @@ int RunServer(const Config& raw) {
   double start_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info(
-      "mlws {} listening on http://{}:{} (store {}, schema v{}, artifacts {}, authentication "
+      "mlws {} listening on {}://{}:{} (store {}, schema v{}, artifacts {}, authentication "
       "{}, started in {:.0f} ms)",
-      kVersion, cfg.host, server.port(), cfg.backend_store_uri, *version, cfg.artifacts_destination,
+      kVersion, cfg.tls_cert.empty() ? "http" : "https", cfg.host, server.port(),
+      cfg.backend_store_uri, *version, cfg.artifacts_destination,
       auth.auth_required() ? "required" : "off (loopback, no users)", start_ms);
 
+  if (!loopback && cfg.tls_cert.empty()) {
+    spdlog::warn(
+        "serving plain HTTP on {}: passwords and tokens cross the network unencrypted; "
+        "use --tls-cert/--tls-key or a TLS proxy",
+        cfg.host);
+  }
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("received signal {}, finishing requests in flight", sig);

@@ -27,6 +27,9 @@ struct ServerOptions {
   int idle_timeout_seconds = 120;
   int max_connections = 1000;
   std::string staging_dir;  // where streamed bodies are written
+  // PEM files; both set = HTTPS only (TLS 1.2+).
+  std::string tls_cert;
+  std::string tls_key;
   // Called once per finished request (for the access log and metrics).
   std::function<void(const Request&, const Response&, double millis)> on_request;
 };

@@ -17,6 +17,9 @@ struct Config {
   // First start on a non-loopback address: the "admin" password is read from this file instead
   // of being generated and printed once.
   std::string admin_password_file;
+  // PEM certificate chain and private key: serve HTTPS instead of HTTP.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // Fills the defaults that depend on `home`.
