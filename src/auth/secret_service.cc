@@ -59,4 +59,34 @@ Status SecretService::Delete(std::int64_t workspace_id, const std::string& name)
   return store_.secrets().DeleteSecret(workspace_id, name);
 }
 
+StatusOr<std::string> SecretService::Expand(std::int64_t workspace_id, const std::string& text) {
+  static constexpr std::string_view kOpen = "${{secrets.";
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    size_t start = text.find(kOpen, pos);
+    if (start == std::string::npos) {
+      out.append(text, pos, std::string::npos);
+      return out;
+    }
+    size_t end = text.find("}}", start);
+    if (end == std::string::npos) {
+      return InvalidArgument("Unterminated secret reference at '" + text.substr(start, 40) + "'");
+    }
+    std::string name = text.substr(start + kOpen.size(), end - start - kOpen.size());
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    auto value = Get(workspace_id, name);
+    if (!value.ok()) {
+      if (value.status().code() == ErrorCode::kResourceDoesNotExist) {
+        return NotFound("The secret '" + name + "' referenced by ${{secrets." + name +
+                        "}} does not exist in this workspace.");
+      }
+      return value.status();
+    }
+    out.append(text, pos, start - pos);
+    out += *value;
+    pos = end + 2;
+  }
+}
+
 }  // namespace mlws::auth

@@ -6,6 +6,7 @@
 
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include "cli/output.h"
 #include "mlws/common/status.h"
@@ -87,6 +88,35 @@ StatusOr<json> LoadRoleSpec(const std::string& path) {
   return out;
 }
 
+// `<noun> show KEY`: one item of a list endpoint, printed as JSON (all fields) or a table.
+void AddShow(CLI::App* noun, Globals& g, int& rc, const std::string& path,
+             const std::string& array_key, const std::string& field, const char* what) {
+  static std::vector<std::unique_ptr<std::string>> keys;  // option storage lives with the app
+  keys.push_back(std::make_unique<std::string>());
+  std::string* key = keys.back().get();
+  auto* show = noun->add_subcommand("show", std::string("Show one ") + what);
+  show->add_option(field, *key, std::string("The ") + what + "'s " + field)->required();
+  show->callback([&g, &rc, path, array_key, field, key, what] {
+    auto r = Call(g, "GET", path);
+    if (!r) return void(rc = 1);
+    for (const auto& item : (*r)[array_key]) {
+      const json& v = item[field];
+      std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+      if (s != *key) continue;
+      if (g.output == "json") {
+        std::cout << item.dump(2) << "\n";
+      } else {
+        for (const auto& [k, val] : item.items()) {
+          std::cout << k << ": " << (val.is_string() ? val.get<std::string>() : val.dump()) << "\n";
+        }
+      }
+      return;
+    }
+    std::cerr << "error: no " << what << " with " << field << " '" << *key << "'\n";
+    rc = 1;
+  });
+}
+
 }  // namespace
 
 void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
@@ -141,6 +171,8 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     std::cout << "deleted user " << o->name << "\n";
   });
 
+  AddShow(user, g, rc, "/api/v1/users", "users", "name", "user");
+
   // mlws token create|list|revoke
   auto* token = app.add_subcommand("token", "Your API tokens");
   token->require_subcommand(1);
@@ -177,6 +209,8 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     std::cout << "revoked token " << o->id << "\n";
   });
 
+  AddShow(token, g, rc, "/api/v1/tokens", "tokens", "id", "token");
+
   // mlws group create|list|delete|add-member|remove-member
   auto* group = app.add_subcommand("group", "Groups of users (role assignments apply to members)");
   group->require_subcommand(1);
@@ -211,6 +245,8 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     });
   }
 
+  AddShow(group, g, rc, "/api/v1/groups", "groups", "name", "group");
+
   // mlws role list
   auto* role = app.add_subcommand("role", "Built-in roles");
   role->require_subcommand(1);
@@ -242,6 +278,8 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     if (!r) return void(rc = 1);
     PrintResult(g.output, *r, (*r)["roles"], {{"NAME", "/name"}, {"DESCRIPTION", "/description"}});
   });
+
+  AddShow(role, g, rc, "/api/v1/roles", "roles", "name", "role");
 
   // mlws role-assignment create|list|delete
   auto* ra = app.add_subcommand("role-assignment", "Who has which role where");
@@ -286,6 +324,8 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     }
     std::cout << "deleted role assignment " << o->id << "\n";
   });
+
+  AddShow(ra, g, rc, "/api/v1/role-assignments", "role_assignments", "id", "role assignment");
 
   // mlws audit list
   auto* audit = app.add_subcommand("audit", "The audit log (Owners only)");

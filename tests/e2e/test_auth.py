@@ -294,6 +294,12 @@ def test_cli_login_saves_a_private_token_and_uses_it(open_server, tmp_path):
     out = subprocess.run([mlws, "--url", url, "-o", "json", "group", "list"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert json.loads(out.stdout)["groups"][0]["members"] == ["bob"]
+    out = subprocess.run([mlws, "--url", url, "-o", "json", "group", "show", "ml"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert json.loads(out.stdout)["members"] == ["bob"]
+    out = subprocess.run([mlws, "--url", url, "user", "show", "ghost"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "no user with name 'ghost'" in out.stderr
     out = subprocess.run([mlws, "--url", url, "role-assignment", "list"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert "ml" in out.stdout and "Reader" in out.stdout

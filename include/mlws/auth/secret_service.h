@@ -26,6 +26,11 @@ class SecretService {
   StatusOr<std::vector<SecretInfo>> List(std::int64_t workspace_id);
   Status Delete(std::int64_t workspace_id, const std::string& name);
 
+  // Replaces every "${{secrets.NAME}}" in `text` with the secret's value, for the moment a job or
+  // a datastore connection needs it (never earlier, never stored expanded). A reference to a
+  // missing secret is NotFound naming it; a malformed reference is InvalidArgument.
+  StatusOr<std::string> Expand(std::int64_t workspace_id, const std::string& text);
+
  private:
   store::MetadataStore& store_;
   Vault vault_;
