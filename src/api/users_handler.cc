@@ -1,4 +1,5 @@
 #include "api/handlers.h"
+#include "mlws/api/routes.h"
 
 namespace mlws::api {
 
@@ -10,10 +11,26 @@ json UserJson(const auth::User& u) {
 }
 }  // namespace
 
+// Who the caller is and, for the workspace in ?workspace= (default "default"), which actions
+// they may perform: what the studio uses to show only what the user may do.
 http::Response WhoAmI(ApiContext& ctx, http::Request& req) {
+  json allowed = json::object();
+  std::string ws = req.Query("workspace").value_or("default");
+  auto ws_id = ctx.tracking.WorkspaceId(ws);
+  auth::Principal who{req.user_id, req.user, req.user_id == 0 && !ctx.auth.auth_required()};
+  for (const auto& r : RouteTable()) {
+    if (allowed.contains(r.action)) continue;
+    allowed[r.action] =
+        ctx.auth
+            .Authorize(who, r.action,
+                       ws_id.ok() ? std::optional<std::int64_t>(*ws_id) : std::nullopt)
+            .ok();
+  }
   return Reply(StatusOr<json>(json{{"user", req.user},
                                    {"authenticated", req.user_id != 0},
-                                   {"auth_required", ctx.auth.auth_required()}}));
+                                   {"auth_required", ctx.auth.auth_required()},
+                                   {"workspace", ws},
+                                   {"allowed_actions", std::move(allowed)}}));
 }
 
 http::Response CreateUser(ApiContext& ctx, http::Request& req) {

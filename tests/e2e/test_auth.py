@@ -45,7 +45,8 @@ def make_admin(url):
 def test_loopback_without_users_is_open_to_the_local_user(open_server):
     url = open_server.url
     who = get(url, "/api/v1/whoami").json()
-    assert who == {"user": "local", "authenticated": False, "auth_required": False}
+    assert (who["user"], who["authenticated"], who["auth_required"]) == ("local", False, False)
+    assert who["allowed_actions"]["server/users/write"] is True
     assert post(url, "/api/2.0/mlflow/experiments/create", {"name": unique()}).status_code == 200
 
 
@@ -115,6 +116,12 @@ def test_roles_scope_to_workspaces(open_server):
                                                "workspace": "team"}, alice)
     assert r.status_code == 201, r.text
     assert get(team, "/api/2.0/mlflow/runs/get", bob, run_id=run).status_code == 200
+    # What the studio asks to decide what to show: per workspace.
+    can = get(url, "/api/v1/whoami", bob, workspace="team").json()["allowed_actions"]
+    assert can["workspaces/runs/read"] is True and can["workspaces/runs/write"] is False
+    assert can["server/users/write"] is False
+    can = get(url, "/api/v1/whoami", bob).json()["allowed_actions"]
+    assert can["workspaces/runs/read"] is False
     r = post(team, "/api/2.0/mlflow/runs/log-parameter", {"run_id": run, "key": "k",
                                                            "value": "v"}, bob)
     assert r.status_code == 403
