@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/output.h"
+#include "cli/verbs.h"
 #include "mlws/common/status.h"
 
 namespace mlws::cli {
@@ -88,33 +89,8 @@ StatusOr<json> LoadRoleSpec(const std::string& path) {
   return out;
 }
 
-// `<noun> show KEY`: one item of a list endpoint, printed as JSON (all fields) or a table.
-void AddShow(CLI::App* noun, Globals& g, int& rc, const std::string& path,
-             const std::string& array_key, const std::string& field, const char* what) {
-  static std::vector<std::unique_ptr<std::string>> keys;  // option storage lives with the app
-  keys.push_back(std::make_unique<std::string>());
-  std::string* key = keys.back().get();
-  auto* show = noun->add_subcommand("show", std::string("Show one ") + what);
-  show->add_option(field, *key, std::string("The ") + what + "'s " + field)->required();
-  show->callback([&g, &rc, path, array_key, field, key, what] {
-    auto r = Call(g, "GET", path);
-    if (!r) return void(rc = 1);
-    for (const auto& item : (*r)[array_key]) {
-      const json& v = item[field];
-      std::string s = v.is_string() ? v.get<std::string>() : v.dump();
-      if (s != *key) continue;
-      if (g.output == "json") {
-        std::cout << item.dump(2) << "\n";
-      } else {
-        for (const auto& [k, val] : item.items()) {
-          std::cout << k << ": " << (val.is_string() ? val.get<std::string>() : val.dump()) << "\n";
-        }
-      }
-      return;
-    }
-    std::cerr << "error: no " << what << " with " << field << " '" << *key << "'\n";
-    rc = 1;
-  });
+PathFn Fixed(std::string path) {
+  return [path] { return path; };
 }
 
 }  // namespace
@@ -124,7 +100,6 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
   struct Opts {
     std::string user, group, password, name, role, workspace;
     int days = 0;
-    long long id = 0;
     bool denied_only = false;
     int max_results = 100;
   };
@@ -159,19 +134,12 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     if (!r) return void(rc = 1);
     PrintResult(g.output, *r, json::array({(*r)["user"]}), {{"NAME", "/name"}});
   });
-  user->add_subcommand("list", "List users")->callback([&] {
-    auto r = Call(g, "GET", "/api/v1/users");
-    if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, (*r)["users"], {{"NAME", "/name"}, {"CREATED", "/creation_time"}});
-  });
-  auto* user_delete = user->add_subcommand("delete", "Delete a user with their tokens and roles");
-  user_delete->add_option("name", o->name, "User name")->required();
-  user_delete->callback([&] {
-    if (!Call(g, "DELETE", "/api/v1/users/" + UrlEscape(o->name))) return void(rc = 1);
-    std::cout << "deleted user " << o->name << "\n";
-  });
+  AddListVerb(user, g, rc, "List users", Fixed("/api/v1/users"), "users",
+              {{"NAME", "/name"}, {"CREATED", "/creation_time"}});
+  AddDeleteVerb(user, g, rc, "delete", "Delete a user with their tokens and roles",
+                Fixed("/api/v1/users"), "name", "deleted", "user");
 
-  AddShow(user, g, rc, "/api/v1/users", "users", "name", "user");
+  AddShowVerb(user, g, rc, Fixed("/api/v1/users"), "users", "name", "user");
 
   // mlws token create|list|revoke
   auto* token = app.add_subcommand("token", "Your API tokens");
@@ -191,25 +159,18 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
       std::cerr << "(shown once: store it now)\n";
     }
   });
-  token->add_subcommand("list", "List your tokens (never their secrets)")->callback([&] {
-    auto r = Call(g, "GET", "/api/v1/tokens");
-    if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, (*r)["tokens"],
-                {{"ID", "/id"},
-                 {"NAME", "/name"},
-                 {"PREFIX", "/prefix"},
-                 {"REVOKED", "/revoked"},
-                 {"LAST USED", "/last_used_time"},
-                 {"EXPIRES", "/expiry_time"}});
-  });
-  auto* token_revoke = token->add_subcommand("revoke", "Revoke a token at once");
-  token_revoke->add_option("id", o->id, "Token id")->required();
-  token_revoke->callback([&] {
-    if (!Call(g, "DELETE", "/api/v1/tokens/" + std::to_string(o->id))) return void(rc = 1);
-    std::cout << "revoked token " << o->id << "\n";
-  });
+  AddListVerb(token, g, rc, "List your tokens (never their secrets)", Fixed("/api/v1/tokens"),
+              "tokens",
+              {{"ID", "/id"},
+               {"NAME", "/name"},
+               {"PREFIX", "/prefix"},
+               {"REVOKED", "/revoked"},
+               {"LAST USED", "/last_used_time"},
+               {"EXPIRES", "/expiry_time"}});
+  AddDeleteVerb(token, g, rc, "revoke", "Revoke a token at once", Fixed("/api/v1/tokens"), "id",
+                "revoked", "token");
 
-  AddShow(token, g, rc, "/api/v1/tokens", "tokens", "id", "token");
+  AddShowVerb(token, g, rc, Fixed("/api/v1/tokens"), "tokens", "id", "token");
 
   // mlws group create|list|delete|add-member|remove-member
   auto* group = app.add_subcommand("group", "Groups of users (role assignments apply to members)");
@@ -221,17 +182,10 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     if (!r) return void(rc = 1);
     PrintResult(g.output, *r, json::array({(*r)["group"]}), {{"NAME", "/name"}});
   });
-  group->add_subcommand("list", "List groups with their members")->callback([&] {
-    auto r = Call(g, "GET", "/api/v1/groups");
-    if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, (*r)["groups"], {{"NAME", "/name"}, {"MEMBERS", "/members"}});
-  });
-  auto* group_delete = group->add_subcommand("delete", "Delete a group and its role assignments");
-  group_delete->add_option("name", o->group, "Group name")->required();
-  group_delete->callback([&] {
-    if (!Call(g, "DELETE", "/api/v1/groups/" + UrlEscape(o->group))) return void(rc = 1);
-    std::cout << "deleted group " << o->group << "\n";
-  });
+  AddListVerb(group, g, rc, "List groups with their members", Fixed("/api/v1/groups"), "groups",
+              {{"NAME", "/name"}, {"MEMBERS", "/members"}});
+  AddDeleteVerb(group, g, rc, "delete", "Delete a group and its role assignments",
+                Fixed("/api/v1/groups"), "name", "deleted", "group");
   for (bool add : {true, false}) {
     auto* member = group->add_subcommand(add ? "add-member" : "remove-member",
                                          add ? "Add a user to a group" : "Remove a user");
@@ -245,7 +199,7 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     });
   }
 
-  AddShow(group, g, rc, "/api/v1/groups", "groups", "name", "group");
+  AddShowVerb(group, g, rc, Fixed("/api/v1/groups"), "groups", "name", "group");
 
   // mlws role list
   auto* role = app.add_subcommand("role", "Built-in roles");
@@ -267,19 +221,12 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
     if (!r) return void(rc = 1);
     std::cout << "created role " << (*spec)["name"].get<std::string>() << "\n";
   });
-  auto* role_delete = role->add_subcommand("delete", "Delete a custom role (not while assigned)");
-  role_delete->add_option("name", o->role, "Role name")->required();
-  role_delete->callback([&] {
-    if (!Call(g, "DELETE", "/api/v1/roles/" + UrlEscape(o->role))) return void(rc = 1);
-    std::cout << "deleted role " << o->role << "\n";
-  });
-  role->add_subcommand("list", "List roles with their actions")->callback([&] {
-    auto r = Call(g, "GET", "/api/v1/roles");
-    if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, (*r)["roles"], {{"NAME", "/name"}, {"DESCRIPTION", "/description"}});
-  });
+  AddDeleteVerb(role, g, rc, "delete", "Delete a custom role (not while assigned)",
+                Fixed("/api/v1/roles"), "name", "deleted", "role");
+  AddListVerb(role, g, rc, "List roles with their actions", Fixed("/api/v1/roles"), "roles",
+              {{"NAME", "/name"}, {"BUILTIN", "/builtin"}, {"DESCRIPTION", "/description"}});
 
-  AddShow(role, g, rc, "/api/v1/roles", "roles", "name", "role");
+  AddShowVerb(role, g, rc, Fixed("/api/v1/roles"), "roles", "name", "role");
 
   // mlws role-assignment create|list|delete
   auto* ra = app.add_subcommand("role-assignment", "Who has which role where");
@@ -305,27 +252,19 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
                  {"SCOPE", "/scope"},
                  {"WORKSPACE", "/workspace"}});
   });
-  ra->add_subcommand("list", "List role assignments")->callback([&] {
-    auto r = Call(g, "GET", "/api/v1/role-assignments");
-    if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, (*r)["role_assignments"],
-                {{"ID", "/id"},
-                 {"USER", "/user"},
-                 {"GROUP", "/group"},
-                 {"ROLE", "/role"},
-                 {"SCOPE", "/scope"},
-                 {"WORKSPACE", "/workspace"}});
-  });
-  auto* ra_delete = ra->add_subcommand("delete", "Remove a role assignment");
-  ra_delete->add_option("id", o->id, "Assignment id")->required();
-  ra_delete->callback([&] {
-    if (!Call(g, "DELETE", "/api/v1/role-assignments/" + std::to_string(o->id))) {
-      return void(rc = 1);
-    }
-    std::cout << "deleted role assignment " << o->id << "\n";
-  });
+  AddListVerb(ra, g, rc, "List role assignments", Fixed("/api/v1/role-assignments"),
+              "role_assignments",
+              {{"ID", "/id"},
+               {"USER", "/user"},
+               {"GROUP", "/group"},
+               {"ROLE", "/role"},
+               {"SCOPE", "/scope"},
+               {"WORKSPACE", "/workspace"}});
+  AddDeleteVerb(ra, g, rc, "delete", "Remove a role assignment", Fixed("/api/v1/role-assignments"),
+                "id", "deleted", "role assignment");
 
-  AddShow(ra, g, rc, "/api/v1/role-assignments", "role_assignments", "id", "role assignment");
+  AddShowVerb(ra, g, rc, Fixed("/api/v1/role-assignments"), "role_assignments", "id",
+              "role assignment");
 
   // mlws audit list
   auto* audit = app.add_subcommand("audit", "The audit log (Owners only)");

@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "cli/routes_command.h"
 #include "cli/secret_commands.h"
+#include "cli/verbs.h"
 #include "mlws/server/server.h"
 
 namespace mlws::cli {
@@ -68,13 +69,9 @@ int Main(int argc, char** argv) {
     PrintResult(g.output, *r, json::array({(*r)["workspace"]}),
                 {{"NAME", "/name"}, {"DESCRIPTION", "/description"}});
   });
-  ws->add_subcommand("list", "List workspaces")->callback([&] {
-    auto r = Call(g, "GET", "/api/v1/workspaces");
-    if (!r) return void(rc = 1);
-    PrintResult(
-        g.output, *r, (*r)["workspaces"],
-        {{"NAME", "/name"}, {"DESCRIPTION", "/description"}, {"CREATED", "/creation_time"}});
-  });
+  AddListVerb(ws, g, rc, "List workspaces", [] { return std::string("/api/v1/workspaces"); },
+              "workspaces",
+              {{"NAME", "/name"}, {"DESCRIPTION", "/description"}, {"CREATED", "/creation_time"}});
   auto* ws_show = ws->add_subcommand("show", "Show a workspace");
   ws_show->add_option("name", ws_name, "Workspace name")->required();
   ws_show->callback([&] {
@@ -84,17 +81,9 @@ int Main(int argc, char** argv) {
         g.output, *r, json::array({(*r)["workspace"]}),
         {{"NAME", "/name"}, {"DESCRIPTION", "/description"}, {"CREATED", "/creation_time"}});
   });
-  auto* ws_delete = ws->add_subcommand("delete", "Delete a workspace and everything in it");
-  ws_delete->add_option("name", ws_name, "Workspace name")->required();
-  ws_delete->callback([&] {
-    auto r = Call(g, "DELETE", "/api/v1/workspaces/" + UrlEscape(ws_name));
-    if (!r) return void(rc = 1);
-    if (g.output == "json") {
-      std::cout << r->dump(2) << "\n";
-    } else {
-      std::cout << "deleted workspace " << ws_name << "\n";
-    }
-  });
+  AddDeleteVerb(
+      ws, g, rc, "delete", "Delete a workspace and everything in it",
+      [] { return std::string("/api/v1/workspaces"); }, "name", "deleted", "workspace");
 
   // mlws experiment list
   auto* exp = app.add_subcommand("experiment", "Experiments");

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/output.h"
+#include "cli/verbs.h"
 
 namespace mlws::cli {
 
@@ -15,7 +16,7 @@ void AddSecretCommands(CLI::App& app, Globals& g, int& rc) {
   auto* secret = app.add_subcommand("secret", "The workspace's secrets vault");
   secret->require_subcommand(1);
   secret->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
-  auto base = [&g] { return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/secrets"; };
+  PathFn base = [&g] { return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/secrets"; };
 
   auto* set = secret->add_subcommand("set",
                                      "Create or replace a secret; the value is read from "
@@ -27,12 +28,8 @@ void AddSecretCommands(CLI::App& app, Globals& g, int& rc) {
     if (!Call(g, "PUT", base() + "/" + UrlEscape(*name), {{"value", value}})) return void(rc = 1);
     std::cout << "stored secret " << *name << " in workspace " << g.workspace << "\n";
   });
-  secret->add_subcommand("list", "List secret names (never values)")->callback([&, base] {
-    auto r = Call(g, "GET", base());
-    if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, (*r)["secrets"],
-                {{"NAME", "/name"}, {"CREATED", "/creation_time"}, {"UPDATED", "/update_time"}});
-  });
+  AddListVerb(secret, g, rc, "List secret names (never values)", base, "secrets",
+              {{"NAME", "/name"}, {"CREATED", "/creation_time"}, {"UPDATED", "/update_time"}});
   auto* show = secret->add_subcommand("show", "Print a secret's value (needs secrets/read)");
   show->add_option("name", *name, "Secret name")->required();
   show->callback([&, base] {
@@ -40,12 +37,7 @@ void AddSecretCommands(CLI::App& app, Globals& g, int& rc) {
     if (!r) return void(rc = 1);
     std::cout << (*r)["value"].get<std::string>() << "\n";
   });
-  auto* del = secret->add_subcommand("delete", "Delete a secret");
-  del->add_option("name", *name, "Secret name")->required();
-  del->callback([&, base] {
-    if (!Call(g, "DELETE", base() + "/" + UrlEscape(*name))) return void(rc = 1);
-    std::cout << "deleted secret " << *name << "\n";
-  });
+  AddDeleteVerb(secret, g, rc, "delete", "Delete a secret", base, "name", "deleted", "secret");
 }
 
 }  // namespace mlws::cli
