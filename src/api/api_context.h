@@ -4,6 +4,7 @@
 #include <string>
 
 #include "mlws/artifacts/artifact_store.h"
+#include "mlws/assets/registry_service.h"
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
 #include "mlws/tracking/tracking_service.h"
@@ -15,6 +16,7 @@ struct ApiContext {
   artifacts::ArtifactStore& artifacts;
   auth::AuthService& auth;
   auth::SecretService& secrets;
+  assets::RegistryService& registry;
   std::string version;
 };
 

@@ -100,6 +100,32 @@ http::Response ListRunArtifacts(ApiContext&, http::Request&);
 http::Response GetArtifact(ApiContext&, http::Request&);
 http::Response MultipartUnsupported(ApiContext&, http::Request&);
 
+// registered_models_handler.cc, model_versions_handler.cc (MLflow model registry)
+StatusOr<std::string> VersionParam(const RequestDecoder& d);
+StatusOr<assets::RegistrySearch> RegistrySearchParams(const RequestDecoder& d,
+                                                      std::int64_t default_max);
+http::Response CreateRegisteredModel(ApiContext&, http::Request&);
+http::Response GetRegisteredModel(ApiContext&, http::Request&);
+http::Response RenameRegisteredModel(ApiContext&, http::Request&);
+http::Response UpdateRegisteredModel(ApiContext&, http::Request&);
+http::Response DeleteRegisteredModel(ApiContext&, http::Request&);
+http::Response SearchRegisteredModels(ApiContext&, http::Request&);
+http::Response GetLatestVersions(ApiContext&, http::Request&);
+http::Response SetRegisteredModelTag(ApiContext&, http::Request&);
+http::Response DeleteRegisteredModelTag(ApiContext&, http::Request&);
+http::Response SetRegisteredModelAlias(ApiContext&, http::Request&);
+http::Response DeleteRegisteredModelAlias(ApiContext&, http::Request&);
+http::Response GetModelVersionByAlias(ApiContext&, http::Request&);
+http::Response CreateModelVersion(ApiContext&, http::Request&);
+http::Response GetModelVersion(ApiContext&, http::Request&);
+http::Response UpdateModelVersion(ApiContext&, http::Request&);
+http::Response DeleteModelVersion(ApiContext&, http::Request&);
+http::Response TransitionModelVersionStage(ApiContext&, http::Request&);
+http::Response GetModelVersionDownloadUri(ApiContext&, http::Request&);
+http::Response SearchModelVersions(ApiContext&, http::Request&);
+http::Response SetModelVersionTag(ApiContext&, http::Request&);
+http::Response DeleteModelVersionTag(ApiContext&, http::Request&);
+
 // traces_handler.cc
 http::Response StartTrace(ApiContext&, http::Request&);
 http::Response EndTrace(ApiContext&, http::Request&);

@@ -14,6 +14,7 @@
 #include "api/api_context.h"
 #include "mlws/api/routes.h"
 #include "mlws/artifacts/artifact_store.h"
+#include "mlws/assets/registry_service.h"
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
 #include "mlws/http/server.h"
@@ -102,7 +103,8 @@ int RunServer(const Config& raw) {
   auto vault = auth::Vault::Open(cfg.home);
   if (!vault.ok()) return Fail("cannot open the secrets vault", vault.status());
   auth::SecretService secrets(**store, *vault);
-  api::ApiContext ctx{tracking, **artifacts, auth, secrets, kVersion};
+  assets::RegistryService registry(**store, tracking);
+  api::ApiContext ctx{tracking, **artifacts, auth, secrets, registry, kVersion};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 

@@ -11,6 +11,7 @@
 #include "mlws/common/status.h"
 #include "mlws/store/auth_store.h"
 #include "mlws/store/experiment_store.h"
+#include "mlws/store/registry_store.h"
 #include "mlws/store/run_store.h"
 #include "mlws/store/secret_store.h"
 #include "mlws/store/trace_store.h"
@@ -32,6 +33,7 @@ class MetadataStore {
   virtual TraceStore& traces() = 0;
   virtual AuthStore& auth() = 0;
   virtual SecretStore& secrets() = 0;
+  virtual RegistryStore& registry() = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

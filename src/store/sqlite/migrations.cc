@@ -238,8 +238,62 @@ CREATE TABLE custom_roles (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<const char*, 5> kMigrations = {kMigration1, kMigration2, kMigration3,
-                                                    kMigration4, kMigration5};
+// Migration 6: the MLflow model registry. Version numbers are never reused: next_version only
+// grows, even when versions are deleted.
+constexpr const char* kMigration6 = R"sql(
+CREATE TABLE registered_models (
+  rowid INTEGER PRIMARY KEY,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  creation_timestamp INTEGER NOT NULL,
+  last_updated_timestamp INTEGER NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  user_id TEXT NOT NULL DEFAULT '',
+  next_version INTEGER NOT NULL DEFAULT 1,
+  UNIQUE (workspace_id, name)
+);
+CREATE TABLE registered_model_tags (
+  model_rowid INTEGER NOT NULL REFERENCES registered_models(rowid) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (model_rowid, key)
+) WITHOUT ROWID;
+CREATE TABLE model_versions (
+  model_rowid INTEGER NOT NULL REFERENCES registered_models(rowid) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  creation_timestamp INTEGER NOT NULL,
+  last_updated_timestamp INTEGER NOT NULL,
+  user_id TEXT NOT NULL DEFAULT '',
+  current_stage TEXT NOT NULL DEFAULT 'None',
+  description TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL,
+  run_id TEXT NOT NULL DEFAULT '',
+  run_link TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'READY',
+  PRIMARY KEY (model_rowid, version)
+) WITHOUT ROWID;
+CREATE INDEX model_versions_by_run ON model_versions (run_id);
+CREATE TABLE model_version_tags (
+  model_rowid INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (model_rowid, version, key),
+  FOREIGN KEY (model_rowid, version) REFERENCES model_versions(model_rowid, version)
+    ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE registered_model_aliases (
+  model_rowid INTEGER NOT NULL,
+  alias TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (model_rowid, alias),
+  FOREIGN KEY (model_rowid, version) REFERENCES model_versions(model_rowid, version)
+    ON DELETE CASCADE
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<const char*, 6> kMigrations = {kMigration1, kMigration2, kMigration3,
+                                                    kMigration4, kMigration5, kMigration6};
 
 }  // namespace
 

@@ -25,7 +25,8 @@ class SqliteStore final : public MetadataStore,
                           public RunStore,
                           public TraceStore,
                           public AuthStore,
-                          public SecretStore {
+                          public SecretStore,
+                          public RegistryStore {
  public:
   static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   ~SqliteStore() override;
@@ -39,6 +40,7 @@ class SqliteStore final : public MetadataStore,
   TraceStore& traces() override { return *this; }
   AuthStore& auth() override { return *this; }
   SecretStore& secrets() override { return *this; }
+  RegistryStore& registry() override { return *this; }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
@@ -133,6 +135,46 @@ class SqliteStore final : public MetadataStore,
   StatusOr<SealedSecret> GetSecret(std::int64_t workspace_id, const std::string& name) override;
   StatusOr<std::vector<SealedSecret>> ListSecrets(std::int64_t workspace_id) override;
   Status DeleteSecret(std::int64_t workspace_id, const std::string& name) override;
+
+  // RegistryStore (registry_store.cc, registry_search.cc)
+  StatusOr<assets::RegisteredModel> CreateRegisteredModel(
+      std::int64_t ws, const std::string& name, const std::string& description,
+      const std::vector<tracking::KeyValue>& tags) override;
+  StatusOr<assets::RegisteredModel> GetRegisteredModel(std::int64_t ws,
+                                                       const std::string& name) override;
+  StatusOr<assets::RegisteredModel> RenameRegisteredModel(std::int64_t ws, const std::string& name,
+                                                          const std::string& new_name) override;
+  StatusOr<assets::RegisteredModel> UpdateRegisteredModel(std::int64_t ws, const std::string& name,
+                                                          const std::string& description) override;
+  Status DeleteRegisteredModel(std::int64_t ws, const std::string& name) override;
+  StatusOr<std::vector<assets::RegisteredModel>> SearchRegisteredModels(
+      const RegistryQuery& q) override;
+  Status SetRegisteredModelTag(std::int64_t ws, const std::string& name,
+                               const tracking::KeyValue& tag) override;
+  Status DeleteRegisteredModelTag(std::int64_t ws, const std::string& name,
+                                  const std::string& key) override;
+  Status SetAlias(std::int64_t ws, const std::string& name, const std::string& alias,
+                  std::int64_t version) override;
+  Status DeleteAlias(std::int64_t ws, const std::string& name, const std::string& alias) override;
+  StatusOr<assets::ModelVersion> GetVersionByAlias(std::int64_t ws, const std::string& name,
+                                                   const std::string& alias) override;
+  StatusOr<assets::ModelVersion> CreateModelVersion(std::int64_t ws,
+                                                    const assets::ModelVersion& v) override;
+  StatusOr<assets::ModelVersion> GetModelVersion(std::int64_t ws, const std::string& name,
+                                                 std::int64_t version) override;
+  StatusOr<assets::ModelVersion> UpdateModelVersion(std::int64_t ws, const std::string& name,
+                                                    std::int64_t version,
+                                                    const std::string& description) override;
+  Status DeleteModelVersion(std::int64_t ws, const std::string& name,
+                            std::int64_t version) override;
+  StatusOr<assets::ModelVersion> TransitionStage(std::int64_t ws, const std::string& name,
+                                                 std::int64_t version, const std::string& stage,
+                                                 bool archive_existing) override;
+  StatusOr<std::vector<assets::ModelVersion>> SearchModelVersions(const RegistryQuery& q) override;
+  Status SetModelVersionTag(std::int64_t ws, const std::string& name, std::int64_t version,
+                            const tracking::KeyValue& tag) override;
+  Status DeleteModelVersionTag(std::int64_t ws, const std::string& name, std::int64_t version,
+                               const std::string& key) override;
 
  private:
   SqliteStore(std::string path, std::unique_ptr<Db> writer);
