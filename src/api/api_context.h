@@ -7,6 +7,7 @@
 #include "mlws/assets/registry_service.h"
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
+#include "mlws/http/metrics.h"
 #include "mlws/tracking/tracking_service.h"
 
 namespace mlws::api {
@@ -17,6 +18,7 @@ struct ApiContext {
   auth::AuthService& auth;
   auth::SecretService& secrets;
   assets::RegistryService& registry;
+  http::RequestMetrics& metrics;
   std::string version;
 };
 

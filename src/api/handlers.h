@@ -24,6 +24,7 @@ StatusOr<std::string> RunIdParam(const RequestDecoder& d);
 // health_handler.cc
 http::Response Health(ApiContext&, http::Request&);
 http::Response Version(ApiContext&, http::Request&);
+http::Response PrometheusMetrics(ApiContext&, http::Request&);
 
 // workspaces_handler.cc
 http::Response CreateWorkspace(ApiContext&, http::Request&);

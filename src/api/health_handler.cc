@@ -12,4 +12,10 @@ http::Response Version(ApiContext& ctx, http::Request&) {
   return r;
 }
 
+http::Response PrometheusMetrics(ApiContext& ctx, http::Request&) {
+  auto r = http::TextResponse(ctx.metrics.Render());
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  return r;
+}
+
 }  // namespace mlws::api

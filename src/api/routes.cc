@@ -24,6 +24,7 @@ constexpr const char* kMl = "/api/2.0/mlflow";
 const Row kRows[] = {
   {"GET",    "/health",  "server/health/read", Health},
   {"GET",    "/version", "server/health/read", Version},
+  {"GET",    "/metrics", "server/metrics/read", PrometheusMetrics},
 
   {"POST",   "/api/v1/workspaces",      "server/workspaces/write", CreateWorkspace},
   {"GET",    "/api/v1/workspaces",      "server/workspaces/read",  ListWorkspaces},
@@ -188,7 +189,7 @@ void AddRow(http::Router& router, ApiContext& ctx, const Row& row, std::string p
 
 std::string ServedPath(const Row& row) {
   std::string p = row.path;
-  bool mlflow = p.rfind("/api/", 0) != 0 && p != "/health" && p != "/version";
+  bool mlflow = p.rfind("/api/", 0) != 0 && p != "/health" && p != "/version" && p != "/metrics";
   return mlflow ? std::string(kMl) + p : p;
 }
 

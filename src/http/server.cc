@@ -205,6 +205,7 @@ void HttpServer::Impl::ServeStream(Stream& sock, tcp::socket& raw, Conn& conn_re
     Match m;
     if (parsed.ok()) m = router.Resolve(req);
     const Route* route = m.route;
+    if (route != nullptr) req.route = route->pattern;
     bool staged = false;
 
     if (hp.get()[bhttp::field::expect] == "100-continue") {

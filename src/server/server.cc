@@ -104,7 +104,8 @@ int RunServer(const Config& raw) {
   if (!vault.ok()) return Fail("cannot open the secrets vault", vault.status());
   auth::SecretService secrets(**store, *vault);
   assets::RegistryService registry(**store, tracking);
-  api::ApiContext ctx{tracking, **artifacts, auth, secrets, registry, kVersion};
+  http::RequestMetrics metrics;
+  api::ApiContext ctx{tracking, **artifacts, auth, secrets, registry, metrics, kVersion};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 
@@ -114,7 +115,8 @@ int RunServer(const Config& raw) {
   opt.staging_dir = (*artifacts)->StagingDir();
   opt.tls_cert = cfg.tls_cert;
   opt.tls_key = cfg.tls_key;
-  opt.on_request = [](const http::Request& req, const http::Response& resp, double ms) {
+  opt.on_request = [&metrics](const http::Request& req, const http::Response& resp, double ms) {
+    metrics.Record(req.method, req.route, resp.status, ms, req.body_size);
     if (!spdlog::should_log(spdlog::level::info)) return;
     nlohmann::json line = {{"method", req.method},
                            {"path", req.path},

@@ -26,6 +26,7 @@ struct Request {
   std::int64_t body_size = 0;
   std::map<std::string, std::string> path_params;  // from {name} / {name...} in the route
   std::string workspace = "default";               // from the /workspaces/<ws> prefix
+  std::string route;  // the matched route's pattern (empty when none matched)
   std::string remote_addr;
   // Set by the authorization layer before the handler runs.
   std::string user = "local";

@@ -1,0 +1,39 @@
+// RequestMetrics: per-route request counters and latency histograms, rendered in the Prometheus
+// text format at GET /metrics. Labels use the route pattern (never the raw path), so their
+// number is bounded by the route table. Thread-safe.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+namespace mlws::http {
+
+class RequestMetrics {
+ public:
+  RequestMetrics();
+  void Record(const std::string& method, const std::string& route, int status, double millis,
+              std::int64_t bytes_in);
+  std::string Render() const;
+
+ private:
+  static constexpr std::array<double, 10> kBucketsMs = {1,  2.5, 5,   10,   25,
+                                                        50, 100, 250, 1000, 5000};
+  struct Series {
+    std::uint64_t count = 0;
+    double sum_ms = 0;
+    std::array<std::uint64_t, kBucketsMs.size()> buckets{};
+  };
+  mutable std::mutex mu_;
+  // (method, route) -> latency; (method, route, status) -> count.
+  std::map<std::pair<std::string, std::string>, Series> latency_;              // guarded by mu_
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> counts_;  // guarded by mu_
+  std::uint64_t bytes_in_ = 0;                                                 // guarded by mu_
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace mlws::http

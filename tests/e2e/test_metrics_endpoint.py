@@ -1,0 +1,38 @@
+"""GET /metrics: Prometheus text format, labelled by route pattern, never by raw path."""
+
+import re
+
+import requests
+
+
+def sample(text, name, **labels):
+    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{want}}} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_counts_and_latency_by_route(api):
+    text0 = requests.get(api.url + "/metrics", timeout=30).text
+    n0 = sample(text0, "mlws_http_requests_total", method="POST",
+                route="/api/2.0/mlflow/experiments/create", status="200")
+    for i in range(3):
+        api.create_experiment()
+    run = api.create_run()
+    api.get_run(run)
+    r = requests.get(api.url + "/metrics", timeout=30)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = r.text
+    assert sample(text, "mlws_http_requests_total", method="POST",
+                  route="/api/2.0/mlflow/experiments/create", status="200") == n0 + 3
+    # The run id never becomes a label: labels come from the route table.
+    assert run not in text
+    count = sample(text, "mlws_http_request_duration_seconds_count", method="GET",
+                   route="/api/2.0/mlflow/runs/get")
+    inf = sample(text, "mlws_http_request_duration_seconds_bucket", method="GET",
+                 route="/api/2.0/mlflow/runs/get", le="+Inf")
+    assert count >= 1 and inf == count
+    assert re.search(r"^mlws_resident_memory_bytes \d+$", text, re.M)
+    assert re.search(r"^mlws_uptime_seconds [\d.]+$", text, re.M)
