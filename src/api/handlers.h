@@ -25,6 +25,8 @@ StatusOr<std::string> RunIdParam(const RequestDecoder& d);
 http::Response Health(ApiContext&, http::Request&);
 http::Response Version(ApiContext&, http::Request&);
 http::Response PrometheusMetrics(ApiContext&, http::Request&);
+// openapi_handler.cc
+http::Response OpenApi(ApiContext&, http::Request&);
 
 // workspaces_handler.cc
 http::Response CreateWorkspace(ApiContext&, http::Request&);

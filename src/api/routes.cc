@@ -25,6 +25,7 @@ const Row kRows[] = {
   {"GET",    "/health",  "server/health/read", Health},
   {"GET",    "/version", "server/health/read", Version},
   {"GET",    "/metrics", "server/metrics/read", PrometheusMetrics},
+  {"GET",    "/api/v1/openapi.json", "server/health/read", OpenApi},
 
   {"POST",   "/api/v1/workspaces",      "server/workspaces/write", CreateWorkspace},
   {"GET",    "/api/v1/workspaces",      "server/workspaces/read",  ListWorkspaces},

@@ -1,0 +1,31 @@
+"""GET /api/v1/openapi.json describes exactly the route table, with each route's action."""
+
+import json
+import re
+import subprocess
+
+import requests
+
+from conftest import wait_for_binary
+
+
+def test_openapi_document_matches_the_route_table(server):
+    r = requests.get(server.url + "/api/v1/openapi.json", timeout=30)
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["openapi"].startswith("3.")
+    routes = json.loads(subprocess.run([wait_for_binary(), "-o", "json", "routes"],
+                                       capture_output=True, text=True, check=True,
+                                       timeout=60).stdout)["routes"]
+    seen = 0
+    for route in routes:
+        path = re.sub(r"\{([a-z_]+)(\.\.\.)?\}", r"{\1}", route["path"])
+        op = doc["paths"][path][route["method"].lower()]
+        assert op["x-mlws-action"] == route["action"]
+        for name in re.findall(r"\{([a-z_]+)\}", path):
+            assert {"name": name, "in": "path", "required": True,
+                    "schema": {"type": "string"}} in op["parameters"]
+        seen += 1
+    assert seen == sum(len(v) for v in doc["paths"].values())
+    ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
