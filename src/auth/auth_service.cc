@@ -13,7 +13,11 @@ namespace {
 
 constexpr auto kBasicCacheTtl = std::chrono::minutes(5);
 constexpr auto kFailureWindow = std::chrono::minutes(1);
-constexpr size_t kMaxFailures = 5;
+// Failed sign-ins tolerated per minute: few per user name (guessing one password), more per
+// address (many people may sit behind one address; a script with a stale token must not lock
+// them all out at once).
+constexpr size_t kMaxUserFailures = 5;
+constexpr size_t kMaxAddressFailures = 50;
 
 Status Unauthenticated(std::string msg) {
   return Status(ErrorCode::kUnauthenticated, std::move(msg));
@@ -71,14 +75,14 @@ bool AuthService::auth_required() const {
   return auth_required_;
 }
 
-Status AuthService::CheckThrottle(const std::string& key) {
+Status AuthService::CheckThrottle(const std::string& key, size_t max_failures) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = failures_.find(key);
   if (it == failures_.end()) return Status::Ok();
   auto now = Clock::now();
   auto& v = it->second;
   std::erase_if(v, [&](const Clock::time_point& t) { return now - t > kFailureWindow; });
-  if (v.size() >= kMaxFailures) {
+  if (v.size() >= max_failures) {
     return Status(ErrorCode::kRequestLimitExceeded,
                   "Too many failed sign-in attempts; try again in a minute.");
   }
@@ -89,7 +93,7 @@ void AuthService::RecordFailure(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& v = failures_[key];
   v.push_back(Clock::now());
-  if (v.size() > 4 * kMaxFailures) v.erase(v.begin());
+  if (v.size() > 2 * kMaxAddressFailures) v.erase(v.begin());
   if (failures_.size() > 100000) failures_.clear();  // bounded memory under a flood
 }
 
@@ -103,7 +107,7 @@ StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& 
   }
   const std::string& h = *authorization;
   std::string addr_key = "addr:" + remote_addr;
-  RETURN_IF_ERROR(CheckThrottle(addr_key));
+  RETURN_IF_ERROR(CheckThrottle(addr_key, kMaxAddressFailures));
   if (h.rfind("Bearer ", 0) == 0) {
     std::string secret = h.substr(7);
     auto found = store_.auth().FindToken(Sha256Of(secret));
@@ -136,7 +140,7 @@ StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& 
     std::string name = decoded->substr(0, colon);
     std::string password = decoded->substr(colon + 1);
     std::string user_key = "user:" + name;
-    RETURN_IF_ERROR(CheckThrottle(user_key));
+    RETURN_IF_ERROR(CheckThrottle(user_key, kMaxUserFailures));
     auto user = store_.auth().GetUser(name);
     std::string cache_key = name + "\n" + Hex(Sha256Of(*decoded));
     {

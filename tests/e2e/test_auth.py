@@ -393,3 +393,18 @@ def test_custom_roles_from_yaml_and_json(open_server, tmp_path):
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "unknown field 'permissions'" in out.stderr
     assert post(url, "/api/v1/roles", {"name": "z", "allow": ["*"]}, bob).status_code == 403
+
+
+def test_address_throttle_is_looser_than_user_throttle(open_server):
+    url = open_server.url
+    alice = make_admin(url)
+    post(url, "/api/v1/users", {"name": "bob", "password": PASSWORD}, alice)
+    # A script with a stale token fails 10 times from this address...
+    for _ in range(10):
+        assert get(url, "/api/v1/whoami", bearer("mlws_" + "s" * 43)).status_code == 401
+    # ...people on the same address still sign in.
+    assert get(url, "/api/v1/whoami", basic("bob", PASSWORD)).status_code == 200
+    for _ in range(40):
+        get(url, "/api/v1/whoami", bearer("mlws_" + "s" * 43))
+    r = get(url, "/api/v1/whoami", alice)
+    assert r.status_code == 429

@@ -6,8 +6,8 @@
 //
 // Credentials: "Authorization: Bearer <token>" (API tokens, stored hashed) or HTTP Basic with a
 // user's password (argon2id; successful verifications are cached in memory for 5 minutes so an
-// MLflow client sending Basic on every request does not pay argon2 each time). Repeated
-// failures from one user or address are refused with 429 for a minute.
+// MLflow client sending Basic on every request does not pay argon2 each time). After 5 failures
+// for one user name, or 50 from one address, within a minute, sign-ins are refused with 429.
 //
 // Authorization: a user's role assignments (their own and their groups') at server scope apply
 // everywhere; assignments at
@@ -91,7 +91,7 @@ class AuthService {
 
  private:
   using Clock = std::chrono::steady_clock;
-  Status CheckThrottle(const std::string& key);
+  Status CheckThrottle(const std::string& key, size_t max_failures);
   void RecordFailure(const std::string& key);
   StatusOr<std::vector<RoleAssignment>> AssignmentsOf(std::int64_t user_id);
   StatusOr<std::optional<Role>> FindRole(const std::string& name);
