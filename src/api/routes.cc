@@ -115,6 +115,8 @@ const Row kRows[] = {
   {"POST",   "/traces/delete-traces",       "workspaces/traces/write", DeleteTraces},
   {"PATCH",  "/traces/{request_id}",        "workspaces/traces/write", EndTrace},
   {"GET",    "/traces/{request_id}/info",   "workspaces/traces/read",  GetTraceInfo},
+  // The MLflow 3 client falls back to this path for trace infos when the v3 API is absent.
+  {"GET",    "/traces/{request_id}",        "workspaces/traces/read",  GetTraceInfo},
   {"PATCH",  "/traces/{request_id}/tags",   "workspaces/traces/write", SetTraceTag},
   {"DELETE", "/traces/{request_id}/tags",   "workspaces/traces/write", DeleteTraceTag},
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -316,6 +317,46 @@ StatusOr<TraceInfo> TrackingService::GetTraceInfo(const std::string& ws,
   return store_.traces().GetTraceInfo(wid, request_id);
 }
 
+namespace {
+
+// Trace filters name request metadata as `request_metadata.<key>` (or `metadata.<key>`). The run
+// filter grammar has no such entity, so those identifiers are rewritten to `params.<key>` outside
+// quoted strings, and the store reads param clauses as request-metadata clauses.
+std::string RewriteTraceFilter(const std::string& filter) {
+  std::string out;
+  char quote = 0;
+  for (size_t i = 0; i < filter.size(); ++i) {
+    char c = filter[i];
+    if (quote != 0) {
+      out += c;
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"' || c == '`') {
+      quote = c;
+      out += c;
+      continue;
+    }
+    bool boundary = i == 0 || !(std::isalnum(static_cast<unsigned char>(filter[i - 1])) ||
+                                filter[i - 1] == '_' || filter[i - 1] == '.');
+    for (std::string_view prefix : {"request_metadata.", "metadata."}) {
+      if (boundary && filter.compare(i, prefix.size(), prefix) == 0) {
+        out += "params.";
+        i += prefix.size();
+        c = i < filter.size() ? filter[i] : '\0';
+        break;
+      }
+    }
+    if (i < filter.size()) {
+      if (c == '\'' || c == '"' || c == '`') quote = c;
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 StatusOr<TracesPage> TrackingService::SearchTraces(const std::string& ws,
                                                    const SearchTracesRequest& req) {
   if (req.max_results < 1 || req.max_results > 500) {
@@ -324,7 +365,7 @@ StatusOr<TracesPage> TrackingService::SearchTraces(const std::string& ws,
   store::TraceQuery q;
   ASSIGN_OR_RETURN(q.workspace_id, WorkspaceId(ws));
   q.experiment_ids = req.experiment_ids;
-  ASSIGN_OR_RETURN(q.filter, ParseRunFilter(req.filter));
+  ASSIGN_OR_RETURN(q.filter, ParseRunFilter(RewriteTraceFilter(req.filter)));
   for (const auto& o : req.order_by) {
     std::string s = o;
     bool asc = s.find(" ASC") != std::string::npos || s.find(" asc") != std::string::npos;

@@ -170,8 +170,6 @@ def test_set_and_delete_trace_tag(client, fluent_experiment):
 
 
 def test_get_trace(client, fluent_experiment, skip_if_reference_2x_lacks, reference_mlflow_version):
-    if MLFLOW_MAJOR >= 3 and reference_mlflow_version is None:
-        pytest.skip("mlws does not serve GET /api/{2.0,3.0}/mlflow/traces/{id} yet (MLflow 3 trace API)")
     skip_if_reference_2x_lacks(
         "the 3.x client's get_trace calls GET /api/3.0/mlflow/traces/{id} and falls back to "
         "GET /api/2.0/mlflow/traces/{id}; the 2.x server has neither (404 / 405)"
@@ -236,9 +234,7 @@ def test_search_traces_filter_order_and_pages(client, fluent_experiment):
     assert paged == [trace_id(t.info) for t in all_traces]
 
 
-def test_trace_linked_to_run(client, fluent_experiment, reference_mlflow_version):
-    if reference_mlflow_version is None:
-        pytest.skip("mlws's trace search does not filter on request_metadata.<key> yet")
+def test_trace_linked_to_run(client, fluent_experiment):
     @mlflow.trace(name="in-run")
     def f():
         return 0

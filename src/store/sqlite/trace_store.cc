@@ -138,9 +138,13 @@ StatusOr<std::vector<TraceInfo>> SqliteStore::SearchTraces(const TraceQuery& q) 
   }
   b.Add(")");
   for (const auto& c : q.filter) {
-    if (c.type == tracking::EntityType::kTag) {
-      b.Add(
-           " AND EXISTS (SELECT 1 FROM trace_tags g WHERE g.request_id = t.request_id AND g.key = ")
+    if (c.type == tracking::EntityType::kTag || c.type == tracking::EntityType::kParam) {
+      // Param clauses are request-metadata clauses (see TrackingService::SearchTraces).
+      const char* table =
+          c.type == tracking::EntityType::kTag ? "trace_tags" : "trace_request_metadata";
+      b.Add(" AND EXISTS (SELECT 1 FROM ")
+          .Add(table)
+          .Add(" g WHERE g.request_id = t.request_id AND g.key = ")
           .Param(c.key)
           .Add(" AND ");
       AppendComparison(b, "g.value", c);
