@@ -412,8 +412,11 @@ def test_fluent_log_input_from_pandas(client, fluent_experiment):
     assert got.source_type == "http"
     assert json.loads(got.source) == {"url": "https://example.com/xy.csv"}
     assert json.loads(got.profile) == {"num_rows": 3, "num_elements": 6}
-    colspec = json.loads(got.schema)["mlflow_colspec"]
-    assert [c["name"] for c in colspec] == ["x", "y"]
+    if ds.schema is not None:  # mlflow 3 clients may send no schema for pandas datasets
+        colspec = json.loads(got.schema)["mlflow_colspec"]
+        assert [c["name"] for c in colspec] == ["x", "y"]
+    else:
+        assert not got.schema
     assert {t.key: t.value for t in inputs[0].tags} == {"mlflow.data.context": "training"}
 
     # The dataset source can be resolved back from what the server returned.
