@@ -5,12 +5,16 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps build run test unit-test e2e-test compat-test bench format fuzz clean
+.PHONY: all deps deps-cpp build run test unit-test e2e-test compat-test bench format fuzz clean
 
 all: build
 
 deps:
 	./scripts/deps.sh
+
+# Only what building and running the server needs (no Python virtualenvs).
+deps-cpp:
+	MLWS_SKIP_PYTHON=1 ./scripts/deps.sh
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
@@ -18,7 +22,7 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: deps build
+run: deps-cpp build
 	./$(BUILD)/mlws server $(ARGS)
 
 test: deps build
