@@ -169,6 +169,8 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
                {"EXPIRES", "/expiry_time"}});
   AddDeleteVerb(token, g, rc, "revoke", "Revoke a token at once", Fixed("/api/v1/tokens"), "id",
                 "revoked", "token");
+  AddDeleteVerb(token, g, rc, "delete", "Same as revoke", Fixed("/api/v1/tokens"), "id", "revoked",
+                "token");
 
   AddShowVerb(token, g, rc, Fixed("/api/v1/tokens"), "tokens", "id", "token");
 

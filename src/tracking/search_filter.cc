@@ -172,7 +172,13 @@ constexpr Dialect kModelVersionOrderBy{
 
 // ---- Resolution and type checks ------------------------------------------------------------
 
-std::string Quote(std::string_view text) { return "'" + Excerpt(text) + "'"; }
+// Built by appending: `"'" + std::string&&` trips a GCC 12 -Wrestrict false positive.
+std::string Quote(std::string_view text) {
+  std::string out = "'";
+  out += Excerpt(text);
+  out += '\'';
+  return out;
+}
 
 std::string FieldNames(std::span<const Field> fields) {
   std::string out;
