@@ -151,28 +151,43 @@ Status RegistryService::DeleteRegisteredModel(const std::string& ws, const std::
   return store_.registry().DeleteRegisteredModel(wid, name);
 }
 
-StatusOr<RegisteredModelsPage> RegistryService::SearchRegisteredModels(const std::string& ws,
-                                                                       const RegistrySearch& req) {
-  if (req.max_results < 1 || req.max_results > kMaxModelsPerPage) {
-    return InvalidArgument(
-        fmt::format("Invalid value for max_results. It must be at most {}, but got {}",
-                    kMaxModelsPerPage, req.max_results));
+StatusOr<store::RegistryQuery> RegistryService::BuildQuery(const std::string& ws,
+                                                           const RegistrySearch& req,
+                                                           bool model_versions) {
+  std::int64_t max = model_versions ? kMaxVersionsPerPage : kMaxModelsPerPage;
+  if (req.max_results < 1 || req.max_results > max) {
+    return InvalidArgument(fmt::format(
+        "Invalid value for max_results. It must be at most {}, but got {}", max, req.max_results));
   }
   store::RegistryQuery q;
   ASSIGN_OR_RETURN(q.workspace_id, tracking_.WorkspaceId(ws));
-  ASSIGN_OR_RETURN(q.filter, tracking::ParseRegisteredModelFilter(req.filter));
+  ASSIGN_OR_RETURN(q.filter, model_versions ? tracking::ParseModelVersionFilter(req.filter)
+                                            : tracking::ParseRegisteredModelFilter(req.filter));
   for (const auto& o : req.order_by) {
-    ASSIGN_OR_RETURN(auto ob, tracking::ParseRegistryOrderBy(o, false));
+    ASSIGN_OR_RETURN(auto ob, tracking::ParseRegistryOrderBy(o, model_versions));
     q.order_by.push_back(std::move(ob));
   }
   ASSIGN_OR_RETURN(q.offset, tracking::DecodePageToken(req.page_token));
   q.limit = req.max_results;
+  return q;
+}
+
+namespace {
+// The store returns up to limit+1 items: the extra one means another page exists.
+template <typename T>
+std::string TrimToPage(std::vector<T>& items, const store::RegistryQuery& q) {
+  if (static_cast<std::int64_t>(items.size()) <= q.limit) return "";
+  items.pop_back();
+  return tracking::EncodePageToken(q.offset + q.limit);
+}
+}  // namespace
+
+StatusOr<RegisteredModelsPage> RegistryService::SearchRegisteredModels(const std::string& ws,
+                                                                       const RegistrySearch& req) {
+  ASSIGN_OR_RETURN(store::RegistryQuery q, BuildQuery(ws, req, false));
   RegisteredModelsPage page;
   ASSIGN_OR_RETURN(page.models, store_.registry().SearchRegisteredModels(q));
-  if (static_cast<std::int64_t>(page.models.size()) > q.limit) {
-    page.models.pop_back();
-    page.next_page_token = tracking::EncodePageToken(q.offset + q.limit);
-  }
+  page.next_page_token = TrimToPage(page.models, q);
   return page;
 }
 
@@ -278,26 +293,10 @@ StatusOr<ModelVersion> RegistryService::TransitionStage(const std::string& ws,
 
 StatusOr<ModelVersionsPage> RegistryService::SearchModelVersions(const std::string& ws,
                                                                  const RegistrySearch& req) {
-  if (req.max_results < 1 || req.max_results > kMaxVersionsPerPage) {
-    return InvalidArgument(
-        fmt::format("Invalid value for max_results. It must be at most {}, but got {}",
-                    kMaxVersionsPerPage, req.max_results));
-  }
-  store::RegistryQuery q;
-  ASSIGN_OR_RETURN(q.workspace_id, tracking_.WorkspaceId(ws));
-  ASSIGN_OR_RETURN(q.filter, tracking::ParseModelVersionFilter(req.filter));
-  for (const auto& o : req.order_by) {
-    ASSIGN_OR_RETURN(auto ob, tracking::ParseRegistryOrderBy(o, true));
-    q.order_by.push_back(std::move(ob));
-  }
-  ASSIGN_OR_RETURN(q.offset, tracking::DecodePageToken(req.page_token));
-  q.limit = req.max_results;
+  ASSIGN_OR_RETURN(store::RegistryQuery q, BuildQuery(ws, req, true));
   ModelVersionsPage page;
   ASSIGN_OR_RETURN(page.versions, store_.registry().SearchModelVersions(q));
-  if (static_cast<std::int64_t>(page.versions.size()) > q.limit) {
-    page.versions.pop_back();
-    page.next_page_token = tracking::EncodePageToken(q.offset + q.limit);
-  }
+  page.next_page_token = TrimToPage(page.versions, q);
   return page;
 }
 

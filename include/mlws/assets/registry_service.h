@@ -79,6 +79,9 @@ class RegistryService {
                                const std::string& version, const std::string& key);
 
  private:
+  StatusOr<store::RegistryQuery> BuildQuery(const std::string& ws, const RegistrySearch& req,
+                                            bool model_versions);
+
   store::MetadataStore& store_;
   tracking::TrackingService& tracking_;
 };
