@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -95,13 +96,16 @@ class AuthService {
   void RecordFailure(const std::string& key);
   StatusOr<std::vector<RoleAssignment>> AssignmentsOf(std::int64_t user_id);
   StatusOr<std::optional<Role>> FindRole(const std::string& name);
+  // A snapshot of the custom roles (loaded once, reloaded after any change); never null.
+  StatusOr<std::shared_ptr<const std::vector<Role>>> CustomRoles();
+  StatusOr<bool> RoleNamedAllows(const std::string& name, std::string_view action);
   void InvalidateCaches();
 
   store::MetadataStore& store_;
   mutable std::mutex mu_;
   bool auth_required_ = false;                                       // guarded by mu_
   std::map<std::int64_t, std::vector<RoleAssignment>> assignments_;  // guarded by mu_
-  std::optional<std::vector<Role>> custom_roles_;                    // guarded by mu_
+  std::shared_ptr<const std::vector<Role>> custom_roles_;            // guarded by mu_
   std::map<std::string, Clock::time_point> verified_basic_;          // guarded by mu_
   std::map<std::string, std::vector<Clock::time_point>> failures_;   // guarded by mu_
   std::map<std::int64_t, std::int64_t> token_touched_;               // guarded by mu_
