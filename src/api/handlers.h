@@ -18,6 +18,8 @@ http::Response Reply(const StatusOr<nlohmann::json>& result);
 http::Response Reply(const Status& status);  // {} on success
 // view_type / run_view_type: enum name or number; absent = ACTIVE_ONLY.
 StatusOr<tracking::ViewType> ParseViewTypeParam(const RequestDecoder& d, const std::string& name);
+// The caller as the authorization layer identified it (req.user / req.user_id).
+auth::Principal PrincipalOf(ApiContext& ctx, const http::Request& req);
 // run_id, falling back to the deprecated run_uuid.
 StatusOr<std::string> RunIdParam(const RequestDecoder& d);
 

@@ -14,10 +14,6 @@ json TokenJson(const auth::TokenInfo& t) {
   if (t.last_used_time) j["last_used_time"] = *t.last_used_time;
   return j;
 }
-
-auth::Principal PrincipalOf(const http::Request& req) {
-  return auth::Principal{req.user_id, req.user, req.user_id == 0};
-}
 }  // namespace
 
 http::Response CreateToken(ApiContext& ctx, http::Request& req) {
@@ -25,7 +21,7 @@ http::Response CreateToken(ApiContext& ctx, http::Request& req) {
     ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
     ASSIGN_OR_RETURN(std::string name, d.RequiredString("name"));
     ASSIGN_OR_RETURN(auto days, d.OptionalInt("expires_in_days"));
-    ASSIGN_OR_RETURN(auto t, ctx.auth.CreateToken(PrincipalOf(req), name, days));
+    ASSIGN_OR_RETURN(auto t, ctx.auth.CreateToken(PrincipalOf(ctx, req), name, days));
     // The secret is returned once and never stored.
     return json{{"token", TokenJson(t.info)}, {"secret", t.secret}};
   }());
@@ -35,7 +31,7 @@ http::Response CreateToken(ApiContext& ctx, http::Request& req) {
 
 http::Response ListTokens(ApiContext& ctx, http::Request& req) {
   return Reply([&]() -> StatusOr<json> {
-    ASSIGN_OR_RETURN(auto tokens, ctx.auth.ListTokens(PrincipalOf(req)));
+    ASSIGN_OR_RETURN(auto tokens, ctx.auth.ListTokens(PrincipalOf(ctx, req)));
     json arr = json::array();
     for (const auto& t : tokens) arr.push_back(TokenJson(t));
     return json{{"tokens", std::move(arr)}};
@@ -49,7 +45,7 @@ http::Response RevokeToken(ApiContext& ctx, http::Request& req) {
   if (ec != std::errc() || p != raw.data() + raw.size()) {
     return http::ErrorResponse(NotFound("Token " + raw.substr(0, 40) + " does not exist."));
   }
-  auth::Principal who = PrincipalOf(req);
+  auth::Principal who = PrincipalOf(ctx, req);
   // Users revoke their own tokens; whoever may manage users may revoke anyone's.
   bool any = ctx.auth.Authorize(who, "server/users/write", std::nullopt).ok();
   return Reply(ctx.auth.RevokeToken(who, id, any));

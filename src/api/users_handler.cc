@@ -11,13 +11,17 @@ json UserJson(const auth::User& u) {
 }
 }  // namespace
 
+auth::Principal PrincipalOf(ApiContext& ctx, const http::Request& req) {
+  return auth::Principal{req.user_id, req.user, req.user_id == 0 && !ctx.auth.auth_required()};
+}
+
 // Who the caller is and, for the workspace in ?workspace= (default "default"), which actions
 // they may perform: what the studio uses to show only what the user may do.
 http::Response WhoAmI(ApiContext& ctx, http::Request& req) {
   json allowed = json::object();
   std::string ws = req.Query("workspace").value_or("default");
   auto ws_id = ctx.tracking.WorkspaceId(ws);
-  auth::Principal who{req.user_id, req.user, req.user_id == 0 && !ctx.auth.auth_required()};
+  auth::Principal who = PrincipalOf(ctx, req);
   for (const auto& r : RouteTable()) {
     if (allowed.contains(r.action)) continue;
     allowed[r.action] =
