@@ -6,34 +6,23 @@ namespace mlws::api {
 
 using nlohmann::json;
 
-namespace {
-
-StatusOr<tracking::ViewType> ViewTypeParam(const RequestDecoder& d, const std::string& name) {
-  ASSIGN_OR_RETURN(auto v, d.OptionalString(name));
-  if (!v) {
-    // Integer enum values are valid protobuf-JSON too.
+StatusOr<tracking::ViewType> ParseViewTypeParam(const RequestDecoder& d, const std::string& name) {
+  // The enum's name, or its number (valid protobuf-JSON too; query strings carry it as text).
+  std::string v;
+  if (d.Json(name).is_number_integer()) {
     ASSIGN_OR_RETURN(auto i, d.OptionalInt(name));
-    if (!i) return tracking::ViewType::kActiveOnly;
     v = std::to_string(*i);
+  } else {
+    ASSIGN_OR_RETURN(auto text, d.OptionalString(name));
+    if (!text) return tracking::ViewType::kActiveOnly;
+    v = std::move(*text);
   }
-  auto parsed = tracking::ParseViewType(*v);
+  auto parsed = tracking::ParseViewType(v);
   if (!parsed) {
-    return InvalidArgument("Invalid value '" + *v + "' for parameter '" + name +
+    return InvalidArgument("Invalid value '" + v.substr(0, 100) + "' for parameter '" + name +
                            "': expected ACTIVE_ONLY, DELETED_ONLY or ALL");
   }
   return *parsed;
-}
-
-}  // namespace
-
-StatusOr<tracking::ViewType> ParseViewTypeParam(const RequestDecoder& d, const std::string& name) {
-  const json& raw = d.Json(name);
-  if (raw.is_number_integer()) {
-    auto parsed = tracking::ParseViewType(std::to_string(raw.get<int>()));
-    if (!parsed) return InvalidArgument("Invalid value for parameter '" + name + "'");
-    return *parsed;
-  }
-  return ViewTypeParam(d, name);
 }
 
 http::Response CreateExperiment(ApiContext& ctx, http::Request& req) {
