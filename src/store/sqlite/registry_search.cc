@@ -57,6 +57,18 @@ Status AppendFilter(SqlBuilder& b, const std::vector<tracking::Clause>& filter, 
   return Status::Ok();
 }
 
+// ", "-terminated ORDER BY items of the query's order_by; the caller appends the tiebreakers.
+Status AppendOrderBy(SqlBuilder& b, const std::vector<tracking::OrderBy>& order_by,
+                     const char* version_alias) {
+  b.Add(" ORDER BY ");
+  for (const auto& o : order_by) {
+    std::string col = Column(o.key, "m", version_alias);
+    if (col.empty()) return InvalidArgument("Invalid order_by key " + o.key);
+    b.Add(col).Add(o.ascending ? " ASC, " : " DESC, ");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<std::vector<assets::RegisteredModel>> SqliteStore::SearchRegisteredModels(
@@ -64,12 +76,7 @@ StatusOr<std::vector<assets::RegisteredModel>> SqliteStore::SearchRegisteredMode
   SqlBuilder b;
   b.Add("SELECT m.rowid FROM registered_models m WHERE m.workspace_id = ").Param(q.workspace_id);
   RETURN_IF_ERROR(AppendFilter(b, q.filter, false));
-  b.Add(" ORDER BY ");
-  for (const auto& o : q.order_by) {
-    std::string col = Column(o.key, "m", nullptr);
-    if (col.empty()) return InvalidArgument("Invalid order_by key " + o.key);
-    b.Add(col).Add(o.ascending ? " ASC, " : " DESC, ");
-  }
+  RETURN_IF_ERROR(AppendOrderBy(b, q.order_by, nullptr));
   b.Add("m.name ASC LIMIT ").Param(q.limit + 1).Add(" OFFSET ").Param(q.offset);
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt s, lease.db().Prepare(b.sql));
@@ -96,12 +103,7 @@ StatusOr<std::vector<assets::ModelVersion>> SqliteStore::SearchModelVersions(
        "m.rowid = v.model_rowid WHERE m.workspace_id = ")
       .Param(q.workspace_id);
   RETURN_IF_ERROR(AppendFilter(b, q.filter, true));
-  b.Add(" ORDER BY ");
-  for (const auto& o : q.order_by) {
-    std::string col = Column(o.key, "m", "v");
-    if (col.empty()) return InvalidArgument("Invalid order_by key " + o.key);
-    b.Add(col).Add(o.ascending ? " ASC, " : " DESC, ");
-  }
+  RETURN_IF_ERROR(AppendOrderBy(b, q.order_by, "v"));
   b.Add("m.name ASC, v.version DESC LIMIT ").Param(q.limit + 1).Add(" OFFSET ").Param(q.offset);
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt s, lease.db().Prepare(b.sql));
