@@ -20,6 +20,7 @@ struct ApiContext {
   assets::RegistryService& registry;
   http::RequestMetrics& metrics;
   std::string version;
+  std::string web_root;  // the studio's built files; empty = not available
 };
 
 }  // namespace mlws::api

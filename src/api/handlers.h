@@ -27,6 +27,8 @@ StatusOr<std::string> RunIdParam(const RequestDecoder& d);
 http::Response Health(ApiContext&, http::Request&);
 http::Response Version(ApiContext&, http::Request&);
 http::Response PrometheusMetrics(ApiContext&, http::Request&);
+// studio_handler.cc: the studio's static files (the router's fallback route)
+http::Response Studio(ApiContext&, http::Request&);
 // openapi_handler.cc
 http::Response OpenApi(ApiContext&, http::Request&);
 

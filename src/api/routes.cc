@@ -201,6 +201,14 @@ std::string ServedPath(const Row& row) {
 void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   for (const Row& row : kRows) AddRow(router, ctx, row, ServedPath(row));
   for (const Row& row : kArtifactRows) AddRow(router, ctx, row, row.path);
+  http::Route studio;
+  studio.method = "GET";
+  studio.pattern = "/{path...}";
+  studio.action = "server/health/read";
+  studio.handler = [&ctx](http::Request& req) {
+    return Guarded(ctx, Studio, "server/health/read", req);
+  };
+  router.SetFallback(std::move(studio));
 }
 
 std::vector<RouteInfo> RouteTable() {

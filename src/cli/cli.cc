@@ -52,6 +52,7 @@ int Main(int argc, char** argv) {
                   "First start on a non-loopback address: read the admin password from this file");
   srv->add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain: serve HTTPS")
       ->check(CLI::ExistingFile);
+  srv->add_option("--web-root", cfg.web_root, "Folder of the built studio (default: found)");
   srv->add_option("--tls-key", cfg.tls_key, "PEM private key for --tls-cert")
       ->check(CLI::ExistingFile);
   srv->callback([&] { rc = server::RunServer(cfg); });

@@ -36,6 +36,8 @@ void Router::Add(Route route) {
   }
 }
 
+void Router::SetFallback(Route route) { fallback_ = std::move(route); }
+
 bool Router::MatchPattern(const Route& r, std::string_view path,
                           std::map<std::string, std::string>& params) const {
   auto pat = Split(r.pattern);
@@ -113,6 +115,13 @@ Match Router::Resolve(Request& req) const {
     for (const auto& r : routes_) {
       if (r.pattern == normalized) m.path_known = true;
     }
+  }
+  bool api_path = normalized.rfind("/api/", 0) == 0 || normalized == "/api";
+  if (!m.path_known && fallback_ && method == "GET" && !api_path) {
+    m.route = &*fallback_;
+    m.path_known = true;
+    req.path_params["path"] = normalized.substr(1);
+    req.path = normalized;
   }
   return m;
 }

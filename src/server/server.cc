@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "api/api_context.h"
 #include "mlws/api/routes.h"
@@ -30,6 +31,26 @@ int Fail(const std::string& what, const Status& st) {
   spdlog::critical("{}: {}", what, st.ToString());
   return 1;
 }
+// The studio's files: $MLWS_WEB_ROOT, <exe dir>/web (installed), or <source>/web/dist for a
+// binary in <source>/build/<type>/. Empty when none holds an index.html.
+std::string FindWebRoot() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("MLWS_WEB_ROOT"); env != nullptr && *env != 0) {
+    candidates.emplace_back(env);
+  }
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / "web");
+    candidates.push_back(exe.parent_path().parent_path().parent_path() / "web" / "dist");
+  }
+  for (const auto& c : candidates) {
+    if (fs::exists(c / "index.html", ec)) return fs::canonical(c, ec).string();
+  }
+  return "";
+}
+
 }  // namespace
 
 Config ResolveDefaults(Config c) {
@@ -41,6 +62,7 @@ Config ResolveDefaults(Config c) {
   c.home = std::filesystem::absolute(c.home, ec).string();
   if (c.backend_store_uri.empty()) c.backend_store_uri = "sqlite:///" + c.home + "/mlws.db";
   if (c.artifacts_destination.empty()) c.artifacts_destination = "file://" + c.home + "/artifacts";
+  if (c.web_root.empty()) c.web_root = FindWebRoot();
   return c;
 }
 
@@ -105,7 +127,8 @@ int RunServer(const Config& raw) {
   auth::SecretService secrets(**store, *vault);
   assets::RegistryService registry(**store, tracking);
   http::RequestMetrics metrics;
-  api::ApiContext ctx{tracking, **artifacts, auth, secrets, registry, metrics, kVersion};
+  api::ApiContext ctx{tracking, **artifacts, auth,     secrets,
+                      registry, metrics,     kVersion, cfg.web_root};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 
@@ -139,6 +162,9 @@ int RunServer(const Config& raw) {
       cfg.backend_store_uri, *version, cfg.artifacts_destination,
       auth.auth_required() ? "required" : "off (loopback, no users)", start_ms);
 
+  if (cfg.web_root.empty()) {
+    spdlog::info("studio not found (run `make web`, or pass --web-root); serving the APIs only");
+  }
   if (!loopback && cfg.tls_cert.empty()) {
     spdlog::warn(
         "serving plain HTTP on {}: passwords and tokens cross the network unencrypted; "

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,6 +38,9 @@ struct Match {
 class Router {
  public:
   void Add(Route route);
+  // Answers GET/HEAD requests that no route matches and that are not under /api/, /ajax-api/
+  // or /workspaces/<ws>/api/ (the studio's static files and its client-side page paths).
+  void SetFallback(Route route);
   // Resolves method + decoded path; fills req.path_params, req.workspace and req.path (with
   // the workspace and /ajax-api prefixes removed).
   Match Resolve(Request& req) const;
@@ -50,6 +54,7 @@ class Router {
   // Exact (parameter-free) patterns: "METHOD path" -> index into routes_.
   std::unordered_map<std::string, size_t> exact_;
   std::vector<size_t> patterned_;
+  std::optional<Route> fallback_;
 };
 
 }  // namespace mlws::http

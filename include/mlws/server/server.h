@@ -20,6 +20,9 @@ struct Config {
   // PEM certificate chain and private key: serve HTTPS instead of HTTP.
   std::string tls_cert;
   std::string tls_key;
+  // The studio's built files. Default: $MLWS_WEB_ROOT, else <exe dir>/web, else the source
+  // tree's web/dist next to a build/<type>/mlws binary.
+  std::string web_root;
 };
 
 // Fills the defaults that depend on `home`.
