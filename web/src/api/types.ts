@@ -1,0 +1,152 @@
+// MLflow wire types (the subset the studio reads) and mlws asset/job/compute types.
+
+export interface KV {
+  key: string;
+  value: string;
+}
+export interface Metric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  run_id?: string;
+}
+export interface RunInfo {
+  run_id: string;
+  run_name?: string;
+  experiment_id: string;
+  user_id?: string;
+  status: string;
+  start_time?: number;
+  end_time?: number;
+  artifact_uri?: string;
+  lifecycle_stage?: string;
+}
+export interface DatasetInput {
+  dataset: { name: string; digest: string; source_type: string; source: string; schema?: string; profile?: string };
+  tags?: KV[];
+}
+export interface Run {
+  info: RunInfo;
+  data: { metrics?: Metric[]; params?: KV[]; tags?: KV[] };
+  inputs?: { dataset_inputs?: DatasetInput[]; model_inputs?: unknown[] };
+  outputs?: unknown;
+}
+export interface Experiment {
+  experiment_id: string;
+  name: string;
+  artifact_location?: string;
+  lifecycle_stage?: string;
+  creation_time?: number;
+  last_update_time?: number;
+  tags?: KV[];
+}
+export interface FileInfo {
+  path: string;
+  is_dir: boolean;
+  file_size?: number;
+}
+export interface ModelVersion {
+  name: string;
+  version: string;
+  creation_timestamp?: number;
+  last_updated_timestamp?: number;
+  current_stage?: string;
+  description?: string;
+  source?: string;
+  run_id?: string;
+  status?: string;
+  aliases?: string[];
+  tags?: KV[];
+}
+export interface RegisteredModel {
+  name: string;
+  creation_timestamp?: number;
+  last_updated_timestamp?: number;
+  description?: string;
+  latest_versions?: ModelVersion[];
+  aliases?: { alias: string; version: string }[];
+  tags?: KV[];
+}
+export interface Workspace {
+  name: string;
+  description?: string;
+  creation_time?: number;
+}
+export interface WhoAmI {
+  user: string;
+  authenticated: boolean;
+  auth_required: boolean;
+  workspace: string;
+  allowed_actions: Record<string, boolean>;
+}
+
+// mlws API (/api/v1/workspaces/{ws}/...)
+export interface Asset {
+  id: string;
+  name: string;
+  version: string;
+  type?: string;
+  description?: string;
+  tags?: Record<string, string>;
+  properties?: Record<string, string>;
+  path?: string;
+  archived?: boolean;
+  created_at?: number;
+  created_by?: string;
+  spec?: unknown;
+}
+export interface RunSummary {
+  run_id: string;
+  experiment_id: string;
+  run_name?: string;
+  status?: string;
+}
+export interface Lineage {
+  produced_by_run: RunSummary | null;
+  used_by_runs: RunSummary[];
+}
+export interface Datastore {
+  name: string;
+  type: string;
+  is_default?: boolean;
+  [k: string]: unknown;
+}
+export interface Job {
+  name: string;
+  display_name?: string;
+  status: string;
+  run_id?: string;
+  experiment_id?: string;
+  experiment_name?: string;
+  compute?: string;
+  command?: string;
+  created_at?: number;
+  started_at?: number;
+  ended_at?: number;
+  exit_code?: number | null;
+  error?: string | null;
+}
+export interface JobLogChunk {
+  data: string;
+  next_offset: number;
+  finished: boolean;
+}
+export interface Compute {
+  name: string;
+  type: string;
+  min_instances?: number;
+  max_instances?: number;
+  busy?: number;
+  idle?: number;
+  queued?: number;
+  node_seconds?: number;
+  price_per_node_hour?: number;
+  cost?: number;
+}
+export interface Cost {
+  currency: string;
+  total: number;
+  by_experiment: { experiment_id: string; experiment_name: string; node_seconds: number; cost: number }[];
+  by_job: { name: string; node_seconds: number; cost: number }[];
+}
