@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything mlws needs to build and test on Debian 12: Debian packages (only the missing
-# ones) and the Python virtualenvs used by the compatibility tests and the benchmark.
+# ones), the studio's npm packages (web/node_modules) and the Python virtualenvs used by the
+# compatibility tests and the benchmark.
 # Idempotent: a second run with everything present does nothing but check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,14 @@ DEB_PKGS=(
   clang clang-format libclang-rt-14-dev python3 python3-venv curl openssl linux-perf
 )
 
+# Test-only Debian packages: the studio's browser tests drive Debian's chromium. `make deps-cpp`
+# (MLWS_SKIP_TEST_DEPS=1) leaves them out.
+[ "${MLWS_SKIP_TEST_DEPS:-0}" = 1 ] || DEB_PKGS+=(chromium)
+
 missing=()
+# The studio (web/) builds with Node.js (>= 20) and npm; a node from another source is kept.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 for p in "${DEB_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -22,6 +30,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The studio's npm packages, exactly as package-lock.json pins them; again only when the lock changed.
+if [ -f web/package-lock.json ] && [ ! web/node_modules/.package-lock.json -nt web/package-lock.json ]; then
+  echo "deps: npm ci in web/"
+  (cd web && npm ci --no-audit --no-fund)
 fi
 
 if [ "${MLWS_SKIP_PYTHON:-0}" != 1 ]; then
