@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps deps-cpp build run test unit-test e2e-test compat-test bench format fuzz clean
+.PHONY: all deps deps-cpp build web run test unit-test e2e-test compat-test bench format fuzz clean
 
 all: build
 
@@ -14,13 +14,20 @@ deps:
 
 # Only what building and running the server needs (no Python virtualenvs).
 deps-cpp:
-	MLWS_SKIP_PYTHON=1 ./scripts/deps.sh
+	MLWS_SKIP_PYTHON=1 MLWS_SKIP_TEST_DEPS=1 ./scripts/deps.sh
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 
-build: $(BUILD)/build.ninja
+build: $(BUILD)/build.ninja web
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The studio (web/): npm ci when node_modules is missing, then a Vite build into web/dist, redone
+# only when a source file changed. The server finds web/dist next to $(BUILD)/mlws by itself.
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package-lock.json
+web: web/dist/index.html
+web/dist/index.html: $(WEB_SRC)
+	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
 
 run: deps-cpp build
 	./$(BUILD)/mlws server $(ARGS)
