@@ -105,7 +105,7 @@ export function VirtualTable<T>(p: Props<T>) {
     <div
       ref={scroller}
       className="vtable"
-      style={{ height: p.height ?? '70vh' }}
+      style={{ height: p.height ?? `min(70vh, ${(count + 1) * rowHeight + 4}px)` }}
       role="grid"
       aria-label={p.label}
       aria-rowcount={hasMore ? -1 : rows.length + 1}

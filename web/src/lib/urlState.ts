@@ -17,8 +17,7 @@ export const DEFAULT_SORT: KeyRef = { entity: 'attributes', key: 'start_time' };
 /** Columns are stored as `metrics.loss|params.lr` — `|` never appears unquoted in a key ref. */
 export function parseRunsView(sp: URLSearchParams): RunsViewState {
   const sort = parseKeyRef(sp.get('sort') ?? '') ?? DEFAULT_SORT;
-  const cols = (sp.get('cols') ?? '')
-    .split('|')
+  const cols = splitOutsideBackticks(sp.get('cols') ?? '', '|')
     .map((s) => parseKeyRef(s))
     .filter((r): r is KeyRef => r !== null);
   const descParam = sp.get('desc');
@@ -28,6 +27,22 @@ export function parseRunsView(sp: URLSearchParams): RunsViewState {
     desc: descParam === null ? true : descParam === '1',
     cols,
   };
+}
+
+/** Splits on `sep`, except inside back-quoted keys (where `` is an escaped back-quote). */
+export function splitOutsideBackticks(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of s) {
+    if (ch === '`') quoted = !quoted;
+    if (ch === sep && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.filter((x) => x.length > 0);
 }
 
 /** Only non-default values are written, so a plain page URL stays short. */

@@ -120,7 +120,7 @@ export function RunsPage() {
     {
       id: 'start',
       header: 'Started',
-      width: 160,
+      width: 175,
       cell: (r) => formatTime(r.run.info.start_time),
       sorted: sortedAs({ entity: 'attributes', key: 'start_time' }),
       onSort: () => sortBy({ entity: 'attributes', key: 'start_time' }),
