@@ -10,7 +10,7 @@ import { RunsPage } from './pages/Runs';
 import { RunPage } from './pages/Run';
 import { ComparePage } from './pages/Compare';
 import { ModelsPage, ModelPage } from './pages/Models';
-import { AssetsPage, AssetPage } from './pages/Assets';
+import { AssetsPage, AssetPage, ASSET_KINDS } from './pages/Assets';
 import { DatastoresPage } from './pages/Datastores';
 import { JobsPage, JobPage } from './pages/Jobs';
 import { ComputePage } from './pages/Compute';
@@ -45,8 +45,10 @@ export function App() {
         <Route path="compare" element={<ComparePage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/:name" element={<ModelPage />} />
-        <Route path="assets/:kind" element={<AssetsPage />} />
-        <Route path="assets/:kind/:name" element={<AssetPage />} />
+        {ASSET_KINDS.map((k) => [
+          <Route key={k} path={k} element={<AssetsPage kind={k} />} />,
+          <Route key={`${k}-one`} path={`${k}/:name`} element={<AssetPage kind={k} />} />,
+        ])}
         <Route path="datastores" element={<DatastoresPage />} />
         <Route path="jobs" element={<JobsPage />} />
         <Route path="jobs/:name" element={<JobPage />} />
@@ -87,9 +89,8 @@ function WorkspaceShell() {
   const switchTo = (next: string) => {
     // Keep the section (experiments, models, …) but not ids that belong to the old workspace.
     const section = loc.pathname.split('/')[3] ?? 'experiments';
-    const keep = ['experiments', 'models', 'assets', 'datastores', 'jobs', 'compute'].includes(section) ? section : 'experiments';
-    const sub = keep === 'assets' ? `/${loc.pathname.split('/')[4] ?? 'data'}` : '';
-    nav(`/workspaces/${encodeURIComponent(next)}/${keep}${sub}`);
+    const keep = ['experiments', 'models', ...ASSET_KINDS, 'datastores', 'jobs', 'compute'].includes(section) ? section : 'experiments';
+    nav(`/workspaces/${encodeURIComponent(next)}/${keep}`);
   };
   const base = `/workspaces/${encodeURIComponent(ws)}`;
   const names = workspaces.data?.map((w) => w.name) ?? [ws];
@@ -117,9 +118,9 @@ function WorkspaceShell() {
         <nav aria-label="Sections">
           <NavLink to={`${base}/experiments`}>Experiments</NavLink>
           <NavLink to={`${base}/models`}>Models</NavLink>
-          <NavLink to={`${base}/assets/data`}>Data</NavLink>
-          <NavLink to={`${base}/assets/environments`}>Environments</NavLink>
-          <NavLink to={`${base}/assets/components`}>Components</NavLink>
+          <NavLink to={`${base}/data`}>Data</NavLink>
+          <NavLink to={`${base}/environments`}>Environments</NavLink>
+          <NavLink to={`${base}/components`}>Components</NavLink>
           <NavLink to={`${base}/jobs`}>Jobs</NavLink>
           <NavLink to={`${base}/compute`}>Compute</NavLink>
           <NavLink to={`${base}/datastores`}>Datastores</NavLink>

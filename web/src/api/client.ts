@@ -60,9 +60,19 @@ export function bearerAuth(token: string): string {
 
 type AuthListener = () => void;
 const authListeners = new Set<AuthListener>();
+// A 401 can arrive before the app subscribes (children's effects run first): remember it.
+let authMissed = false;
 export function onAuthRequired(fn: AuthListener): () => void {
   authListeners.add(fn);
+  if (authMissed) {
+    authMissed = false;
+    fn();
+  }
   return () => authListeners.delete(fn);
+}
+function authRequired(): void {
+  if (authListeners.size === 0) authMissed = true;
+  authListeners.forEach((fn) => fn());
 }
 
 export async function request(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
@@ -72,7 +82,10 @@ export async function request(method: string, url: string, body?: unknown, signa
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    // credentials 'omit': the server answers 401 with `WWW-Authenticate: Basic`; with cookies or
+    // credentials included the browser would pop its own login dialog instead of our sign-in form.
+    // The studio sends its Authorization header explicitly and needs no cookies.
+    res = await fetch(url, { method, headers, credentials: 'omit', body: body === undefined ? undefined : JSON.stringify(body), signal });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'NETWORK', (e as Error).message);
@@ -87,7 +100,7 @@ export async function request(method: string, url: string, body?: unknown, signa
     } catch {
       /* not JSON */
     }
-    if (res.status === 401) authListeners.forEach((fn) => fn());
+    if (res.status === 401) authRequired();
     throw new ApiError(res.status, code, message);
   }
   return res;

@@ -106,9 +106,9 @@ export function Preview({ ws, runId, file }: { ws: string; runId: string; file: 
     <div>
       <div className="preview-head">
         <strong>{file.path}</strong> <span className="muted">{formatBytes(file.file_size)}</span>{' '}
-        <a href={api.artifactUrl(ws, runId, file.path)} download>
+        <button type="button" className="link" onClick={() => download(ws, runId, file.path)}>
           Download
-        </a>
+        </button>
       </div>
       {err && <ErrorBox error={err} />}
       {kind === 'none' && <p className="muted">No preview for this file type.</p>}
@@ -116,4 +116,15 @@ export function Preview({ ws, runId, file }: { ws: string; runId: string; file: 
       {text !== null && <pre className="code" data-testid="artifact-text">{text}</pre>}
     </div>
   );
+}
+
+/** Downloads through fetch (a plain link could not send the saved credentials). */
+async function download(ws: string, runId: string, path: string): Promise<void> {
+  const res = await api.fetchArtifact(ws, runId, path);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = path.split('/').pop() ?? 'artifact';
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

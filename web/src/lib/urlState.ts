@@ -108,9 +108,9 @@ export const paths = {
   compare: (ws: string, runIds: string[]) => `/workspaces/${enc(ws)}/compare?runs=${runIds.map(enc).join(',')}`,
   models: (ws: string) => `/workspaces/${enc(ws)}/models`,
   model: (ws: string, name: string) => `/workspaces/${enc(ws)}/models/${enc(name)}`,
-  assets: (ws: string, kind: string) => `/workspaces/${enc(ws)}/assets/${enc(kind)}`,
+  assets: (ws: string, kind: string) => `/workspaces/${enc(ws)}/${enc(kind)}`,
   asset: (ws: string, kind: string, name: string, version?: string) =>
-    `/workspaces/${enc(ws)}/assets/${enc(kind)}/${enc(name)}` + (version ? `?version=${enc(version)}` : ''),
+    `/workspaces/${enc(ws)}/${enc(kind)}/${enc(name)}` + (version ? `?version=${enc(version)}` : ''),
   datastores: (ws: string) => `/workspaces/${enc(ws)}/datastores`,
   jobs: (ws: string) => `/workspaces/${enc(ws)}/jobs`,
   job: (ws: string, name: string) => `/workspaces/${enc(ws)}/jobs/${enc(name)}`,

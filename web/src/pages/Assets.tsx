@@ -12,16 +12,17 @@ import { KeyTable } from '../components/KeyTable';
 import { StatusBadge } from '../components/StatusBadge';
 import type { Asset, RunSummary } from '../api/types';
 
-const KINDS: Record<string, { title: string; one: string; cli: string }> = {
-  data: { title: 'Data assets', one: 'data asset', cli: 'mlws data create -f data.yml' },
-  environments: { title: 'Environments', one: 'environment', cli: 'mlws environment create -f env.yml' },
-  components: { title: 'Components', one: 'component', cli: 'mlws component create -f component.yml' },
-  models: { title: 'Model assets', one: 'model', cli: 'mlws model create -f model.yml' },
+// Routes are /workspaces/<ws>/<kind>[/<name>?version=V]. (Not under /assets/: the server keeps
+// that prefix for the studio's hashed files.) Models have their own pages (the MLflow registry).
+export const ASSET_KINDS = ['data', 'environments', 'components'] as const;
+const KINDS: Record<string, { title: string; cli: string }> = {
+  data: { title: 'Data assets', cli: 'mlws data create -f data.yml' },
+  environments: { title: 'Environments', cli: 'mlws environment create -f env.yml' },
+  components: { title: 'Components', cli: 'mlws component create -f component.yml' },
 };
 
-export function AssetsPage() {
+export function AssetsPage({ kind }: { kind: string }) {
   const { ws } = useWorkspace();
-  const { kind = 'data' } = useParams();
   const [sp, setSp] = useSearchParams();
   const nav = useNavigate();
   const all = sp.get('all_versions') === '1';
@@ -78,11 +79,11 @@ export function AssetsPage() {
   );
 }
 
-export function AssetPage() {
+export function AssetPage({ kind }: { kind: string }) {
   const { ws } = useWorkspace();
-  const { kind = 'data', name = '' } = useParams();
+  const { name = '' } = useParams();
   const [sp, setSp] = useSearchParams();
-  const meta = KINDS[kind] ?? { title: kind, one: kind, cli: '' };
+  const meta = KINDS[kind] ?? { title: kind, cli: '' };
   const versions = useApi(() => api.assetVersions(ws, kind, name), [ws, kind, name]);
   const sorted = [...(versions.data ?? [])].sort((a, b) => compareVersions(b.version, a.version));
   const chosen = sp.get('version') ?? sorted[0]?.version;

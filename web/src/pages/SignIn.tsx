@@ -1,7 +1,7 @@
 // Shown when the server answers 401: a user name + password (sent as Basic auth) or an API token
 // (Bearer mlws_...). The credential is kept in sessionStorage: gone when the tab closes.
 import { useState, type FormEvent } from 'react';
-import { basicAuth, bearerAuth, getJson, setAuth } from '../api/client';
+import { ApiError, basicAuth, bearerAuth, getJson, setAuth } from '../api/client';
 
 export function SignIn({ onDone }: { onDone: () => void }) {
   const [mode, setMode] = useState<'password' | 'token'>('password');
@@ -22,7 +22,11 @@ export function SignIn({ onDone }: { onDone: () => void }) {
       onDone();
     } catch (err) {
       setAuth(null);
-      setError((err as Error).message);
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? 'Sign-in failed: that user and password (or token) were not accepted.'
+          : (err as Error).message,
+      );
     } finally {
       setBusy(false);
     }

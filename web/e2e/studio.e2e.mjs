@@ -1,0 +1,298 @@
+// Browser end-to-end tests of the studio: a real `mlws server` (MLWS_BIN, default
+// build/release/mlws) serving web/dist, seeded over the REST API, driven by Debian's chromium.
+// Run: `npm run e2e` (after `npm run build`). Screenshots go to web/e2e-output/ (gitignored);
+// STUDIO_UPDATE_DOCS=1 also refreshes docs/img/studio-compare.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, client, launchBrowser, shotPath, REPO } from './harness.mjs';
+
+// A 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+let server;
+let browser;
+let page;
+const pageErrors = [];
+const seed = {};
+
+before(async () => {
+  server = await startServer();
+  const c = client(server.url);
+  const exp = await c.experiment('e2e-exp');
+  seed.exp = exp;
+  seed.runs = [];
+  const t0 = Date.now() - 3_600_000;
+  for (let k = 0; k < 3; k++) {
+    const id = await c.run(exp, `run-${k}`, t0 + k * 1000);
+    seed.runs.push(id);
+    await c.logBatch(id, {
+      params: [
+        { key: 'lr', value: String([0.1, 0.2, 0.3][k]) },
+        { key: 'epochs', value: '10' },
+      ],
+      tags: [{ key: 'team', value: 'vision' }],
+    });
+    await c.history(id, 'loss', 5000, (i) => 1 / (1 + (i * (k + 1)) / 200));
+    await c.history(id, 'accuracy', 500, (i) => 1 - 1 / (1 + (i * (k + 1)) / 50));
+    await c.finish(id, t0 + k * 1000 + 65_000);
+  }
+  const r0 = seed.runs[0];
+  await c.artifact(exp, r0, 'notes/hello.txt', 'hello from the e2e test');
+  await c.artifact(exp, r0, 'plots/curve.png', PNG);
+  await c.artifact(exp, r0, 'user_logs/std_log.txt', 'epoch 1 loss 0.5\nepoch 2 loss 0.25\n');
+  await c.post('/runs/log-inputs', {
+    run_id: r0,
+    datasets: [{ dataset: { name: 'mnist-train', digest: 'd1g3st', source_type: 'local', source: '{"uri":"/data/mnist"}' }, tags: [{ key: 'mlflow.data.context', value: 'training' }] }],
+  });
+  await c.post('/registered-models/create', { name: 'e2e-model', description: 'digits classifier' });
+  await c.post('/model-versions/create', { name: 'e2e-model', source: `runs:/${r0}/model`, run_id: r0 });
+  await c.post('/registered-models/alias', { name: 'e2e-model', alias: 'champion', version: '1' });
+
+  // 250 small runs: the table must page through them on demand.
+  const many = await c.experiment('many-runs');
+  seed.many = many;
+  for (let i = 0; i < 250; i++) {
+    const id = await c.run(many, `m-${String(i).padStart(3, '0')}`, t0 + i);
+    await c.logBatch(id, { metrics: [{ key: 'score', value: i, timestamp: t0, step: 0 }] });
+  }
+  await c.call('POST', '/api/v1/workspaces', { name: 'team-a', description: 'second team' });
+  await client(server.url, 'team-a').experiment('team-exp');
+
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const url = (p) => server.url + p;
+const text = (sel) => page.locator(sel).first().innerText();
+
+test('experiments page lists experiments on a cold load', async () => {
+  await page.goto(url('/'));
+  await page.waitForURL(/\/workspaces\/default\/experiments$/);
+  await page.getByRole('link', { name: 'e2e-exp' }).waitFor();
+  assert.ok(await page.getByRole('link', { name: 'many-runs' }).isVisible());
+  await page.screenshot({ path: shotPath('experiments') });
+});
+
+test('runs table: columns, sort, filter, keyboard open', async () => {
+  await page.getByRole('link', { name: 'e2e-exp' }).click();
+  await page.waitForURL(new RegExp(`/experiments/${seed.exp}$`));
+  await page.getByRole('link', { name: 'run-1' }).waitFor();
+  assert.match(await text('[data-testid=runs-count]'), /^3 runs/);
+  // Add the loss metric and lr param as columns (kept in the URL).
+  await page.getByText('Columns (0)').click();
+  await page.locator('[data-testid=column-picker] label', { hasText: 'loss' }).locator('input').check();
+  await page.locator('[data-testid=column-picker] label', { hasText: /^\s*lr$/ }).locator('input').check();
+  await page.getByText('Columns (2)').click();
+  await page.waitForURL(/cols=/);
+  await page.getByRole('columnheader', { name: /loss/ }).waitFor();
+  // Sort by loss ascending: run-2 has the lowest final loss.
+  await page.getByRole('columnheader', { name: /loss/ }).getByRole('button').click();
+  await page.getByRole('columnheader', { name: /loss/ }).getByRole('button').click();
+  await page.waitForURL(/desc=0/);
+  await page.waitForFunction(() => document.querySelector('[role=grid] [role=row][aria-rowindex="2"]')?.textContent?.includes('run-2'));
+  // Filter with the MLflow grammar.
+  await page.fill('[data-testid=run-filter]', "params.lr = '0.2'");
+  await page.press('[data-testid=run-filter]', 'Enter');
+  await page.waitForURL(/q=params/);
+  await page.waitForFunction(() => document.querySelector('[data-testid=runs-count]')?.textContent?.startsWith('1 runs'));
+  assert.ok(await page.getByRole('link', { name: 'run-1' }).isVisible());
+  // A bad filter is explained, not swallowed.
+  await page.fill('[data-testid=run-filter]', 'metrics.loss <<< 1');
+  await page.press('[data-testid=run-filter]', 'Enter');
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /could not accept/);
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByRole('link', { name: 'run-0' }).waitFor();
+  await page.screenshot({ path: shotPath('runs') });
+  // Keyboard: focus the grid, move down twice, Enter opens that run.
+  await page.locator('[data-testid=runs-grid]').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/runs\/[0-9a-f]{32}$/);
+  await page.locator('[data-testid=run-name]').waitFor();
+});
+
+test('back button returns to the filtered runs table', async () => {
+  await page.goBack();
+  await page.waitForURL(new RegExp(`/experiments/${seed.exp}\\?`));
+  await page.getByRole('columnheader', { name: /loss/ }).waitFor();
+});
+
+test('run detail: overview, metrics, params, artifacts, logs, inputs, lineage', async () => {
+  const r0 = seed.runs[0];
+  await page.goto(url(`/workspaces/default/runs/${r0}`));
+  await page.locator('[data-testid=run-name]', { hasText: 'run-0' }).waitFor();
+  assert.ok(await page.getByText(r0).first().isVisible());
+  await page.getByRole('tab', { name: 'Metrics' }).click();
+  await page.waitForURL(/tab=metrics/);
+  await page.locator('[data-testid="chart-loss"] canvas').waitFor();
+  await page.locator('[data-testid="chart-accuracy"] canvas').waitFor();
+  // Smoothing and the time axis are URL state too.
+  await page.selectOption('[data-testid=x-axis]', 'relative');
+  await page.waitForURL(/x=relative/);
+  await page.locator('[data-testid="chart-loss"] canvas').waitFor();
+  await page.screenshot({ path: shotPath('run-metrics') });
+  await page.getByRole('tab', { name: 'Params' }).click();
+  await page.getByRole('rowheader', { name: 'lr' }).waitFor();
+  assert.ok(await page.getByRole('cell', { name: '0.1', exact: true }).isVisible());
+  await page.getByRole('tab', { name: 'Artifacts' }).click();
+  await page.getByRole('button', { name: /notes/ }).click();
+  await page.getByRole('button', { name: /hello\.txt/ }).click();
+  await page.locator('[data-testid=artifact-text]', { hasText: 'hello from the e2e test' }).waitFor();
+  await page.getByRole('button', { name: /plots/ }).click();
+  await page.getByRole('button', { name: /curve\.png/ }).click();
+  await page.locator('img[alt="plots/curve.png"]').waitFor();
+  await page.getByRole('tab', { name: 'Logs' }).click();
+  await page.locator('[data-testid=artifact-text]', { hasText: 'epoch 2 loss 0.25' }).waitFor();
+  await page.getByRole('tab', { name: 'Inputs' }).click();
+  await page.getByRole('cell', { name: 'mnist-train' }).waitFor();
+  await page.getByRole('tab', { name: 'Lineage' }).click();
+  await page.locator('[data-testid=lineage]').getByRole('link', { name: 'e2e-model' }).waitFor();
+  // A run without logs says so.
+  await page.goto(url(`/workspaces/default/runs/${seed.runs[1]}?tab=logs`));
+  await page.getByText('No logs for this run').waitFor();
+});
+
+test('deep link and reload land on the same view', async () => {
+  const r2 = seed.runs[2];
+  const link = url(`/workspaces/default/runs/${r2}?tab=params`);
+  const fresh = await browser.newPage();
+  await fresh.goto(link);
+  await fresh.locator('[data-testid=run-name]', { hasText: 'run-2' }).waitFor();
+  await fresh.getByRole('cell', { name: '0.3', exact: true }).waitFor();
+  await fresh.reload();
+  await fresh.getByRole('cell', { name: '0.3', exact: true }).waitFor();
+  await fresh.close();
+});
+
+test('compare two runs: overlaid charts and highlighted param differences', async () => {
+  await page.goto(url(`/workspaces/default/experiments/${seed.exp}`));
+  await page.getByRole('link', { name: 'run-0' }).waitFor();
+  // Select with Space on the keyboard and with a click on the checkbox.
+  await page.locator('[data-testid=runs-grid]').focus();
+  await page.keyboard.press('Space');
+  await page.getByRole('checkbox', { name: 'Select run-0' }).check();
+  await page.locator('[data-testid=compare-button]', { hasText: '(2)' }).click();
+  await page.waitForURL(/\/compare\?runs=/);
+  await page.getByRole('heading', { name: 'Comparing 2 runs' }).waitFor();
+  await page.locator('[data-testid="chart-loss"] canvas').waitFor();
+  const lr = page.locator('[data-testid=param-diff] tr', { has: page.getByRole('rowheader', { name: /^lr/ }) });
+  assert.equal(await lr.getAttribute('data-differs'), 'true');
+  const epochs = page.locator('[data-testid=param-diff] tr', { has: page.getByRole('rowheader', { name: /^epochs/ }) });
+  assert.equal(await epochs.getAttribute('data-differs'), 'false');
+  // Three runs by deep link; a screenshot for the docs.
+  await page.goto(url(`/workspaces/default/compare?runs=${seed.runs.join(',')}&smooth=0.3`));
+  await page.getByRole('heading', { name: 'Comparing 3 runs' }).waitFor();
+  await page.locator('[data-testid="chart-loss"] canvas').waitFor();
+  await page.locator('[data-testid="chart-accuracy"] canvas').waitFor();
+  await page.waitForTimeout(200);
+  const shot = shotPath('compare');
+  await page.screenshot({ path: shot, fullPage: true });
+  if (process.env.STUDIO_UPDATE_DOCS === '1') {
+    mkdirSync(join(REPO, 'docs/img'), { recursive: true });
+    copyFileSync(shot, join(REPO, 'docs/img/studio-compare.png'));
+  }
+});
+
+test('runs table pages through 250 runs on demand while scrolling', async () => {
+  await page.goto(url(`/workspaces/default/experiments/${seed.many}`));
+  await page.getByRole('link', { name: 'm-249' }).waitFor();
+  assert.equal(await text('[data-testid=runs-count]'), '100+ runs');
+  const rowsInDom = await page.locator('[data-testid=runs-grid] [role=row]').count();
+  assert.ok(rowsInDom < 80, `only visible rows are rendered, got ${rowsInDom}`);
+  for (let i = 0; i < 20; i++) {
+    await page.locator('[data-testid=runs-grid]').evaluate((el) => el.scrollBy(0, 4000));
+    await page.waitForTimeout(100);
+    if ((await text('[data-testid=runs-count]')) === '250 runs') break;
+  }
+  assert.equal(await text('[data-testid=runs-count]'), '250 runs');
+  await page.locator('[data-testid=runs-grid]').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await page.getByRole('link', { name: 'm-000' }).waitFor();
+});
+
+test('models: registry list and versions with alias and source run', async () => {
+  await page.goto(url('/workspaces/default/models'));
+  await page.getByRole('link', { name: 'e2e-model' }).click();
+  await page.waitForURL(/\/models\/e2e-model$/);
+  await page.getByText('digits classifier').waitFor();
+  const table = page.locator('[data-testid=versions-table]');
+  await table.getByText('@champion').waitFor();
+  await table.getByRole('link', { name: seed.runs[0].slice(0, 8) }).click();
+  await page.locator('[data-testid=run-name]', { hasText: 'run-0' }).waitFor();
+  await page.goBack();
+  await page.waitForURL(/\/models\/e2e-model$/);
+});
+
+test('workspace switcher moves to the other workspace', async () => {
+  await page.goto(url('/workspaces/default/experiments'));
+  await page.selectOption('[data-testid=workspace-switcher]', 'team-a');
+  await page.waitForURL(/\/workspaces\/team-a\/experiments$/);
+  await page.getByRole('link', { name: 'team-exp' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'e2e-exp' }).count(), 0);
+});
+
+test('asset, job, compute and datastore pages show content or "not available"', async () => {
+  for (const [path, heading] of [
+    ['data', 'Data assets'],
+    ['environments', 'Environments'],
+    ['components', 'Components'],
+    ['jobs', 'Jobs'],
+    ['compute', 'Compute'],
+    ['datastores', 'Datastores'],
+  ]) {
+    await page.goto(url(`/workspaces/default/${path}`));
+    await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+    await page.waitForFunction(() => !document.querySelector('[role=status]'));
+    const alerts = await page.getByRole('alert').count();
+    assert.equal(alerts, 0, `${path} shows an error: ${alerts ? await page.getByRole('alert').innerText() : ''}`);
+  }
+});
+
+test('dark mode toggle and empty states', async () => {
+  await page.goto(url('/workspaces/team-a/experiments'));
+  const before = await page.evaluate(() => document.documentElement.dataset.theme);
+  await page.getByTestId('theme-toggle').click();
+  const afterTheme = await page.evaluate(() => document.documentElement.dataset.theme);
+  assert.notEqual(before, afterTheme);
+  await page.getByRole('link', { name: 'team-exp' }).click();
+  await page.getByText('No runs in this experiment yet').waitFor();
+  assert.match(await page.locator('pre.code').innerText(), /mlflow\.set_tracking_uri\(".*\/workspaces\/team-a"\)/);
+  await page.screenshot({ path: shotPath('empty-dark') });
+  await page.getByTestId('theme-toggle').click();
+});
+
+test('sign-in form when the server requires authentication', async () => {
+  const s2 = await startServer();
+  try {
+    const r = await fetch(`${s2.url}/api/v1/users`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'alice', password: 'correct horse battery' }) });
+    assert.ok(r.ok, `create user: ${r.status} ${await r.text()}`);
+    const p2 = await browser.newPage();
+    await p2.goto(`${s2.url}/workspaces/default/experiments`);
+    await p2.getByRole('heading', { name: 'Sign in to mlws' }).waitFor();
+    await p2.fill('input[autocomplete=username]', 'alice');
+    await p2.fill('input[type=password]', 'wrong password');
+    await p2.getByRole('button', { name: 'Sign in' }).click();
+    await p2.getByRole('alert').waitFor();
+    assert.match(await p2.getByRole('alert').innerText(), /not accepted/);
+    await p2.fill('input[type=password]', 'correct horse battery');
+    await p2.getByRole('button', { name: 'Sign in' }).click();
+    await p2.getByRole('heading', { name: 'Experiments' }).waitFor();
+    await p2.locator('.topbar .user', { hasText: 'alice' }).waitFor();
+    await p2.close();
+  } finally {
+    await s2.stop();
+  }
+});
+
+test('no uncaught errors in the page', () => {
+  assert.deepEqual(pageErrors, []);
+});
