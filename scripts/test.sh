@@ -3,6 +3,7 @@
 #   1. unit tests (ctest / GoogleTest)
 #   2. end-to-end tests of the real binary over HTTP on loopback (pytest, tests/e2e)
 #   3. MLflow client compatibility with mlflow 2.x and 3.x (pytest, tests/compat)
+#   4. the studio: unit tests (vitest) and browser tests (playwright-core + chromium, web/e2e)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/release}
@@ -16,4 +17,8 @@ echo "== MLflow 2.x client compatibility"
 .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
 echo "== MLflow 3.x client compatibility"
 .venv-mlflow3/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+echo "== studio"
+(cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } \
+  && { [ -f dist/index.html ] || npm run build; } \
+  && npx vitest run && node --test --test-concurrency=1 e2e/studio.e2e.mjs) || fail=1
 exit $fail
