@@ -257,6 +257,28 @@ test('asset, job, compute and datastore pages show content or "not available"', 
   }
 });
 
+test('data assets: list, versions and lineage (when the server has the asset API)', async (t) => {
+  const v1 = `${server.url}/api/v1/workspaces/default/data`;
+  if ((await fetch(v1)).status === 404) return t.skip('this server has no asset API yet');
+  for (const version of ['1', '2']) {
+    const r = await fetch(v1, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'mnist', version, type: 'uri_file', path: 'azureml://datastores/workspaceblobstore/paths/mnist.csv', description: `digits v${version}` }),
+    });
+    assert.ok(r.ok, `create data asset: ${r.status} ${await r.text()}`);
+  }
+  await page.goto(url('/workspaces/default/data'));
+  await page.locator('[data-testid=assets-table]').getByRole('link', { name: 'mnist' }).click();
+  await page.waitForURL(/\/data\/mnist\?version=2$/);
+  await page.getByText('digits v2', { exact: true }).waitFor();
+  await page.locator('[data-testid=asset-lineage]').getByText('Not produced by a tracked run').waitFor();
+  await page.getByRole('combobox', { name: 'Version' }).selectOption('1');
+  await page.getByText('digits v1', { exact: true }).waitFor();
+  await page.goBack();
+  await page.getByText('digits v2', { exact: true }).waitFor();
+});
+
 test('dark mode toggle and empty states', async () => {
   await page.goto(url('/workspaces/team-a/experiments'));
   const before = await page.evaluate(() => document.documentElement.dataset.theme);
@@ -285,7 +307,7 @@ test('sign-in form when the server requires authentication', async () => {
     assert.match(await p2.getByRole('alert').innerText(), /not accepted/);
     await p2.fill('input[type=password]', 'correct horse battery');
     await p2.getByRole('button', { name: 'Sign in' }).click();
-    await p2.getByRole('heading', { name: 'Experiments' }).waitFor();
+    await p2.getByRole('heading', { name: 'Experiments', exact: true }).waitFor();
     await p2.locator('.topbar .user', { hasText: 'alice' }).waitFor();
     await p2.close();
   } finally {

@@ -103,7 +103,7 @@ export function AssetPage({ kind }: { kind: string }) {
         {sorted.length > 0 && (
           <label>
             Version{' '}
-            <select value={chosen} onChange={(e) => pick(e.target.value)}>
+            <select aria-label="Version" value={chosen} onChange={(e) => pick(e.target.value)}>
               {sorted.map((a) => (
                 <option key={a.version} value={a.version}>
                   {a.version}

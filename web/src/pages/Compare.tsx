@@ -13,7 +13,7 @@ import { Empty, ErrorBox, Loading } from '../components/States';
 import { MetricCharts } from '../components/MetricCharts';
 import type { Run } from '../api/types';
 
-/** runs/get for each id, 8 at a time. */
+/** runs/get for each id, 16 at a time. */
 async function getRuns(ws: string, ids: string[], signal: AbortSignal): Promise<Run[]> {
   const out: Run[] = new Array(ids.length);
   let next = 0;
@@ -23,7 +23,7 @@ async function getRuns(ws: string, ids: string[], signal: AbortSignal): Promise<
       out[i] = await api.getRun(ws, ids[i], signal);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(16, ids.length) }, worker));
   return out;
 }
 
