@@ -111,6 +111,7 @@ export function MetricChart({ title, runs, xAxis, smoothing, logY, height = 260 
     const ms = prepared.prepMs + (performance.now() - t0);
     el.dataset.renderMs = ms.toFixed(1);
     el.dataset.points = String(prepared.aligned.x.length * prepared.series.length);
+    el.dataset.drawnAt = performance.now().toFixed(0);
     const ro = new ResizeObserver(() => {
       const w = el.clientWidth;
       if (plot.current && w > 0 && Math.abs(w - plot.current.width) > 2) plot.current.setSize({ width: w, height });
