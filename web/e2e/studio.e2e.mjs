@@ -279,6 +279,34 @@ test('data assets: list, versions and lineage (when the server has the asset API
   await page.getByText('digits v2', { exact: true }).waitFor();
 });
 
+test('jobs: live log tail, run link, cancel (when the server runs jobs)', async (t) => {
+  const v1 = `${server.url}/api/v1/workspaces/default/jobs`;
+  if ((await fetch(v1)).status === 404) return t.skip('this server has no jobs API yet');
+  const submit = async (display_name, command) => {
+    const r = await fetch(v1, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ display_name, command, experiment_name: 'e2e-jobs' }) });
+    const body = await r.text();
+    assert.ok(r.ok, `submit job: ${r.status} ${body}`);
+    return JSON.parse(body).name;
+  };
+  const quick = await submit('hello-job', 'echo first line; sleep 2; echo last line');
+  await page.goto(url('/workspaces/default/jobs'));
+  await page.getByRole('link', { name: 'hello-job' }).click();
+  await page.waitForURL(new RegExp(`/jobs/${quick}$`));
+  await page.locator('[data-testid=job-log]', { hasText: 'first line' }).waitFor();
+  await page.locator('[data-testid=job-log]', { hasText: 'last line' }).waitFor({ timeout: 20_000 });
+  await page.locator('.badge', { hasText: 'Completed' }).waitFor({ timeout: 20_000 });
+  // The job's run keeps the log as an artifact: the run page's Logs tab shows it.
+  await page.locator('dl.fields').getByRole('link').first().click();
+  await page.getByRole('tab', { name: 'Logs' }).click();
+  await page.locator('[data-testid=artifact-text]', { hasText: 'last line' }).waitFor();
+
+  const slow = await submit('slow-job', 'echo sleeping; sleep 60');
+  await page.goto(url(`/workspaces/default/jobs/${slow}`));
+  await page.locator('[data-testid=job-log]', { hasText: 'sleeping' }).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Cancel job' }).click();
+  await page.locator('.badge', { hasText: /Cancel/ }).waitFor({ timeout: 20_000 });
+});
+
 test('dark mode toggle and empty states', async () => {
   await page.goto(url('/workspaces/team-a/experiments'));
   const before = await page.evaluate(() => document.documentElement.dataset.theme);
