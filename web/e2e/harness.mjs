@@ -49,6 +49,11 @@ export async function startServer({ webRoot = join(WEB, 'dist') } = {}) {
     });
     let stderr = '';
     proc.stderr.on('data', (d) => (stderr += d));
+    // Never leave a server behind, even when the script dies on an uncaught error.
+    process.once('exit', () => {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      rmSync(home, { recursive: true, force: true });
+    });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 100; i++) {
       if (proc.exitCode !== null) break;
