@@ -36,7 +36,10 @@ export async function startServer({ webRoot = join(WEB, 'dist') } = {}) {
       copyFileSync(bin, copy);
       break;
     } catch (e) {
-      if (i >= 30) throw new Error(`cannot copy the server binary ${bin}: ${e.message}`);
+      if (i >= 30) {
+        rmSync(home, { recursive: true, force: true });
+        throw new Error(`cannot copy the server binary ${bin}: ${e.message}`);
+      }
       await new Promise((r) => setTimeout(r, 1000));
     }
   }

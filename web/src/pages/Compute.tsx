@@ -7,6 +7,7 @@ import { paths } from '../lib/urlState';
 import { formatDuration, formatMoney } from '../lib/format';
 import { Empty, ErrorBox, Loading } from '../components/States';
 import { KeyTable } from '../components/KeyTable';
+import { ApiError } from '../api/client';
 
 export function ComputePage() {
   const { ws } = useWorkspace();
@@ -46,7 +47,7 @@ export function ComputePage() {
         />
       )}
       <h2>Cost</h2>
-      {cost.error && <ErrorBox error={cost.error} />}
+      {cost.error && !(computes.error instanceof ApiError && computes.error.notAvailable) && <ErrorBox error={cost.error} />}
       {!cost.data && !cost.error && <Loading what="cost" />}
       {cost.data && (
         <>

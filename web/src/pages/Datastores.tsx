@@ -36,6 +36,7 @@ export function DatastoresPage() {
               header: 'Location',
               cell: (d) => <code className="wrap">{String(d.path ?? d.root ?? d.bucket ?? d.endpoint ?? d.url ?? '')}</code>,
             },
+            { id: 'desc', header: 'Description', cell: (d) => String(d.description ?? '') },
           ]}
         />
       )}
