@@ -14,10 +14,12 @@ export const api = {
   workspaces: () => getJson<{ workspaces: Workspace[] }>('/api/v1/workspaces').then((r) => r.workspaces ?? []),
   whoami: (ws: string) => getJson<WhoAmI>(`/api/v1/whoami${qs({ workspace: ws })}`),
 
-  searchExperiments: (ws: string, signal?: AbortSignal) =>
-    postJson<{ experiments?: Experiment[] }>(`${ml(ws)}/experiments/search`, { max_results: 1000, order_by: ['last_update_time DESC'] }, signal).then(
-      (r) => r.experiments ?? [],
-    ),
+  searchExperiments: (ws: string, signal?: AbortSignal, pageToken?: string) =>
+    postJson<{ experiments?: Experiment[]; next_page_token?: string }>(
+      `${ml(ws)}/experiments/search`,
+      { max_results: 500, order_by: ['last_update_time DESC'], page_token: pageToken },
+      signal,
+    ).then((r) => ({ experiments: r.experiments ?? [], next: r.next_page_token || undefined })),
   getExperiment: (ws: string, id: string) =>
     getJson<{ experiment: Experiment }>(`${ml(ws)}/experiments/get${qs({ experiment_id: id })}`).then((r) => r.experiment),
   createExperiment: (ws: string, name: string) => postJson<{ experiment_id: string }>(`${ml(ws)}/experiments/create`, { name }),

@@ -8,6 +8,7 @@ import { paths } from '../lib/urlState';
 import { formatAgo, formatTime } from '../lib/format';
 import { ErrorBox, FirstRunHint, Loading } from '../components/States';
 import { KeyTable } from '../components/KeyTable';
+import type { Experiment } from '../api/types';
 
 export function ExperimentsPage() {
   const { ws } = useWorkspace();
@@ -16,6 +17,17 @@ export function ExperimentsPage() {
   const exps = useApi((s) => api.searchExperiments(ws, s), [ws]);
   const [name, setName] = useState('');
   const [err, setErr] = useState<Error | null>(null);
+  // Further pages (500 experiments each) on request.
+  const [more, setMore] = useState<{ list: Experiment[]; next?: string; ws: string }>({ list: [], ws });
+  const next = more.ws === ws && more.list.length ? more.next : exps.data?.next;
+  const loadMore = async () => {
+    try {
+      const r = await api.searchExperiments(ws, undefined, next);
+      setMore((m) => ({ list: (m.ws === ws ? m.list : []).concat(r.experiments), next: r.next, ws }));
+    } catch (x) {
+      setErr(x as Error);
+    }
+  };
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
@@ -27,7 +39,7 @@ export function ExperimentsPage() {
     }
   };
 
-  const list = exps.data ?? [];
+  const list = (exps.data?.experiments ?? []).concat(more.ws === ws ? more.list : []);
   const onlyDefault = list.length <= 1;
   return (
     <>
@@ -59,6 +71,11 @@ export function ExperimentsPage() {
             { id: 'created', header: 'Created', cell: (e) => formatTime(e.creation_time) },
           ]}
         />
+      )}
+      {next && (
+        <button type="button" onClick={loadMore}>
+          Show more experiments
+        </button>
       )}
       {exps.data && onlyDefault && (
         <div className="empty">
