@@ -4,10 +4,12 @@
 #include <string>
 
 #include "mlws/artifacts/artifact_store.h"
+#include "mlws/assets/asset_service.h"
 #include "mlws/assets/registry_service.h"
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
 #include "mlws/http/metrics.h"
+#include "mlws/jobs/job_service.h"
 #include "mlws/tracking/tracking_service.h"
 
 namespace mlws::api {
@@ -18,9 +20,11 @@ struct ApiContext {
   auth::AuthService& auth;
   auth::SecretService& secrets;
   assets::RegistryService& registry;
+  assets::AssetService& assets;
   http::RequestMetrics& metrics;
   std::string version;
   std::string web_root;  // the studio's built files; empty = not available
+  jobs::JobService& jobs;
 };
 
 }  // namespace mlws::api

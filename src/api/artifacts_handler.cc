@@ -54,6 +54,18 @@ http::Response StreamFile(ApiContext& ctx, const std::string& scoped, const std:
   return r;
 }
 
+// The workspace's datastores live under "datastores/" in its artifact folder: readable through
+// the proxy (MLflow clients download model versions from there) but written only by the asset
+// API, so content-addressed uploads stay immutable.
+Status RefuseDatastoreWrite(const std::string& path) {
+  if (path == "datastores" || path.rfind("datastores/", 0) == 0) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "'datastores/' holds the workspace's datastores and uploads: write them through "
+                  "/api/v1/workspaces/<ws>/uploads and the asset API, not the artifact proxy");
+  }
+  return Status::Ok();
+}
+
 // Maps a run's artifact URI ("mlflow-artifacts:/1/<run>/artifacts") to its store path.
 StatusOr<std::string> RunArtifactRoot(const std::string& artifact_uri) {
   if (artifact_uri.rfind(kProxyScheme, 0) != 0) {
@@ -74,6 +86,7 @@ http::Response UploadArtifact(ApiContext& ctx, http::Request& req) {
   if (path.empty() || path.back() == '/') {
     return http::ErrorResponse(InvalidArgument("an artifact upload needs a file path"));
   }
+  if (Status st = RefuseDatastoreWrite(path); !st.ok()) return http::ErrorResponse(st);
   return Reply(ctx.artifacts.Commit(req.body_file, *scoped));
 }
 
@@ -108,6 +121,7 @@ http::Response DeleteArtifact(ApiContext& ctx, http::Request& req) {
   auto scoped = ScopedPath(ctx, req, path);
   if (!scoped.ok()) return http::ErrorResponse(scoped.status());
   if (path.empty()) return http::ErrorResponse(InvalidArgument("a path to delete is required"));
+  if (Status st = RefuseDatastoreWrite(path); !st.ok()) return http::ErrorResponse(st);
   return Reply(ctx.artifacts.Delete(*scoped));
 }
 

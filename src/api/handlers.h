@@ -27,6 +27,28 @@ StatusOr<std::string> RunIdParam(const RequestDecoder& d);
 http::Response Health(ApiContext&, http::Request&);
 http::Response Version(ApiContext&, http::Request&);
 http::Response PrometheusMetrics(ApiContext&, http::Request&);
+// assets_handler.cc: /api/v1/workspaces/{ws}/{models,data,environments,components}
+http::Response CreateAsset(ApiContext&, http::Request&);
+http::Response ListAssets(ApiContext&, http::Request&);
+http::Response GetAsset(ApiContext&, http::Request&);
+http::Response ListAssetVersions(ApiContext&, http::Request&);
+http::Response GetAssetVersion(ApiContext&, http::Request&);
+http::Response UpdateAsset(ApiContext&, http::Request&);
+http::Response ArchiveAsset(ApiContext&, http::Request&);
+http::Response RestoreAsset(ApiContext&, http::Request&);
+http::Response DeleteAsset(ApiContext&, http::Request&);
+http::Response AssetLineage(ApiContext&, http::Request&);
+http::Response RunLineage(ApiContext&, http::Request&);
+http::Response AddRunInput(ApiContext&, http::Request&);
+// datastores_handler.cc: datastores, their files, uploads
+http::Response CreateDatastore(ApiContext&, http::Request&);
+http::Response ListDatastores(ApiContext&, http::Request&);
+http::Response GetDatastore(ApiContext&, http::Request&);
+http::Response DeleteDatastore(ApiContext&, http::Request&);
+http::Response ListDatastoreFiles(ApiContext&, http::Request&);
+http::Response DownloadDatastoreFile(ApiContext&, http::Request&);
+http::Response GetUpload(ApiContext&, http::Request&);
+http::Response PutUpload(ApiContext&, http::Request&);
 // studio_handler.cc: the studio's static files (the router's fallback route)
 http::Response Studio(ApiContext&, http::Request&);
 // openapi_handler.cc
@@ -141,5 +163,21 @@ http::Response SearchTraces(ApiContext&, http::Request&);
 http::Response DeleteTraces(ApiContext&, http::Request&);
 http::Response SetTraceTag(ApiContext&, http::Request&);
 http::Response DeleteTraceTag(ApiContext&, http::Request&);
+
+// jobs_handler.cc: jobs, computes, cost (jobs::JobService)
+http::Response CreateJob(ApiContext&, http::Request&);
+http::Response ListJobs(ApiContext&, http::Request&);
+http::Response GetJob(ApiContext&, http::Request&);
+http::Response GetJobLogs(ApiContext&, http::Request&);
+http::Response CancelJob(ApiContext&, http::Request&);
+http::Response ArchiveJob(ApiContext&, http::Request&);
+http::Response RestoreJob(ApiContext&, http::Request&);
+http::Response ListJobOutputs(ApiContext&, http::Request&);
+http::Response DownloadJobOutput(ApiContext&, http::Request&);
+http::Response CreateCompute(ApiContext&, http::Request&);
+http::Response ListComputes(ApiContext&, http::Request&);
+http::Response GetCompute(ApiContext&, http::Request&);
+http::Response DeleteCompute(ApiContext&, http::Request&);
+http::Response GetCost(ApiContext&, http::Request&);
 
 }  // namespace mlws::api

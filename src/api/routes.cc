@@ -121,6 +121,38 @@ const Row kRows[] = {
   {"DELETE", "/traces/{request_id}/tags",   "workspaces/traces/write", DeleteTraceTag},
 };
 
+// Versioned assets: the same ten routes for each collection; the handler reads the collection
+// from the path.
+#define MLWS_ASSET_ROWS(c)                                                                       \
+  {"POST",   "/api/v1/workspaces/{ws}/" c,                          "workspaces/" c "/write", CreateAsset},       \
+  {"GET",    "/api/v1/workspaces/{ws}/" c,                          "workspaces/" c "/read",  ListAssets},        \
+  {"GET",    "/api/v1/workspaces/{ws}/" c "/{name}",                "workspaces/" c "/read",  GetAsset},          \
+  {"GET",    "/api/v1/workspaces/{ws}/" c "/{name}/versions",       "workspaces/" c "/read",  ListAssetVersions}, \
+  {"GET",    "/api/v1/workspaces/{ws}/" c "/{name}/versions/{version}", "workspaces/" c "/read",  GetAssetVersion}, \
+  {"PATCH",  "/api/v1/workspaces/{ws}/" c "/{name}/versions/{version}", "workspaces/" c "/write", UpdateAsset},    \
+  {"DELETE", "/api/v1/workspaces/{ws}/" c "/{name}/versions/{version}", "workspaces/" c "/write", DeleteAsset},   \
+  {"POST",   "/api/v1/workspaces/{ws}/" c "/{name}/versions/{version}/archive", "workspaces/" c "/write", ArchiveAsset}, \
+  {"POST",   "/api/v1/workspaces/{ws}/" c "/{name}/versions/{version}/restore", "workspaces/" c "/write", RestoreAsset}, \
+  {"GET",    "/api/v1/workspaces/{ws}/" c "/{name}/versions/{version}/lineage", "workspaces/" c "/read", AssetLineage}
+
+const Row kAssetRows[] = {
+  MLWS_ASSET_ROWS("models"),
+  MLWS_ASSET_ROWS("data"),
+  MLWS_ASSET_ROWS("environments"),
+  MLWS_ASSET_ROWS("components"),
+  {"GET",    "/api/v1/workspaces/{ws}/runs/{run_id}/lineage",       "workspaces/runs/read",        RunLineage},
+  {"POST",   "/api/v1/workspaces/{ws}/runs/{run_id}/inputs",        "workspaces/runs/write",       AddRunInput},
+  {"POST",   "/api/v1/workspaces/{ws}/datastores",                  "workspaces/datastores/write",  CreateDatastore},
+  {"GET",    "/api/v1/workspaces/{ws}/datastores",                  "workspaces/datastores/read",   ListDatastores},
+  {"GET",    "/api/v1/workspaces/{ws}/datastores/{name}",           "workspaces/datastores/read",   GetDatastore},
+  {"DELETE", "/api/v1/workspaces/{ws}/datastores/{name}",           "workspaces/datastores/write",  DeleteDatastore},
+  {"GET",    "/api/v1/workspaces/{ws}/datastores/{name}/files",     "workspaces/datastores/read",   ListDatastoreFiles},
+  {"GET",    "/api/v1/workspaces/{ws}/datastores/{name}/download/{path...}", "workspaces/datastores/read", DownloadDatastoreFile},
+  {"GET",    "/api/v1/workspaces/{ws}/uploads/{hash}",              "workspaces/uploads/read",      GetUpload},
+  {"PUT",    "/api/v1/workspaces/{ws}/uploads/{hash}",              "workspaces/uploads/write",     PutUpload, true},
+};
+#undef MLWS_ASSET_ROWS
+
 const Row kArtifactRows[] = {
   {"GET",    "/api/2.0/mlflow-artifacts/artifacts",         "workspaces/artifacts/read",  ListProxiedArtifacts},
   {"PUT",    "/api/2.0/mlflow-artifacts/artifacts/{path...}", "workspaces/artifacts/write", UploadArtifact, true},
@@ -130,6 +162,24 @@ const Row kArtifactRows[] = {
   {"POST",   "/api/2.0/mlflow-artifacts/mpu/complete/{path...}", "workspaces/artifacts/write", MultipartUnsupported},
   {"POST",   "/api/2.0/mlflow-artifacts/mpu/abort/{path...}",    "workspaces/artifacts/write", MultipartUnsupported},
   {"GET",    "/get-artifact",                                 "workspaces/artifacts/read",  GetArtifact},
+};
+
+// Jobs, computes and cost (jobs_handler.cc).
+const Row kJobRows[] = {
+  {"POST",   "/api/v1/workspaces/{ws}/jobs",                                 "workspaces/jobs/write",     CreateJob},
+  {"GET",    "/api/v1/workspaces/{ws}/jobs",                                 "workspaces/jobs/read",      ListJobs},
+  {"GET",    "/api/v1/workspaces/{ws}/jobs/{name}",                          "workspaces/jobs/read",      GetJob},
+  {"GET",    "/api/v1/workspaces/{ws}/jobs/{name}/logs",                     "workspaces/jobs/read",      GetJobLogs},
+  {"POST",   "/api/v1/workspaces/{ws}/jobs/{name}/cancel",                   "workspaces/jobs/write",     CancelJob},
+  {"POST",   "/api/v1/workspaces/{ws}/jobs/{name}/archive",                  "workspaces/jobs/write",     ArchiveJob},
+  {"POST",   "/api/v1/workspaces/{ws}/jobs/{name}/restore",                  "workspaces/jobs/write",     RestoreJob},
+  {"GET",    "/api/v1/workspaces/{ws}/jobs/{name}/outputs",                  "workspaces/jobs/read",      ListJobOutputs},
+  {"GET",    "/api/v1/workspaces/{ws}/jobs/{name}/outputs/{output}/{path...}", "workspaces/jobs/read",    DownloadJobOutput},
+  {"POST",   "/api/v1/workspaces/{ws}/computes",                             "workspaces/computes/write", CreateCompute},
+  {"GET",    "/api/v1/workspaces/{ws}/computes",                             "workspaces/computes/read",  ListComputes},
+  {"GET",    "/api/v1/workspaces/{ws}/computes/{name}",                      "workspaces/computes/read",  GetCompute},
+  {"DELETE", "/api/v1/workspaces/{ws}/computes/{name}",                      "workspaces/computes/write", DeleteCompute},
+  {"GET",    "/api/v1/workspaces/{ws}/cost",                                 "workspaces/cost/read",      GetCost},
 };
 // clang-format on
 
@@ -201,6 +251,8 @@ std::string ServedPath(const Row& row) {
 void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   for (const Row& row : kRows) AddRow(router, ctx, row, ServedPath(row));
   for (const Row& row : kArtifactRows) AddRow(router, ctx, row, row.path);
+  for (const Row& row : kAssetRows) AddRow(router, ctx, row, row.path);
+  for (const Row& row : kJobRows) AddRow(router, ctx, row, row.path);
   http::Route studio;
   studio.method = "GET";
   studio.pattern = "/{path...}";
@@ -215,6 +267,8 @@ std::vector<RouteInfo> RouteTable() {
   std::vector<RouteInfo> out;
   for (const Row& row : kRows) out.push_back({row.method, ServedPath(row), row.action});
   for (const Row& row : kArtifactRows) out.push_back({row.method, row.path, row.action});
+  for (const Row& row : kAssetRows) out.push_back({row.method, row.path, row.action});
+  for (const Row& row : kJobRows) out.push_back({row.method, row.path, row.action});
   return out;
 }
 

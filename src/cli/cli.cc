@@ -5,8 +5,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/asset_commands.h"
 #include "cli/auth_commands.h"
 #include "cli/client.h"
+#include "cli/job_commands.h"
 #include "cli/output.h"
 #include "cli/routes_command.h"
 #include "cli/secret_commands.h"
@@ -27,7 +29,7 @@ int Main(int argc, char** argv) {
   if (env_token != nullptr) g.token = env_token;
   app.add_option("--url", g.url, "Server URL (env MLWS_URL)")->capture_default_str();
   app.add_option("-o,--output", g.output, "Output format")
-      ->check(CLI::IsMember({"json", "table"}))
+      ->check(CLI::IsMember({"json", "table", "yaml"}))
       ->capture_default_str();
   app.add_option("--token", g.token,
                  "API token (env MLWS_TOKEN; default: the one `mlws login` saved)");
@@ -53,6 +55,9 @@ int Main(int argc, char** argv) {
   srv->add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain: serve HTTPS")
       ->check(CLI::ExistingFile);
   srv->add_option("--web-root", cfg.web_root, "Folder of the built studio (default: found)");
+  srv->add_option("--local-datastore-root", cfg.local_datastore_roots,
+                  "A folder users may attach as a local datastore (repeatable; default "
+                  "<home>/datastores)");
   srv->add_option("--tls-key", cfg.tls_key, "PEM private key for --tls-cert")
       ->check(CLI::ExistingFile);
   srv->callback([&] { rc = server::RunServer(cfg); });
@@ -168,6 +173,9 @@ int Main(int argc, char** argv) {
   AddAuthCommands(app, g, rc);
   AddRoutesCommand(app, g);
   AddSecretCommands(app, g, rc);
+  AddAssetCommands(app, g, rc);
+  AddJobCommands(app, g, rc);
+  AddComputeCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);

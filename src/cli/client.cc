@@ -34,15 +34,30 @@ std::string NormalizeUrl(std::string url) {
 }
 }  // namespace
 
+std::string BaseUrl(const Globals& g) { return NormalizeUrl(g.url); }
+
+std::string AuthorizationFor(const Globals& g) {
+  std::string token = g.token;
+  if (token.empty()) token = SavedToken(BaseUrl(g)).value_or("");
+  return token.empty() ? "" : "Bearer " + token;
+}
+
+void PrintHttpError(long status, const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  std::string msg = j.is_object() && j.contains("message") && j["message"].is_string()
+                        ? j["message"].get<std::string>()
+                        : body;
+  std::string code = j.is_object() && j.contains("error_code") && j["error_code"].is_string()
+                         ? j["error_code"].get<std::string>()
+                         : std::to_string(status);
+  std::cerr << "error: " << msg << " (" << code << ")\n";
+  if (status == 401) std::cerr << "hint: run `mlws login --user <name>` or pass --token\n";
+}
+
 std::optional<json> Call(const Globals& g, const std::string& method, const std::string& path,
                          const json& body, const std::string& authorization) {
-  std::string base = NormalizeUrl(g.url);
-  std::string auth = authorization;
-  if (auth.empty()) {
-    std::string token = g.token;
-    if (token.empty()) token = SavedToken(base).value_or("");
-    if (!token.empty()) auth = "Bearer " + token;
-  }
+  std::string base = BaseUrl(g);
+  std::string auth = authorization.empty() ? AuthorizationFor(g) : authorization;
   auto r = HttpCall(method, base + path, body.is_null() ? "" : body.dump(), auth);
   if (!r.ok()) {
     std::cerr << "error: " << r.status().message() << "\n";
@@ -50,13 +65,7 @@ std::optional<json> Call(const Globals& g, const std::string& method, const std:
   }
   json j = json::parse(r->body, nullptr, false);
   if (r->status >= 400) {
-    std::string msg =
-        j.is_object() && j.contains("message") ? j["message"].get<std::string>() : r->body;
-    std::string code = j.is_object() && j.contains("error_code")
-                           ? j["error_code"].get<std::string>()
-                           : std::to_string(r->status);
-    std::cerr << "error: " << msg << " (" << code << ")\n";
-    if (r->status == 401) std::cerr << "hint: run `mlws login --user <name>` or pass --token\n";
+    PrintHttpError(r->status, r->body);
     return std::nullopt;
   }
   if (j.is_discarded()) {

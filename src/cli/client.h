@@ -25,6 +25,12 @@ std::optional<nlohmann::json> Call(const Globals& g, const std::string& method,
 
 std::string MlflowPrefix(const Globals& g);
 
+// The server URL without a trailing slash, and the Authorization header value for it.
+std::string BaseUrl(const Globals& g);
+std::string AuthorizationFor(const Globals& g);
+// Reports a failed call the way Call() does (message and error code from the JSON body).
+void PrintHttpError(long status, const std::string& body);
+
 // ~/.mlws/credentials: {"<server url>": "<token>"}, mode 0600.
 std::string CredentialsPath();
 std::optional<std::string> SavedToken(const std::string& url);

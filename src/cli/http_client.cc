@@ -2,6 +2,11 @@
 
 #include <curl/curl.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
+
 namespace mlws::cli {
 
 namespace {
@@ -42,6 +47,93 @@ StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
                       " (is `mlws server` running? set --url or MLWS_URL)");
   }
   return result;
+}
+
+namespace {
+
+struct Progress {
+  const std::function<void(std::int64_t, std::int64_t)>* fn;
+};
+
+int OnProgress(void* p, curl_off_t, curl_off_t, curl_off_t ultotal, curl_off_t ulnow) {
+  auto* pr = static_cast<Progress*>(p);
+  if (pr->fn != nullptr && *pr->fn && ultotal > 0) (*pr->fn)(ulnow, ultotal);
+  return 0;
+}
+
+size_t WriteFile(char* data, size_t size, size_t n, void* f) {
+  return std::fwrite(data, size, n, static_cast<FILE*>(f)) * size;
+}
+
+StatusOr<HttpResult> Perform(CURL* curl, const std::string& url, curl_slist* headers,
+                             HttpResult result) {
+  CURLcode rc = curl_easy_perform(curl);
+  if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) {
+    return Status(ErrorCode::kTemporarilyUnavailable,
+                  "cannot reach " + url + ": " + curl_easy_strerror(rc));
+  }
+  return result;
+}
+
+}  // namespace
+
+StatusOr<HttpResult> HttpUploadFile(
+    const std::string& url, const std::string& file_path, const std::string& authorization,
+    const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(file_path.c_str(), "rb"), &std::fclose);
+  if (!f) return Internal("cannot read " + file_path);
+  std::fseek(f.get(), 0, SEEK_END);
+  long size = std::ftell(f.get());
+  std::fseek(f.get(), 0, SEEK_SET);
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return Internal("cannot initialise libcurl");
+  HttpResult result;
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+  if (!authorization.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
+  }
+  Progress pr{&progress};
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_READDATA, f.get());
+  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &pr);
+  return Perform(curl, url, headers, std::move(result));
+}
+
+StatusOr<HttpResult> HttpDownloadFile(const std::string& url, const std::string& dest_path,
+                                      const std::string& authorization) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(dest_path.c_str(), "wb"), &std::fclose);
+  if (!f) return Internal("cannot write " + dest_path);
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return Internal("cannot initialise libcurl");
+  curl_slist* headers = nullptr;
+  if (!authorization.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteFile);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, f.get());
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  ASSIGN_OR_RETURN(HttpResult r, Perform(curl, url, headers, HttpResult{}));
+  f.reset();
+  if (r.status >= 400) {
+    std::ifstream in(dest_path);
+    r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::remove(dest_path.c_str());
+  }
+  return r;
 }
 
 }  // namespace mlws::cli

@@ -1,6 +1,8 @@
 // A small blocking HTTP client on libcurl for the CLI. Not thread-safe per instance.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "mlws/common/status.h"
@@ -17,5 +19,15 @@ struct HttpResult {
 // Connection failures give TemporarilyUnavailable with the URL in the message.
 StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
                               const std::string& body, const std::string& authorization = "");
+
+// PUT of a local file as the body (streamed), with `progress(sent, total)` called as it goes.
+StatusOr<HttpResult> HttpUploadFile(
+    const std::string& url, const std::string& file_path, const std::string& authorization,
+    const std::function<void(std::int64_t, std::int64_t)>& progress);
+
+// GET into a local file (written to `dest_path`); on HTTP errors the body is returned instead
+// and the file removed.
+StatusOr<HttpResult> HttpDownloadFile(const std::string& url, const std::string& dest_path,
+                                      const std::string& authorization);
 
 }  // namespace mlws::cli

@@ -1,5 +1,7 @@
 #include "cli/output.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -8,6 +10,28 @@ namespace mlws::cli {
 using nlohmann::json;
 
 namespace {
+
+void EmitYaml(YAML::Emitter& out, const json& v) {
+  if (v.is_object()) {
+    out << YAML::BeginMap;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      out << YAML::Key << it.key() << YAML::Value;
+      EmitYaml(out, *it);
+    }
+    out << YAML::EndMap;
+  } else if (v.is_array()) {
+    out << YAML::BeginSeq;
+    for (const auto& e : v) EmitYaml(out, e);
+    out << YAML::EndSeq;
+  } else if (v.is_string()) {
+    out << YAML::DoubleQuoted << v.get<std::string>();
+  } else if (v.is_null()) {
+    out << YAML::Null;
+  } else {
+    out << v.dump();
+  }
+}
+
 std::string Cell(const json& row, const std::string& pointer) {
   json::json_pointer p(pointer);
   if (!row.contains(p)) return "";
@@ -21,6 +45,12 @@ void PrintResult(const std::string& format, const json& whole, const json& rows,
                  const std::vector<Column>& columns) {
   if (format == "json") {
     std::cout << whole.dump(2) << "\n";
+    return;
+  }
+  if (format == "yaml") {
+    YAML::Emitter out;
+    EmitYaml(out, whole);
+    std::cout << out.c_str() << "\n";
     return;
   }
   std::vector<std::vector<std::string>> cells;

@@ -12,7 +12,8 @@ struct Column {
   std::string json_path;  // JSON pointer into each row, e.g. "/info/run_id"
 };
 
-// Prints `rows` (a JSON array) as a table of `columns`, or `whole` as JSON when format is "json".
+// Prints `rows` (a JSON array) as a table of `columns`, or `whole` as JSON / YAML when format
+// is "json" / "yaml".
 void PrintResult(const std::string& format, const nlohmann::json& whole, const nlohmann::json& rows,
                  const std::vector<Column>& columns);
 

@@ -1,5 +1,6 @@
 #include "mlws/server/server.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -15,10 +16,14 @@
 #include "api/api_context.h"
 #include "mlws/api/routes.h"
 #include "mlws/artifacts/artifact_store.h"
+#include "mlws/assets/asset_service.h"
+#include "mlws/assets/environment_builder.h"
 #include "mlws/assets/registry_service.h"
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
 #include "mlws/http/server.h"
+#include "mlws/jobs/asset_job_assets.h"
+#include "mlws/jobs/job_service.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/tracking/tracking_service.h"
 
@@ -47,6 +52,19 @@ std::string FindWebRoot() {
   }
   for (const auto& c : candidates) {
     if (fs::exists(c / "index.html", ec)) return fs::canonical(c, ec).string();
+  }
+  return "";
+}
+
+// The Python helpers jobs can import (python/mlws_log): next to the binary or in the source tree.
+std::string FindPythonHelpers() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  for (const auto& c :
+       {exe.parent_path() / "python", exe.parent_path().parent_path().parent_path() / "python"}) {
+    if (fs::exists(c / "mlws_log" / "__init__.py", ec)) return fs::canonical(c, ec).string();
   }
   return "";
 }
@@ -126,9 +144,34 @@ int RunServer(const Config& raw) {
   if (!vault.ok()) return Fail("cannot open the secrets vault", vault.status());
   auth::SecretService secrets(**store, *vault);
   assets::RegistryService registry(**store, tracking);
+  assets::AssetPaths asset_paths;
+  asset_paths.artifacts_root = cfg.artifacts_destination.rfind("file://", 0) == 0
+                                   ? cfg.artifacts_destination.substr(7)
+                                   : cfg.artifacts_destination;
+  asset_paths.allowed_local_roots = cfg.local_datastore_roots;
+  if (asset_paths.allowed_local_roots.empty()) {
+    asset_paths.allowed_local_roots.push_back(cfg.home + "/datastores");
+  }
+  assets::AssetService asset_service(**store, tracking, registry, asset_paths);
   http::RequestMetrics metrics;
-  api::ApiContext ctx{tracking, **artifacts, auth,     secrets,
-                      registry, metrics,     kVersion, cfg.web_root};
+  // --- jobs: the scheduler and the local executor (re-adopts jobs of a previous run) ---
+  assets::EnvironmentBuilder job_environments(cfg.home + "/envs");
+  auto job_assets = jobs::NewAssetJobAssets(asset_service, job_environments);
+  jobs::JobServiceOptions job_options;
+  job_options.jobs_root = cfg.home + "/jobs";
+  job_options.python_path = FindPythonHelpers();
+  if (const char* g = std::getenv("MLWS_JOB_KILL_GRACE_S"); g != nullptr && *g != 0) {
+    job_options.kill_grace_ms = static_cast<int>(std::atof(g) * 1000);
+  }
+  if (const char* n = std::getenv("MLWS_LOCAL_SLOTS"); n != nullptr && *n != 0) {
+    job_options.local_slots = std::atoi(n);
+  }
+  jobs::JobService job_service(**store, tracking, **artifacts, auth, *job_assets, job_options);
+  st = job_service.Recover();
+  if (!st.ok()) return Fail("cannot recover the jobs of the previous run", st);
+  // --- end jobs ---
+  api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,      registry,
+                      asset_service, metrics,     kVersion, cfg.web_root, job_service};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 
@@ -153,6 +196,13 @@ int RunServer(const Config& raw) {
   http::HttpServer server(opt, router);
   st = server.Start();
   if (!st.ok()) return Fail("cannot start the HTTP server", st);
+  {
+    bool any = cfg.host == "0.0.0.0" || cfg.host == "::" || cfg.host.empty();
+    std::string host = any ? "127.0.0.1" : cfg.host;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    job_service.Start(
+        fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
+  }
   double start_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info(
@@ -174,6 +224,7 @@ int RunServer(const Config& raw) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("received signal {}, finishing requests in flight", sig);
+  job_service.Stop();  // running jobs keep running; the next start re-adopts them
   server.Stop();
   (*store)->Close();
   spdlog::info("stopped");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "mlws/common/status.h"
 
@@ -23,6 +24,8 @@ struct Config {
   // The studio's built files. Default: $MLWS_WEB_ROOT, else <exe dir>/web, else the source
   // tree's web/dist next to a build/<type>/mlws binary.
   std::string web_root;
+  // Folders users may attach as local datastores (default: <home>/datastores).
+  std::vector<std::string> local_datastore_roots;
 };
 
 // Fills the defaults that depend on `home`.

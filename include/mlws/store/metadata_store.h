@@ -9,8 +9,10 @@
 #include <string>
 
 #include "mlws/common/status.h"
+#include "mlws/store/asset_store.h"
 #include "mlws/store/auth_store.h"
 #include "mlws/store/experiment_store.h"
+#include "mlws/store/job_store.h"
 #include "mlws/store/registry_store.h"
 #include "mlws/store/run_store.h"
 #include "mlws/store/secret_store.h"
@@ -34,6 +36,8 @@ class MetadataStore {
   virtual AuthStore& auth() = 0;
   virtual SecretStore& secrets() = 0;
   virtual RegistryStore& registry() = 0;
+  virtual AssetStore& assets() = 0;
+  virtual JobStore& jobs() = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

@@ -292,8 +292,111 @@ CREATE TABLE registered_model_aliases (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<const char*, 6> kMigrations = {kMigration1, kMigration2, kMigration3,
-                                                    kMigration4, kMigration5, kMigration6};
+// v7: versioned assets (models, data, environments, components), datastores, asset lineage.
+constexpr const char* kMigration7 = R"sql(
+CREATE TABLE assets (
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  tags TEXT NOT NULL DEFAULT '{}',
+  properties TEXT NOT NULL DEFAULT '{}',
+  path TEXT NOT NULL DEFAULT '',
+  spec TEXT NOT NULL DEFAULT '{}',
+  content_hash TEXT NOT NULL DEFAULT '',
+  source_run_id TEXT NOT NULL DEFAULT '',
+  archived INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (workspace_id, kind, name, version)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX assets_by_seq ON assets (workspace_id, kind, name, seq);
+CREATE INDEX assets_by_hash ON assets (workspace_id, content_hash) WHERE content_hash != '';
+CREATE INDEX assets_by_run ON assets (workspace_id, source_run_id) WHERE source_run_id != '';
+CREATE TABLE asset_inputs (
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  run_id TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, run_id, kind, name, version)
+) WITHOUT ROWID;
+CREATE INDEX asset_inputs_by_asset ON asset_inputs (workspace_id, kind, name, version);
+CREATE TABLE datastores (
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  is_default INTEGER NOT NULL DEFAULT 0,
+  spec TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (workspace_id, name)
+) WITHOUT ROWID;
+)sql";
+
+// Migration 8: jobs and computes. A job's state (status, times, process ids) is updated in place;
+// its run lives in the runs table. Computes are local pools of slots ("local" is built in and
+// only stored once changed).
+constexpr const char* kMigration8 = R"sql(
+CREATE TABLE computes (
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  size TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  min_instances INTEGER NOT NULL,
+  max_instances INTEGER NOT NULL,
+  idle_time_before_scale_down INTEGER NOT NULL,
+  price_per_node_hour REAL NOT NULL DEFAULT 0,
+  spec_json TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, name)
+) WITHOUT ROWID;
+CREATE TABLE jobs (
+  rowid INTEGER PRIMARY KEY,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  experiment_id TEXT NOT NULL,
+  experiment_name TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  compute TEXT NOT NULL,
+  command TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT '',
+  owner_id INTEGER NOT NULL DEFAULT 0,
+  priority INTEGER NOT NULL DEFAULT 0,
+  instance_count INTEGER NOT NULL DEFAULT 1,
+  timeout_s INTEGER NOT NULL DEFAULT 0,
+  price_per_node_hour REAL NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  exit_code INTEGER,
+  error TEXT NOT NULL DEFAULT '',
+  archived INTEGER NOT NULL DEFAULT 0,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  job_dir TEXT NOT NULL,
+  supervisor_pid INTEGER NOT NULL DEFAULT 0,
+  supervisor_start INTEGER NOT NULL DEFAULT 0,
+  process_pid INTEGER NOT NULL DEFAULT 0,
+  token_id INTEGER NOT NULL DEFAULT 0,
+  detail_json TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (workspace_id, name)
+);
+CREATE INDEX jobs_active ON jobs (status) WHERE status IN ('Queued', 'Running');
+)sql";
+
+constexpr std::array<const char*, 8> kMigrations = {kMigration1, kMigration2, kMigration3,
+                                                    kMigration4, kMigration5, kMigration6,
+                                                    kMigration7, kMigration8};
 
 }  // namespace
 

@@ -26,7 +26,9 @@ class SqliteStore final : public MetadataStore,
                           public TraceStore,
                           public AuthStore,
                           public SecretStore,
-                          public RegistryStore {
+                          public RegistryStore,
+                          public AssetStore,
+                          public JobStore {
  public:
   static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   ~SqliteStore() override;
@@ -41,6 +43,8 @@ class SqliteStore final : public MetadataStore,
   AuthStore& auth() override { return *this; }
   SecretStore& secrets() override { return *this; }
   RegistryStore& registry() override { return *this; }
+  AssetStore& assets() override { return *this; }
+  JobStore& jobs() override { return *this; }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
@@ -175,6 +179,47 @@ class SqliteStore final : public MetadataStore,
                             const tracking::KeyValue& tag) override;
   Status DeleteModelVersionTag(std::int64_t ws, const std::string& name, std::int64_t version,
                                const std::string& key) override;
+
+  // AssetStore (asset_store.cc, datastore_store.cc)
+  StatusOr<assets::Asset> CreateAsset(std::int64_t ws, const assets::Asset& a) override;
+  StatusOr<assets::Asset> GetAsset(std::int64_t ws, assets::AssetKind kind, const std::string& name,
+                                   const std::string& version) override;
+  StatusOr<assets::Asset> GetLatestAsset(std::int64_t ws, assets::AssetKind kind,
+                                         const std::string& name) override;
+  StatusOr<std::vector<assets::Asset>> ListAssets(const AssetQuery& q) override;
+  StatusOr<std::vector<std::string>> AssetVersions(std::int64_t ws, assets::AssetKind kind,
+                                                   const std::string& name) override;
+  StatusOr<assets::Asset> UpdateAsset(std::int64_t ws, const assets::Asset& a) override;
+  Status DeleteAsset(std::int64_t ws, assets::AssetKind kind, const std::string& name,
+                     const std::string& version) override;
+  StatusOr<std::int64_t> CountContentRefs(std::int64_t ws, const std::string& hash) override;
+  Status RecordAssetInput(std::int64_t ws, const std::string& run_id, assets::AssetKind kind,
+                          const std::string& name, const std::string& version) override;
+  StatusOr<std::vector<std::string>> RunsUsingAsset(std::int64_t ws, assets::AssetKind kind,
+                                                    const std::string& name,
+                                                    const std::string& version) override;
+  StatusOr<std::vector<assets::Asset>> AssetInputsOfRun(std::int64_t ws,
+                                                        const std::string& run_id) override;
+  StatusOr<std::vector<assets::Asset>> AssetsProducedByRun(std::int64_t ws,
+                                                           const std::string& run_id) override;
+  StatusOr<assets::Datastore> CreateDatastore(std::int64_t ws, const assets::Datastore& d) override;
+  StatusOr<assets::Datastore> GetDatastore(std::int64_t ws, const std::string& name) override;
+  StatusOr<std::vector<assets::Datastore>> ListDatastores(std::int64_t ws) override;
+  Status DeleteDatastore(std::int64_t ws, const std::string& name) override;
+
+  // JobStore (job_store.cc)
+  Status CreateJob(const jobs::Job& job) override;
+  StatusOr<jobs::Job> GetJob(std::int64_t workspace_id, const std::string& name) override;
+  StatusOr<std::vector<jobs::Job>> ListJobs(std::int64_t workspace_id,
+                                            bool include_archived) override;
+  StatusOr<std::vector<jobs::Job>> ListActiveJobs() override;
+  Status UpdateJobs(const std::vector<jobs::Job>& jobs) override;
+  Status SetJobArchived(std::int64_t workspace_id, const std::string& name, bool archived) override;
+  Status CreateCompute(const jobs::Compute& compute) override;
+  Status ReplaceCompute(const jobs::Compute& compute) override;
+  StatusOr<jobs::Compute> GetCompute(std::int64_t workspace_id, const std::string& name) override;
+  StatusOr<std::vector<jobs::Compute>> ListComputes(std::int64_t workspace_id) override;
+  Status DeleteCompute(std::int64_t workspace_id, const std::string& name) override;
 
  private:
   SqliteStore(std::string path, std::unique_ptr<Db> writer);

@@ -1,0 +1,129 @@
+// AssetService: versioned model, data, environment and component assets, datastores, uploads
+// and Azure ML style references. Validation lives here (names, versions, spec fields); the
+// AssetStore only persists. Thread-safe.
+//
+// Specs arrive as JSON objects with Azure ML's YAML field names (the CLI converts YAML and
+// uploads local paths first, replacing them by azureml://datastores/<default>/paths/
+// LocalUpload/<hash>/<name>). Unknown fields are InvalidArgument naming the field.
+//
+// References (Resolve):
+//   azureml:<name>:<version>   azureml:<name>@latest   <name>:<version>   <name>@latest   <name>
+//   azureml://registries/<reg>/{models,data,environments,components}/<name>/versions/<v>
+//   azureml://registries/<reg>/{…}/<name>/labels/latest
+//   azureml://locations/<loc>/workspaces/<ws>/{…}/<name>/versions/<v> (the workspace part is
+//   ignored)
+// The built-in registry "azureml" holds the curated environments (e.g. sklearn-1.5) defined as
+// ordinary environment specs; "AzureML-<name>" names in the workspace resolve to them too.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlws/assets/asset.h"
+#include "mlws/assets/registry_service.h"
+#include "mlws/assets/snapshot.h"
+#include "mlws/auth/entities.h"
+#include "mlws/common/status.h"
+#include "mlws/store/metadata_store.h"
+#include "mlws/tracking/tracking_service.h"
+
+namespace mlws::assets {
+
+struct AssetPaths {
+  // The artifact store's folder: each workspace's default datastore "workspaceblobstore" is
+  // <artifacts_root>/<workspace id>/datastores/workspaceblobstore (so its files are also served
+  // by the MLflow artifact proxy as mlflow-artifacts:/datastores/workspaceblobstore/…).
+  std::string artifacts_root;
+  // Local datastores created by users must lie under one of these folders.
+  std::vector<std::string> allowed_local_roots;
+};
+
+struct AssetListOptions {
+  std::optional<std::string> name;
+  bool all_versions = false;
+  bool include_archived = false;
+};
+
+struct AssetUpdate {
+  std::optional<std::string> description;
+  std::optional<std::map<std::string, std::string>> tags;
+};
+
+struct AssetLineage {
+  std::optional<RunRef> produced_by_run;
+  std::vector<RunRef> used_by_runs;
+};
+
+struct DatastoreFile {
+  std::string path;  // relative to the listed folder
+  bool is_dir = false;
+  std::int64_t size = 0;
+};
+
+inline constexpr const char* kDefaultDatastore = "workspaceblobstore";
+inline constexpr const char* kUploadFolder = "LocalUpload";
+
+class AssetService {
+ public:
+  AssetService(store::MetadataStore& store, tracking::TrackingService& tracking,
+               RegistryService& registry, AssetPaths paths);
+
+  // Creates a new version. Without "version" in the spec: 1 + the highest integer version (or
+  // "1"). A model is also registered in the MLflow registry under the same name and version.
+  StatusOr<Asset> Create(const std::string& ws, AssetKind kind, const std::string& spec_json,
+                         const std::string& user, const std::string& source_run_id = "");
+  // ref: name (latest), name:version, name@latest, or any reference form above.
+  StatusOr<Asset> Get(const std::string& ws, AssetKind kind, const std::string& ref);
+  StatusOr<std::vector<Asset>> List(const std::string& ws, AssetKind kind,
+                                    const AssetListOptions& opt);
+  StatusOr<Asset> Update(const std::string& ws, AssetKind kind, const std::string& name,
+                         const std::string& version, const AssetUpdate& update);
+  StatusOr<Asset> SetArchived(const std::string& ws, AssetKind kind, const std::string& name,
+                              const std::string& version, bool archived);
+  // Deletes the version; uploaded files no other version references are removed.
+  Status Delete(const std::string& ws, AssetKind kind, const std::string& name,
+                const std::string& version);
+  // Resolves a reference (see the top of this file) to an asset version.
+  StatusOr<Asset> Resolve(const std::string& ws, AssetKind kind, const std::string& reference);
+
+  // Lineage.
+  Status RecordRunInput(const std::string& ws, const std::string& run_id, const Asset& asset);
+  StatusOr<AssetLineage> Lineage(const std::string& ws, AssetKind kind, const std::string& name,
+                                 const std::string& version);
+  StatusOr<std::vector<Asset>> RunInputs(const std::string& ws, const std::string& run_id);
+  StatusOr<std::vector<Asset>> RunOutputs(const std::string& ws, const std::string& run_id);
+
+  // Uploads (content-addressed, per workspace, in the default datastore's LocalUpload/<hash>).
+  StatusOr<bool> HasUpload(const std::string& ws, const std::string& hash);
+  // Unpacks the staged tar+zstd archive, verifies it hashes to `hash`, moves it into place.
+  // Idempotent: an existing upload of the same hash is kept and the archive discarded.
+  StatusOr<SnapshotInfo> AcceptUpload(const std::string& ws, const std::string& hash,
+                                      const std::string& staged_archive);
+
+  // Datastores ("workspaceblobstore" exists in every workspace and is the default until another
+  // is made default).
+  StatusOr<Datastore> CreateDatastore(const std::string& ws, const std::string& spec_json,
+                                      const std::string& user);
+  StatusOr<Datastore> GetDatastore(const std::string& ws, const std::string& name);
+  StatusOr<std::vector<Datastore>> ListDatastores(const std::string& ws);
+  Status DeleteDatastore(const std::string& ws, const std::string& name);
+  // azureml://datastores/<ds>/paths/<p> (or azureml:<ds> with a path) -> an absolute local path
+  // (local datastores only; s3 gives Unimplemented until the S3 transport exists). The path is
+  // checked to stay inside the datastore's folder; it need not exist.
+  StatusOr<std::string> LocalPath(const std::string& ws, const std::string& datastore_uri);
+  StatusOr<std::vector<DatastoreFile>> ListDatastoreFiles(const std::string& ws,
+                                                          const std::string& datastore,
+                                                          const std::string& path);
+
+ private:
+  struct Impl;
+  store::MetadataStore& store_;
+  tracking::TrackingService& tracking_;
+  RegistryService& registry_;
+  AssetPaths paths_;
+};
+
+}  // namespace mlws::assets

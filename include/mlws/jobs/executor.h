@@ -1,0 +1,75 @@
+// Executor: starts job processes and reports when they end. The local executor runs each job
+// under a supervisor process, so jobs survive a server restart and their outcome is never lost:
+//
+//   server ──fork──> intermediate (setsid) ──fork──> supervisor ──fork──> job (own process group,
+//   exits at once                                    waits, then      /bin/bash -c <command>)
+//                                                    writes <job_dir>/exit
+//
+// The supervisor is a forked copy of the server that only makes system calls (no exec, so a
+// trivial job starts in about a millisecond); it is re-parented to init, closes every inherited
+// descriptor, waits for the job, kills what is left of the job's process group, and writes
+// "<exit code> <signal> <end ms>" to the exit file (atomically, via rename).
+//
+// A restarted server re-adopts a job by its supervisor's pid and start time (/proc/<pid>/stat);
+// when the supervisor is gone, the exit file tells how the job ended.
+//
+// Thread-safe. `on_exit` callbacks run on the executor's monitor thread, one at a time; they
+// must not block for long.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlws/common/status.h"
+
+namespace mlws::jobs {
+
+struct LaunchSpec {
+  std::string key;               // identifies the job in callbacks
+  std::string work_dir;          // the job's current directory (must exist)
+  std::string log_path;          // stdout and stderr, appended
+  std::string exit_path;         // written by the supervisor when the job ends
+  std::string command;           // run with /bin/bash -c (or /bin/sh when bash is missing)
+  std::vector<std::string> env;  // "NAME=value", the job's whole environment
+};
+
+struct ProcessHandle {
+  std::int64_t supervisor_pid = 0;
+  std::int64_t supervisor_start = 0;  // clock ticks since boot
+  std::int64_t process_pid = 0;       // = the job's process group id
+};
+
+struct ExitRecord {
+  int exit_code = -1;         // the process's exit code; 128+N when killed by signal N
+  int signal = 0;             // the signal that ended it, 0 if it exited
+  std::int64_t ended_at = 0;  // ms since epoch (0 = unknown)
+  bool lost = false;          // no exit file: the supervisor died or was killed
+};
+
+using ExitFn = std::function<void(const std::string& key, const ExitRecord& record)>;
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Starts the job; `on_exit` fires once when it ends (even if it ended before Launch returned).
+  virtual StatusOr<ProcessHandle> Launch(const LaunchSpec& spec) = 0;
+  // Watches a job started by an earlier server. Its exit record fires through `on_exit` (at once
+  // if it already ended or the supervisor is gone).
+  virtual void Adopt(const std::string& key, const ProcessHandle& handle,
+                     const std::string& exit_path) = 0;
+  // Sends `sig` to the job's process group if its supervisor is still alive.
+  virtual void Signal(const ProcessHandle& handle, int sig) = 0;
+  virtual void Stop() = 0;
+};
+
+// The local executor. `on_exit` is called for every launched or adopted job.
+std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit);
+
+// Reads an exit file; nullopt when absent or malformed.
+std::optional<ExitRecord> ReadExitFile(const std::string& path);
+
+}  // namespace mlws::jobs

@@ -1,0 +1,60 @@
+// JobAssets: what the job service needs from the assets subsystem, behind one small interface so
+// the scheduler does not depend on how assets are stored. The server wires an implementation on
+// assets::AssetService and assets::EnvironmentBuilder; NewBasicJobAssets() serves workspaces
+// without assets (literal inputs, inline environments only).
+//
+// Implementations are thread-safe. Errors: NotFound for missing assets / datastore paths,
+// InvalidArgument for references of the wrong kind.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "mlws/common/status.h"
+#include "mlws/jobs/job_spec.h"
+
+namespace mlws::jobs {
+
+struct ResolvedPath {
+  std::string local_path;  // absolute, on this machine
+  std::string uri;         // azureml://datastores/... (what the run records)
+  std::string asset;       // "azureml:<name>:<version>" when the reference was an asset
+  std::string kind;        // the asset's kind: "data" | "model" ("" when not an asset)
+};
+
+struct PreparedEnvironment {
+  std::string reference;  // what the job ran in, e.g. "azureml:sklearn-1.5:1" or "image python"
+  std::string bin_dir;    // first on PATH ("" = host PATH)
+  std::string note;       // e.g. "image ignored: no container runtime; host python3"
+};
+
+class JobAssets {
+ public:
+  virtual ~JobAssets() = default;
+  // A job input's path (asset reference or datastore URI) as a local path. Checks existence.
+  virtual StatusOr<ResolvedPath> ResolveInput(const std::string& ws, const InputSpec& input) = 0;
+  // The job's code (a datastore URI) as a local folder. Checks existence.
+  virtual StatusOr<ResolvedPath> ResolveCode(const std::string& ws, const std::string& uri) = 0;
+  // Validates an environment reference / inline spec at submission; returns what to record.
+  virtual StatusOr<std::string> CheckEnvironment(const std::string& ws,
+                                                 const nlohmann::json& env) = 0;
+  // Builds (or finds) the environment right before the job starts; may take minutes.
+  virtual StatusOr<PreparedEnvironment> PrepareEnvironment(const std::string& ws,
+                                                           const nlohmann::json& env) = 0;
+  // Copies a finished job's output folder into the default datastore
+  // (azureml/<job>/<output>) and, when the output names an asset, registers it (data or model)
+  // with the run as its source. Returns the datastore URI and the asset reference ("" if none).
+  virtual StatusOr<ResolvedPath> PublishOutput(const std::string& ws, const std::string& job,
+                                               const OutputSpec& output,
+                                               const std::string& local_folder,
+                                               const std::string& user,
+                                               const std::string& run_id) = 0;
+  // Lineage: the run used this asset (as ResolveInput returned it).
+  virtual Status RecordRunInput(const std::string& ws, const std::string& run_id,
+                                const ResolvedPath& input) = 0;
+};
+
+std::unique_ptr<JobAssets> NewBasicJobAssets();
+
+}  // namespace mlws::jobs

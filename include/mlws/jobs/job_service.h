@@ -1,0 +1,165 @@
+// JobService: command jobs and the computes they run on.
+//
+// Create validates a spec completely (fields, ${{…}} references, compute, code, inputs,
+// environment) before anything is written; then it creates the job's MLflow run (in the spec's
+// experiment, created if missing), logs literal inputs as params and stores the job as Queued
+// (run status SCHEDULED). A scheduler thread starts queued jobs when their compute has free slots
+// (priority first, FIFO within a priority) through an Executor (see executor.h); a job that ends
+// is finalized on a small pool of threads: logs and ./outputs go to the run's artifacts, named
+// outputs to the datastore (registered as assets when named), status/exit code/reason recorded.
+//
+// Cancel and limits.timeout send SIGTERM to the job's process group and SIGKILL after a grace
+// period. Recover() (before Start) re-queues queued jobs and re-adopts running ones; a job whose
+// process is gone and left no exit code is marked Failed with the reason.
+//
+// Thread-safe. All calls name the workspace; unknown names are NotFound.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mlws/artifacts/artifact_store.h"
+#include "mlws/auth/auth_service.h"
+#include "mlws/common/status.h"
+#include "mlws/jobs/executor.h"
+#include "mlws/jobs/job.h"
+#include "mlws/jobs/job_assets.h"
+#include "mlws/jobs/job_spec.h"
+#include "mlws/store/metadata_store.h"
+#include "mlws/tracking/tracking_service.h"
+
+namespace mlws::jobs {
+
+struct JobServiceOptions {
+  std::string jobs_root;      // <home>/jobs: one folder per job
+  int local_slots = 0;        // slots of the built-in "local" compute (0 = number of CPUs)
+  int kill_grace_ms = 10000;  // SIGTERM -> SIGKILL
+  int finalizer_threads = 4;
+  std::string python_path;  // prepended to the jobs' PYTHONPATH (the mlws_log helper), "" = none
+};
+
+struct LogChunk {
+  std::string data;
+  std::int64_t next_offset = 0;
+  bool finished = false;
+};
+
+struct OutputFile {
+  std::string output;  // "artifacts" (the run's files: user_logs/, outputs/) or a named output
+  std::string path;    // relative to the output
+  std::int64_t size = 0;
+};
+
+struct ComputeState {
+  Compute compute;
+  int nodes = 0;  // allocated: busy + idle nodes kept until idle_time_before_scale_down
+  int busy = 0;
+  int idle = 0;
+  int queued = 0;
+  int running_jobs = 0;
+  double node_seconds = 0;
+  double cost = 0;
+};
+
+struct CostLine {
+  std::string key;   // experiment id / job name
+  std::string name;  // experiment name / compute
+  double node_seconds = 0;
+  double cost = 0;
+};
+
+struct CostReport {
+  double total = 0;
+  double node_seconds = 0;
+  std::vector<CostLine> by_experiment;
+  std::vector<CostLine> by_job;
+};
+
+class JobService {
+ public:
+  JobService(store::MetadataStore& store, tracking::TrackingService& tracking,
+             artifacts::ArtifactStore& artifacts, auth::AuthService& auth, JobAssets& assets,
+             JobServiceOptions options);
+  ~JobService();
+  JobService(const JobService&) = delete;
+  JobService& operator=(const JobService&) = delete;
+
+  // Loads queued and running jobs of a previous server (re-adopting live processes).
+  Status Recover();
+  // Starts the scheduler; `server_url` is what jobs get as MLFLOW_TRACKING_URI (+/workspaces/ws).
+  void Start(const std::string& server_url);
+  // Stops scheduling; running jobs keep running (a restarted server re-adopts them).
+  void Stop();
+
+  StatusOr<Job> Create(const std::string& ws, const nlohmann::json& spec,
+                       const auth::Principal& who);
+  StatusOr<Job> Get(const std::string& ws, const std::string& name);
+  StatusOr<std::vector<Job>> List(const std::string& ws, bool include_archived);
+  StatusOr<Job> Cancel(const std::string& ws, const std::string& name);
+  StatusOr<Job> SetArchived(const std::string& ws, const std::string& name, bool archived);
+  StatusOr<LogChunk> Logs(const std::string& ws, const std::string& name, std::int64_t offset,
+                          std::int64_t max_bytes);
+  StatusOr<std::vector<OutputFile>> ListOutputs(const std::string& ws, const std::string& name);
+  // A local file to stream: output "artifacts" or a named output, `path` inside it.
+  StatusOr<std::string> OutputFilePath(const std::string& ws, const std::string& name,
+                                       const std::string& output, const std::string& path);
+
+  StatusOr<Compute> CreateCompute(const std::string& ws, const nlohmann::json& spec);
+  StatusOr<ComputeState> GetCompute(const std::string& ws, const std::string& name);
+  StatusOr<std::vector<ComputeState>> ListComputes(const std::string& ws);
+  Status DeleteCompute(const std::string& ws, const std::string& name);
+  StatusOr<CostReport> Cost(const std::string& ws);
+
+ private:
+  struct Active;
+  struct Pool;
+  using Key = std::string;  // "<workspace id>/<job name>"
+
+  StatusOr<Compute> FindCompute(std::int64_t ws_id, const std::string& name);
+  Compute LocalCompute(std::int64_t ws_id) const;
+  void SchedulerLoop();
+  void FinalizerLoop();
+  void OnExit(const std::string& key, const ExitRecord& record);
+  // Prepares the job folder and starts the process (runs without mu_).
+  Status Launch(const Active& a, Job& job);
+  void LaunchAndRecord(const std::shared_ptr<Active>& a);
+  void Finalize(const Key& key, const ExitRecord& record);
+  void Persist(const Job& job);
+  std::string WorkspaceName(std::int64_t ws_id);
+  ComputeState StateOf(const Compute& c, const std::vector<Job>& jobs, std::int64_t now);
+
+  store::MetadataStore& store_;
+  tracking::TrackingService& tracking_;
+  artifacts::ArtifactStore& artifacts_;
+  auth::AuthService& auth_;
+  JobAssets& assets_;
+  JobServiceOptions options_;
+  std::unique_ptr<Executor> executor_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;                          // scheduler: new work, freed slots, stop
+  std::map<Key, std::shared_ptr<Active>> active_;       // guarded by mu_: Queued and Running jobs
+  std::map<std::string, std::shared_ptr<Pool>> pools_;  // guarded by mu_: "<ws id>/<compute>"
+  std::map<Key, ExitRecord> early_exits_;  // guarded by mu_: exits seen before Launch returned
+  std::deque<std::pair<Key, ExitRecord>> finalize_queue_;  // guarded by mu_
+  std::condition_variable finalize_cv_;
+  std::int64_t next_seq_ = 1;  // guarded by mu_
+  std::string server_url_;     // set by Start
+  bool stopping_ = false;      // guarded by mu_
+  bool started_ = false;       // guarded by mu_
+  bool kicked_ = false;        // guarded by mu_: the scheduler has work (new job, free slots)
+  std::thread scheduler_;
+  std::vector<std::thread> finalizers_;
+  std::vector<std::thread> starters_;  // guarded by mu_: jobs needing slow preparation
+};
+
+}  // namespace mlws::jobs

@@ -1,0 +1,244 @@
+// /api/v1/workspaces/{ws}/jobs, computes and cost (jobs::JobService).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "api/handlers.h"
+#include "mlws/common/ids.h"
+#include "mlws/jobs/job_service.h"
+
+namespace mlws::api {
+
+using nlohmann::json;
+
+namespace {
+
+json OrNull(std::int64_t ms) { return ms == 0 ? json() : json(ms); }
+
+double Round(double v, double unit) { return static_cast<double>(std::llround(v / unit)) * unit; }
+
+StatusOr<json> BodyObject(const http::Request& req) {
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return BadRequest("The request body is not valid JSON.");
+  if (!body.is_object()) return BadRequest("The request body must be a JSON object.");
+  return body;
+}
+
+}  // namespace
+
+json JobJson(const jobs::Job& j) {
+  json spec = json::parse(j.spec_json, nullptr, false);
+  if (!spec.is_object()) spec = json::object();
+  json detail = json::parse(j.detail_json, nullptr, false);
+  if (!detail.is_object()) detail = json::object();
+  std::int64_t now = NowMillis();
+  double ns = j.NodeSeconds(now);
+  json out = {
+      {"name", j.name},
+      {"type", "command"},
+      {"display_name", j.display_name},
+      {"description", j.description},
+      {"status", jobs::JobStatusName(j.status)},
+      {"run_id", j.run_id},
+      {"experiment_id", j.experiment_id},
+      {"experiment_name", j.experiment_name},
+      {"compute", j.compute},
+      {"command", j.command},
+      {"created_at", j.created_at},
+      {"started_at", OrNull(j.started_at)},
+      {"ended_at", OrNull(j.ended_at)},
+      {"exit_code", j.exit_code ? json(*j.exit_code) : json()},
+      {"error", j.error.empty() ? json() : json(j.error)},
+      {"inputs", detail.value("inputs", json::object())},
+      {"outputs", detail.value("outputs", json::object())},
+      {"environment", detail.value("environment", json())},
+      {"environment_variables", spec.value("environment_variables", json::object())},
+      {"code", detail.value("code", json())},
+      {"tags", spec.value("tags", json::object())},
+      {"archived", j.archived},
+      {"cancel_requested", j.cancel_requested},
+      {"instance_count", j.instance_count},
+      {"priority", j.priority},
+      {"timeout", j.timeout_s == 0 ? json() : json(j.timeout_s)},
+      {"owner", j.owner},
+      {"node_seconds", Round(ns, 0.001)},
+      {"price_per_node_hour", j.price_per_node_hour},
+      {"cost", Round(ns / 3600.0 * j.price_per_node_hour, 1e-6)},
+      {"notes", detail.value("notes", json::array())},
+      {"process_id", j.process_pid == 0 ? json() : json(j.process_pid)},
+  };
+  if (detail.contains("environment_note")) out["environment_note"] = detail["environment_note"];
+  if (detail.contains("resolved_command")) out["resolved_command"] = detail["resolved_command"];
+  return out;
+}
+
+namespace {
+
+json ComputeJson(const jobs::ComputeState& s) {
+  const auto& c = s.compute;
+  return {{"name", c.name},
+          {"type", c.type},
+          {"size", c.size},
+          {"description", c.description},
+          {"min_instances", c.min_instances},
+          {"max_instances", c.max_instances},
+          {"idle_time_before_scale_down", c.idle_time_before_scale_down},
+          {"nodes", s.nodes},
+          {"busy", s.busy},
+          {"idle", s.idle},
+          {"queued", s.queued},
+          {"running_jobs", s.running_jobs},
+          {"node_seconds", Round(s.node_seconds, 0.001)},
+          {"price_per_node_hour", c.price_per_node_hour},
+          {"cost", Round(s.cost, 1e-6)},
+          {"created_at", OrNull(c.created_at)}};
+}
+
+const std::string& Ws(http::Request& req) { return req.path_params["ws"]; }
+const std::string& Name(http::Request& req) { return req.path_params["name"]; }
+
+}  // namespace
+
+http::Response CreateJob(ApiContext& ctx, http::Request& req) {
+  http::Response r = Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(json body, BodyObject(req));
+    ASSIGN_OR_RETURN(jobs::Job j, ctx.jobs.Create(Ws(req), body, PrincipalOf(ctx, req)));
+    return JobJson(j);
+  }());
+  if (r.status == 200) r.status = 201;
+  return r;
+}
+
+http::Response ListJobs(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    bool archived = req.Query("include_archived").value_or("false") == "true";
+    ASSIGN_OR_RETURN(auto list, ctx.jobs.List(Ws(req), archived));
+    json arr = json::array();
+    for (const auto& j : list) arr.push_back(JobJson(j));
+    return json{{"value", std::move(arr)}};
+  }());
+}
+
+http::Response GetJob(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(jobs::Job j, ctx.jobs.Get(Ws(req), Name(req)));
+    return JobJson(j);
+  }());
+}
+
+http::Response CancelJob(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(jobs::Job j, ctx.jobs.Cancel(Ws(req), Name(req)));
+    return JobJson(j);
+  }());
+}
+
+http::Response ArchiveJob(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(jobs::Job j, ctx.jobs.SetArchived(Ws(req), Name(req), true));
+    return JobJson(j);
+  }());
+}
+
+http::Response RestoreJob(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(jobs::Job j, ctx.jobs.SetArchived(Ws(req), Name(req), false));
+    return JobJson(j);
+  }());
+}
+
+http::Response GetJobLogs(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    std::int64_t offset = 0;
+    if (auto o = req.Query("offset")) {
+      ASSIGN_OR_RETURN(offset, JsonToInt64(json(*o), "offset"));
+    }
+    ASSIGN_OR_RETURN(auto chunk, ctx.jobs.Logs(Ws(req), Name(req), offset, 1 << 20));
+    return json{{"data", std::move(chunk.data)},
+                {"next_offset", chunk.next_offset},
+                {"finished", chunk.finished}};
+  }());
+}
+
+http::Response ListJobOutputs(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(auto files, ctx.jobs.ListOutputs(Ws(req), Name(req)));
+    json arr = json::array();
+    for (const auto& f : files) {
+      arr.push_back({{"output", f.output}, {"path", f.path}, {"size", f.size}});
+    }
+    return json{{"value", std::move(arr)}};
+  }());
+}
+
+http::Response DownloadJobOutput(ApiContext& ctx, http::Request& req) {
+  auto path = ctx.jobs.OutputFilePath(Ws(req), Name(req), req.path_params["output"],
+                                      req.path_params["path"]);
+  if (!path.ok()) return http::ErrorResponse(path.status());
+  std::error_code ec;
+  http::Response r;
+  r.content_type = "application/octet-stream";
+  r.file_path = *path;
+  r.file_size = static_cast<std::int64_t>(std::filesystem::file_size(*path, ec));
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+http::Response CreateCompute(ApiContext& ctx, http::Request& req) {
+  http::Response r = Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(json body, BodyObject(req));
+    ASSIGN_OR_RETURN(jobs::Compute c, ctx.jobs.CreateCompute(Ws(req), body));
+    ASSIGN_OR_RETURN(auto state, ctx.jobs.GetCompute(Ws(req), c.name));
+    return ComputeJson(state);
+  }());
+  if (r.status == 200) r.status = 201;
+  return r;
+}
+
+http::Response ListComputes(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(auto list, ctx.jobs.ListComputes(Ws(req)));
+    json arr = json::array();
+    for (const auto& s : list) arr.push_back(ComputeJson(s));
+    return json{{"value", std::move(arr)}};
+  }());
+}
+
+http::Response GetCompute(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(auto state, ctx.jobs.GetCompute(Ws(req), Name(req)));
+    return ComputeJson(state);
+  }());
+}
+
+http::Response DeleteCompute(ApiContext& ctx, http::Request& req) {
+  return Reply(ctx.jobs.DeleteCompute(Ws(req), Name(req)));
+}
+
+http::Response GetCost(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(auto report, ctx.jobs.Cost(Ws(req)));
+    json by_exp = json::array();
+    for (const auto& e : report.by_experiment) {
+      by_exp.push_back({{"experiment_id", e.key},
+                        {"experiment_name", e.name},
+                        {"node_seconds", Round(e.node_seconds, 0.001)},
+                        {"cost", Round(e.cost, 1e-6)}});
+    }
+    json by_job = json::array();
+    for (const auto& e : report.by_job) {
+      by_job.push_back({{"name", e.key},
+                        {"compute", e.name},
+                        {"node_seconds", Round(e.node_seconds, 0.001)},
+                        {"cost", Round(e.cost, 1e-6)}});
+    }
+    return json{{"currency", "USD"},
+                {"total", Round(report.total, 1e-6)},
+                {"node_seconds", Round(report.node_seconds, 0.001)},
+                {"by_experiment", std::move(by_exp)},
+                {"by_job", std::move(by_job)}};
+  }());
+}
+
+}  // namespace mlws::api

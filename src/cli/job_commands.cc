@@ -1,0 +1,300 @@
+#include "cli/job_commands.h"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/http_client.h"
+#include "cli/output.h"
+#include "cli/spec_file.h"
+#include "cli/uploads.h"
+#include "cli/verbs.h"
+
+namespace mlws::cli {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct JobOpts {
+  std::string file;
+  std::vector<std::string> sets;
+  std::string name;
+  bool stream = false;
+  bool include_archived = false;
+  std::string download_path = ".";
+  std::string output_name;
+  bool all = false;
+};
+
+std::string Jobs(const Globals& g) {
+  return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/jobs";
+}
+
+const std::vector<Column>& JobColumns() {
+  static const std::vector<Column> cols = {
+      {"NAME", "/name"},       {"STATUS", "/status"}, {"EXPERIMENT", "/experiment_name"},
+      {"COMPUTE", "/compute"}, {"RUN ID", "/run_id"}, {"CREATED", "/created_at"}};
+  return cols;
+}
+
+void PrintJob(const Globals& g, const json& job) {
+  if (g.output != "table") {
+    PrintResult(g.output, job, json::array({job}), JobColumns());
+    return;
+  }
+  for (const char* f : {"name", "display_name", "status", "experiment_name", "experiment_id",
+                        "run_id", "compute", "command", "environment", "created_at", "started_at",
+                        "ended_at", "exit_code", "node_seconds", "cost", "error"}) {
+    if (!job.contains(f) || job[f].is_null()) continue;
+    const json& v = job[f];
+    std::cout << f << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+  }
+}
+
+// Uploads the local `code` folder and local input paths; fills the default experiment name.
+StatusOr<json> PrepareSpec(const Globals& g, const SpecFile& f) {
+  json spec = f.spec;
+  if (!spec.contains("experiment_name") || spec["experiment_name"].is_null()) {
+    // Azure ML names the experiment after the submitting folder; mlws uses the spec's folder,
+    // so the same spec lands in the same experiment wherever it is submitted from.
+    spec["experiment_name"] = fs::path(f.dir).filename().string();
+  }
+  auto upload = [&](const std::string& what, const std::string& p) -> StatusOr<std::string> {
+    std::string local = ResolveLocal(f, p);
+    std::error_code ec;
+    if (!fs::exists(local, ec)) {
+      return InvalidArgument(what + ": '" + p + "' does not exist (looked at " + local + ")");
+    }
+    return UploadLocalPath(g, local);
+  };
+  if (spec.contains("code") && spec["code"].is_string() &&
+      IsLocalPath(spec["code"].get<std::string>())) {
+    ASSIGN_OR_RETURN(std::string uri, upload("code", spec["code"].get<std::string>()));
+    spec["code"] = uri;
+  }
+  if (spec.contains("inputs") && spec["inputs"].is_object()) {
+    for (auto& [name, in] : spec["inputs"].items()) {
+      if (!in.is_object() || !in.contains("path") || !in["path"].is_string()) continue;
+      std::string p = in["path"].get<std::string>();
+      if (p.rfind("file:", 0) == 0) p = p.substr(5);
+      if (!IsLocalPath(p)) continue;
+      ASSIGN_OR_RETURN(std::string uri, upload("inputs." + name + ".path", p));
+      in["path"] = uri;
+    }
+  }
+  return spec;
+}
+
+// Follows the job's log until it ends; returns the final job (nullopt on a failed call).
+std::optional<json> Stream(const Globals& g, const std::string& name, std::ostream& out) {
+  std::int64_t offset = 0;
+  std::string path = Jobs(g) + "/" + UrlEscape(name);
+  for (;;) {
+    auto r = Call(g, "GET", path + "/logs?offset=" + std::to_string(offset));
+    if (!r) return std::nullopt;
+    std::string data = (*r)["data"].get<std::string>();
+    if (!data.empty()) out << data << std::flush;
+    offset = (*r)["next_offset"].get<std::int64_t>();
+    if ((*r)["finished"].get<bool>()) break;
+    if (data.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return Call(g, "GET", path);
+}
+
+// Prints the outcome of a streamed job; 0 when it completed.
+int Summarize(const Globals& g, const json& job) {
+  std::string status = job["status"].get<std::string>();
+  if (g.output != "table") {
+    PrintJob(g, job);
+  } else {
+    std::cout << "\nExecution summary: job " << job["name"].get<std::string>() << " " << status;
+    if (!job["exit_code"].is_null()) std::cout << " (exit code " << job["exit_code"].dump() << ")";
+    std::cout << "\n";
+  }
+  if (status == "Completed") return 0;
+  std::cerr << "error: job " << job["name"].get<std::string>() << " " << status;
+  if (job["error"].is_string()) std::cerr << ": " << job["error"].get<std::string>();
+  std::cerr << "\n";
+  return 1;
+}
+
+}  // namespace
+
+void AddJobCommands(CLI::App& app, Globals& g, int& rc) {
+  static auto o = std::make_unique<JobOpts>();
+  auto* job = app.add_subcommand("job", "Command jobs: run scripts on the workspace's compute");
+  job->require_subcommand(1);
+  job->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
+
+  auto* create = job->add_subcommand("create", "Submit a job from an Azure ML commandJob YAML");
+  create->add_option("-f,--file", o->file, "The job spec (YAML)")->required();
+  create->add_option("--set", o->sets, "Override a field: --set inputs.lr=0.1 (repeatable)");
+  create->add_option("-n,--name", o->name, "Job name (default: the spec's, else generated)");
+  create->add_flag("--stream", o->stream, "Follow the job's log until it ends");
+  create->callback([&] {
+    auto f = LoadSpecFile(o->file, o->sets);
+    if (!f.ok()) {
+      std::cerr << "error: " << f.status().message() << "\n";
+      return void(rc = 1);
+    }
+    auto spec = PrepareSpec(g, *f);
+    if (!spec.ok()) {
+      std::cerr << "error: " << spec.status().message() << "\n";
+      return void(rc = 1);
+    }
+    if (!o->name.empty()) (*spec)["name"] = o->name;
+    auto r = Call(g, "POST", Jobs(g), *spec);
+    if (!r) return void(rc = 1);
+    if (!o->stream) return PrintJob(g, *r);
+    std::string name = (*r)["name"].get<std::string>();
+    std::ostream& logs = g.output == "table" ? std::cout : std::cerr;
+    logs << "RunId: " << name << "\n" << std::flush;
+    auto done = Stream(g, name, logs);
+    if (!done) return void(rc = 1);
+    rc = Summarize(g, *done);
+  });
+
+  auto* list = job->add_subcommand("list", "List jobs, newest first");
+  list->add_flag("--include-archived", o->include_archived, "Also archived jobs");
+  list->callback([&] {
+    auto r = Call(g, "GET", Jobs(g) + (o->include_archived ? "?include_archived=true" : ""));
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, (*r)["value"], JobColumns());
+  });
+
+  auto* show = job->add_subcommand("show", "Show one job");
+  show->add_option("name", o->name, "Job name")->required();
+  show->callback([&] {
+    auto r = Call(g, "GET", Jobs(g) + "/" + UrlEscape(o->name));
+    if (!r) return void(rc = 1);
+    PrintJob(g, *r);
+  });
+
+  auto* stream = job->add_subcommand("stream", "Follow a job's log until it ends");
+  stream->add_option("name", o->name, "Job name")->required();
+  stream->callback([&] {
+    auto done = Stream(g, o->name, g.output == "table" ? std::cout : std::cerr);
+    if (!done) return void(rc = 1);
+    rc = Summarize(g, *done);
+  });
+
+  for (const char* verb : {"cancel", "archive", "restore"}) {
+    std::string v = verb;
+    auto* cmd = job->add_subcommand(
+        v, v == "cancel" ? "Cancel a job (SIGTERM, then SIGKILL after a grace period)"
+                         : (v == "archive" ? "Hide a job from lists" : "Unhide an archived job"));
+    cmd->add_option("name", o->name, "Job name")->required();
+    cmd->callback([&g, &rc, v] {
+      auto r = Call(g, "POST", Jobs(g) + "/" + UrlEscape(o->name) + "/" + v, json::object());
+      if (!r) return void(rc = 1);
+      PrintJob(g, *r);
+    });
+  }
+
+  auto* dl = job->add_subcommand("download", "Download a job's logs and outputs");
+  dl->add_option("name", o->name, "Job name")->required();
+  dl->add_option("--download-path,-p", o->download_path, "Destination folder")
+      ->capture_default_str();
+  dl->add_option("--output-name", o->output_name,
+                 "Only this output ('artifacts' = logs and ./outputs, or a named output)");
+  dl->add_flag("--all", o->all, "Everything (the default)");
+  dl->callback([&] {
+    std::string base = Jobs(g) + "/" + UrlEscape(o->name) + "/outputs";
+    auto r = Call(g, "GET", base);
+    if (!r) return void(rc = 1);
+    int n = 0;
+    for (const auto& f : (*r)["value"]) {
+      std::string output = f["output"].get<std::string>();
+      if (!o->output_name.empty() && output != o->output_name) continue;
+      std::string rel = f["path"].get<std::string>();
+      fs::path dest = output == "artifacts"
+                          ? fs::path(o->download_path) / "artifacts" / rel
+                          : fs::path(o->download_path) / "named-outputs" / output / rel;
+      std::error_code ec;
+      fs::create_directories(dest.parent_path(), ec);
+      std::string url = BaseUrl(g) + base + "/" + UrlEscape(output) + "/";
+      std::string escaped;
+      size_t start = 0;
+      while (start <= rel.size()) {
+        size_t slash = rel.find('/', start);
+        if (slash == std::string::npos) slash = rel.size();
+        escaped += (start ? "/" : "") + UrlEscape(rel.substr(start, slash - start));
+        start = slash + 1;
+      }
+      auto res = HttpDownloadFile(url + escaped, dest.string(), AuthorizationFor(g));
+      if (!res.ok()) {
+        std::cerr << "error: " << res.status().message() << "\n";
+        return void(rc = 1);
+      }
+      if (res->status >= 400) {
+        PrintHttpError(res->status, res->body);
+        return void(rc = 1);
+      }
+      ++n;
+    }
+    if (!o->output_name.empty() && n == 0) {
+      std::cerr << "error: job " << o->name << " has no files in output '" << o->output_name
+                << "'\n";
+      return void(rc = 1);
+    }
+    if (g.output == "json") {
+      std::cout << json{{"files", n}, {"download_path", o->download_path}}.dump(2) << "\n";
+    } else {
+      std::cout << "downloaded " << n << " files of job " << o->name << " to " << o->download_path
+                << "\n";
+    }
+  });
+}
+
+void AddComputeCommands(CLI::App& app, Globals& g, int& rc) {
+  static auto file = std::make_unique<std::string>();
+  static auto sets = std::make_unique<std::vector<std::string>>();
+  auto* compute = app.add_subcommand("compute", "Computes: local pools of job slots");
+  compute->require_subcommand(1);
+  compute->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
+  PathFn base = [&g] { return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/computes"; };
+  std::vector<Column> cols = {{"NAME", "/name"},         {"TYPE", "/type"},
+                              {"MIN", "/min_instances"}, {"MAX", "/max_instances"},
+                              {"BUSY", "/busy"},         {"IDLE", "/idle"},
+                              {"QUEUED", "/queued"},     {"NODE SECONDS", "/node_seconds"},
+                              {"COST", "/cost"}};
+  auto* create = compute->add_subcommand(
+      "create", "Create or update a compute from an Azure ML amlcompute YAML");
+  create->add_option("-f,--file", *file, "The compute spec (YAML)")->required();
+  create->add_option("--set", *sets, "Override a field: --set max_instances=4 (repeatable)");
+  create->callback([&g, &rc, base, cols] {
+    auto f = LoadSpecFile(*file, *sets);
+    if (!f.ok()) {
+      std::cerr << "error: " << f.status().message() << "\n";
+      return void(rc = 1);
+    }
+    auto r = Call(g, "POST", base(), f->spec);
+    if (!r) return void(rc = 1);
+    PrintResult(g.output, *r, json::array({*r}), cols);
+  });
+  AddListVerb(compute, g, rc, "List computes with busy/idle nodes and queued jobs", base, "value",
+              cols);
+  AddShowVerb(compute, g, rc, base, "value", "name", "compute");
+  AddDeleteVerb(compute, g, rc, "delete", "Delete a compute (no queued or running jobs)", base,
+                "name", "deleted", "compute");
+
+  auto* cost = app.add_subcommand("cost", "The workspace's compute cost");
+  cost->require_subcommand(1);
+  cost->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
+  cost->add_subcommand("show", "Cost per experiment (node-seconds × price per node-hour)")
+      ->callback([&g, &rc] {
+        auto r = Call(g, "GET", "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/cost");
+        if (!r) return void(rc = 1);
+        PrintResult(g.output, *r, (*r)["by_experiment"],
+                    {{"EXPERIMENT ID", "/experiment_id"},
+                     {"EXPERIMENT", "/experiment_name"},
+                     {"NODE SECONDS", "/node_seconds"},
+                     {"COST", "/cost"}});
+      });
+}
+
+}  // namespace mlws::cli

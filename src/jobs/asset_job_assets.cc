@@ -1,0 +1,186 @@
+#include "mlws/jobs/asset_job_assets.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+namespace mlws::jobs {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool IsModelType(const std::string& type) {
+  return type == "custom_model" || type == "mlflow_model" || type == "triton_model";
+}
+
+std::string Ref(const assets::Asset& a) { return "azureml:" + a.name + ":" + a.version; }
+
+class AssetJobAssets final : public JobAssets {
+ public:
+  AssetJobAssets(assets::AssetService& assets, assets::EnvironmentBuilder& envs)
+      : assets_(assets), envs_(envs) {}
+
+  StatusOr<ResolvedPath> ResolveInput(const std::string& ws, const InputSpec& in) override {
+    ResolvedPath r;
+    std::string path = in.path;
+    if (path.rfind("azureml://datastores/", 0) != 0) {
+      if (path.rfind("azureml:", 0) != 0) {
+        return InvalidArgument(fmt::format(
+            "Input '{}': '{}' cannot be read by a local job (use a data asset, a model or "
+            "azureml://datastores/<ds>/paths/<p>).",
+            in.name, path));
+      }
+      assets::AssetKind kind =
+          IsModelType(in.type) ? assets::AssetKind::kModel : assets::AssetKind::kData;
+      auto asset = assets_.Resolve(ws, kind, path);
+      if (!asset.ok()) {
+        return Status(asset.status().code(),
+                      fmt::format("Input '{}': {}", in.name, asset.status().message()));
+      }
+      r.asset = Ref(*asset);
+      r.kind = assets::KindName(kind);
+      path = asset->path;
+      if (path.rfind("azureml://datastores/", 0) != 0) {
+        return InvalidArgument(fmt::format(
+            "Input '{}': {} lives at {}, which a local job cannot mount (only datastore paths).",
+            in.name, r.asset, path));
+      }
+    }
+    r.uri = path;
+    auto local = assets_.LocalPath(ws, path);
+    if (!local.ok()) {
+      return Status(local.status().code(),
+                    fmt::format("Input '{}': {}", in.name, local.status().message()));
+    }
+    std::error_code ec;
+    if (!fs::exists(*local, ec)) {
+      return NotFound(fmt::format("Input '{}': {} does not exist.", in.name, path));
+    }
+    r.local_path = *local;
+    return r;
+  }
+
+  StatusOr<ResolvedPath> ResolveCode(const std::string& ws, const std::string& uri) override {
+    if (uri.rfind("azureml://datastores/", 0) != 0) {
+      return InvalidArgument(
+          "'code' must be a local folder (the CLI uploads it) or an "
+          "azureml://datastores/<ds>/paths/<p> URI; got '" +
+          uri + "'.");
+    }
+    ASSIGN_OR_RETURN(std::string local, assets_.LocalPath(ws, uri));
+    std::error_code ec;
+    if (!fs::is_directory(local, ec)) {
+      return NotFound("The code folder " + uri + " does not exist.");
+    }
+    return ResolvedPath{local, uri, "", ""};
+  }
+
+  StatusOr<std::string> CheckEnvironment(const std::string& ws, const json& env) override {
+    if (env.is_null()) return std::string("host");
+    if (env.is_string()) {
+      ASSIGN_OR_RETURN(assets::Asset a, assets_.Resolve(ws, assets::AssetKind::kEnvironment,
+                                                        env.get<std::string>()));
+      return Ref(a);
+    }
+    if (env.contains("conda_file") || env.contains("build")) {
+      return Status(ErrorCode::kNotImplemented,
+                    "Inline environments with conda_file/build are not supported yet: register "
+                    "it with `mlws environment create -f env.yml` and reference it as "
+                    "azureml:<name>:<version>.");
+    }
+    if (env.contains("image") && env["image"].is_string()) {
+      return "image " + env["image"].get<std::string>();
+    }
+    return std::string("host");
+  }
+
+  StatusOr<PreparedEnvironment> PrepareEnvironment(const std::string& ws,
+                                                   const json& env) override {
+    PreparedEnvironment p;
+    ASSIGN_OR_RETURN(p.reference, CheckEnvironment(ws, env));
+    if (!env.is_string()) {
+      if (p.reference != "host") {
+        p.note = p.reference +
+                 " not used: no container runtime is configured; the host's "
+                 "interpreter runs the job";
+      }
+      return p;
+    }
+    ASSIGN_OR_RETURN(assets::Asset a,
+                     assets_.Resolve(ws, assets::AssetKind::kEnvironment, env.get<std::string>()));
+    std::string files_root;
+    if (!a.path.empty() && a.path.rfind("azureml://datastores/", 0) == 0) {
+      ASSIGN_OR_RETURN(files_root, assets_.LocalPath(ws, a.path));
+    }
+    ASSIGN_OR_RETURN(assets::BuiltEnvironment built, envs_.Ensure(a, files_root));
+    p.bin_dir = built.bin_dir;
+    p.note = built.note;
+    return p;
+  }
+
+  StatusOr<ResolvedPath> PublishOutput(const std::string& ws, const std::string& job,
+                                       const OutputSpec& out, const std::string& local_folder,
+                                       const std::string& user,
+                                       const std::string& run_id) override {
+    ResolvedPath r;
+    r.uri = fmt::format("azureml://datastores/{}/paths/azureml/{}/{}", assets::kDefaultDatastore,
+                        job, out.name);
+    ASSIGN_OR_RETURN(std::string dest, assets_.LocalPath(ws, r.uri));
+    std::error_code ec;
+    fs::create_directories(dest, ec);
+    fs::copy(local_folder, dest,
+             fs::copy_options::recursive | fs::copy_options::skip_symlinks |
+                 fs::copy_options::overwrite_existing,
+             ec);
+    if (ec) return Internal("copying output " + out.name + ": " + ec.message());
+    r.local_path = dest;
+    if (out.asset_name.empty()) return r;
+    std::string path = r.uri;
+    if (out.type == "uri_file") {
+      // A uri_file output is the one file the job wrote into the output folder.
+      std::vector<std::string> files;
+      for (const auto& e : fs::directory_iterator(dest, ec)) {
+        if (e.is_regular_file(ec)) files.push_back(e.path().filename().string());
+      }
+      if (files.size() != 1) {
+        return InvalidArgument(
+            fmt::format("a uri_file output must hold exactly one file; '{}' "
+                        "holds {}",
+                        out.name, files.size()));
+      }
+      path += "/" + files[0];
+    }
+    json spec = {{"name", out.asset_name}, {"type", out.type}, {"path", path}};
+    if (!out.asset_version.empty()) spec["version"] = out.asset_version;
+    if (!out.description.empty()) spec["description"] = out.description;
+    assets::AssetKind kind =
+        IsModelType(out.type) ? assets::AssetKind::kModel : assets::AssetKind::kData;
+    ASSIGN_OR_RETURN(assets::Asset a, assets_.Create(ws, kind, spec.dump(), user, run_id));
+    r.asset = Ref(a);
+    r.kind = assets::KindName(kind);
+    return r;
+  }
+
+  Status RecordRunInput(const std::string& ws, const std::string& run_id,
+                        const ResolvedPath& input) override {
+    auto kind = assets::ParseAssetKind(input.kind);
+    if (!kind) return Status::Ok();
+    ASSIGN_OR_RETURN(assets::Asset a, assets_.Resolve(ws, *kind, input.asset));
+    return assets_.RecordRunInput(ws, run_id, a);
+  }
+
+ private:
+  assets::AssetService& assets_;
+  assets::EnvironmentBuilder& envs_;
+};
+
+}  // namespace
+
+std::unique_ptr<JobAssets> NewAssetJobAssets(assets::AssetService& assets,
+                                             assets::EnvironmentBuilder& environments) {
+  return std::make_unique<AssetJobAssets>(assets, environments);
+}
+
+}  // namespace mlws::jobs

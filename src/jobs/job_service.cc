@@ -1,0 +1,362 @@
+// JobService: submission, queries, cancel, archive, logs and outputs. The scheduler, launch and
+// finalization live in scheduler.cc; computes and cost in computes.cc.
+#include "mlws/jobs/job_service.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "jobs/job_service_internal.h"
+
+namespace mlws::jobs {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+JobService::JobService(store::MetadataStore& store, tracking::TrackingService& tracking,
+                       artifacts::ArtifactStore& artifacts, auth::AuthService& auth,
+                       JobAssets& assets, JobServiceOptions options)
+    : store_(store),
+      tracking_(tracking),
+      artifacts_(artifacts),
+      auth_(auth),
+      assets_(assets),
+      options_(std::move(options)) {
+  if (options_.local_slots <= 0) {
+    options_.local_slots = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  executor_ =
+      NewLocalExecutor([this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); });
+}
+
+JobService::~JobService() { Stop(); }
+
+std::string JobService::WorkspaceName(std::int64_t ws_id) {
+  auto list = tracking_.ListWorkspaces();
+  if (list.ok()) {
+    for (const auto& w : *list) {
+      if (w.id == ws_id) return w.name;
+    }
+  }
+  return "";
+}
+
+StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
+                                 const auth::Principal& who) {
+  ASSIGN_OR_RETURN(JobSpec spec, ParseJobSpec(spec_json));
+  ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  std::string name = spec.name.empty() ? GenerateJobName() : spec.name;
+  if (auto existing = store_.jobs().GetJob(ws_id, name); existing.ok()) {
+    return AlreadyExists(
+        fmt::format("A job named '{}' already exists in workspace '{}'.", name, ws));
+  }
+  auto compute = FindCompute(ws_id, spec.compute);
+  if (!compute.ok()) {
+    if (compute.status().code() != ErrorCode::kResourceDoesNotExist) return compute.status();
+    return InvalidArgument(fmt::format(
+        "Compute '{}' does not exist in workspace '{}': create it with `mlws compute create -f "
+        "cluster.yml`, or leave 'compute' out to run on 'local'.",
+        spec.compute, ws));
+  }
+  if (spec.instance_count > compute->max_instances) {
+    return InvalidArgument(
+        fmt::format("resources.instance_count is {}, but compute '{}' has at most {} nodes.",
+                    spec.instance_count, compute->name, compute->max_instances));
+  }
+
+  // Everything the job refers to must exist now, not when it starts.
+  json detail = {{"inputs", json::object()}, {"outputs", json::object()}, {"notes", spec.notes}};
+  for (const auto& in : spec.inputs) {
+    if (in.literal) {
+      detail["inputs"][in.name] = {{"type", in.type}, {"value", in.value}};
+      continue;
+    }
+    ASSIGN_OR_RETURN(ResolvedPath r, assets_.ResolveInput(ws, in));
+    detail["inputs"][in.name] = {{"type", in.type},
+                                 {"path", in.path},
+                                 {"mode", in.mode},
+                                 {"uri", r.uri},
+                                 {"asset", r.asset}};
+  }
+  for (const auto& out : spec.outputs) {
+    json o = {{"type", out.type}, {"mode", out.mode}};
+    if (!out.asset_name.empty()) o["name"] = out.asset_name;
+    if (!out.asset_version.empty()) o["version"] = out.asset_version;
+    detail["outputs"][out.name] = o;
+  }
+  if (!spec.code.empty()) {
+    ASSIGN_OR_RETURN(ResolvedPath code, assets_.ResolveCode(ws, spec.code));
+    detail["code"] = code.uri.empty() ? spec.code : code.uri;
+  }
+  ASSIGN_OR_RETURN(std::string env_ref, assets_.CheckEnvironment(ws, spec.environment));
+  detail["environment"] = env_ref;
+
+  std::string exp_name = spec.experiment_name.empty() ? "Default" : spec.experiment_name;
+  auto exp = tracking_.GetExperimentByName(ws, exp_name);
+  if (!exp.ok() && exp.status().code() == ErrorCode::kResourceDoesNotExist) {
+    exp = tracking_.CreateExperiment(ws, exp_name, "", {});
+    if (!exp.ok() && exp.status().code() == ErrorCode::kResourceAlreadyExists) {
+      exp = tracking_.GetExperimentByName(ws, exp_name);
+    }
+  }
+  if (!exp.ok()) return exp.status();
+
+  tracking::CreateRunRequest rr;
+  rr.experiment_id = exp->experiment_id;
+  rr.user_id = who.name;
+  rr.run_name = spec.display_name.empty() ? name : spec.display_name;
+  rr.tags = {{"mlflow.user", who.name},
+             {"mlflow.source.type", "JOB"},
+             {"mlflow.source.name", name},
+             {"mlws.job.name", name},
+             {"mlws.job.compute", compute->name}};
+  if (!spec.description.empty()) rr.tags.push_back({"mlflow.note.content", spec.description});
+  for (const auto& [k, v] : spec.tags) rr.tags.push_back({k, v});
+  ASSIGN_OR_RETURN(tracking::Run run, tracking_.CreateRun(ws, rr));
+  auto undo = [&](const Status& st) -> Status {
+    (void)tracking_.DeleteRun(ws, run.info.run_id);
+    return st;
+  };
+  std::vector<tracking::KeyValue> params;
+  for (const auto& in : spec.inputs) {
+    if (in.literal) params.push_back({in.name, in.value});
+  }
+  if (!params.empty()) {
+    Status st = tracking_.LogBatch(ws, run.info.run_id, {}, params, {});
+    if (!st.ok()) return undo(st);
+  }
+
+  Job j;
+  j.workspace_id = ws_id;
+  j.name = name;
+  j.display_name = rr.run_name;
+  j.description = spec.description;
+  j.experiment_id = exp->experiment_id;
+  j.experiment_name = exp->name;
+  j.run_id = run.info.run_id;
+  j.compute = compute->name;
+  j.command = spec.command;
+  json stored = spec_json;
+  stored["name"] = name;
+  j.spec_json = stored.dump();
+  j.owner = who.name;
+  j.owner_id = who.user_id;
+  j.priority = spec.priority;
+  j.instance_count = spec.instance_count;
+  j.timeout_s = spec.timeout_s;
+  j.price_per_node_hour = compute->price_per_node_hour;
+  j.status = JobStatus::kQueued;
+  j.created_at = NowMs();
+  j.job_dir = (fs::path(options_.jobs_root) / std::to_string(ws_id) / name).string();
+  j.detail_json = detail.dump();
+  Status st = store_.jobs().CreateJob(j);
+  if (!st.ok()) return undo(st);
+
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto a = std::make_shared<Active>();
+    a->job = j;
+    a->spec = std::move(spec);
+    a->ws = ws;
+    a->pool = PoolKey(ws_id, j.compute);
+    a->seq = next_seq_++;
+    auto& pool = pools_[a->pool];
+    if (!pool) {
+      pool = std::make_shared<Pool>();
+      pool->ws_id = ws_id;
+      pool->compute = compute->name;
+    }
+    pool->max_instances = compute->max_instances;
+    pool->min_instances = compute->min_instances;
+    pool->idle_ms = compute->idle_time_before_scale_down * 1000;
+    pool->queue[{-j.priority, a->seq}] = JobKey(ws_id, name);
+    active_[JobKey(ws_id, name)] = std::move(a);
+    kicked_ = true;
+  }
+  cv_.notify_all();
+  return j;
+}
+
+StatusOr<Job> JobService::Get(const std::string& ws, const std::string& name) {
+  ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = active_.find(JobKey(ws_id, name));
+    if (it != active_.end()) {
+      Job j = it->second->job;
+      // The archived flag is not part of the scheduler's state.
+      auto stored = store_.jobs().GetJob(ws_id, name);
+      if (stored.ok()) j.archived = stored->archived;
+      return j;
+    }
+  }
+  return store_.jobs().GetJob(ws_id, name);
+}
+
+StatusOr<std::vector<Job>> JobService::List(const std::string& ws, bool include_archived) {
+  ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  ASSIGN_OR_RETURN(auto list, store_.jobs().ListJobs(ws_id, include_archived));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& j : list) {
+    auto it = active_.find(JobKey(ws_id, j.name));
+    if (it != active_.end()) {
+      bool archived = j.archived;
+      j = it->second->job;
+      j.archived = archived;
+    }
+  }
+  return list;
+}
+
+StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name) {
+  ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  Key key = JobKey(ws_id, name);
+  Job snapshot;
+  bool persist = false;
+  std::optional<ProcessHandle> signal;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto it = active_.find(key);
+    if (it == active_.end()) {
+      lock.unlock();
+      ASSIGN_OR_RETURN(Job j, store_.jobs().GetJob(ws_id, name));
+      return Status(ErrorCode::kResourceConflict,
+                    fmt::format("Job '{}' already ended ({}).", name, JobStatusName(j.status)));
+    }
+    Active& a = *it->second;
+    a.job.cancel_requested = true;
+    if (!a.launched && !a.launching) {
+      // Still queued: it never runs.
+      auto pool = pools_[a.pool];
+      if (pool) pool->queue.erase({-a.job.priority, a.seq});
+      a.job.status = JobStatus::kCanceled;
+      a.job.ended_at = NowMs();
+      a.job.error = "Canceled before it started.";
+      snapshot = a.job;
+      active_.erase(it);
+      kicked_ = true;
+    } else {
+      if (a.launched && a.term_sent_at == 0) {
+        a.term_sent_at = NowMs();
+        signal = a.handle;
+      }
+      snapshot = a.job;
+    }
+    persist = true;
+  }
+  if (signal) executor_->Signal(*signal, SIGTERM);
+  if (persist) Persist(snapshot);
+  cv_.notify_all();
+  return snapshot;
+}
+
+StatusOr<Job> JobService::SetArchived(const std::string& ws, const std::string& name,
+                                      bool archived) {
+  ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  RETURN_IF_ERROR(store_.jobs().SetJobArchived(ws_id, name, archived));
+  return Get(ws, name);
+}
+
+StatusOr<LogChunk> JobService::Logs(const std::string& ws, const std::string& name,
+                                    std::int64_t offset, std::int64_t max_bytes) {
+  if (offset < 0) return InvalidArgument("offset must be >= 0");
+  ASSIGN_OR_RETURN(Job j, Get(ws, name));
+  LogChunk out;
+  out.next_offset = offset;
+  std::string path = j.job_dir + "/user_logs/std_log.txt";
+  std::error_code ec;
+  auto size = static_cast<std::int64_t>(fs::file_size(path, ec));
+  if (ec) size = 0;
+  if (offset < size) {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(offset);
+    std::int64_t n = std::min(size - offset, max_bytes);
+    out.data.resize(static_cast<size_t>(n));
+    in.read(out.data.data(), n);
+    out.data.resize(static_cast<size_t>(in.gcount()));
+    out.next_offset = offset + static_cast<std::int64_t>(out.data.size());
+  }
+  out.finished = IsTerminal(j.status) && out.next_offset >= size;
+  return out;
+}
+
+namespace {
+
+void ListFolder(const fs::path& root, const std::string& output, std::vector<OutputFile>& out) {
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+    out.push_back({output, fs::relative(it->path(), root, ec).generic_string(),
+                   static_cast<std::int64_t>(it->file_size(ec))});
+  }
+}
+
+}  // namespace
+
+StatusOr<std::vector<OutputFile>> JobService::ListOutputs(const std::string& ws,
+                                                          const std::string& name) {
+  ASSIGN_OR_RETURN(Job j, Get(ws, name));
+  std::vector<OutputFile> out;
+  fs::path dir(j.job_dir);
+  // The run's files: the log and ./outputs (captured into the run's artifacts at the end).
+  ListFolder(dir / "user_logs", "artifacts", out);
+  for (auto& f : out) f.path = "user_logs/" + f.path;
+  std::vector<OutputFile> outputs;
+  ListFolder(dir / "wd" / "outputs", "artifacts", outputs);
+  for (auto& f : outputs) {
+    f.path = "outputs/" + f.path;
+    out.push_back(f);
+  }
+  ASSIGN_OR_RETURN(JobSpec spec, ParseJobSpec(json::parse(j.spec_json, nullptr, false)));
+  for (const auto& o : spec.outputs) ListFolder(dir / "named_outputs" / o.name, o.name, out);
+  return out;
+}
+
+StatusOr<std::string> JobService::OutputFilePath(const std::string& ws, const std::string& name,
+                                                 const std::string& output,
+                                                 const std::string& path) {
+  RETURN_IF_ERROR(artifacts::ValidateArtifactPath(path));
+  if (path.empty()) return InvalidArgument("Name a file inside the output.");
+  ASSIGN_OR_RETURN(Job j, Get(ws, name));
+  fs::path base;
+  std::string rel = path;
+  if (output == "artifacts") {
+    if (rel.rfind("user_logs/", 0) == 0) {
+      base = fs::path(j.job_dir) / "user_logs";
+      rel = rel.substr(10);
+    } else if (rel.rfind("outputs/", 0) == 0) {
+      base = fs::path(j.job_dir) / "wd" / "outputs";
+      rel = rel.substr(8);
+    } else {
+      return NotFound("Job outputs hold user_logs/ and outputs/ only.");
+    }
+  } else {
+    ASSIGN_OR_RETURN(JobSpec spec, ParseJobSpec(json::parse(j.spec_json, nullptr, false)));
+    bool known = false;
+    for (const auto& o : spec.outputs) known = known || o.name == output;
+    if (!known) return NotFound(fmt::format("Job '{}' has no output '{}'.", name, output));
+    base = fs::path(j.job_dir) / "named_outputs" / output;
+  }
+  std::error_code ec;
+  fs::path root = fs::weakly_canonical(base, ec);
+  fs::path file = fs::weakly_canonical(base / rel, ec);
+  std::string r = root.string() + "/";
+  if (ec || file.string().rfind(r, 0) != 0 || !fs::is_regular_file(file, ec)) {
+    return NotFound(fmt::format("No file '{}' in output '{}' of job '{}'.", path, output, name));
+  }
+  return file.string();
+}
+
+}  // namespace mlws::jobs

@@ -1,0 +1,358 @@
+// The local executor: fork-based supervisors (see executor.h) watched through pidfds.
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "mlws/jobs/executor.h"
+
+namespace mlws::jobs {
+
+namespace {
+
+int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+// Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); 0 if the process is gone.
+std::int64_t ProcStartTime(std::int64_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return 0;
+  auto paren = line.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream rest(line.substr(paren + 2));
+  std::string field;
+  // Fields after the command: state is field 3; start time is field 22.
+  for (int i = 3; i <= 22; ++i) {
+    if (!(rest >> field)) return 0;
+  }
+  try {
+    return std::stoll(field);
+  } catch (...) {
+    return 0;
+  }
+}
+
+bool SupervisorAlive(const ProcessHandle& h) {
+  if (h.supervisor_pid <= 0) return false;
+  if (kill(static_cast<pid_t>(h.supervisor_pid), 0) != 0) return false;
+  std::int64_t start = ProcStartTime(h.supervisor_pid);
+  if (start == 0) return false;
+  return h.supervisor_start == 0 || start == h.supervisor_start;
+}
+
+// --- async-signal-safe helpers for the forked supervisor ---
+
+size_t FormatInt(char* buf, std::int64_t v) {
+  char tmp[24];
+  size_t n = 0;
+  bool neg = v < 0;
+  std::uint64_t u = neg ? static_cast<std::uint64_t>(-(v + 1)) + 1 : static_cast<std::uint64_t>(v);
+  do {
+    tmp[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  size_t len = 0;
+  if (neg) buf[len++] = '-';
+  while (n > 0) buf[len++] = tmp[--n];
+  return len;
+}
+
+void WriteAll(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+// Everything the forked processes need, built before fork (no allocation after it).
+struct Prepared {
+  std::vector<std::string> strings;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::string work_dir, log_path, exit_path, exit_tmp;
+};
+
+// Fills `p` in place: argv/envp point into p.strings (SSO buffers must not move afterwards).
+void Prepare(const LaunchSpec& spec, Prepared& p) {
+  std::string shell = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
+  p.strings = {shell, "-c", spec.command};
+  p.strings.insert(p.strings.end(), spec.env.begin(), spec.env.end());
+  // Pointers into `strings` are taken only once it no longer changes.
+  for (size_t i = 0; i < 3; ++i) p.argv.push_back(p.strings[i].data());
+  p.argv.push_back(nullptr);
+  for (size_t i = 3; i < p.strings.size(); ++i) p.envp.push_back(p.strings[i].data());
+  p.envp.push_back(nullptr);
+  p.work_dir = spec.work_dir;
+  p.log_path = spec.log_path;
+  p.exit_path = spec.exit_path;
+  p.exit_tmp = spec.exit_path + ".tmp";
+}
+
+[[noreturn]] void RunSupervisor(int report_fd, const Prepared& p) {
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGCHLD, &dfl, nullptr);
+  if (report_fd != 3) {
+    dup2(report_fd, 3);
+  }
+  syscall(SYS_close_range, 4U, ~0U, 0U);
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    if (devnull > 3) close(devnull);
+  }
+  pid_t child = fork();
+  if (child == 0) {
+    setpgid(0, 0);
+    close(3);
+    int fd = open(p.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      if (fd > 2) close(fd);
+    }
+    if (chdir(p.work_dir.c_str()) != 0) {
+      const char msg[] = "mlws: cannot enter the job's working directory\n";
+      WriteAll(2, msg, sizeof msg - 1);
+      _exit(127);
+    }
+    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(p.argv[0], p.argv.data(), p.envp.data());
+    const char msg[] = "mlws: cannot start the shell\n";
+    WriteAll(2, msg, sizeof msg - 1);
+    _exit(127);
+  }
+  std::int64_t pids[2] = {getpid(), child > 0 ? child : 0};
+  if (child > 0) setpgid(child, child);
+  WriteAll(3, reinterpret_cast<const char*>(pids), sizeof pids);
+  close(3);
+  int code = 127, sig = 0;
+  if (child > 0) {
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status)) {
+      code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      sig = WTERMSIG(status);
+      code = 128 + sig;
+    }
+    kill(-child, SIGKILL);  // whatever the job left behind in its process group
+  }
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  std::int64_t ms = static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  char buf[96];
+  size_t n = FormatInt(buf, code);
+  buf[n++] = ' ';
+  n += FormatInt(buf + n, sig);
+  buf[n++] = ' ';
+  n += FormatInt(buf + n, ms);
+  buf[n++] = '\n';
+  int fd = open(p.exit_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd >= 0) {
+    WriteAll(fd, buf, n);
+    fsync(fd);
+    close(fd);
+    rename(p.exit_tmp.c_str(), p.exit_path.c_str());
+  }
+  _exit(0);
+}
+
+class LocalExecutor final : public Executor {
+ public:
+  explicit LocalExecutor(ExitFn on_exit) : on_exit_(std::move(on_exit)) {
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_;
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~LocalExecutor() override {
+    Stop();
+    close(epoll_);
+    close(wake_);
+  }
+
+  StatusOr<ProcessHandle> Launch(const LaunchSpec& spec) override {
+    Prepared p;
+    Prepare(spec, p);
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return Internal(std::string("pipe: ") + strerror(errno));
+    pid_t mid = fork();
+    if (mid < 0) {
+      int e = errno;
+      close(fds[0]);
+      close(fds[1]);
+      return Status(ErrorCode::kTemporarilyUnavailable, std::string("fork: ") + strerror(e));
+    }
+    if (mid == 0) {
+      setsid();
+      pid_t sup = fork();
+      if (sup != 0) _exit(sup < 0 ? 1 : 0);
+      RunSupervisor(fds[1], p);
+    }
+    close(fds[1]);
+    std::int64_t pids[2] = {0, 0};
+    size_t got = 0;
+    auto* dst = reinterpret_cast<char*>(pids);
+    while (got < sizeof pids) {
+      ssize_t r = read(fds[0], dst + got, sizeof pids - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    close(fds[0]);
+    int st = 0;
+    while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (got < sizeof pids || pids[1] == 0) {
+      return Internal("the job's supervisor failed to start the job process");
+    }
+    ProcessHandle h;
+    h.supervisor_pid = pids[0];
+    h.supervisor_start = ProcStartTime(pids[0]);
+    h.process_pid = pids[1];
+    Watch(spec.key, h, spec.exit_path);
+    return h;
+  }
+
+  void Adopt(const std::string& key, const ProcessHandle& handle,
+             const std::string& exit_path) override {
+    Watch(key, handle, exit_path);
+  }
+
+  void Signal(const ProcessHandle& h, int sig) override {
+    if (h.process_pid <= 0 || !SupervisorAlive(h)) return;
+    kill(-static_cast<pid_t>(h.process_pid), sig);
+  }
+
+  void Stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    std::uint64_t one = 1;
+    (void)!write(wake_, &one, sizeof one);
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [fd, w] : watches_) close(fd);
+    watches_.clear();
+  }
+
+ private:
+  struct WatchEntry {
+    std::string key;
+    std::string exit_path;
+  };
+
+  // Watches the supervisor through a pidfd; when that is impossible (already gone), reports the
+  // exit file's content right away.
+  void Watch(const std::string& key, const ProcessHandle& h, const std::string& exit_path) {
+    int pidfd = -1;
+    if (h.supervisor_pid > 0 && (h.supervisor_start == 0 || SupervisorAlive(h))) {
+      pidfd = PidfdOpen(static_cast<pid_t>(h.supervisor_pid));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pidfd < 0) {
+      ready_.push_back({key, exit_path});
+      std::uint64_t one = 1;
+      (void)!write(wake_, &one, sizeof one);
+      return;
+    }
+    fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+    watches_[pidfd] = {key, exit_path};
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = pidfd;
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, pidfd, &ev);
+  }
+
+  void Loop() {
+    std::vector<epoll_event> events(256);
+    for (;;) {
+      int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 1000);
+      std::vector<WatchEntry> done;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return;
+        for (int i = 0; i < n; ++i) {
+          int fd = events[i].data.fd;
+          if (fd == wake_) {
+            std::uint64_t v;
+            (void)!read(wake_, &v, sizeof v);
+            continue;
+          }
+          auto it = watches_.find(fd);
+          if (it == watches_.end()) continue;
+          epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+          close(fd);
+          done.push_back(std::move(it->second));
+          watches_.erase(it);
+        }
+        for (auto& r : ready_) done.push_back(std::move(r));
+        ready_.clear();
+      }
+      for (const auto& w : done) {
+        auto rec = ReadExitFile(w.exit_path);
+        if (!rec) {
+          ExitRecord lost;
+          lost.lost = true;
+          rec = lost;
+        }
+        on_exit_(w.key, *rec);
+      }
+    }
+  }
+
+  ExitFn on_exit_;
+  int epoll_ = -1;
+  int wake_ = -1;
+  std::mutex mu_;
+  std::map<int, WatchEntry> watches_;  // guarded by mu_ (pidfd -> job)
+  std::vector<WatchEntry> ready_;      // guarded by mu_: to report without a pidfd
+  bool stopping_ = false;              // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::optional<ExitRecord> ReadExitFile(const std::string& path) {
+  std::ifstream in(path);
+  ExitRecord r;
+  if (!(in >> r.exit_code >> r.signal >> r.ended_at)) return std::nullopt;
+  return r;
+}
+
+std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit) {
+  return std::make_unique<LocalExecutor>(std::move(on_exit));
+}
+
+}  // namespace mlws::jobs

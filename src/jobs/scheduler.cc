@@ -1,0 +1,548 @@
+// JobService: recovery, the scheduler thread, launching and finalizing jobs.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "jobs/job_service_internal.h"
+
+extern char** environ;
+
+namespace mlws::jobs {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Environment variables of the server that jobs do not inherit (credentials, server settings).
+bool Inherited(std::string_view entry) {
+  for (std::string_view p : {"MLWS_", "MLFLOW_", "AZUREML_"}) {
+    if (entry.substr(0, p.size()) == p) return false;
+  }
+  return true;
+}
+
+std::string LastLines(const std::string& path, int lines) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return "";
+  std::int64_t size = in.tellg();
+  std::int64_t from = std::max<std::int64_t>(0, size - 4096);
+  in.seekg(from);
+  std::string tail(static_cast<size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+  size_t pos = tail.size();
+  for (int i = 0; i < lines && pos != std::string::npos && pos > 0; ++i) {
+    pos = tail.rfind('\n', pos - 1);
+  }
+  return pos == std::string::npos ? tail : tail.substr(pos + 1);
+}
+
+bool NeedsSlowStart(const JobSpec& spec) {
+  const json& env = spec.environment;
+  return env.is_string() ||
+         (env.is_object() && (env.contains("conda_file") || env.contains("build")));
+}
+
+Status CopyTree(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  if (fs::is_directory(from, ec)) {
+    fs::create_directories(to, ec);
+    fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::skip_symlinks, ec);
+  } else {
+    fs::create_directories(to.parent_path(), ec);
+    fs::copy_file(from, to, ec);
+  }
+  if (ec) return Internal("copying " + from.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status JobService::Recover() {
+  ASSIGN_OR_RETURN(auto jobs, store_.jobs().ListActiveJobs());
+  std::vector<Job> failed;
+  for (auto& j : jobs) {
+    auto a = std::make_shared<Active>();
+    std::string ws = WorkspaceName(j.workspace_id);
+    auto spec = ParseJobSpec(json::parse(j.spec_json, nullptr, false));
+    auto compute = FindCompute(j.workspace_id, j.compute);
+    if (ws.empty() || !spec.ok() || (!compute.ok() && j.status == JobStatus::kQueued)) {
+      j.status = JobStatus::kFailed;
+      j.ended_at = NowMs();
+      j.error = !spec.ok() ? "The stored spec no longer parses: " + spec.status().message()
+                           : "Its compute '" + j.compute + "' was deleted while it was queued.";
+      failed.push_back(j);
+      continue;
+    }
+    a->job = j;
+    a->spec = *spec;
+    a->ws = ws;
+    a->pool = PoolKey(j.workspace_id, j.compute);
+    Key key = JobKey(j.workspace_id, j.name);
+    std::lock_guard<std::mutex> lock(mu_);
+    a->seq = next_seq_++;
+    auto& pool = pools_[a->pool];
+    if (!pool) {
+      pool = std::make_shared<Pool>();
+      pool->ws_id = j.workspace_id;
+      pool->compute = j.compute;
+    }
+    if (compute.ok()) {
+      pool->max_instances = compute->max_instances;
+      pool->min_instances = compute->min_instances;
+      pool->idle_ms = compute->idle_time_before_scale_down * 1000;
+    }
+    if (j.status == JobStatus::kQueued) {
+      pool->queue[{-j.priority, a->seq}] = key;
+      active_[key] = a;
+      continue;
+    }
+    a->launched = true;
+    a->handle = {j.supervisor_pid, j.supervisor_start, j.process_pid};
+    pool->busy += j.instance_count;
+    active_[key] = a;
+    spdlog::info("re-adopting job {} (supervisor pid {}, process group {})", j.name,
+                 j.supervisor_pid, j.process_pid);
+    executor_->Adopt(key, a->handle, j.job_dir + "/exit");
+    if (j.cancel_requested) {
+      a->term_sent_at = NowMs();
+      executor_->Signal(a->handle, SIGTERM);
+    }
+  }
+  if (!failed.empty()) RETURN_IF_ERROR(store_.jobs().UpdateJobs(failed));
+  kicked_ = true;
+  return Status::Ok();
+}
+
+void JobService::Start(const std::string& server_url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_) return;
+  started_ = true;
+  server_url_ = server_url;
+  scheduler_ = std::thread([this] { SchedulerLoop(); });
+  for (int i = 0; i < options_.finalizer_threads; ++i) {
+    finalizers_.emplace_back([this] { FinalizerLoop(); });
+  }
+}
+
+void JobService::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  finalize_cv_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+  for (auto& t : finalizers_) t.join();
+  std::vector<std::thread> starters;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    starters.swap(starters_);
+  }
+  for (auto& t : starters) t.join();
+  executor_->Stop();
+}
+
+void JobService::Persist(const Job& job) {
+  Status st = store_.jobs().UpdateJobs({job});
+  if (!st.ok()) spdlog::error("job {}: cannot record its state: {}", job.name, st.ToString());
+}
+
+void JobService::SchedulerLoop() {
+  for (;;) {
+    std::vector<std::shared_ptr<Active>> to_launch;
+    std::vector<std::pair<ProcessHandle, int>> signals;
+    std::vector<Job> impossible;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_ || kicked_; });
+      if (stopping_) return;
+      kicked_ = false;
+      std::int64_t now = NowMs();
+      for (auto& [key, a] : active_) {
+        if (!a->launched) continue;
+        const Job& j = a->job;
+        if (j.timeout_s > 0 && !a->timed_out && a->term_sent_at == 0 &&
+            now >= j.started_at + j.timeout_s * 1000) {
+          a->timed_out = true;
+          a->term_sent_at = now;
+          signals.push_back({a->handle, SIGTERM});
+        }
+        if (a->term_sent_at != 0 && !a->kill_sent &&
+            now >= a->term_sent_at + options_.kill_grace_ms) {
+          a->kill_sent = true;
+          signals.push_back({a->handle, SIGKILL});
+        }
+      }
+      for (auto& [pkey, pool] : pools_) {
+        while (!pool->queue.empty()) {
+          auto head = pool->queue.begin();
+          auto it = active_.find(head->second);
+          if (it == active_.end()) {
+            pool->queue.erase(head);
+            continue;
+          }
+          Active& a = *it->second;
+          if (a.job.instance_count > pool->max_instances) {
+            a.job.status = JobStatus::kFailed;
+            a.job.ended_at = now;
+            a.job.error = fmt::format("It needs {} nodes; compute '{}' now has at most {}.",
+                                      a.job.instance_count, pool->compute, pool->max_instances);
+            impossible.push_back(a.job);
+            pool->queue.erase(head);
+            active_.erase(it);
+            continue;
+          }
+          if (pool->busy + a.job.instance_count > pool->max_instances) break;  // FIFO: head waits
+          pool->busy += a.job.instance_count;
+          a.launching = true;
+          to_launch.push_back(it->second);
+          pool->queue.erase(head);
+        }
+      }
+    }
+    for (const auto& [h, sig] : signals) executor_->Signal(h, sig);
+    if (!impossible.empty()) (void)store_.jobs().UpdateJobs(impossible);
+    std::vector<std::shared_ptr<Active>> fast;
+    for (auto& a : to_launch) {
+      if (NeedsSlowStart(a->spec)) {
+        std::lock_guard<std::mutex> lock(mu_);
+        starters_.emplace_back([this, a] { LaunchAndRecord(a); });
+      } else {
+        fast.push_back(a);
+      }
+    }
+    for (auto& a : fast) LaunchAndRecord(a);
+  }
+}
+
+void JobService::LaunchAndRecord(const std::shared_ptr<Active>& a) {
+  Job job;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job = a->job;
+  }
+  Status st = Launch(*a, job);
+  Key key = JobKey(job.workspace_id, job.name);
+  std::optional<ExitRecord> early;
+  bool signal_now = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    a->launching = false;
+    if (!st.ok()) {
+      job.status = JobStatus::kFailed;
+      job.ended_at = NowMs();
+      job.error = "The job could not start: " + st.message();
+      a->job = job;
+      auto pool = pools_[a->pool];
+      if (pool) pool->busy -= job.instance_count;
+      active_.erase(key);
+      kicked_ = true;
+    } else {
+      a->launched = true;
+      a->handle = {job.supervisor_pid, job.supervisor_start, job.process_pid};
+      job.cancel_requested = a->job.cancel_requested;
+      a->job = job;
+      if (job.cancel_requested && a->term_sent_at == 0) {
+        a->term_sent_at = NowMs();
+        signal_now = true;
+      }
+      auto e = early_exits_.find(key);
+      if (e != early_exits_.end()) {
+        early = e->second;
+        early_exits_.erase(e);
+      }
+    }
+  }
+  Persist(job);
+  if (!st.ok()) {
+    cv_.notify_all();
+    if (job.token_id != 0) {
+      (void)auth_.RevokeToken(auth::Principal{job.owner_id, job.owner, false}, job.token_id, true);
+    }
+    return;
+  }
+  if (signal_now) executor_->Signal(a->handle, SIGTERM);
+  if (early) {
+    std::lock_guard<std::mutex> lock(mu_);
+    finalize_queue_.emplace_back(key, *early);
+    finalize_cv_.notify_one();
+  }
+}
+
+Status JobService::Launch(const Active& a, Job& job) {
+  const JobSpec& spec = a.spec;
+  fs::path dir(job.job_dir);
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // a launch interrupted by a crash leaves a partial folder
+  fs::create_directories(dir / "wd" / "outputs", ec);
+  fs::create_directories(dir / "user_logs", ec);
+  if (ec) return Internal("cannot create the job folder " + dir.string() + ": " + ec.message());
+  json detail = json::parse(job.detail_json, nullptr, false);
+  if (!detail.is_object()) detail = json::object();
+
+  if (!spec.code.empty()) {
+    ASSIGN_OR_RETURN(ResolvedPath code, assets_.ResolveCode(a.ws, spec.code));
+    std::error_code cec;
+    for (const auto& entry : fs::directory_iterator(code.local_path, cec)) {
+      RETURN_IF_ERROR(CopyTree(entry.path(), dir / "wd" / entry.path().filename()));
+    }
+    if (cec) return Internal("cannot read the code snapshot: " + cec.message());
+  }
+  Bindings b;
+  for (const auto& in : spec.inputs) {
+    if (in.literal) {
+      b.inputs[in.name] = in.value;
+      continue;
+    }
+    ASSIGN_OR_RETURN(ResolvedPath r, assets_.ResolveInput(a.ws, in));
+    if (!r.asset.empty()) (void)assets_.RecordRunInput(a.ws, job.run_id, r);
+    fs::path local = dir / "inputs" / in.name;
+    fs::create_directories(local.parent_path(), ec);
+    if (in.mode == "direct") {
+      b.inputs[in.name] = r.uri;
+    } else if (in.mode == "download") {
+      RETURN_IF_ERROR(CopyTree(r.local_path, local));
+      b.inputs[in.name] = local.string();
+    } else {
+      fs::create_symlink(r.local_path, local, ec);
+      if (ec) return Internal("cannot mount input " + in.name + ": " + ec.message());
+      b.inputs[in.name] = local.string();
+    }
+  }
+  for (const auto& out : spec.outputs) {
+    fs::path local = dir / "named_outputs" / out.name;
+    fs::create_directories(local, ec);
+    b.outputs[out.name] = local.string();
+  }
+  ASSIGN_OR_RETURN(std::string command, SubstituteCommand(spec.command, b));
+  ASSIGN_OR_RETURN(PreparedEnvironment env, assets_.PrepareEnvironment(a.ws, spec.environment));
+  detail["environment"] = env.reference;
+  if (!env.note.empty()) detail["environment_note"] = env.note;
+  detail["resolved_command"] = command;
+
+  std::string token;
+  if (auth_.auth_required() && job.owner_id != 0) {
+    auto t = auth_.CreateToken(auth::Principal{job.owner_id, job.owner, false},
+                               "job " + job.name.substr(0, 100), 1);
+    if (!t.ok()) return t.status();
+    token = t->secret;
+    job.token_id = t->info.id;
+  }
+
+  std::vector<std::string> envv;
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  std::string pythonpath;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    if (!Inherited(entry)) continue;
+    if (entry.rfind("PATH=", 0) == 0) {
+      path = std::string(entry.substr(5));
+      continue;
+    }
+    if (entry.rfind("PYTHONPATH=", 0) == 0) {
+      pythonpath = std::string(entry.substr(11));
+      continue;
+    }
+    envv.emplace_back(entry);
+  }
+  if (!env.bin_dir.empty()) path = env.bin_dir + ":" + path;
+  if (!options_.python_path.empty()) {
+    pythonpath = options_.python_path + (pythonpath.empty() ? "" : ":" + pythonpath);
+  }
+  std::string tracking_uri = server_url_ + (a.ws == "default" ? "" : "/workspaces/" + a.ws);
+  envv.push_back("PATH=" + path);
+  if (!pythonpath.empty()) envv.push_back("PYTHONPATH=" + pythonpath);
+  envv.push_back("PYTHONUNBUFFERED=1");
+  envv.push_back("MLFLOW_TRACKING_URI=" + tracking_uri);
+  envv.push_back("MLFLOW_RUN_ID=" + job.run_id);
+  envv.push_back("MLFLOW_EXPERIMENT_ID=" + job.experiment_id);
+  envv.push_back("MLFLOW_EXPERIMENT_NAME=" + job.experiment_name);
+  envv.push_back("AZUREML_RUN_ID=" + job.name);
+  envv.push_back("AZUREML_EXPERIMENT_ID=" + job.experiment_id);
+  envv.push_back("AZUREML_EXPERIMENT_NAME=" + job.experiment_name);
+  envv.push_back("AZUREML_NODE_COUNT=" + std::to_string(job.instance_count));
+  envv.push_back("MLWS_URL=" + server_url_);
+  envv.push_back("MLWS_WORKSPACE=" + a.ws);
+  envv.push_back("MLWS_JOB_NAME=" + job.name);
+  if (!token.empty()) {
+    envv.push_back("MLFLOW_TRACKING_TOKEN=" + token);
+    envv.push_back("MLWS_TOKEN=" + token);
+  }
+  for (const auto& [k, v] : spec.environment_variables) envv.push_back(k + "=" + v);
+
+  LaunchSpec ls;
+  ls.key = JobKey(job.workspace_id, job.name);
+  ls.work_dir = (dir / "wd").string();
+  ls.log_path = (dir / "user_logs" / "std_log.txt").string();
+  ls.exit_path = (dir / "exit").string();
+  ls.command = command;
+  ls.env = std::move(envv);
+  job.started_at = NowMs();
+  job.status = JobStatus::kRunning;
+  job.detail_json = detail.dump();
+  ASSIGN_OR_RETURN(ProcessHandle h, executor_->Launch(ls));
+  job.supervisor_pid = h.supervisor_pid;
+  job.supervisor_start = h.supervisor_start;
+  job.process_pid = h.process_pid;
+  return Status::Ok();
+}
+
+void JobService::OnExit(const std::string& key, const ExitRecord& record) {
+  std::lock_guard<std::mutex> lock(mu_);
+  finalize_queue_.emplace_back(key, record);
+  finalize_cv_.notify_one();
+}
+
+void JobService::FinalizerLoop() {
+  for (;;) {
+    std::pair<Key, ExitRecord> item;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      finalize_cv_.wait(lock, [this] { return stopping_ || !finalize_queue_.empty(); });
+      if (stopping_) return;
+      item = std::move(finalize_queue_.front());
+      finalize_queue_.pop_front();
+    }
+    Finalize(item.first, item.second);
+  }
+}
+
+namespace {
+
+// Copies the job's log and ./outputs into its run's artifacts.
+Status CaptureRunFiles(artifacts::ArtifactStore& store, const std::string& artifact_uri,
+                       std::int64_t ws_id, const fs::path& job_dir) {
+  constexpr std::string_view kScheme = "mlflow-artifacts:";
+  if (artifact_uri.rfind(kScheme, 0) != 0) {
+    return InvalidArgument("the run's artifact location " + artifact_uri +
+                           " is not served by mlws; files stay in the job folder");
+  }
+  std::string rest = artifact_uri.substr(kScheme.size());
+  while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
+  std::string root = std::to_string(ws_id) + "/" + rest;
+  auto put = [&](const fs::path& file, const std::string& rel) -> Status {
+    std::string staged = store.StagingDir() + "/job-" + std::to_string(::getpid()) + "-" +
+                         std::to_string(NowMs()) + "-" + std::to_string(rand());
+    std::error_code ec;
+    fs::copy_file(file, staged, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Internal("copying " + file.string() + ": " + ec.message());
+    int fd = ::open(staged.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ::fsync(fd);  // Commit wants the file durable before it renames it into place
+      ::close(fd);
+    }
+    Status st = store.Commit(staged, root + "/" + rel);
+    if (!st.ok()) fs::remove(staged, ec);
+    return st;
+  };
+  std::error_code ec;
+  fs::path log = job_dir / "user_logs" / "std_log.txt";
+  if (fs::exists(log, ec)) RETURN_IF_ERROR(put(log, "user_logs/std_log.txt"));
+  fs::path outputs = job_dir / "wd" / "outputs";
+  if (fs::is_directory(outputs, ec)) {
+    for (auto it = fs::recursive_directory_iterator(outputs, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_symlink(ec) || !it->is_regular_file(ec)) continue;
+      std::string rel = fs::relative(it->path(), outputs, ec).generic_string();
+      if (!artifacts::ValidateArtifactPath("outputs/" + rel).ok()) continue;
+      RETURN_IF_ERROR(put(it->path(), "outputs/" + rel));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void JobService::Finalize(const Key& key, const ExitRecord& rec) {
+  std::shared_ptr<Active> a;
+  Job job;
+  bool timed_out = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = active_.find(key);
+    if (it == active_.end()) return;
+    a = it->second;
+    if (!a->launched) {
+      early_exits_[key] = rec;
+      return;
+    }
+    job = a->job;
+    timed_out = a->timed_out;
+  }
+  job.ended_at = rec.ended_at > 0 ? rec.ended_at : NowMs();
+  if (job.ended_at < job.started_at) job.ended_at = job.started_at;
+  if (!rec.lost) job.exit_code = rec.exit_code;
+  fs::path dir(job.job_dir);
+  std::string log = (dir / "user_logs" / "std_log.txt").string();
+
+  json detail = json::parse(job.detail_json, nullptr, false);
+  if (!detail.is_object()) detail = json::object();
+  auto run = tracking_.GetRun(a->ws, job.run_id);
+  if (run.ok()) {
+    Status st = CaptureRunFiles(artifacts_, run->info.artifact_uri, job.workspace_id, dir);
+    if (!st.ok()) detail["notes"].push_back("run files not captured: " + st.message());
+  }
+
+  if (job.cancel_requested) {
+    job.status = JobStatus::kCanceled;
+    job.error = "Canceled.";
+  } else if (timed_out) {
+    job.status = JobStatus::kFailed;
+    job.error =
+        fmt::format("The job exceeded limits.timeout ({} s) and was stopped.", job.timeout_s);
+  } else if (rec.lost) {
+    job.status = JobStatus::kFailed;
+    job.error =
+        "The job's process is gone and left no exit code (its supervisor was killed, e.g. the "
+        "machine restarted while the job ran).";
+  } else if (rec.exit_code == 0) {
+    job.status = JobStatus::kCompleted;
+    for (const auto& out : a->spec.outputs) {
+      auto published = assets_.PublishOutput(
+          a->ws, job.name, out, (dir / "named_outputs" / out.name).string(), job.owner, job.run_id);
+      if (published.ok()) {
+        detail["outputs"][out.name]["uri"] = published->uri;
+        if (!published->asset.empty()) detail["outputs"][out.name]["asset"] = published->asset;
+      } else if (!out.asset_name.empty()) {
+        job.status = JobStatus::kFailed;
+        job.error = fmt::format("Output '{}' could not be registered as {}: {}", out.name,
+                                out.asset_name, published.status().message());
+      }
+    }
+  } else {
+    job.status = JobStatus::kFailed;
+    job.error = rec.signal != 0 ? fmt::format("The job was killed by signal {}.", rec.signal)
+                                : fmt::format("The job exited with code {}.", rec.exit_code);
+    std::string tail = LastLines(log, 20);
+    if (!tail.empty()) job.error += "\nLast lines of user_logs/std_log.txt:\n" + tail;
+  }
+  job.detail_json = detail.dump();
+  if (job.token_id != 0) {
+    Status st =
+        auth_.RevokeToken(auth::Principal{job.owner_id, job.owner, false}, job.token_id, true);
+    if (!st.ok()) spdlog::warn("job {}: cannot revoke its token: {}", job.name, st.ToString());
+  }
+  Persist(job);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    a->job = job;
+    auto pool = pools_[a->pool];
+    if (pool) {
+      pool->busy -= job.instance_count;
+      pool->released.emplace_back(NowMs(), job.instance_count);
+    }
+    active_.erase(key);
+    kicked_ = true;
+  }
+  cv_.notify_all();
+}
+
+}  // namespace mlws::jobs
