@@ -320,11 +320,27 @@ test('dark mode toggle and empty states', async () => {
   await page.getByTestId('theme-toggle').click();
 });
 
-test('sign-in form when the server requires authentication', async () => {
+test('sign-in (password and token) when the server requires authentication; write buttons follow the role', async () => {
   const s2 = await startServer();
   try {
-    const r = await fetch(`${s2.url}/api/v1/users`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'alice', password: 'correct horse battery' }) });
-    assert.ok(r.ok, `create user: ${r.status} ${await r.text()}`);
+    const post = async (path, body, auth) => {
+      const r = await fetch(`${s2.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: auth } : {}) },
+        body: JSON.stringify(body),
+      });
+      const text = await r.text();
+      assert.ok(r.ok, `${path}: ${r.status} ${text}`);
+      return JSON.parse(text);
+    };
+    // The first user becomes an Owner and switches authentication on.
+    await post('/api/v1/users', { name: 'alice', password: 'correct horse battery' });
+    const alice = 'Basic ' + Buffer.from('alice:correct horse battery').toString('base64');
+    await post('/api/v1/users', { name: 'bob', password: 'bob password 42' }, alice);
+    await post('/api/v1/role-assignments', { user: 'bob', role: 'Reader', workspace: 'default' }, alice);
+    const token = (await post('/api/v1/tokens', { name: 'e2e' }, alice)).secret;
+
+    // alice signs in with her password (after one wrong try) and may create experiments.
     const p2 = await browser.newPage();
     await p2.goto(`${s2.url}/workspaces/default/experiments`);
     await p2.getByRole('heading', { name: 'Sign in to mlws' }).waitFor();
@@ -337,7 +353,31 @@ test('sign-in form when the server requires authentication', async () => {
     await p2.getByRole('button', { name: 'Sign in' }).click();
     await p2.getByRole('heading', { name: 'Experiments', exact: true }).waitFor();
     await p2.locator('.topbar .user', { hasText: 'alice' }).waitFor();
+    await p2.getByRole('button', { name: 'Create' }).waitFor();
+    // The credential survives a reload (sessionStorage), so no second sign-in.
+    await p2.reload();
+    await p2.getByRole('button', { name: 'Create' }).waitFor();
     await p2.close();
+
+    // The same with an API token.
+    const p3 = await browser.newPage();
+    await p3.goto(`${s2.url}/workspaces/default/models`);
+    await p3.getByRole('tab', { name: 'API token' }).click();
+    await p3.getByPlaceholder('mlws_…').fill(token);
+    await p3.getByRole('button', { name: 'Sign in' }).click();
+    await p3.getByRole('heading', { name: 'Models', exact: true }).waitFor();
+    await p3.close();
+
+    // bob is a Reader: he sees the experiments but not the Create form.
+    const p4 = await browser.newPage();
+    await p4.goto(`${s2.url}/workspaces/default/experiments`);
+    await p4.fill('input[autocomplete=username]', 'bob');
+    await p4.fill('input[type=password]', 'bob password 42');
+    await p4.getByRole('button', { name: 'Sign in' }).click();
+    await p4.locator('.topbar .user', { hasText: 'bob' }).waitFor();
+    await p4.getByRole('link', { name: 'Default' }).waitFor();
+    assert.equal(await p4.getByRole('button', { name: 'Create' }).count(), 0);
+    await p4.close();
   } finally {
     await s2.stop();
   }
