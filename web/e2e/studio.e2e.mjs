@@ -102,7 +102,7 @@ test('runs table: columns, sort, filter, keyboard open', async () => {
   await page.fill('[data-testid=run-filter]', "params.lr = '0.2'");
   await page.press('[data-testid=run-filter]', 'Enter');
   await page.waitForURL(/q=params/);
-  await page.waitForFunction(() => document.querySelector('[data-testid=runs-count]')?.textContent?.startsWith('1 runs'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=runs-count]')?.textContent === '1 run');
   assert.ok(await page.getByRole('link', { name: 'run-1' }).isVisible());
   // A bad filter is explained, not swallowed.
   await page.fill('[data-testid=run-filter]', 'metrics.loss <<< 1');

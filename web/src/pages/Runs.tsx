@@ -177,7 +177,7 @@ export function RunsPage() {
         <h1>{exp.data?.name ?? `Experiment ${id}`}</h1>
         <span className="muted" data-testid="runs-count">
           {state.rows.length}
-          {state.done ? '' : '+'} runs
+          {state.done ? '' : '+'} {state.rows.length === 1 && state.done ? 'run' : 'runs'}
         </span>
       </div>
       {exp.error && <ErrorBox error={exp.error} />}
