@@ -65,6 +65,7 @@ export function VirtualTable<T>(p: Props<T>) {
   );
 
   const onKey = (e: KeyboardEvent) => {
+    if ((e.target as HTMLElement).closest('button, input, a')) return;
     const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 320) / rowHeight) - 1);
     switch (e.key) {
       case 'ArrowDown':
@@ -123,7 +124,7 @@ export function VirtualTable<T>(p: Props<T>) {
             aria-sort={c.sorted === 'asc' ? 'ascending' : c.sorted === 'desc' ? 'descending' : undefined}
           >
             {c.onSort ? (
-              <button type="button" className="sort" onClick={c.onSort} tabIndex={-1} title="Sort by this column">
+              <button type="button" className="sort" onClick={c.onSort} title="Sort by this column">
                 {c.header}
                 {c.sorted ? (c.sorted === 'asc' ? ' ▲' : ' ▼') : ''}
               </button>
