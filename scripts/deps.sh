@@ -32,6 +32,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Vite 7 and Vitest 4 need Node.js >= 20 (Debian 12's own nodejs is 18): say so plainly.
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "deps: the studio (web/) needs Node.js >= 20, found $(node --version); install a newer nodejs" >&2
+  exit 1
+fi
+
 # The studio's npm packages, exactly as package-lock.json pins them; again only when the lock changed.
 if [ -f web/package-lock.json ] && [ ! web/node_modules/.package-lock.json -nt web/package-lock.json ]; then
   echo "deps: npm ci in web/"
