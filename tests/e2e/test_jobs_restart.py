@@ -1,0 +1,101 @@
+"""Jobs outlive the server: a job running when the server is killed keeps running and is
+re-adopted by the next server; a job that ended while the server was down gets its real exit
+code; a job whose process vanished without an exit code is marked Failed with the reason;
+queued jobs stay queued. Nothing is left Running forever."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import requests
+
+from conftest import MlwsServer
+from jobs_util import group_alive, logs, submit, wait_status
+
+
+def restart(old: MlwsServer, tmp_path) -> MlwsServer:
+    # Same home and port: the jobs' MLFLOW_TRACKING_URI stays valid.
+    return MlwsServer(old.home, log_dir=tmp_path, port=old.port).start()
+
+
+def supervisor_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_running_job_is_readopted_after_kill9(spawn, tmp_path):
+    srv = spawn()
+    job = submit(srv.url, {"command": "echo before; sleep 2; echo after"})
+    running = wait_status(srv.url, job["name"], "Running")
+    pgid = running["process_id"]
+    assert pgid and group_alive(pgid)
+    srv.kill()
+    time.sleep(0.3)
+    assert group_alive(pgid), "the job died with the server"
+    srv2 = restart(srv, tmp_path)
+    try:
+        assert requests.get(f"{srv2.url}/api/v1/workspaces/default/jobs/{job['name']}",
+                            timeout=10).json()["status"] == "Running"
+        done = wait_status(srv2.url, job["name"], ("Completed", "Failed"), timeout=30)
+        assert done["status"] == "Completed", done
+        assert done["exit_code"] == 0
+        assert logs(srv2.url, job["name"]) == "before\nafter\n"
+        assert "re-adopting job " + job["name"] in srv2.stderr()
+    finally:
+        srv2.stop()
+
+
+def test_job_that_ended_while_server_was_down_gets_its_exit_code(spawn, tmp_path):
+    srv = spawn()
+    job = submit(srv.url, {"command": "sleep 0.5; echo bye; exit 4"})
+    wait_status(srv.url, job["name"], "Running")
+    assert srv.stop() == 0  # SIGTERM: the server stops, the job does not
+    time.sleep(1.5)
+    srv2 = restart(srv, tmp_path)
+    try:
+        done = wait_status(srv2.url, job["name"], ("Completed", "Failed"), timeout=10)
+        assert done["status"] == "Failed" and done["exit_code"] == 4
+        assert "exited with code 4" in done["error"] and "bye" in done["error"]
+        assert done["ended_at"] - done["started_at"] < 1500  # the real end, not the restart
+    finally:
+        srv2.stop()
+
+
+def test_vanished_process_is_marked_failed_with_reason(spawn, tmp_path):
+    srv = spawn()
+    job = submit(srv.url, {"command": "sleep 120"})
+    pgid = wait_status(srv.url, job["name"], "Running")["process_id"]
+    supervisor = supervisor_of(pgid)
+    srv.kill()
+    os.kill(supervisor, signal.SIGKILL)  # e.g. the machine rebooted
+    os.killpg(pgid, signal.SIGKILL)
+    time.sleep(0.3)
+    srv2 = restart(srv, tmp_path)
+    try:
+        done = wait_status(srv2.url, job["name"], ("Failed",), timeout=10)
+        assert "left no exit code" in done["error"]
+        assert done["exit_code"] is None
+    finally:
+        srv2.stop()
+
+
+def test_queued_jobs_survive_a_restart(spawn, tmp_path):
+    srv = spawn()
+    requests.post(f"{srv.url}/api/v1/workspaces/default/computes",
+                  json={"name": "single", "max_instances": 1}, timeout=10).raise_for_status()
+    first = submit(srv.url, {"command": "sleep 1", "compute": "single"})
+    second = submit(srv.url, {"command": "echo second", "compute": "single"})
+    wait_status(srv.url, first["name"], "Running")
+    srv.kill()
+    srv2 = restart(srv, tmp_path)
+    try:
+        a = wait_status(srv2.url, first["name"], "Completed", timeout=20)
+        b = wait_status(srv2.url, second["name"], "Completed", timeout=20)
+        assert b["started_at"] >= a["ended_at"]
+        assert logs(srv2.url, second["name"]) == "second\n"
+        jobs = requests.get(f"{srv2.url}/api/v1/workspaces/default/jobs", timeout=10).json()
+        assert all(j["status"] in ("Completed",) for j in jobs["value"])
+    finally:
+        srv2.stop()
