@@ -1,5 +1,7 @@
 // /api/v1/workspaces/{ws}/{models,data,environments,components}: versioned assets.
 // The collection is the path segment after the workspace.
+#include <filesystem>
+
 #include "api/asset_json.h"
 #include "api/handlers.h"
 
@@ -179,6 +181,32 @@ http::Response RunLineage(ApiContext& ctx, http::Request& req) {
                 {"inputs", in},
                 {"outputs", out}};
   }());
+}
+
+http::Response BuildEnvironment(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
+    ASSIGN_OR_RETURN(std::string ref, d.RequiredString("reference"));
+    ASSIGN_OR_RETURN(auto b, ctx.assets.BuildEnvironment(Ws(req), ref));
+    return json{{"hash", b.hash},
+                {"host_interpreter", b.host_interpreter},
+                {"python", b.python},
+                {"note", b.note},
+                {"log", b.hash.empty() ? ""
+                                       : "/api/v1/workspaces/" + Ws(req) + "/environment-builds/" +
+                                             b.hash + "/log"}};
+  }());
+}
+
+http::Response EnvironmentBuildLog(ApiContext& ctx, http::Request& req) {
+  auto path = ctx.assets.EnvironmentBuildLog(req.path_params.at("hash"));
+  if (!path.ok()) return http::ErrorResponse(path.status());
+  std::error_code ec;
+  http::Response r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.file_path = *path;
+  r.file_size = static_cast<std::int64_t>(std::filesystem::file_size(*path, ec));
+  return r;
 }
 
 http::Response AddRunInput(ApiContext& ctx, http::Request& req) {

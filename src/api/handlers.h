@@ -40,6 +40,8 @@ http::Response DeleteAsset(ApiContext&, http::Request&);
 http::Response AssetLineage(ApiContext&, http::Request&);
 http::Response RunLineage(ApiContext&, http::Request&);
 http::Response AddRunInput(ApiContext&, http::Request&);
+http::Response BuildEnvironment(ApiContext&, http::Request&);
+http::Response EnvironmentBuildLog(ApiContext&, http::Request&);
 // datastores_handler.cc: datastores, their files, uploads
 http::Response CreateDatastore(ApiContext&, http::Request&);
 http::Response ListDatastores(ApiContext&, http::Request&);

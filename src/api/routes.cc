@@ -141,6 +141,8 @@ const Row kAssetRows[] = {
   MLWS_ASSET_ROWS("environments"),
   MLWS_ASSET_ROWS("components"),
   {"GET",    "/api/v1/workspaces/{ws}/runs/{run_id}/lineage",       "workspaces/runs/read",        RunLineage},
+  {"POST",   "/api/v1/workspaces/{ws}/environment-builds",          "workspaces/environments/write", BuildEnvironment},
+  {"GET",    "/api/v1/workspaces/{ws}/environment-builds/{hash}/log", "workspaces/environments/read", EnvironmentBuildLog},
   {"POST",   "/api/v1/workspaces/{ws}/runs/{run_id}/inputs",        "workspaces/runs/write",       AddRunInput},
   {"POST",   "/api/v1/workspaces/{ws}/datastores",                  "workspaces/datastores/write",  CreateDatastore},
   {"GET",    "/api/v1/workspaces/{ws}/datastores",                  "workspaces/datastores/read",   ListDatastores},

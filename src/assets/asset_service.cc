@@ -71,8 +71,34 @@ Asset FromRegistry(const ModelVersion& v) {
 }  // namespace
 
 AssetService::AssetService(store::MetadataStore& store, tracking::TrackingService& tracking,
-                           RegistryService& registry, AssetPaths paths)
-    : store_(store), tracking_(tracking), registry_(registry), paths_(std::move(paths)) {}
+                           RegistryService& registry, AssetPaths paths,
+                           EnvironmentBuilder* environments)
+    : store_(store),
+      tracking_(tracking),
+      registry_(registry),
+      paths_(std::move(paths)),
+      environments_(environments) {}
+
+StatusOr<BuiltEnvironment> AssetService::BuildEnvironment(const std::string& ws,
+                                                          const std::string& reference) {
+  if (environments_ == nullptr) {
+    return Status(ErrorCode::kNotImplemented, "this server does not build environments");
+  }
+  ASSIGN_OR_RETURN(Asset env, Resolve(ws, AssetKind::kEnvironment, reference));
+  std::string files_root;
+  json spec = json::parse(env.spec_json, nullptr, false);
+  if (spec.is_object() && spec.contains("build") && spec["build"].contains("path")) {
+    ASSIGN_OR_RETURN(files_root, LocalPath(ws, spec["build"]["path"].get<std::string>()));
+  }
+  return environments_->Ensure(env, files_root);
+}
+
+StatusOr<std::string> AssetService::EnvironmentBuildLog(const std::string& hash) {
+  if (environments_ == nullptr) {
+    return Status(ErrorCode::kNotImplemented, "this server does not build environments");
+  }
+  return environments_->LogPath(hash);
+}
 
 StatusOr<Asset> AssetService::Create(const std::string& ws, AssetKind kind,
                                      const std::string& spec_json, const std::string& user,

@@ -185,7 +185,9 @@ StatusOr<BuiltEnvironment> EnvironmentBuilder::Ensure(const Asset& environment,
   auto failed = [&](const std::string& step) {
     return finish(
         Status(ErrorCode::kInvalidParameterValue,
-               fmt::format("environment build failed: {} (log: {})", step, out.log_path)));
+               fmt::format("environment build failed: {} (build {}; its log: `mlws environment "
+                           "build-log {}`, {} on the server)",
+                           step, out.hash, out.hash, out.log_path)));
   };
   if (RunLogged({state_->python, "-m", "venv", (dir / "venv").string()}, out.log_path) != 0) {
     return failed("could not create the virtualenv");
@@ -197,6 +199,15 @@ StatusOr<BuiltEnvironment> EnvironmentBuilder::Ensure(const Asset& environment,
   }
   std::ofstream(dir / ".ready") << "ok\n";
   return finish(Status::Ok());
+}
+
+StatusOr<std::string> EnvironmentBuilder::LogPath(const std::string& hash) const {
+  bool ok = hash.size() == 64 && hash.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (!ok) return InvalidArgument("an environment build is named by a 64-digit hex hash");
+  fs::path p = fs::path(state_->root) / hash / "build.log";
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return NotFound("no build of environment " + hash + " on this server");
+  return p.string();
 }
 
 }  // namespace mlws::assets

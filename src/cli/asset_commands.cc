@@ -346,6 +346,56 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
   });
 }
 
+// `environment build REF` and `environment build-log HASH`.
+void AddEnvironmentBuildVerbs(CLI::App& app, Globals& g, int& rc) {
+  auto o = std::make_shared<AssetOpts>();
+  CLI::App* env = app.get_subcommand("environment");
+  auto* build = env->add_subcommand(
+      "build", "Build (or find) an environment's virtualenv now, instead of at its first use");
+  build
+      ->add_option("reference", o->name,
+                   "NAME:VERSION, NAME@latest or azureml://registries/azureml/environments/…")
+      ->required();
+  build->callback([&g, &rc, o] {
+    std::string ref = o->name;
+    if (ref.find(':') == std::string::npos && ref.find('@') == std::string::npos) {
+      ref += "@latest";
+    }
+    auto r = Call(g, "POST", "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/environment-builds",
+                  {{"reference", ref}}, "", 3600);
+    if (!r) return void(rc = 1);
+    if (g.output == "json" || g.output == "yaml") {
+      return PrintResult(g.output, *r, json::array(), {});
+    }
+    if ((*r)["host_interpreter"].get<bool>()) {
+      std::cout << "no build needed: " << (*r)["note"].get<std::string>() << "\n";
+    } else {
+      std::cout << "ready: environment " << (*r)["hash"].get<std::string>() << "\n";
+      if (!(*r)["note"].get<std::string>().empty()) {
+        std::cout << "note: " << (*r)["note"].get<std::string>() << "\n";
+      }
+    }
+  });
+  auto* log = env->add_subcommand("build-log", "Print the build log of an environment build");
+  log->add_option("hash", o->version, "The build's hash (from `build` or a job's error)")
+      ->required();
+  log->callback([&g, &rc, o] {
+    auto r = HttpCall("GET",
+                      BaseUrl(g) + "/api/v1/workspaces/" + UrlEscape(g.workspace) +
+                          "/environment-builds/" + UrlEscape(o->version) + "/log",
+                      "", AuthorizationFor(g));
+    if (!r.ok()) {
+      std::cerr << "error: " << r.status().message() << "\n";
+      return void(rc = 1);
+    }
+    if (r->status >= 400) {
+      PrintHttpError(r->status, r->body);
+      return void(rc = 1);
+    }
+    std::cout << r->body;
+  });
+}
+
 void AddDatastoreNoun(CLI::App& app, Globals& g, int& rc) {
   auto o = std::make_shared<AssetOpts>();
   auto* noun = app.add_subcommand("datastore", "Datastores: local folders and S3 buckets");
@@ -405,6 +455,7 @@ void AddAssetCommands(CLI::App& app, Globals& g, int& rc) {
   AddAssetNoun(app, g, rc, AssetKind::kData, "Data assets: uri_file, uri_folder, mltable");
   AddAssetNoun(app, g, rc, AssetKind::kEnvironment, "Environments jobs run in");
   AddAssetNoun(app, g, rc, AssetKind::kComponent, "Reusable command components");
+  AddEnvironmentBuildVerbs(app, g, rc);
   AddDatastoreNoun(app, g, rc);
 }
 

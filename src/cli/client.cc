@@ -55,10 +55,10 @@ void PrintHttpError(long status, const std::string& body) {
 }
 
 std::optional<json> Call(const Globals& g, const std::string& method, const std::string& path,
-                         const json& body, const std::string& authorization) {
+                         const json& body, const std::string& authorization, long timeout_s) {
   std::string base = BaseUrl(g);
   std::string auth = authorization.empty() ? AuthorizationFor(g) : authorization;
-  auto r = HttpCall(method, base + path, body.is_null() ? "" : body.dump(), auth);
+  auto r = HttpCall(method, base + path, body.is_null() ? "" : body.dump(), auth, timeout_s);
   if (!r.ok()) {
     std::cerr << "error: " << r.status().message() << "\n";
     return std::nullopt;

@@ -21,7 +21,7 @@ std::string UrlEscape(const std::string& s);
 std::optional<nlohmann::json> Call(const Globals& g, const std::string& method,
                                    const std::string& path,
                                    const nlohmann::json& body = nlohmann::json(),
-                                   const std::string& authorization = "");
+                                   const std::string& authorization = "", long timeout_s = 120);
 
 std::string MlflowPrefix(const Globals& g);
 

@@ -17,7 +17,8 @@ size_t Collect(char* data, size_t size, size_t n, void* out) {
 }  // namespace
 
 StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
-                              const std::string& body, const std::string& authorization) {
+                              const std::string& body, const std::string& authorization,
+                              long timeout_s) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Internal("cannot initialise libcurl");
   HttpResult result;
@@ -32,7 +33,7 @@ StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
   if (!body.empty()) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));

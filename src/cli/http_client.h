@@ -18,7 +18,8 @@ struct HttpResult {
 // `authorization` the Authorization header value, if not empty.
 // Connection failures give TemporarilyUnavailable with the URL in the message.
 StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
-                              const std::string& body, const std::string& authorization = "");
+                              const std::string& body, const std::string& authorization = "",
+                              long timeout_s = 120);
 
 // PUT of a local file as the body (streamed), with `progress(sent, total)` called as it goes.
 StatusOr<HttpResult> HttpUploadFile(

@@ -152,10 +152,11 @@ int RunServer(const Config& raw) {
   if (asset_paths.allowed_local_roots.empty()) {
     asset_paths.allowed_local_roots.push_back(cfg.home + "/datastores");
   }
-  assets::AssetService asset_service(**store, tracking, registry, asset_paths);
+  // One builder: jobs, deployments and explicit builds share its cache and its locks.
+  assets::EnvironmentBuilder job_environments(cfg.home + "/envs");
+  assets::AssetService asset_service(**store, tracking, registry, asset_paths, &job_environments);
   http::RequestMetrics metrics;
   // --- jobs: the scheduler and the local executor (re-adopts jobs of a previous run) ---
-  assets::EnvironmentBuilder job_environments(cfg.home + "/envs");
   auto job_assets = jobs::NewAssetJobAssets(asset_service, job_environments);
   jobs::JobServiceOptions job_options;
   job_options.jobs_root = cfg.home + "/jobs";

@@ -365,3 +365,50 @@ def test_datastores(server, tmp_path):
     failed(cli(server.url, "datastore", "delete", "s3store"), "is used by data s3_raw:1")
     ok(cli(server.url, "data", "delete", "s3_raw", "--version", "1"))
     ok(cli(server.url, "datastore", "delete", "s3store"))
+
+
+# --- environment builds ----------------------------------------------------------------------
+
+
+def test_environment_builds_once_per_content_and_keeps_its_log(server, tmp_path):
+    import concurrent.futures
+
+    conda = tmp_path / "conda.yml"
+    conda.write_text("name: tiny\ndependencies:\n  - python=3\n  - pip\n  - pip:\n    - six==1.16.0\n")
+    spec = tmp_path / "env.yml"
+    spec.write_text(f"name: {unique('tiny-env')}\nimage: python:3.11\nconda_file: conda.yml\n")
+    env = create(server, "environment", spec)
+    ref = f"{env['name']}:{env['version']}"
+    # Two concurrent requests for the same new environment: one build, both get it.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        futs = [pool.submit(cli, server.url, "environment", "build", ref, output="json",
+                            timeout=600) for _ in range(2)]
+        results = [ok_json(f.result()) for f in futs]
+    assert results[0]["hash"] == results[1]["hash"] and len(results[0]["hash"]) == 64
+    assert "image python:3.11 not used" in results[0]["note"]
+    log = ok(cli(server.url, "environment", "build-log", results[0]["hash"]))
+    assert log.count("Successfully installed six-1.16.0") == 1, log
+    venv_python = results[0]["python"]
+    import subprocess
+    subprocess.run([venv_python, "-c", "import six"], check=True)
+    # A second version with the same requirements shares the build.
+    env2 = create(server, "environment", spec)
+    again = ok_json(cli(server.url, "environment", "build", f"{env['name']}:{env2['version']}",
+                        output="json"))
+    assert again["hash"] == results[0]["hash"]
+    # Image-only: the host interpreter, said plainly.
+    img = create(server, "environment", ASSETS / "environment" / "docker-image.yml")
+    out = ok(cli(server.url, "environment", "build", f"{img['name']}:{img['version']}"))
+    assert "no container runtime" in out
+    # A build that fails keeps its log and says where it is.
+    bad = tmp_path / "bad.yml"
+    bad.write_text(f"name: {unique('bad-env')}\npip_requirements: ['mlws-no-such-package-xyz==0.0.1']\n"
+                   "image: python\n")
+    b = create(server, "environment", bad)
+    proc = cli(server.url, "environment", "build", f"{b['name']}:{b['version']}", timeout=600)
+    failed(proc, "environment build failed", "pip install failed")
+    import re
+    h = re.search(r"build ([0-9a-f]{64})", proc.stderr).group(1)
+    log = ok(cli(server.url, "environment", "build-log", h))
+    assert "mlws-no-such-package-xyz" in log
+    failed(cli(server.url, "environment", "build-log", "f" * 64), "no build")

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "mlws/assets/asset.h"
+#include "mlws/assets/environment_builder.h"
 #include "mlws/assets/registry_service.h"
 #include "mlws/assets/snapshot.h"
 #include "mlws/auth/entities.h"
@@ -68,8 +69,10 @@ inline constexpr const char* kUploadFolder = "LocalUpload";
 
 class AssetService {
  public:
+  // `environments` (may be null: builds are then unavailable) turns environments into venvs.
   AssetService(store::MetadataStore& store, tracking::TrackingService& tracking,
-               RegistryService& registry, AssetPaths paths);
+               RegistryService& registry, AssetPaths paths,
+               EnvironmentBuilder* environments = nullptr);
 
   // Creates a new version. Without "version" in the spec: 1 + the highest integer version (or
   // "1"). A model is also registered in the MLflow registry under the same name and version.
@@ -88,6 +91,12 @@ class AssetService {
                 const std::string& version);
   // Resolves a reference (see the top of this file) to an asset version.
   StatusOr<Asset> Resolve(const std::string& ws, AssetKind kind, const std::string& reference);
+
+  // Builds (or finds) the virtualenv of an environment version (any reference form); blocks
+  // until it is ready. The build context of a `build:` environment is read from its datastore.
+  StatusOr<BuiltEnvironment> BuildEnvironment(const std::string& ws, const std::string& reference);
+  // The build log of the environment with requirements hash `hash`.
+  StatusOr<std::string> EnvironmentBuildLog(const std::string& hash);
 
   // Lineage.
   Status RecordRunInput(const std::string& ws, const std::string& run_id, const Asset& asset);
@@ -124,6 +133,7 @@ class AssetService {
   tracking::TrackingService& tracking_;
   RegistryService& registry_;
   AssetPaths paths_;
+  EnvironmentBuilder* environments_;
 };
 
 }  // namespace mlws::assets

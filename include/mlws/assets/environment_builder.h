@@ -40,6 +40,8 @@ class EnvironmentBuilder {
   // holds the environment's uploaded files (conda_file / build context), "" if none. Errors:
   // FailedPrecondition "environment build failed: … (log: <path>)".
   StatusOr<BuiltEnvironment> Ensure(const Asset& environment, const std::string& files_root);
+  // <envs_root>/<hash>/build.log (hash checked to be 64 hex digits).
+  StatusOr<std::string> LogPath(const std::string& hash) const;
 
  private:
   struct State;
