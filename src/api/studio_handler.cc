@@ -57,7 +57,8 @@ http::Response Studio(ApiContext& ctx, http::Request& req) {
   const fs::path root(ctx.web_root);
   const std::string& rel = req.path_params["path"];
   // Only plain relative names: no "..", no absolute parts, no hidden files.
-  bool plain = !rel.empty() && rel.find("..") == std::string::npos && rel.front() != '/' &&
+  bool plain = !rel.empty() && rel.rfind("workspaces/", 0) != 0 &&
+               rel.find("..") == std::string::npos && rel.front() != '/' &&
                rel.find("/.") == std::string::npos && rel.front() != '.' &&
                rel.find('\\') == std::string::npos && rel.find('\0') == std::string::npos;
   if (plain) {

@@ -120,8 +120,8 @@ Match Router::Resolve(Request& req) const {
   if (!m.path_known && fallback_ && method == "GET" && !api_path) {
     m.route = &*fallback_;
     m.path_known = true;
-    req.path_params["path"] = normalized.substr(1);
-    req.path = normalized;
+    // The full path: under /workspaces/<ws>/ everything is a studio page, never a file.
+    req.path_params["path"] = req.path.substr(1);
   }
   return m;
 }
