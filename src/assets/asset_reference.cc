@@ -4,19 +4,15 @@
 
 #include <vector>
 
+#include "mlws/common/strings.h"
+
 namespace mlws::assets {
 
 namespace {
 
 std::vector<std::string> SplitPath(std::string_view s) {
   std::vector<std::string> out;
-  size_t i = 0;
-  while (i <= s.size()) {
-    size_t j = s.find('/', i);
-    if (j == std::string_view::npos) j = s.size();
-    out.emplace_back(s.substr(i, j - i));
-    i = j + 1;
-  }
+  for (auto part : SplitKeepEmpty(s, '/')) out.emplace_back(part);
   return out;
 }
 

@@ -2,21 +2,13 @@
 
 #include <cctype>
 
+#include "mlws/common/strings.h"
+
 namespace mlws::auth {
 
 namespace {
 
-std::vector<std::string_view> Segments(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find('/', start);
-    if (end == std::string_view::npos) end = s.size();
-    out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
+std::vector<std::string_view> Segments(std::string_view s) { return SplitKeepEmpty(s, '/'); }
 
 }  // namespace
 

@@ -10,34 +10,44 @@
 namespace mlws::cli {
 
 namespace {
+
 size_t Collect(char* data, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
   return size * n;
 }
-}  // namespace
 
-StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
-                              const std::string& body, const std::string& authorization,
-                              long timeout_s) {
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return Internal("cannot initialise libcurl");
-  HttpResult result;
+size_t WriteFile(char* data, size_t size, size_t n, void* f) {
+  return std::fwrite(data, size, n, static_cast<FILE*>(f)) * size;
+}
+
+struct Progress {
+  const std::function<void(std::int64_t, std::int64_t)>* fn;
+};
+
+int OnProgress(void* p, curl_off_t, curl_off_t, curl_off_t ultotal, curl_off_t ulnow) {
+  auto* pr = static_cast<Progress*>(p);
+  if (pr->fn != nullptr && *pr->fn && ultotal > 0) (*pr->fn)(ulnow, ultotal);
+  return 0;
+}
+
+// Content-Type (when given) and Authorization (when not empty) headers.
+curl_slist* Headers(const char* content_type, const std::string& authorization) {
   curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
+  if (content_type != nullptr) {
+    headers = curl_slist_append(headers, (std::string("Content-Type: ") + content_type).c_str());
+  }
   if (!authorization.empty()) {
     headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
   }
+  return headers;
+}
+
+// Runs the prepared transfer, then frees `curl` and `headers`.
+StatusOr<HttpResult> Perform(CURL* curl, const std::string& url, curl_slist* headers,
+                             HttpResult result) {
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
-  if (!body.empty()) {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  }
   CURLcode rc = curl_easy_perform(curl);
   if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
   curl_slist_free_all(headers);
@@ -50,36 +60,28 @@ StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
   return result;
 }
 
-namespace {
+}  // namespace
 
-struct Progress {
-  const std::function<void(std::int64_t, std::int64_t)>* fn;
-};
-
-int OnProgress(void* p, curl_off_t, curl_off_t, curl_off_t ultotal, curl_off_t ulnow) {
-  auto* pr = static_cast<Progress*>(p);
-  if (pr->fn != nullptr && *pr->fn && ultotal > 0) (*pr->fn)(ulnow, ultotal);
-  return 0;
-}
-
-size_t WriteFile(char* data, size_t size, size_t n, void* f) {
-  return std::fwrite(data, size, n, static_cast<FILE*>(f)) * size;
-}
-
-StatusOr<HttpResult> Perform(CURL* curl, const std::string& url, curl_slist* headers,
-                             HttpResult result) {
-  CURLcode rc = curl_easy_perform(curl);
-  if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) {
-    return Status(ErrorCode::kTemporarilyUnavailable,
-                  "cannot reach " + url + ": " + curl_easy_strerror(rc));
+StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
+                              const std::string& body, const std::string& authorization,
+                              long timeout_s) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return Internal("cannot initialise libcurl");
+  HttpResult result;
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+  if (!body.empty()) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
+  // `result.body` is written through the pointer given above: perform in place.
+  auto r = Perform(curl, url, Headers("application/json", authorization), HttpResult{});
+  if (!r.ok()) return r;
+  result.status = r->status;
   return result;
 }
-
-}  // namespace
 
 StatusOr<HttpResult> HttpUploadFile(
     const std::string& url, const std::string& file_path, const std::string& authorization,
@@ -92,24 +94,19 @@ StatusOr<HttpResult> HttpUploadFile(
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Internal("cannot initialise libcurl");
   HttpResult result;
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
-  if (!authorization.empty()) {
-    headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
-  }
   Progress pr{&progress};
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(curl, CURLOPT_READDATA, f.get());
   curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &pr);
-  return Perform(curl, url, headers, std::move(result));
+  auto r = Perform(curl, url, Headers("application/octet-stream", authorization), HttpResult{});
+  if (!r.ok()) return r;
+  result.status = r->status;
+  return result;
 }
 
 StatusOr<HttpResult> HttpDownloadFile(const std::string& url, const std::string& dest_path,
@@ -118,16 +115,9 @@ StatusOr<HttpResult> HttpDownloadFile(const std::string& url, const std::string&
   if (!f) return Internal("cannot write " + dest_path);
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Internal("cannot initialise libcurl");
-  curl_slist* headers = nullptr;
-  if (!authorization.empty()) {
-    headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteFile);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, f.get());
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  ASSIGN_OR_RETURN(HttpResult r, Perform(curl, url, headers, HttpResult{}));
+  ASSIGN_OR_RETURN(HttpResult r, Perform(curl, url, Headers(nullptr, authorization), HttpResult{}));
   f.reset();
   if (r.status >= 400) {
     std::ifstream in(dest_path);
