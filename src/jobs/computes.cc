@@ -63,8 +63,8 @@ StatusOr<Compute> ParseComputeSpec(const json& spec) {
     }
     return v;
   };
-  ASSIGN_OR_RETURN(std::int64_t min, int_field("min_instances", 0, 0, 1000));
-  ASSIGN_OR_RETURN(std::int64_t max, int_field("max_instances", 1, 1, 1000));
+  ASSIGN_OR_RETURN(std::int64_t min, int_field("min_instances", 0, 0, 10000));
+  ASSIGN_OR_RETURN(std::int64_t max, int_field("max_instances", 1, 1, 10000));
   if (min > max) return InvalidArgument("min_instances must not exceed max_instances.");
   ASSIGN_OR_RETURN(c.idle_time_before_scale_down,
                    int_field("idle_time_before_scale_down", 120, 0, 86400 * 365));

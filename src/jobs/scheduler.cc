@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -214,70 +215,111 @@ void JobService::SchedulerLoop() {
     for (auto& a : to_launch) {
       if (NeedsSlowStart(a->spec)) {
         std::lock_guard<std::mutex> lock(mu_);
-        starters_.emplace_back([this, a] { LaunchAndRecord(a); });
+        starters_.emplace_back([this, a] { LaunchAndRecord({a}); });
       } else {
         fast.push_back(a);
       }
     }
-    for (auto& a : fast) LaunchAndRecord(a);
+    if (!fast.empty()) LaunchAndRecord(fast);
   }
 }
 
-void JobService::LaunchAndRecord(const std::shared_ptr<Active>& a) {
-  Job job;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    job = a->job;
+void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& batch) {
+  struct Started {
+    std::shared_ptr<Active> a;
+    Job job;
+    Status st;
+    LaunchSpec spec;
+  };
+  std::vector<Started> started;
+  started.reserve(batch.size());
+  for (const auto& a : batch) {
+    Started s{a, {}, Status::Ok(), {}};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      s.job = a->job;
+    }
+    s.st = Prepare(*a, s.job, s.spec);
+    if (!s.st.ok()) {
+      s.job.status = JobStatus::kFailed;
+      s.job.ended_at = NowMs();
+      s.job.error = "The job could not start: " + s.st.message();
+    }
+    started.push_back(std::move(s));
   }
-  Status st = Launch(*a, job);
-  Key key = JobKey(job.workspace_id, job.name);
-  std::optional<ExitRecord> early;
-  bool signal_now = false;
+  // Start every prepared job at once: the supervisors come up in parallel.
+  std::vector<LaunchSpec> specs;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < started.size(); ++i) {
+    if (!started[i].st.ok()) continue;
+    specs.push_back(std::move(started[i].spec));
+    index.push_back(i);
+  }
+  auto handles = executor_->LaunchMany(specs);
+  for (size_t k = 0; k < index.size(); ++k) {
+    Started& s = started[index[k]];
+    if (!handles[k].ok()) {
+      s.st = handles[k].status();
+      s.job.status = JobStatus::kFailed;
+      s.job.ended_at = NowMs();
+      s.job.error = "The job could not start: " + s.st.message();
+      continue;
+    }
+    s.job.supervisor_pid = handles[k]->supervisor_pid;
+    s.job.supervisor_start = handles[k]->supervisor_start;
+    s.job.process_pid = handles[k]->process_pid;
+    s.job.started_at = handles[k]->started_ms;
+  }
+  // One transaction for the whole batch. Only then may a job be finalized (an exit seen before
+  // waits in early_exits_), so its final state is never overwritten by "Running".
+  std::vector<Job> rows;
+  rows.reserve(started.size());
+  for (const auto& s : started) rows.push_back(s.job);
+  Status st = store_.jobs().UpdateJobs(rows);
+  if (!st.ok()) spdlog::error("cannot record {} started jobs: {}", rows.size(), st.ToString());
+
+  std::vector<ProcessHandle> to_signal;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    a->launching = false;
-    if (!st.ok()) {
-      job.status = JobStatus::kFailed;
-      job.ended_at = NowMs();
-      job.error = "The job could not start: " + st.message();
-      a->job = job;
-      auto pool = pools_[a->pool];
-      if (pool) pool->busy -= job.instance_count;
-      active_.erase(key);
-      kicked_ = true;
-    } else {
-      a->launched = true;
-      a->handle = {job.supervisor_pid, job.supervisor_start, job.process_pid};
-      job.cancel_requested = a->job.cancel_requested;
-      a->job = job;
-      if (job.cancel_requested && a->term_sent_at == 0) {
-        a->term_sent_at = NowMs();
-        signal_now = true;
+    for (auto& s : started) {
+      Active& a = *s.a;
+      Key key = JobKey(s.job.workspace_id, s.job.name);
+      a.launching = false;
+      if (!s.st.ok()) {
+        a.job = s.job;
+        auto pool = pools_[a.pool];
+        if (pool) pool->busy -= s.job.instance_count;
+        active_.erase(key);
+        kicked_ = true;
+        continue;
+      }
+      a.launched = true;
+      a.handle = {s.job.supervisor_pid, s.job.supervisor_start, s.job.process_pid};
+      s.job.cancel_requested = a.job.cancel_requested;
+      a.job = s.job;
+      if (s.job.cancel_requested && a.term_sent_at == 0) {
+        a.term_sent_at = NowMs();
+        to_signal.push_back(a.handle);
       }
       auto e = early_exits_.find(key);
       if (e != early_exits_.end()) {
-        early = e->second;
+        finalize_queue_.emplace_back(key, e->second);
         early_exits_.erase(e);
+        finalize_cv_.notify_one();
       }
     }
   }
-  Persist(job);
-  if (!st.ok()) {
-    cv_.notify_all();
-    if (job.token_id != 0) {
-      (void)auth_.RevokeToken(auth::Principal{job.owner_id, job.owner, false}, job.token_id, true);
+  cv_.notify_all();
+  for (const auto& h : to_signal) executor_->Signal(h, SIGTERM);
+  for (const auto& s : started) {
+    if (!s.st.ok() && s.job.token_id != 0) {
+      (void)auth_.RevokeToken(auth::Principal{s.job.owner_id, s.job.owner, false}, s.job.token_id,
+                              true);
     }
-    return;
-  }
-  if (signal_now) executor_->Signal(a->handle, SIGTERM);
-  if (early) {
-    std::lock_guard<std::mutex> lock(mu_);
-    finalize_queue_.emplace_back(key, *early);
-    finalize_cv_.notify_one();
   }
 }
 
-Status JobService::Launch(const Active& a, Job& job) {
+Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
   const JobSpec& spec = a.spec;
   fs::path dir(job.job_dir);
   std::error_code ec;
@@ -388,10 +430,7 @@ Status JobService::Launch(const Active& a, Job& job) {
   job.started_at = NowMs();
   job.status = JobStatus::kRunning;
   job.detail_json = detail.dump();
-  ASSIGN_OR_RETURN(ProcessHandle h, executor_->Launch(ls));
-  job.supervisor_pid = h.supervisor_pid;
-  job.supervisor_start = h.supervisor_start;
-  job.process_pid = h.process_pid;
+  out = std::move(ls);
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -161,6 +162,12 @@ int RunServer(const Config& raw) {
   jobs::JobServiceOptions job_options;
   job_options.jobs_root = cfg.home + "/jobs";
   job_options.python_path = FindPythonHelpers();
+  {
+    std::error_code ec;
+    auto sup =
+        std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "mlws-job-supervisor";
+    if (!ec && access(sup.c_str(), X_OK) == 0) job_options.supervisor = sup.string();
+  }
   if (const char* g = std::getenv("MLWS_JOB_KILL_GRACE_S"); g != nullptr && *g != 0) {
     job_options.kill_grace_ms = static_cast<int>(std::atof(g) * 1000);
   }

@@ -1,14 +1,15 @@
 // Executor: starts job processes and reports when they end. The local executor runs each job
 // under a supervisor process, so jobs survive a server restart and their outcome is never lost:
 //
-//   server ──fork──> intermediate (setsid) ──fork──> supervisor ──fork──> job (own process group,
-//   exits at once                                    waits, then      /bin/bash -c <command>)
-//                                                    writes <job_dir>/exit
+//   server ──spawn──> mlws-job-supervisor (setsid) ──fork──> supervisor ──fork──> job (own process
+//                     exits at once                          waits, then     group, /bin/bash -c
+//                                                            writes <job_dir>/exit     <command>)
 //
-// The supervisor is a forked copy of the server that only makes system calls (no exec, so a
-// trivial job starts in about a millisecond); it is re-parented to init, closes every inherited
-// descriptor, waits for the job, kills what is left of the job's process group, and writes
-// "<exit code> <signal> <end ms>" to the exit file (atomically, via rename).
+// The supervisor is the small mlws-job-supervisor binary (exec'ing the whole mlws binary would
+// cost ~9 ms per job); it is re-parented to init, closes every inherited descriptor, waits for
+// the job, kills what is left of the job's process group, and writes
+// "<exit code> <signal> <end ms>" to the exit file (atomically, via rename). Without that binary
+// the same supervisor is forked from the server itself (system calls only after fork).
 //
 // A restarted server re-adopts a job by its supervisor's pid and start time (/proc/<pid>/stat);
 // when the supervisor is gone, the exit file tells how the job ended.
@@ -41,6 +42,7 @@ struct ProcessHandle {
   std::int64_t supervisor_pid = 0;
   std::int64_t supervisor_start = 0;  // clock ticks since boot
   std::int64_t process_pid = 0;       // = the job's process group id
+  std::int64_t started_ms = 0;        // when the job's process was known to exist (ms since epoch)
 };
 
 struct ExitRecord {
@@ -57,6 +59,12 @@ class Executor {
   virtual ~Executor() = default;
   // Starts the job; `on_exit` fires once when it ends (even if it ended before Launch returned).
   virtual StatusOr<ProcessHandle> Launch(const LaunchSpec& spec) = 0;
+  // Launch() for many jobs; the processes start in parallel. One result per spec, in order.
+  virtual std::vector<StatusOr<ProcessHandle>> LaunchMany(const std::vector<LaunchSpec>& specs) {
+    std::vector<StatusOr<ProcessHandle>> out;
+    for (const auto& s : specs) out.push_back(Launch(s));
+    return out;
+  }
   // Watches a job started by an earlier server. Its exit record fires through `on_exit` (at once
   // if it already ended or the supervisor is gone).
   virtual void Adopt(const std::string& key, const ProcessHandle& handle,
@@ -66,8 +74,10 @@ class Executor {
   virtual void Stop() = 0;
 };
 
-// The local executor. `on_exit` is called for every launched or adopted job.
-std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit);
+// The local executor. `on_exit` is called for every launched or adopted job. `supervisor` is the
+// mlws-job-supervisor binary (posix_spawn'ed per job, the fast path); when empty, the supervisor
+// is forked from this process instead (no exec; slower for a large process: three forks).
+std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit, const std::string& supervisor = "");
 
 // Reads an exit file; nullopt when absent or malformed.
 std::optional<ExitRecord> ReadExitFile(const std::string& path);

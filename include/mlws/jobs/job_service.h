@@ -44,6 +44,7 @@ struct JobServiceOptions {
   int local_slots = 0;        // slots of the built-in "local" compute (0 = number of CPUs)
   int kill_grace_ms = 10000;  // SIGTERM -> SIGKILL
   int finalizer_threads = 4;
+  std::string supervisor;   // the mlws-job-supervisor binary ("" = fork from the server)
   std::string python_path;  // prepended to the jobs' PYTHONPATH (the mlws_log helper), "" = none
 };
 
@@ -130,8 +131,9 @@ class JobService {
   void FinalizerLoop();
   void OnExit(const std::string& key, const ExitRecord& record);
   // Prepares the job folder and starts the process (runs without mu_).
-  Status Launch(const Active& a, Job& job);
-  void LaunchAndRecord(const std::shared_ptr<Active>& a);
+  Status Prepare(const Active& a, Job& job, LaunchSpec& out);
+  // Starts a batch of jobs, records them in one transaction, then lets them be finalized.
+  void LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& batch);
   void Finalize(const Key& key, const ExitRecord& record);
   void Persist(const Job& job);
   std::string WorkspaceName(std::int64_t ws_id);
