@@ -36,7 +36,8 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
     options_.local_slots = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
   executor_ =
-      NewLocalExecutor([this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); });
+      NewLocalExecutor([this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); },
+                       options_.supervisor);
 }
 
 JobService::~JobService() { Stop(); }
