@@ -296,7 +296,7 @@ StatusOr<Asset> AssetFromSpec(AssetKind kind, const json& spec) {
       break;
     }
   }
-  a.spec_json = spec.dump();
+  a.spec_json = spec.dump(-1, ' ', false, json::error_handler_t::replace);
   return a;
 }
 

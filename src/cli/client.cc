@@ -58,7 +58,10 @@ std::optional<json> Call(const Globals& g, const std::string& method, const std:
                          const json& body, const std::string& authorization, long timeout_s) {
   std::string base = BaseUrl(g);
   std::string auth = authorization.empty() ? AuthorizationFor(g) : authorization;
-  auto r = HttpCall(method, base + path, body.is_null() ? "" : body.dump(), auth, timeout_s);
+  // Text from the command line may not be UTF-8: replaced, the server then names what it got.
+  std::string text =
+      body.is_null() ? "" : body.dump(-1, ' ', false, json::error_handler_t::replace);
+  auto r = HttpCall(method, base + path, text, auth, timeout_s);
   if (!r.ok()) {
     std::cerr << "error: " << r.status().message() << "\n";
     return std::nullopt;

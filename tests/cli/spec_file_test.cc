@@ -19,6 +19,11 @@ TEST(SpecFileTest, YamlScalars) {
   EXPECT_TRUE((*j)["e"].is_null());
   EXPECT_EQ((*j)["f"][1], 2);
   EXPECT_EQ((*j)["g"], "hello world");
+  auto latin1 = YamlToJson("name: caf\xe9\n");
+  ASSERT_FALSE(latin1.ok());
+  EXPECT_NE(latin1.status().message().find("not valid UTF-8"), std::string::npos);
+  EXPECT_TRUE(YamlToJson("name: caf\xc3\xa9 \xf0\x9f\x98\x80\n").ok());
+  EXPECT_FALSE(YamlToJson("\xc0\xaf: x\n").ok());  // overlong
   auto bad = YamlToJson("a: [unclosed\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("line"), std::string::npos);
