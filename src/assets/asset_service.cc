@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "assets/asset_reference.h"
 #include "assets/asset_spec.h"
@@ -27,6 +30,16 @@ bool IsExternal(std::string_view path) {
     if (path.substr(0, s.size()) == s) return true;
   }
   return false;
+}
+
+// A value inside '…' of a registry search filter.
+std::string EscapeFilterString(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
 }
 
 std::optional<std::int64_t> IntVersion(const std::string& v) {
@@ -298,7 +311,47 @@ StatusOr<std::vector<Asset>> AssetService::List(const std::string& ws, AssetKind
   q.name = opt.name;
   q.all_versions = opt.all_versions;
   q.include_archived = opt.include_archived;
-  return store_.assets().ListAssets(q);
+  ASSIGN_OR_RETURN(auto out, store_.assets().ListAssets(q));
+  if (kind != AssetKind::kModel) return out;
+  // Model versions registered with the MLflow client (no asset row) are models too.
+  ASSIGN_OR_RETURN(auto rows,
+                   store_.assets().ListAssets(store::AssetQuery{wid, kind, opt.name, true, true}));
+  std::set<std::pair<std::string, std::string>> known;
+  for (const auto& a : rows) known.insert({a.name, a.version});
+  RegistrySearch search;
+  search.max_results = 10000;
+  if (opt.name) search.filter = "name = '" + EscapeFilterString(*opt.name) + "'";
+  std::vector<Asset> extra;
+  for (;;) {
+    ASSIGN_OR_RETURN(auto page, registry_.SearchModelVersions(ws, search));
+    for (const auto& v : page.versions) {
+      if (known.count({v.name, std::to_string(v.version)}) == 0) {
+        extra.push_back(FromRegistry(v));
+      }
+    }
+    if (page.next_page_token.empty()) break;
+    search.page_token = page.next_page_token;
+  }
+  if (extra.empty()) return out;
+  if (!opt.all_versions) {
+    // Keep the newest registry-only version of a name that has no asset version listed.
+    std::map<std::string, Asset> newest;
+    for (auto& a : extra) {
+      auto it = newest.find(a.name);
+      if (it == newest.end() || a.seq > it->second.seq) newest[a.name] = a;
+    }
+    extra.clear();
+    std::set<std::string> listed;
+    for (const auto& a : out) listed.insert(a.name);
+    for (auto& [name, a] : newest) {
+      if (listed.count(name) == 0) extra.push_back(std::move(a));
+    }
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  std::stable_sort(out.begin(), out.end(), [](const Asset& a, const Asset& b) {
+    return a.name != b.name ? a.name < b.name : a.seq > b.seq;
+  });
+  return out;
 }
 
 StatusOr<Asset> AssetService::Update(const std::string& ws, AssetKind kind, const std::string& name,
@@ -393,7 +446,7 @@ StatusOr<std::vector<Asset>> AssetService::RunOutputs(const std::string& ws,
   ASSIGN_OR_RETURN(auto out, store_.assets().AssetsProducedByRun(wid, run_id));
   // Model versions registered with the MLflow client from this run.
   RegistrySearch search;
-  search.filter = "run_id = '" + run_id + "'";
+  search.filter = "run_id = '" + EscapeFilterString(run_id) + "'";
   search.max_results = 1000;
   auto versions = registry_.SearchModelVersions(ws, search);
   if (versions.ok()) {

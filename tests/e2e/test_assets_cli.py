@@ -192,6 +192,13 @@ def test_model_registered_with_mlflow_resolves_as_asset(server):
     assert a["version"] == "1" and a["path"] == "s3://bucket/model"
     r = requests.get(v1(server, "/models"), params={"reference": f"azureml:{name}:1"})
     assert r.status_code == 200 and r.json()["value"][0]["name"] == name
+    # Listed with the other models: latest per name, and every version with --all-versions.
+    requests.post(server.url + ML + "/model-versions/create",
+                  json={"name": name, "source": "s3://bucket/model2"}).raise_for_status()
+    listed = ok_json(cli(server.url, "model", "list", output="json"))["value"]
+    assert [(m["version"], m["path"]) for m in listed if m["name"] == name] == [("2", "s3://bucket/model2")]
+    listed = ok_json(cli(server.url, "model", "list", "--name", name, output="json"))["value"]
+    assert [m["version"] for m in listed] == ["2", "1"]
 
 
 # --- environments ----------------------------------------------------------------------------
