@@ -291,8 +291,7 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
                       Collection(g, kind) + "/" + UrlEscape(o->name) + "/versions/" +
                           UrlEscape(ver) + "/" + verb);
         if (!r) return void(rc = 1);
-        std::cout << verb << (std::string(verb) == "archive" ? "d " : "d ") << o->name << ":" << ver
-                  << "\n";
+        std::cout << verb << "d " << o->name << ":" << ver << "\n";
       }
     });
   }
