@@ -1,6 +1,6 @@
 // The studio's static files (web/dist, built by `make web`): GET of any path outside the APIs.
-// A path naming a file serves it; any other path is a client-side page and gets index.html, so
-// deep links and the browser's reload work.
+// "/" and paths under /workspaces/<ws>/ are client-side pages and get index.html, so deep links
+// and the browser's reload work; other paths serve the file they name, or 404.
 #include <filesystem>
 #include <string_view>
 
@@ -50,15 +50,21 @@ http::Response FileResponse(const fs::path& file, bool immutable) {
 }  // namespace
 
 http::Response Studio(ApiContext& ctx, http::Request& req) {
+  const std::string& rel = req.path_params["path"];
+  // The studio's pages: "/" and everything under /workspaces/<ws>/ (client-side routes).
+  const bool page = rel.empty() || rel.rfind("workspaces/", 0) == 0;
   if (ctx.web_root.empty()) {
-    return http::ErrorResponse(NotFound(
-        "the studio is not built: run `make web` (or start the server with --web-root DIR)"));
+    if (page) {
+      return http::ErrorResponse(NotFound(
+          "the studio is not built: run `make web` (or start the server with --web-root DIR)"));
+    }
+    return http::ErrorResponse(
+        Status(ErrorCode::kEndpointNotFound, "no endpoint " + req.method + " /" + rel));
   }
   const fs::path root(ctx.web_root);
-  const std::string& rel = req.path_params["path"];
-  // Only plain relative names: no "..", no absolute parts, no hidden files.
-  bool plain = !rel.empty() && rel.rfind("workspaces/", 0) != 0 &&
-               rel.find("..") == std::string::npos && rel.front() != '/' &&
+  if (page) return FileResponse(root / "index.html", false);
+  // Otherwise only plain relative names of files: no "..", no absolute parts, no hidden files.
+  bool plain = rel.find("..") == std::string::npos && rel.front() != '/' &&
                rel.find("/.") == std::string::npos && rel.front() != '.' &&
                rel.find('\\') == std::string::npos && rel.find('\0') == std::string::npos;
   if (plain) {
@@ -69,10 +75,9 @@ http::Response Studio(ApiContext& ctx, http::Request& req) {
       // Vite names bundle files by content hash under assets/: they never change.
       return FileResponse(file, rel.rfind("assets/", 0) == 0);
     }
-    // A missing file under assets/ (or anything with an extension) is a real 404, not a page.
-    if (rel.rfind("assets/", 0) == 0) return http::ErrorResponse(NotFound("no such file: " + rel));
   }
-  return FileResponse(root / "index.html", false);
+  return http::ErrorResponse(
+      Status(ErrorCode::kEndpointNotFound, "no endpoint " + req.method + " /" + rel));
 }
 
 }  // namespace mlws::api
