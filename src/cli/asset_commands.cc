@@ -72,20 +72,8 @@ bool UploadField(const Globals& g, const SpecFile& f, const std::string& field, 
 
 // conda_file: a path to a conda YAML -> its content inline (as Azure ML's CLI sends it).
 bool InlineConda(const SpecFile& f, json& env) {
-  if (!env.is_object() || !env.contains("conda_file") || !env["conda_file"].is_string()) {
-    return true;
-  }
-  std::string local = ResolveLocal(f, env["conda_file"].get<std::string>());
-  std::ifstream in(local);
-  if (!in)
-    return SpecError(f, "conda_file '" + env["conda_file"].get<std::string>() +
-                            "' does not exist (looked for " + local + ")");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto conda = YamlToJson(ss.str());
-  if (!conda.ok()) return SpecError(f, "conda_file: " + conda.status().message());
-  env["conda_file"] = *conda;
-  return true;
+  Status st = InlineCondaFile(f, env);
+  return st.ok() || SpecError(f, st.message());
 }
 
 // Reads the spec, applies flags, validates it, uploads its local files.

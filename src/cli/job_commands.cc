@@ -71,6 +71,10 @@ StatusOr<json> PrepareSpec(const Globals& g, const SpecFile& f) {
     }
     return UploadLocalPath(g, local);
   };
+  if (spec.contains("environment")) {
+    // An inline environment's conda file travels as its content.
+    RETURN_IF_ERROR(InlineCondaFile(f, spec["environment"]));
+  }
   if (spec.contains("code") && spec["code"].is_string() &&
       IsLocalPath(spec["code"].get<std::string>())) {
     ASSIGN_OR_RETURN(std::string uri, upload("code", spec["code"].get<std::string>()));

@@ -144,6 +144,24 @@ StatusOr<SpecFile> LoadSpecFile(const std::string& path, const std::vector<std::
   return f;
 }
 
+Status InlineCondaFile(const SpecFile& f, json& env) {
+  if (!env.is_object() || !env.contains("conda_file") || !env["conda_file"].is_string()) {
+    return Status::Ok();
+  }
+  std::string name = env["conda_file"].get<std::string>();
+  std::string local = ResolveLocal(f, name);
+  std::ifstream in(local);
+  if (!in) {
+    return NotFound("conda_file '" + name + "' does not exist (looked for " + local + ")");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto conda = YamlToJson(ss.str());
+  if (!conda.ok()) return InvalidArgument("conda_file '" + name + "': " + conda.status().message());
+  env["conda_file"] = *conda;
+  return Status::Ok();
+}
+
 bool IsLocalPath(const std::string& p) {
   if (p.rfind("azureml:", 0) == 0) return false;
   size_t colon = p.find(':');

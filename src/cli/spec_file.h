@@ -24,6 +24,10 @@ StatusOr<SpecFile> LoadSpecFile(const std::string& path, const std::vector<std::
 // they look like one).
 StatusOr<nlohmann::json> YamlToJson(const std::string& text);
 
+// An environment mapping whose `conda_file` names a local YAML file: the file's content replaces
+// the name (as Azure ML's CLI sends it). Errors name the file looked for.
+Status InlineCondaFile(const SpecFile& f, nlohmann::json& env);
+
 // True for paths on this machine: not a URI ("scheme:") and not an azureml: reference.
 bool IsLocalPath(const std::string& p);
 // `p` relative to the spec's folder unless absolute.

@@ -84,11 +84,19 @@ class AssetJobAssets final : public JobAssets {
                                                         env.get<std::string>()));
       return Ref(a);
     }
-    if (env.contains("conda_file") || env.contains("build")) {
+    if (env.contains("build")) {
       return Status(ErrorCode::kNotImplemented,
-                    "Inline environments with conda_file/build are not supported yet: register "
+                    "Inline environments with a build context are not supported yet: register "
                     "it with `mlws environment create -f env.yml` and reference it as "
                     "azureml:<name>:<version>.");
+    }
+    if (env.contains("conda_file")) {
+      if (!env["conda_file"].is_object()) {
+        return InvalidArgument(
+            "environment.conda_file must be the conda environment itself (the CLI reads the "
+            "file named in the YAML and sends its content).");
+      }
+      return std::string("inline conda environment");
     }
     if (env.contains("image") && env["image"].is_string()) {
       return "image " + env["image"].get<std::string>();
@@ -100,6 +108,18 @@ class AssetJobAssets final : public JobAssets {
                                                    const json& env) override {
     PreparedEnvironment p;
     ASSIGN_OR_RETURN(p.reference, CheckEnvironment(ws, env));
+    if (env.is_object() && env.contains("conda_file")) {
+      // Built like a registered environment, cached by the content of its requirements.
+      assets::Asset inline_env;
+      inline_env.kind = assets::AssetKind::kEnvironment;
+      inline_env.name = "inline";
+      inline_env.version = "-";
+      inline_env.spec_json = env.dump(-1, ' ', false, json::error_handler_t::replace);
+      ASSIGN_OR_RETURN(assets::BuiltEnvironment built, envs_.Ensure(inline_env, ""));
+      p.bin_dir = built.bin_dir;
+      p.note = built.note;
+      return p;
+    }
     if (!env.is_string()) {
       if (p.reference != "host") {
         p.note = p.reference +

@@ -212,3 +212,26 @@ def test_job_token_is_scoped_to_the_owner_and_revoked_at_the_end(tmp_path):
         assert r.status_code == 401, r.text  # revoked when the job ended
     finally:
         srv.stop()
+
+
+def test_inline_conda_environment_is_built_and_used(server, tmp_path):
+    (tmp_path / "conda.yml").write_text(
+        "name: inline\ndependencies:\n  - python=3\n  - pip\n  - pip:\n    - six==1.16.0\n")
+    spec = tmp_path / "job.yml"
+    spec.write_text(
+        "command: python -c 'import six, sys; print(\"six\", six.__version__, sys.prefix)'\n"
+        "environment:\n  image: python:3.11\n  conda_file: conda.yml\n")
+    job = ok_json(cli(server.url, "-o", "json", "job", "create", "-f", str(spec), "--stream",
+                      timeout=600))
+    assert job["status"] == "Completed", job
+    out = logs(server.url, job["name"])
+    assert "six 1.16.0" in out and "/envs/" in out, out
+    # A conda file that is missing is a CLI error naming it; nothing is submitted.
+    bad = tmp_path / "bad.yml"
+    bad.write_text("command: 'true'\nenvironment:\n  image: python\n  conda_file: nope.yml\n")
+    proc = cli(server.url, "job", "create", "-f", str(bad))
+    assert proc.returncode == 1 and "conda_file 'nope.yml' does not exist" in proc.stderr
+    # Over REST the conda file must be its content, not a file name.
+    r = requests.post(f"{server.url}/api/v1/workspaces/default/jobs", timeout=10,
+                      json={"command": "true", "environment": {"image": "p", "conda_file": "c.yml"}})
+    assert r.status_code == 400 and "conda_file" in r.json()["message"]
