@@ -57,134 +57,6 @@ bool SupervisorAlive(const ProcessHandle& h) {
 
 // --- async-signal-safe helpers for the forked supervisor ---
 
-size_t FormatInt(char* buf, std::int64_t v) {
-  char tmp[24];
-  size_t n = 0;
-  bool neg = v < 0;
-  std::uint64_t u = neg ? static_cast<std::uint64_t>(-(v + 1)) + 1 : static_cast<std::uint64_t>(v);
-  do {
-    tmp[n++] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u != 0);
-  size_t len = 0;
-  if (neg) buf[len++] = '-';
-  while (n > 0) buf[len++] = tmp[--n];
-  return len;
-}
-
-void WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
-// Everything the forked processes need, built before fork (no allocation after it).
-struct Prepared {
-  std::vector<std::string> strings;
-  std::vector<char*> argv;
-  std::vector<char*> envp;
-  std::string work_dir, log_path, exit_path, exit_tmp;
-};
-
-// Fills `p` in place: argv/envp point into p.strings (SSO buffers must not move afterwards).
-void Prepare(const LaunchSpec& spec, Prepared& p) {
-  std::string shell = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
-  p.strings = {shell, "-c", spec.command};
-  p.strings.insert(p.strings.end(), spec.env.begin(), spec.env.end());
-  // Pointers into `strings` are taken only once it no longer changes.
-  for (size_t i = 0; i < 3; ++i) p.argv.push_back(p.strings[i].data());
-  p.argv.push_back(nullptr);
-  for (size_t i = 3; i < p.strings.size(); ++i) p.envp.push_back(p.strings[i].data());
-  p.envp.push_back(nullptr);
-  p.work_dir = spec.work_dir;
-  p.log_path = spec.log_path;
-  p.exit_path = spec.exit_path;
-  p.exit_tmp = spec.exit_path + ".tmp";
-}
-
-[[noreturn]] void RunSupervisor(int report_fd, const Prepared& p) {
-  struct sigaction dfl;
-  std::memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  sigaction(SIGCHLD, &dfl, nullptr);
-  if (report_fd != 3) {
-    dup2(report_fd, 3);
-  }
-  syscall(SYS_close_range, 4U, ~0U, 0U);
-  int devnull = open("/dev/null", O_RDWR);
-  if (devnull >= 0) {
-    dup2(devnull, 0);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    if (devnull > 3) close(devnull);
-  }
-  pid_t child = fork();
-  if (child == 0) {
-    setpgid(0, 0);
-    close(3);
-    int fd = open(p.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      if (fd > 2) close(fd);
-    }
-    if (chdir(p.work_dir.c_str()) != 0) {
-      const char msg[] = "mlws: cannot enter the job's working directory\n";
-      WriteAll(2, msg, sizeof msg - 1);
-      _exit(127);
-    }
-    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execve(p.argv[0], p.argv.data(), p.envp.data());
-    const char msg[] = "mlws: cannot start the shell\n";
-    WriteAll(2, msg, sizeof msg - 1);
-    _exit(127);
-  }
-  std::int64_t pids[2] = {getpid(), child > 0 ? child : 0};
-  if (child > 0) setpgid(child, child);
-  WriteAll(3, reinterpret_cast<const char*>(pids), sizeof pids);
-  close(3);
-  int code = 127, sig = 0;
-  if (child > 0) {
-    int status = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status)) {
-      code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-      sig = WTERMSIG(status);
-      code = 128 + sig;
-    }
-    kill(-child, SIGKILL);  // whatever the job left behind in its process group
-  }
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  std::int64_t ms = static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-  char buf[96];
-  size_t n = FormatInt(buf, code);
-  buf[n++] = ' ';
-  n += FormatInt(buf + n, sig);
-  buf[n++] = ' ';
-  n += FormatInt(buf + n, ms);
-  buf[n++] = '\n';
-  int fd = open(p.exit_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd >= 0) {
-    WriteAll(fd, buf, n);
-    fsync(fd);
-    close(fd);
-    rename(p.exit_tmp.c_str(), p.exit_path.c_str());
-  }
-  _exit(0);
-}
-
 class LocalExecutor final : public Executor {
  public:
   LocalExecutor(ExitFn on_exit, std::string supervisor)
@@ -204,48 +76,8 @@ class LocalExecutor final : public Executor {
   }
 
   StatusOr<ProcessHandle> Launch(const LaunchSpec& spec) override {
-    if (!supervisor_.empty()) return Spawn(spec);
-    Prepared p;
-    Prepare(spec, p);
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return Internal(std::string("pipe: ") + strerror(errno));
-    pid_t mid = fork();
-    if (mid < 0) {
-      int e = errno;
-      close(fds[0]);
-      close(fds[1]);
-      return Status(ErrorCode::kTemporarilyUnavailable, std::string("fork: ") + strerror(e));
-    }
-    if (mid == 0) {
-      setsid();
-      pid_t sup = fork();
-      if (sup != 0) _exit(sup < 0 ? 1 : 0);
-      RunSupervisor(fds[1], p);
-    }
-    close(fds[1]);
-    std::int64_t pids[2] = {0, 0};
-    size_t got = 0;
-    auto* dst = reinterpret_cast<char*>(pids);
-    while (got < sizeof pids) {
-      ssize_t r = read(fds[0], dst + got, sizeof pids - got);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      got += static_cast<size_t>(r);
-    }
-    close(fds[0]);
-    int st = 0;
-    while (waitpid(mid, &st, 0) < 0 && errno == EINTR) {
-    }
-    if (got < sizeof pids || pids[1] == 0) {
-      return Internal("the job's supervisor failed to start the job process");
-    }
-    ProcessHandle h;
-    h.supervisor_pid = pids[0];
-    h.supervisor_start = ProcStartTime(pids[0]);
-    h.process_pid = pids[1];
-    h.started_ms = NowMillis();
-    Watch(spec.key, h, spec.exit_path);
-    return h;
+    if (supervisor_.empty()) return NoSupervisor();
+    return Spawn(spec);
   }
 
   void Adopt(const std::string& key, const ProcessHandle& handle,
@@ -273,6 +105,12 @@ class LocalExecutor final : public Executor {
   }
 
  private:
+  static Status NoSupervisor() {
+    return Status(ErrorCode::kTemporarilyUnavailable,
+                  "mlws-job-supervisor was not found next to the mlws binary: jobs cannot start "
+                  "(reinstall mlws with it)");
+  }
+
   // posix_spawn (vfork-cheap even for a large server) of the mlws-job-supervisor binary, in two
   // halves so many supervisors can start in parallel: Begin spawns, End reads the pids.
   struct Pending {
@@ -355,7 +193,7 @@ class LocalExecutor final : public Executor {
   std::vector<StatusOr<ProcessHandle>> LaunchMany(const std::vector<LaunchSpec>& specs) override {
     std::vector<StatusOr<ProcessHandle>> out;
     if (supervisor_.empty()) {
-      for (const auto& s : specs) out.push_back(Launch(s));
+      for (size_t i = 0; i < specs.size(); ++i) out.push_back(NoSupervisor());
       return out;
     }
     // In waves, so a huge batch does not hold thousands of pipes at once.

@@ -166,7 +166,11 @@ int RunServer(const Config& raw) {
     std::error_code ec;
     auto sup =
         std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "mlws-job-supervisor";
-    if (!ec && access(sup.c_str(), X_OK) == 0) job_options.supervisor = sup.string();
+    if (!ec && access(sup.c_str(), X_OK) == 0) {
+      job_options.supervisor = sup.string();
+    } else {
+      spdlog::warn("{} is missing: jobs cannot start on this server", sup.string());
+    }
   }
   if (const char* g = std::getenv("MLWS_JOB_KILL_GRACE_S"); g != nullptr && *g != 0) {
     job_options.kill_grace_ms = static_cast<int>(std::atof(g) * 1000);

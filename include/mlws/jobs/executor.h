@@ -8,8 +8,8 @@
 // The supervisor is the small mlws-job-supervisor binary (exec'ing the whole mlws binary would
 // cost ~9 ms per job); it is re-parented to init, closes every inherited descriptor, waits for
 // the job, kills what is left of the job's process group, and writes
-// "<exit code> <signal> <end ms>" to the exit file (atomically, via rename). Without that binary
-// the same supervisor is forked from the server itself (system calls only after fork).
+// "<exit code> <signal> <end ms>" to the exit file (atomically, via rename). It is built and
+// installed next to mlws; without it jobs do not start (503, saying so).
 //
 // A restarted server re-adopts a job by its supervisor's pid and start time (/proc/<pid>/stat);
 // when the supervisor is gone, the exit file tells how the job ended.
@@ -75,8 +75,8 @@ class Executor {
 };
 
 // The local executor. `on_exit` is called for every launched or adopted job. `supervisor` is the
-// mlws-job-supervisor binary (posix_spawn'ed per job, the fast path); when empty, the supervisor
-// is forked from this process instead (no exec; slower for a large process: three forks).
+// mlws-job-supervisor binary, posix_spawn'ed per job; when empty, launches fail with
+// TemporarilyUnavailable naming the missing binary (adopting running jobs still works).
 std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit, const std::string& supervisor = "");
 
 // Reads an exit file; nullopt when absent or malformed.
