@@ -62,6 +62,17 @@ StatusOr<std::vector<Asset>> ReadAll(Stmt& s) {
   return out;
 }
 
+// The first column of every row.
+StatusOr<std::vector<std::string>> ReadStrings(Stmt& s) {
+  std::vector<std::string> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(s.Text(0));
+  }
+  return out;
+}
+
 Status NoSuchAsset(AssetKind kind, const std::string& name, const std::string& version) {
   return NotFound(fmt::format("{} {}:{} does not exist in this workspace.", assets::KindName(kind),
                               name, version));
@@ -158,13 +169,7 @@ StatusOr<std::vector<std::string>> SqliteStore::AssetVersions(std::int64_t ws, A
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT version FROM assets WHERE workspace_id = ? "
                                                "AND kind = ? AND name = ? ORDER BY seq"));
   s->Bind(1, ws).Bind(2, static_cast<int>(kind)).Bind(3, name);
-  std::vector<std::string> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back(s->Text(0));
-  }
-  return out;
+  return ReadStrings(*s);
 }
 
 StatusOr<Asset> SqliteStore::UpdateAsset(std::int64_t ws, const Asset& a) {
@@ -226,13 +231,7 @@ StatusOr<std::vector<std::string>> SqliteStore::RunsUsingAsset(std::int64_t ws, 
                    lease.db().Cached("SELECT run_id FROM asset_inputs WHERE workspace_id = ? AND "
                                      "kind = ? AND name = ? AND version = ? ORDER BY run_id"));
   s->Bind(1, ws).Bind(2, static_cast<int>(kind)).Bind(3, name).Bind(4, version);
-  std::vector<std::string> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back(s->Text(0));
-  }
-  return out;
+  return ReadStrings(*s);
 }
 
 StatusOr<std::vector<Asset>> SqliteStore::AssetInputsOfRun(std::int64_t ws,
