@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <vector>
 
 namespace mlws::assets {
@@ -104,22 +105,40 @@ StatusOr<std::vector<FileEntry>> Collect(const std::string& local_path) {
   return out;
 }
 
-StatusOr<SnapshotInfo> HashEntries(const std::vector<FileEntry>& files) {
+// One file's entry in the manifest.
+struct FileDigest {
+  std::string rel;
+  std::int64_t size = 0;
+  std::string sha256;
+};
+
+// The content hash: sha256 over "<path>\0<size>\0<sha256>\n" of every file, sorted by path.
+SnapshotInfo ManifestHash(std::vector<FileDigest> files) {
+  std::sort(files.begin(), files.end(),
+            [](const FileDigest& a, const FileDigest& b) { return a.rel < b.rel; });
   Sha256 manifest;
   SnapshotInfo info;
   for (const auto& f : files) {
-    ASSIGN_OR_RETURN(std::string h, HashFile(f.abs));
     manifest.Update(f.rel);
     manifest.Update(std::string_view("\0", 1));
     manifest.Update(std::to_string(f.size));
     manifest.Update(std::string_view("\0", 1));
-    manifest.Update(h);
+    manifest.Update(f.sha256);
     manifest.Update("\n");
     info.files += 1;
     info.bytes += f.size;
   }
   info.hash = manifest.Final();
   return info;
+}
+
+StatusOr<SnapshotInfo> HashEntries(const std::vector<FileEntry>& files) {
+  std::vector<FileDigest> digests;
+  for (const auto& f : files) {
+    ASSIGN_OR_RETURN(std::string h, HashFile(f.abs));
+    digests.push_back({f.rel, f.size, std::move(h)});
+  }
+  return ManifestHash(std::move(digests));
 }
 
 struct ArchiveWriteDeleter {
@@ -154,7 +173,9 @@ StatusOr<SnapshotInfo> PackSnapshot(
     const std::string& local_path, const std::string& archive_path,
     const std::function<void(std::int64_t, std::int64_t)>& progress) {
   ASSIGN_OR_RETURN(auto files, Collect(local_path));
-  ASSIGN_OR_RETURN(SnapshotInfo info, HashEntries(files));
+  std::int64_t total = 0;
+  for (const auto& f : files) total += f.size;
+  std::vector<FileDigest> digests;  // computed while archiving: every file is read once
   std::unique_ptr<archive, ArchiveWriteDeleter> a(archive_write_new());
   archive_write_add_filter_zstd(a.get());
   archive_write_set_format_pax_restricted(a.get());
@@ -176,20 +197,28 @@ StatusOr<SnapshotInfo> PackSnapshot(
       return ArchiveError(a.get(), "cannot add " + f.rel);
     }
     std::ifstream in(f.abs, std::ios::binary);
+    Sha256 h;
+    std::int64_t size = 0;
     while (in) {
       in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
       auto n = in.gcount();
       if (n > 0 && archive_write_data(a.get(), buf.data(), static_cast<size_t>(n)) < 0) {
         return ArchiveError(a.get(), "cannot add " + f.rel);
       }
+      h.Update(buf.data(), static_cast<size_t>(n));
+      size += n;
       done += n;
-      if (progress) progress(done, info.bytes);
+      if (progress) progress(done, total);
     }
+    if (in.bad() || size != f.size) {
+      return Status(ErrorCode::kResourceConflict, f.rel + " changed while it was being packed");
+    }
+    digests.push_back({f.rel, size, h.Final()});
   }
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     return ArchiveError(a.get(), "cannot finish " + archive_path);
   }
-  return info;
+  return ManifestHash(std::move(digests));
 }
 
 StatusOr<SnapshotInfo> UnpackSnapshot(const std::string& archive_path, const std::string& dest,
@@ -213,6 +242,8 @@ StatusOr<SnapshotInfo> UnpackSnapshot(const std::string& archive_path, const std
   std::int64_t files = 0;
   std::int64_t bytes = 0;
   std::vector<char> buf(1 << 16);
+  std::vector<FileDigest> digests;  // computed while writing: nothing is read back
+  std::set<std::string> seen;
   for (;;) {
     archive_entry* e = nullptr;
     int r = archive_read_next_header(a.get(), &e);
@@ -228,9 +259,15 @@ StatusOr<SnapshotInfo> UnpackSnapshot(const std::string& archive_path, const std
     fs::path p(rel);
     bool bad = rel.empty() || p.is_absolute() || rel.find('\\') != std::string::npos;
     for (const auto& part : p) {
-      if (part == ".." || part == ".") bad = true;
+      if (part == "..") bad = true;
     }
+    // "./a" is "a" (common in tar files); nothing may name the folder itself.
+    p = p.lexically_normal();
+    if (p.empty() || p == "." || p.filename().empty()) bad = true;
     if (bad) return fail(InvalidArgument("archive entry has an unsafe path: '" + rel + "'"));
+    if (!seen.insert(p.lexically_normal().generic_string()).second) {
+      return fail(InvalidArgument("archive holds '" + rel + "' twice"));
+    }
     if (++files > max_files) {
       return fail(InvalidArgument(fmt::format("archive has more than {} files", max_files)));
     }
@@ -240,6 +277,8 @@ StatusOr<SnapshotInfo> UnpackSnapshot(const std::string& archive_path, const std
     // upload survives a crash.
     std::unique_ptr<FILE, int (*)(FILE*)> o(std::fopen(out.c_str(), "wb"), &std::fclose);
     if (!o) return fail(Internal("cannot write " + out.string()));
+    Sha256 h;
+    std::int64_t size = 0;
     for (;;) {
       la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
       if (n < 0) return fail(ArchiveError(a.get(), "corrupt archive"));
@@ -252,7 +291,10 @@ StatusOr<SnapshotInfo> UnpackSnapshot(const std::string& archive_path, const std
       if (std::fwrite(buf.data(), 1, static_cast<size_t>(n), o.get()) != static_cast<size_t>(n)) {
         return fail(Internal("cannot write " + out.string()));
       }
+      h.Update(buf.data(), static_cast<size_t>(n));
+      size += n;
     }
+    digests.push_back({p.lexically_normal().generic_string(), size, h.Final()});
     if (std::fflush(o.get()) != 0 || ::fsync(fileno(o.get())) != 0) {
       return fail(Internal("cannot write " + out.string()));
     }
@@ -262,9 +304,7 @@ StatusOr<SnapshotInfo> UnpackSnapshot(const std::string& archive_path, const std
                       fs::perm_options::add, ec);
     }
   }
-  auto info = HashLocalPath(dest);
-  if (!info.ok()) return fail(info.status());
-  return info;
+  return ManifestHash(std::move(digests));
 }
 
 }  // namespace mlws::assets

@@ -170,6 +170,15 @@ def test_uploads_are_verified(server):
     link.linkname = "/etc/passwd"
     r = requests.put(v1(server, f"/uploads/{h}"), data=tar_zst({}, [(link, None)]))
     assert r.status_code == 400 and "not a regular file" in r.json()["message"]
+    # The same path twice: refused (the second would silently replace the first).
+    dup = tarfile.TarInfo("a.txt")
+    dup.size = 5
+    r = requests.put(v1(server, f"/uploads/{h}"), data=tar_zst(files, [(dup, b"hello")]))
+    assert r.status_code == 400 and "twice" in r.json()["message"]
+    # "./name" entries, as `tar -C dir .` writes them, are the same files.
+    dotted = {"./" + k: v for k, v in files.items()}
+    r = requests.put(v1(server, f"/uploads/{h}"), data=tar_zst(dotted))
+    assert r.status_code == 200, r.text
     # The right one, twice: idempotent.
     uri = upload(server, files)
     assert uri.endswith(h)
