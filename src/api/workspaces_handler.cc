@@ -42,6 +42,14 @@ http::Response DeleteWorkspace(ApiContext& ctx, http::Request& req) {
   const std::string& name = req.path_params["ws"];
   auto ws = ctx.tracking.GetWorkspace(name);
   if (!ws.ok()) return http::ErrorResponse(ws.status());
+  // Its jobs stop first: nothing keeps running for a workspace that is gone.
+  if (auto jobs = ctx.jobs.List(name, true); jobs.ok()) {
+    for (const auto& j : *jobs) {
+      if (!jobs::IsTerminal(j.status)) {
+        (void)ctx.jobs.Cancel(name, j.name);
+      }
+    }
+  }
   Status st = ctx.tracking.DeleteWorkspace(name);
   if (!st.ok()) return http::ErrorResponse(st);
   // Artifacts of a deleted workspace go with it.

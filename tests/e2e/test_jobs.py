@@ -4,6 +4,7 @@ logs stream and download; failure, cancel and timeout; bad input changes nothing
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -301,3 +302,26 @@ def test_bad_rest_bodies(server):
                  "RESOURCE_ALREADY_EXISTS")
     assert_error(requests.post(url, json={"command": "true", "name": "bad name"}, timeout=10),
                  400, "INVALID_PARAMETER_VALUE", "Invalid name")
+
+
+def test_deleting_a_workspace_stops_its_jobs(server):
+    ws = unique("gone")
+    requests.post(f"{server.url}/api/v1/workspaces", json={"name": ws}, timeout=10).raise_for_status()
+    r = requests.post(jobs_url(server.url, ws), json={"command": "sleep 60"}, timeout=10)
+    assert r.status_code in (200, 201), r.text
+    job = wait_status(server.url, r.json()["name"], "Running", ws=ws)
+    pid = job["process_id"]
+    os.kill(pid, 0)  # running
+    assert requests.delete(f"{server.url}/api/v1/workspaces/{ws}", timeout=30).status_code == 200
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"job process {pid} still alive after its workspace was deleted")
+    assert requests.get(f"{server.url}/api/v1/workspaces/{ws}", timeout=10).status_code == 404
+    health = requests.get(f"{server.url}/health", timeout=10)
+    assert health.status_code == 200
