@@ -7,7 +7,8 @@
 // fd 3 (from the server): receives {supervisor pid, job pid} as two int64s, then is closed.
 // It forks once more so the real supervisor is re-parented to init, starts the job in its own
 // process group (stdout+stderr appended to LOG_PATH), waits for it, kills what is left of the
-// group, and writes "<exit code> <signal> <end ms>\n" to EXIT_PATH atomically.
+// group, and writes "<exit code> <signal> <end ms>\n" to EXIT_PATH atomically. Once the job is
+// started it also writes "<supervisor pid> <job pid> <start ms>\n" to EXIT_PATH.started.
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
+  // The server may be gone by the time the pids are written to fd 3: that must not kill us.
+  signal(SIGPIPE, SIG_IGN);
   pid_t child = fork();
   if (child == 0) {
     setpgid(0, 0);
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
     if (chdir(work_dir) != 0) {
       const char msg[] = "mlws: cannot enter the job's working directory\n";
       WriteAll(2, msg, sizeof msg - 1);
@@ -84,7 +88,24 @@ int main(int argc, char** argv) {
     _exit(127);
   }
   std::int64_t pids[2] = {getpid(), child > 0 ? child : 0};
-  if (child > 0) setpgid(child, child);
+  if (child > 0) {
+    setpgid(child, child);
+    // "<supervisor pid> <job pid> <start ms>" in EXIT_PATH.started: a server that dies before it
+    // records the start finds the job here on restart and adopts it instead of running it twice.
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    char line[96];
+    int len = std::snprintf(line, sizeof line, "%lld %lld %lld\n", static_cast<long long>(pids[0]),
+                            static_cast<long long>(pids[1]),
+                            static_cast<long long>(now.tv_sec) * 1000 + now.tv_nsec / 1000000);
+    std::string started = exit_path + ".started", started_tmp = started + ".tmp";
+    int sfd = open(started_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (sfd >= 0) {
+      WriteAll(sfd, line, static_cast<size_t>(len));
+      close(sfd);
+      rename(started_tmp.c_str(), started.c_str());
+    }
+  }
   WriteAll(3, reinterpret_cast<const char*>(pids), sizeof pids);
   close(3);
   int code = 127, sig = 0;

@@ -55,8 +55,6 @@ bool SupervisorAlive(const ProcessHandle& h) {
   return h.supervisor_start == 0 || start == h.supervisor_start;
 }
 
-// --- async-signal-safe helpers for the forked supervisor ---
-
 class LocalExecutor final : public Executor {
  public:
   LocalExecutor(ExitFn on_exit, std::string supervisor)
@@ -296,6 +294,14 @@ std::optional<ExitRecord> ReadExitFile(const std::string& path) {
   std::ifstream in(path);
   ExitRecord r;
   if (!(in >> r.exit_code >> r.signal >> r.ended_at)) return std::nullopt;
+  return r;
+}
+
+std::optional<StartedRecord> ReadStartedFile(const std::string& exit_path) {
+  std::ifstream in(exit_path + ".started");
+  StartedRecord r;
+  if (!(in >> r.supervisor_pid >> r.process_pid >> r.started_at)) return std::nullopt;
+  if (r.supervisor_pid <= 0 || r.process_pid <= 0) return std::nullopt;
   return r;
 }
 

@@ -68,7 +68,19 @@ Status CopyTree(const fs::path& from, const fs::path& to) {
 Status JobService::Recover() {
   ASSIGN_OR_RETURN(auto jobs, store_.jobs().ListActiveJobs());
   std::vector<Job> failed;
+  std::vector<Job> found_started;
   for (auto& j : jobs) {
+    if (j.status == JobStatus::kQueued && !j.job_dir.empty()) {
+      // Launched, but the server died before recording it: adopt it, never start it again.
+      if (auto started = ReadStartedFile(j.job_dir + "/exit")) {
+        j.status = JobStatus::kRunning;
+        j.supervisor_pid = started->supervisor_pid;
+        j.supervisor_start = 0;  // unknown: the supervisor is watched by pid
+        j.process_pid = started->process_pid;
+        j.started_at = started->started_at;
+        found_started.push_back(j);
+      }
+    }
     auto a = std::make_shared<Active>();
     std::string ws = WorkspaceName(j.workspace_id);
     auto spec = ParseJobSpec(json::parse(j.spec_json, nullptr, false));
@@ -117,6 +129,11 @@ Status JobService::Recover() {
     }
   }
   if (!failed.empty()) RETURN_IF_ERROR(store_.jobs().UpdateJobs(failed));
+  if (!found_started.empty()) {
+    spdlog::info("{} job(s) had started just before the server stopped: adopted",
+                 found_started.size());
+    RETURN_IF_ERROR(store_.jobs().UpdateJobs(found_started));
+  }
   kicked_ = true;
   return Status::Ok();
 }

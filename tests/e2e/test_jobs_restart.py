@@ -99,3 +99,36 @@ def test_queued_jobs_survive_a_restart(spawn, tmp_path):
         assert all(j["status"] in ("Completed",) for j in jobs["value"])
     finally:
         srv2.stop()
+
+
+def test_kill9_during_dispatch_runs_every_job_exactly_once(spawn, tmp_path):
+    """A server killed between starting a batch of jobs and recording them: on restart each of
+    those jobs is adopted (the supervisor's started file says it runs), none is started again."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    srv = spawn()
+    compute = "burst"
+    requests.post(f"{srv.url}/api/v1/workspaces/default/computes", timeout=10,
+                  json={"name": compute, "type": "amlcompute", "max_instances": 1}).raise_for_status()
+    blocker = submit(srv.url, {"command": "sleep 0.5", "compute": compute})
+    names = []
+    for i in range(150):
+        job = submit(srv.url, {"command": f"echo run >> {marks}/job-{i}; sleep 1",
+                               "compute": compute})
+        names.append(job["name"])
+    wait_status(srv.url, blocker["name"], "Running")
+    # Open the gate for all of them at once, then kill the server while it dispatches.
+    requests.post(f"{srv.url}/api/v1/workspaces/default/computes", timeout=10,
+                  json={"name": compute, "type": "amlcompute", "max_instances": 200})
+    time.sleep(0.02)
+    srv.kill()
+    srv2 = restart(srv, tmp_path)
+    try:
+        for name in names:
+            done = wait_status(srv2.url, name, ("Completed", "Failed", "Canceled"), timeout=60)
+            assert done["status"] == "Completed", (name, done.get("error"), done.get("exit_code"))
+        counts = {p.name: len(p.read_text().splitlines()) for p in marks.iterdir()}
+        assert len(counts) == 150, sorted(counts)
+        assert set(counts.values()) == {1}, {k: v for k, v in counts.items() if v != 1}
+    finally:
+        srv2.stop()

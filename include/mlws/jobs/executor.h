@@ -82,4 +82,13 @@ std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit, const std::string& su
 // Reads an exit file; nullopt when absent or malformed.
 std::optional<ExitRecord> ReadExitFile(const std::string& path);
 
+// The supervisor's "<exit path>.started" file: written once the job process exists, so a job the
+// server launched but had not yet recorded (it died in between) is adopted, not run twice.
+struct StartedRecord {
+  std::int64_t supervisor_pid = 0;
+  std::int64_t process_pid = 0;
+  std::int64_t started_at = 0;  // ms since epoch
+};
+std::optional<StartedRecord> ReadStartedFile(const std::string& exit_path);
+
 }  // namespace mlws::jobs
