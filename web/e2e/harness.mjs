@@ -44,6 +44,12 @@ export async function startServer({ webRoot = join(WEB, 'dist') } = {}) {
     }
   }
   chmodSync(copy, 0o755);
+  // Jobs run under the supervisor binary that sits next to mlws.
+  const supervisor = join(dirname(bin), 'mlws-job-supervisor');
+  if (existsSync(supervisor)) {
+    copyFileSync(supervisor, join(home, 'mlws-job-supervisor'));
+    chmodSync(join(home, 'mlws-job-supervisor'), 0o755);
+  }
   if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`${webRoot}/index.html is missing: run \`npm run build\` in web/`);
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();

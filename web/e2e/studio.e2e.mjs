@@ -89,6 +89,8 @@ test('runs table: columns, sort, filter, keyboard open', async () => {
   // Add the loss metric and lr param as columns (kept in the URL).
   await page.getByText('Columns (0)').click();
   await page.locator('[data-testid=column-picker] label', { hasText: 'loss' }).locator('input').check();
+  // The choice goes through the URL and a re-render: wait for it before the next click.
+  await page.getByText('Columns (1)').waitFor();
   await page.locator('[data-testid=column-picker] label', { hasText: /^\s*lr$/ }).locator('input').check();
   await page.getByText('Columns (2)').click();
   await page.waitForURL(/cols=/);
