@@ -88,10 +88,11 @@ test('runs table: columns, sort, filter, keyboard open', async () => {
   assert.match(await text('[data-testid=runs-count]'), /^3 runs/);
   // Add the loss metric and lr param as columns (kept in the URL).
   await page.getByText('Columns (0)').click();
-  await page.locator('[data-testid=column-picker] label', { hasText: 'loss' }).locator('input').check();
-  // The choice goes through the URL and a re-render: wait for it before the next click.
+  // A choice goes through the URL (a router transition), so the box turns checked a moment after
+  // the click: click, then wait for what the user sees, instead of check()'s immediate assertion.
+  await page.locator('[data-testid=column-picker] label', { hasText: 'loss' }).locator('input').click();
   await page.getByText('Columns (1)').waitFor();
-  await page.locator('[data-testid=column-picker] label', { hasText: /^\s*lr$/ }).locator('input').check();
+  await page.locator('[data-testid=column-picker] label', { hasText: /^\s*lr$/ }).locator('input').click();
   await page.getByText('Columns (2)').click();
   await page.waitForURL(/cols=/);
   await page.getByRole('columnheader', { name: /loss/ }).waitFor();
