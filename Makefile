@@ -27,7 +27,11 @@ build: $(BUILD)/build.ninja web
 WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package-lock.json
 web: web/dist/index.html
 web/dist/index.html: $(WEB_SRC)
-	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
+	@if node -e 'process.exit(parseInt(process.versions.node) >= 20 ? 0 : 1)' 2>/dev/null; then \
+	  cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
+	else \
+	  echo "warning: the studio needs Node.js >= 20: not built (the server runs without its web UI)" >&2; \
+	fi
 
 run: deps-cpp build
 	./$(BUILD)/mlws server $(ARGS)
