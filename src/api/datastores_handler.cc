@@ -50,7 +50,8 @@ http::Response ListDatastoreFiles(ApiContext& ctx, http::Request& req) {
                      ctx.assets.ListDatastoreFiles(Ws(req), req.path_params.at("name"), path));
     json out = json::array();
     for (const auto& f : files) {
-      json e = {{"path", path.empty() ? f.path : path + "/" + f.path}, {"is_dir", f.is_dir}};
+      std::string full = f.path.empty() ? path : path.empty() ? f.path : path + "/" + f.path;
+      json e = {{"path", full}, {"is_dir", f.is_dir}};
       if (!f.is_dir) e["file_size"] = f.size;
       out.push_back(e);
     }

@@ -260,8 +260,7 @@ StatusOr<std::vector<DatastoreFile>> AssetService::ListDatastoreFiles(const std:
   }
   std::vector<DatastoreFile> out;
   if (!fs::is_directory(st)) {
-    out.push_back({fs::path(local).filename().string(), false,
-                   static_cast<std::int64_t>(fs::file_size(local, ec))});
+    out.push_back({"", false, static_cast<std::int64_t>(fs::file_size(local, ec))});
     return out;
   }
   for (const auto& e : fs::directory_iterator(local, ec)) {

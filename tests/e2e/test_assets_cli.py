@@ -177,6 +177,9 @@ def test_models_are_in_the_mlflow_registry(server, tmp_path):
     r = requests.get(server.url + ML + "/registered-models/get",
                      params={"name": "local-mlflow-example"})
     assert [v["version"] for v in r.json()["registered_model"]["latest_versions"]] == ["2"]
+    ok(cli(server.url, "model", "download", "local-file-example", "--download-path", str(tmp_path)))
+    assert (tmp_path / "local-file-example" / "model.pkl").read_bytes() == \
+        (ASSETS / "model" / "mlflow-model" / "model.pkl").read_bytes()
     ok(cli(server.url, "model", "download", "local-mlflow-example", "--version", "1",
            "--download-path", str(tmp_path)))
     assert (tmp_path / "local-mlflow-example" / "model.pkl").read_bytes() == \

@@ -59,7 +59,7 @@ struct AssetLineage {
 };
 
 struct DatastoreFile {
-  std::string path;  // relative to the listed folder
+  std::string path;  // relative to the listed folder; "" when the listed path is this file
   bool is_dir = false;
   std::int64_t size = 0;
 };
