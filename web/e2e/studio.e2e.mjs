@@ -4,7 +4,9 @@
 // STUDIO_UPDATE_DOCS=1 also refreshes docs/img/studio-compare.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, client, launchBrowser, shotPath, REPO } from './harness.mjs';
 
@@ -276,10 +278,31 @@ test('data assets: list, versions and lineage (when the server has the asset API
   await page.waitForURL(/\/data\/mnist\?version=2$/);
   await page.getByText('digits v2', { exact: true }).waitFor();
   await page.locator('[data-testid=asset-lineage]').getByText('Not produced by a tracked run').waitFor();
+  await page.locator('[data-testid=asset-files]').getByText('Nothing is stored at this path (yet).').waitFor();
   await page.getByRole('combobox', { name: 'Version' }).selectOption('1');
   await page.getByText('digits v1', { exact: true }).waitFor();
   await page.goBack();
   await page.getByText('digits v2', { exact: true }).waitFor();
+});
+
+test('data asset files: uploaded by the CLI, browsed and downloaded in the studio', async (t) => {
+  if ((await fetch(`${server.url}/api/v1/workspaces/default/data`)).status === 404) return t.skip('no asset API');
+  const dir = mkdtempSync(join(tmpdir(), 'studio-data-'));
+  mkdirSync(join(dir, 'folder', 'train'), { recursive: true });
+  writeFileSync(join(dir, 'folder', 'train', 'a.csv'), 'x,y\n1,2\n');
+  writeFileSync(join(dir, 'folder', 'readme.txt'), 'hello');
+  writeFileSync(join(dir, 'd.yml'), 'name: uploaded-folder\ntype: uri_folder\npath: folder\n');
+  execFileSync(join(server.home, 'mlws'), ['--url', server.url, 'data', 'create', '-f', join(dir, 'd.yml')]);
+  await page.goto(url('/workspaces/default/data/uploaded-folder'));
+  const files = page.locator('[data-testid=asset-files]');
+  await files.getByRole('button', { name: 'readme.txt' }).waitFor();
+  await files.getByRole('button', { name: 'train/' }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), files.getByRole('button', { name: 'a.csv' }).click()]);
+  assert.equal(download.suggestedFilename(), 'a.csv');
+  assert.equal(readFileSync(await download.path(), 'utf8'), 'x,y\n1,2\n');
+  await files.getByRole('button', { name: '↑ up' }).click();
+  await files.getByRole('button', { name: 'readme.txt' }).waitFor();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('jobs: live log tail, run link, cancel (when the server runs jobs)', async (t) => {

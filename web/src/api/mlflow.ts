@@ -70,6 +70,10 @@ export const api = {
   assetLineage: (ws: string, kind: string, name: string, version: string) =>
     getJson<Lineage>(`${v1(ws)}/${encodeURIComponent(kind)}/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/lineage`),
   datastores: (ws: string) => getJson<{ value: Datastore[] }>(`${v1(ws)}/datastores`).then((r) => r.value ?? []),
+  datastoreFiles: (ws: string, ds: string, path: string) =>
+    getJson<{ files: FileInfo[] }>(`${v1(ws)}/datastores/${encodeURIComponent(ds)}/files${qs({ path })}`).then((r) => r.files ?? []),
+  fetchDatastoreFile: (ws: string, ds: string, path: string) =>
+    request('GET', `${v1(ws)}/datastores/${encodeURIComponent(ds)}/download/${path.split('/').map(encodeURIComponent).join('/')}`),
   jobs: (ws: string) => getJson<{ value: Job[] }>(`${v1(ws)}/jobs`).then((r) => r.value ?? []),
   job: (ws: string, name: string) => getJson<Job>(`${v1(ws)}/jobs/${encodeURIComponent(name)}`),
   jobLogs: (ws: string, name: string, offset: number, signal?: AbortSignal) =>

@@ -6,6 +6,7 @@ import type { FileInfo } from '../api/types';
 import { formatBytes, previewKind } from '../lib/format';
 import { ErrorBox, Empty, Loading } from './States';
 import { useApi } from '../lib/useApi';
+import { saveResponse } from '../lib/download';
 
 const TEXT_LIMIT = 256 * 1024;
 
@@ -120,11 +121,5 @@ export function Preview({ ws, runId, file }: { ws: string; runId: string; file: 
 
 /** Downloads through fetch (a plain link could not send the saved credentials). */
 async function download(ws: string, runId: string, path: string): Promise<void> {
-  const res = await api.fetchArtifact(ws, runId, path);
-  const url = URL.createObjectURL(await res.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = path.split('/').pop() ?? 'artifact';
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  await saveResponse(await api.fetchArtifact(ws, runId, path), path.split('/').pop() ?? 'artifact');
 }

@@ -11,6 +11,7 @@ import { Empty, ErrorBox, Loading, NotAvailable } from '../components/States';
 import { KeyTable } from '../components/KeyTable';
 import { StatusBadge } from '../components/StatusBadge';
 import type { Asset, RunSummary } from '../api/types';
+import { DatastoreFiles } from '../components/DatastoreFiles';
 
 // Routes are /workspaces/<ws>/<kind>[/<name>?version=V]. (Not under /assets/: the server keeps
 // that prefix for the studio's hashed files.) Models have their own pages (the MLflow registry).
@@ -161,6 +162,12 @@ function AssetDetail({ ws, kind, asset }: { ws: string; kind: string; asset: Ass
             ))}
           </p>
         )}
+        {filesUri(asset) && (
+          <>
+            <h2>Files</h2>
+            <DatastoreFiles key={filesUri(asset)} ws={ws} uri={filesUri(asset) as string} />
+          </>
+        )}
         {asset.spec !== undefined && (
           <>
             <h2>Spec</h2>
@@ -197,6 +204,13 @@ function AssetDetail({ ws, kind, asset }: { ws: string; kind: string; asset: Ass
       </div>
     </div>
   );
+}
+
+/** Where an asset's files are: a model's or data's path, a component's code, an environment's build context. */
+function filesUri(asset: Asset): string | undefined {
+  const spec = (asset.spec ?? {}) as { code?: unknown; build?: { path?: unknown } };
+  const uri = asset.path || (typeof spec.code === 'string' ? spec.code : undefined) || (typeof spec.build?.path === 'string' ? spec.build.path : undefined);
+  return uri && uri.startsWith('azureml://datastores/') ? uri : undefined;
 }
 
 function RunLink({ ws, r }: { ws: string; r: RunSummary }) {
