@@ -198,13 +198,6 @@ StatusOr<Asset> AssetService::Create(const std::string& ws, AssetKind kind,
     }
   }
 
-  // Versions: the next integer unless given.
-  ASSIGN_OR_RETURN(auto existing, store_.assets().AssetVersions(wid, kind, a.name));
-  std::int64_t next = 1;
-  for (const auto& v : existing) {
-    if (auto n = IntVersion(v)) next = std::max(next, *n + 1);
-  }
-
   if (kind == AssetKind::kModel) {
     // The MLflow registry numbers model versions; the asset takes the same number.
     auto rm = registry_.GetRegisteredModel(ws, a.name);
@@ -238,8 +231,9 @@ StatusOr<Asset> AssetService::Create(const std::string& ws, AssetKind kind,
     if (!row.ok()) (void)registry_.DeleteModelVersion(ws, a.name, got);
     return row;
   }
-  if (a.version.empty()) a.version = std::to_string(next);
-  spec["version"] = a.version;
+  // Without a version the store picks the next integer inside its write (no race between
+  // concurrent creates).
+  if (!a.version.empty()) spec["version"] = a.version;
   a.spec_json = spec.dump();
   return store_.assets().CreateAsset(wid, a);
 }

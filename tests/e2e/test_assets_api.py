@@ -214,3 +214,21 @@ def test_bad_api_input_changes_nothing(server):
     assert r.status_code == 400 and "only 'latest'" in r.json()["message"]
     assert requests.get(v1(server, "/data/nope/versions")).status_code == 404
     assert requests.get(v1(server, "/data/x", "no-such-ws")).status_code == 404
+
+
+def test_concurrent_creates_get_distinct_versions(server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    name = unique("race")
+
+    def create(_):
+        return requests.post(v1(server, "/data"), json={"name": name, "path": "https://x/y"}, timeout=30)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(create, range(16)))
+    assert all(r.status_code == 200 for r in results), [r.text for r in results if r.status_code != 200]
+    versions = sorted(int(r.json()["version"]) for r in results)
+    assert versions == list(range(1, 17))
+    # Each stored spec carries its own version.
+    for v in requests.get(v1(server, f"/data/{name}/versions")).json()["value"]:
+        assert v["spec"]["version"] == v["version"]

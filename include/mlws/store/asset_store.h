@@ -23,7 +23,8 @@ struct AssetQuery {
 class AssetStore {
  public:
   virtual ~AssetStore() = default;
-  // Inserts with seq = 1 + the highest seq of that name.
+  // Inserts with seq = 1 + the highest seq of that name. An empty version becomes 1 + the highest
+  // integer version of that name (chosen in the same transaction); the result carries it.
   virtual StatusOr<assets::Asset> CreateAsset(std::int64_t ws, const assets::Asset& a) = 0;
   virtual StatusOr<assets::Asset> GetAsset(std::int64_t ws, assets::AssetKind kind,
                                            const std::string& name, const std::string& version) = 0;

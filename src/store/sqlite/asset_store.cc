@@ -2,6 +2,7 @@
 // in text columns (they are only ever read and written whole).
 #include <fmt/format.h>
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite/sqlite_store.h"
@@ -62,6 +63,14 @@ StatusOr<std::vector<Asset>> ReadAll(Stmt& s) {
   return out;
 }
 
+// The spec JSON with its "version" set to `version`.
+std::string SetSpecVersion(const std::string& spec_json, const std::string& version) {
+  auto j = nlohmann::json::parse(spec_json, nullptr, false);
+  if (!j.is_object()) return spec_json;
+  j["version"] = version;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // The first column of every row.
 StatusOr<std::vector<std::string>> ReadStrings(Stmt& s) {
   std::vector<std::string> out;
@@ -89,14 +98,29 @@ StatusOr<Asset> SqliteStore::CreateAsset(std::int64_t ws, const Asset& a) {
     ASSIGN_OR_RETURN(bool row, q->Step());
     out.seq = (row ? q->Int(0) : 0) + 1;
     q->Reset();
+    if (out.version.empty()) {
+      // The next integer version, chosen inside the write so concurrent creates never collide.
+      ASSIGN_OR_RETURN(Stmt * v, db.Cached("SELECT version FROM assets WHERE workspace_id = ? AND "
+                                           "kind = ? AND name = ?"));
+      v->Bind(1, ws).Bind(2, static_cast<int>(a.kind)).Bind(3, a.name);
+      ASSIGN_OR_RETURN(auto versions, ReadStrings(*v));
+      std::int64_t next = 1;
+      for (const auto& text : versions) {
+        std::int64_t n = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (ec == std::errc() && end == text.data() + text.size() && n >= next) next = n + 1;
+      }
+      out.version = std::to_string(next);
+      out.spec_json = SetSpecVersion(out.spec_json, out.version);
+    }
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("INSERT INTO assets (workspace_id, kind, name, version, seq, type, "
                                "description, tags, properties, path, spec, content_hash, "
                                "source_run_id, archived, created_at, updated_at, created_by) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    s->Bind(1, ws).Bind(2, static_cast<int>(a.kind)).Bind(3, a.name).Bind(4, a.version);
+    s->Bind(1, ws).Bind(2, static_cast<int>(a.kind)).Bind(3, a.name).Bind(4, out.version);
     s->Bind(5, out.seq).Bind(6, a.type).Bind(7, a.description).Bind(8, MapToJson(a.tags));
-    s->Bind(9, MapToJson(a.properties)).Bind(10, a.path).Bind(11, a.spec_json);
+    s->Bind(9, MapToJson(a.properties)).Bind(10, a.path).Bind(11, out.spec_json);
     s->Bind(12, a.content_hash).Bind(13, a.source_run_id).Bind(14, a.archived ? 1 : 0);
     s->Bind(15, a.created_at).Bind(16, a.updated_at).Bind(17, a.created_by);
     Status ins = s->Run();
