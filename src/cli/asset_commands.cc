@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 
+#include "assets/asset_reference.h"
 #include "assets/asset_spec.h"
 #include "cli/http_client.h"
 #include "cli/output.h"
@@ -54,18 +55,11 @@ bool SpecError(const SpecFile& f, const std::string& msg) {
   return false;
 }
 
-// Uploads a local path named in the spec (relative to the spec file) and returns its URI.
+// Uploads a local path named in the spec (relative to the spec file); `value` becomes its URI.
 bool UploadField(const Globals& g, const SpecFile& f, const std::string& field, json& value) {
   if (!value.is_string()) return SpecError(f, "field '" + field + "' must be a string");
-  std::string p = value.get<std::string>();
-  if (!IsLocalPath(p)) return true;
-  std::string local = ResolveLocal(f, p);
-  std::error_code ec;
-  if (!fs::exists(local, ec)) {
-    return SpecError(f, field + " '" + p + "' does not exist (looked for " + local + ")");
-  }
-  auto uri = UploadLocalPath(g, local);
-  if (!uri.ok()) return SpecError(f, field + " '" + p + "': " + uri.status().message());
+  auto uri = UploadSpecPath(g, f, field, value.get<std::string>());
+  if (!uri.ok()) return SpecError(f, uri.status().message());
   value = *uri;
   return true;
 }
@@ -134,41 +128,11 @@ bool DownloadTree(const Globals& g, const std::string& ds, const std::string& pa
       if (!DownloadTree(g, ds, p, dest / leaf)) return false;
       continue;
     }
-    std::string url = BaseUrl(g) + base + "/download/";
-    // Escape each segment, keep the slashes.
-    size_t start = 0;
-    while (start <= p.size()) {
-      size_t slash = p.find('/', start);
-      url += UrlEscape(
-          p.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-      if (slash == std::string::npos) break;
-      url += "/";
-      start = slash + 1;
-    }
-    auto r = HttpDownloadFile(url, (dest / leaf).string(), AuthorizationFor(g));
-    if (!r.ok()) {
-      std::cerr << "error: " << r.status().message() << "\n";
-      return false;
-    }
-    if (r->status >= 400) {
-      PrintHttpError(r->status, r->body);
+    if (!DownloadFile(g, base + "/download/" + UrlEscapePath(p), (dest / leaf).string())) {
       return false;
     }
   }
   return true;
-}
-
-// Splits azureml://datastores/<ds>/paths/<p> into (ds, p).
-std::optional<std::pair<std::string, std::string>> SplitDatastoreUri(const std::string& uri) {
-  const std::string prefix = "azureml://datastores/";
-  if (uri.rfind(prefix, 0) != 0) return std::nullopt;
-  std::string rest = uri.substr(prefix.size());
-  size_t slash = rest.find('/');
-  if (slash == std::string::npos) return std::make_pair(rest, std::string());
-  std::string ds = rest.substr(0, slash);
-  rest = rest.substr(slash + 1);
-  if (rest.rfind("paths/", 0) == 0) rest = rest.substr(6);
-  return std::make_pair(ds, rest);
 }
 
 void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, const char* help) {
@@ -321,12 +285,12 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
       files = spec["build"]["path"].get<std::string>();
     }
     if (!files.empty()) {
-      auto ds = SplitDatastoreUri(files);
-      if (!ds) {
+      auto ds = assets::ParseDatastoreUri(files);
+      if (!ds.ok()) {
         std::cerr << "error: files at " << files << " are not in a datastore of this server\n";
         return void(rc = 1);
       }
-      if (!DownloadTree(g, ds->first, ds->second, dest)) return void(rc = 1);
+      if (!DownloadTree(g, ds->datastore, ds->path, dest)) return void(rc = 1);
     }
     std::cout << "downloaded " << (*a)["name"].get<std::string>() << ":"
               << (*a)["version"].get<std::string>() << " to " << dest.string() << "\n";

@@ -54,6 +54,32 @@ void PrintHttpError(long status, const std::string& body) {
   if (status == 401) std::cerr << "hint: run `mlws login --user <name>` or pass --token\n";
 }
 
+std::string UrlEscapePath(const std::string& path) {
+  std::string out;
+  size_t start = 0;
+  for (;;) {
+    size_t slash = path.find('/', start);
+    out += UrlEscape(
+        path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) return out;
+    out += '/';
+    start = slash + 1;
+  }
+}
+
+bool DownloadFile(const Globals& g, const std::string& path, const std::string& dest) {
+  auto r = HttpDownloadFile(BaseUrl(g) + path, dest, AuthorizationFor(g));
+  if (!r.ok()) {
+    std::cerr << "error: " << r.status().message() << "\n";
+    return false;
+  }
+  if (r->status >= 400) {
+    PrintHttpError(r->status, r->body);
+    return false;
+  }
+  return true;
+}
+
 std::optional<json> Call(const Globals& g, const std::string& method, const std::string& path,
                          const json& body, const std::string& authorization, long timeout_s) {
   std::string base = BaseUrl(g);

@@ -15,6 +15,8 @@ struct Globals {
 };
 
 std::string UrlEscape(const std::string& s);
+// Escapes each '/'-separated segment of a path, keeping the slashes.
+std::string UrlEscapePath(const std::string& path);
 
 // Calls the server with the caller's credentials (explicit `authorization` header wins); prints
 // the server's error message and returns nullopt on failure.
@@ -30,6 +32,8 @@ std::string BaseUrl(const Globals& g);
 std::string AuthorizationFor(const Globals& g);
 // Reports a failed call the way Call() does (message and error code from the JSON body).
 void PrintHttpError(long status, const std::string& body);
+// GETs server `path` into the local file `dest`; prints the error and returns false on failure.
+bool DownloadFile(const Globals& g, const std::string& path, const std::string& dest);
 
 // ~/.mlws/credentials: {"<server url>": "<token>"}, mode 0600.
 std::string CredentialsPath();

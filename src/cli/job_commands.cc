@@ -6,7 +6,6 @@
 #include <memory>
 #include <thread>
 
-#include "cli/http_client.h"
 #include "cli/output.h"
 #include "cli/spec_file.h"
 #include "cli/uploads.h"
@@ -63,21 +62,13 @@ StatusOr<json> PrepareSpec(const Globals& g, const SpecFile& f) {
     // so the same spec lands in the same experiment wherever it is submitted from.
     spec["experiment_name"] = fs::path(f.dir).filename().string();
   }
-  auto upload = [&](const std::string& what, const std::string& p) -> StatusOr<std::string> {
-    std::string local = ResolveLocal(f, p);
-    std::error_code ec;
-    if (!fs::exists(local, ec)) {
-      return InvalidArgument(what + ": '" + p + "' does not exist (looked at " + local + ")");
-    }
-    return UploadLocalPath(g, local);
-  };
   if (spec.contains("environment")) {
     // An inline environment's conda file travels as its content.
     RETURN_IF_ERROR(InlineCondaFile(f, spec["environment"]));
   }
-  if (spec.contains("code") && spec["code"].is_string() &&
-      IsLocalPath(spec["code"].get<std::string>())) {
-    ASSIGN_OR_RETURN(std::string uri, upload("code", spec["code"].get<std::string>()));
+  if (spec.contains("code") && spec["code"].is_string()) {
+    ASSIGN_OR_RETURN(std::string uri,
+                     UploadSpecPath(g, f, "code", spec["code"].get<std::string>()));
     spec["code"] = uri;
   }
   if (spec.contains("inputs") && spec["inputs"].is_object()) {
@@ -86,7 +77,7 @@ StatusOr<json> PrepareSpec(const Globals& g, const SpecFile& f) {
       std::string p = in["path"].get<std::string>();
       if (p.rfind("file:", 0) == 0) p = p.substr(5);
       if (!IsLocalPath(p)) continue;
-      ASSIGN_OR_RETURN(std::string uri, upload("inputs." + name + ".path", p));
+      ASSIGN_OR_RETURN(std::string uri, UploadSpecPath(g, f, "inputs." + name + ".path", p));
       in["path"] = uri;
     }
   }
@@ -220,22 +211,8 @@ void AddJobCommands(CLI::App& app, Globals& g, int& rc) {
                           : fs::path(o->download_path) / "named-outputs" / output / rel;
       std::error_code ec;
       fs::create_directories(dest.parent_path(), ec);
-      std::string url = BaseUrl(g) + base + "/" + UrlEscape(output) + "/";
-      std::string escaped;
-      size_t start = 0;
-      while (start <= rel.size()) {
-        size_t slash = rel.find('/', start);
-        if (slash == std::string::npos) slash = rel.size();
-        escaped += (start ? "/" : "") + UrlEscape(rel.substr(start, slash - start));
-        start = slash + 1;
-      }
-      auto res = HttpDownloadFile(url + escaped, dest.string(), AuthorizationFor(g));
-      if (!res.ok()) {
-        std::cerr << "error: " << res.status().message() << "\n";
-        return void(rc = 1);
-      }
-      if (res->status >= 400) {
-        PrintHttpError(res->status, res->body);
+      if (!DownloadFile(g, base + "/" + UrlEscape(output) + "/" + UrlEscapePath(rel),
+                        dest.string())) {
         return void(rc = 1);
       }
       ++n;

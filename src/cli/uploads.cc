@@ -86,4 +86,18 @@ StatusOr<std::string> UploadLocalPath(const Globals& g, const std::string& local
   return uri;
 }
 
+StatusOr<std::string> UploadSpecPath(const Globals& g, const SpecFile& f, const std::string& field,
+                                     const std::string& p) {
+  if (!IsLocalPath(p)) return p;
+  std::string local = ResolveLocal(f, p);
+  std::error_code ec;
+  if (!fs::exists(local, ec)) {
+    return NotFound(field + " '" + p + "' does not exist (looked for " + local + ")");
+  }
+  auto uri = UploadLocalPath(g, local);
+  if (!uri.ok())
+    return Status(uri.status().code(), field + " '" + p + "': " + uri.status().message());
+  return uri;
+}
+
 }  // namespace mlws::cli
