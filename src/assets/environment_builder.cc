@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,25 +14,14 @@
 #include <sstream>
 #include <vector>
 
+#include "mlws/common/sha256.h"
+
 namespace mlws::assets {
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned n = 0;
-  EVP_Digest(data.data(), data.size(), out, &n, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string s;
-  for (unsigned i = 0; i < n; ++i) {
-    s += kHex[out[i] >> 4];
-    s += kHex[out[i] & 15];
-  }
-  return s;
-}
 
 // Runs argv with stdout+stderr appended to `log`; returns the exit status (or -1).
 int RunLogged(const std::vector<std::string>& argv, const std::string& log) {

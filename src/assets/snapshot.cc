@@ -4,7 +4,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,8 @@
 #include <memory>
 #include <set>
 #include <vector>
+
+#include "mlws/common/sha256.h"
 
 namespace mlws::assets {
 
@@ -28,36 +29,6 @@ struct FileEntry {
   std::int64_t size = 0;
 };
 
-std::string Hex(const unsigned char* d, unsigned n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (unsigned i = 0; i < n; ++i) {
-    out += kHex[d[i] >> 4];
-    out += kHex[d[i] & 15];
-  }
-  return out;
-}
-
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void Update(const void* d, size_t n) { EVP_DigestUpdate(ctx_, d, n); }
-  void Update(std::string_view s) { Update(s.data(), s.size()); }
-  std::string Final() {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    EVP_DigestFinal_ex(ctx_, out, &n);
-    return Hex(out, n);
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
-
 StatusOr<std::string> HashFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return Internal("cannot read " + p.string());
@@ -68,7 +39,7 @@ StatusOr<std::string> HashFile(const fs::path& p) {
     h.Update(buf.data(), static_cast<size_t>(in.gcount()));
   }
   if (in.bad()) return Internal("cannot read " + p.string());
-  return h.Final();
+  return h.HexDigest();
 }
 
 // Every regular file under `root` (or `root` itself), sorted by relative path.
@@ -128,7 +99,7 @@ SnapshotInfo ManifestHash(std::vector<FileDigest> files) {
     info.files += 1;
     info.bytes += f.size;
   }
-  info.hash = manifest.Final();
+  info.hash = manifest.HexDigest();
   return info;
 }
 
@@ -213,7 +184,7 @@ StatusOr<SnapshotInfo> PackSnapshot(
     if (in.bad() || size != f.size) {
       return Status(ErrorCode::kResourceConflict, f.rel + " changed while it was being packed");
     }
-    digests.push_back({f.rel, size, h.Final()});
+    digests.push_back({f.rel, size, h.HexDigest()});
   }
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     return ArchiveError(a.get(), "cannot finish " + archive_path);
@@ -294,7 +265,7 @@ StatusOr<SnapshotInfo> UnpackSnapshot(const std::string& archive_path, const std
       h.Update(buf.data(), static_cast<size_t>(n));
       size += n;
     }
-    digests.push_back({p.lexically_normal().generic_string(), size, h.Final()});
+    digests.push_back({p.lexically_normal().generic_string(), size, h.HexDigest()});
     if (std::fflush(o.get()) != 0 || ::fsync(fileno(o.get())) != 0) {
       return fail(Internal("cannot write " + out.string()));
     }

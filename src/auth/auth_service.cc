@@ -5,6 +5,7 @@
 
 #include "mlws/auth/passwords.h"
 #include "mlws/common/ids.h"
+#include "mlws/common/sha256.h"
 #include "mlws/tracking/validation.h"
 
 namespace mlws::auth {
@@ -35,16 +36,6 @@ std::optional<std::string> Base64Decode(std::string_view in) {
   if (in.size() > 1 && in[in.size() - 2] == '=') ++pad;
   out.resize(static_cast<size_t>(n) - pad);
   return out;
-}
-
-std::string Hex(const std::array<unsigned char, 32>& h) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : h) {
-    s += kHex[c >> 4];
-    s += kHex[c & 15];
-  }
-  return s;
 }
 
 }  // namespace
@@ -142,7 +133,7 @@ StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& 
     std::string user_key = "user:" + name;
     RETURN_IF_ERROR(CheckThrottle(user_key, kMaxUserFailures));
     auto user = store_.auth().GetUser(name);
-    std::string cache_key = name + "\n" + Hex(Sha256Of(*decoded));
+    std::string cache_key = name + "\n" + Sha256Hex(*decoded);
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = verified_basic_.find(cache_key);
