@@ -85,9 +85,7 @@ http::Response GetUpload(ApiContext& ctx, http::Request& req) {
     const std::string& hash = req.path_params.at("hash");
     ASSIGN_OR_RETURN(bool have, ctx.assets.HasUpload(Ws(req), hash));
     if (!have) return NotFound("no upload with content hash " + hash);
-    return json{{"hash", hash},
-                {"uri", std::string("azureml://datastores/") + assets::kDefaultDatastore +
-                            "/paths/" + assets::kUploadFolder + "/" + hash}};
+    return json{{"hash", hash}, {"uri", assets::UploadUri(hash)}};
   }());
 }
 
@@ -99,8 +97,7 @@ http::Response PutUpload(ApiContext& ctx, http::Request& req) {
     return json{{"hash", info.hash},
                 {"files", info.files},
                 {"bytes", info.bytes},
-                {"uri", std::string("azureml://datastores/") + assets::kDefaultDatastore +
-                            "/paths/" + assets::kUploadFolder + "/" + hash}};
+                {"uri", assets::UploadUri(hash)}};
   }());
 }
 

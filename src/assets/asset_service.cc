@@ -393,9 +393,7 @@ Status AssetService::Delete(const std::string& ws, AssetKind kind, const std::st
   if (!a.content_hash.empty()) {
     ASSIGN_OR_RETURN(std::int64_t refs, store_.assets().CountContentRefs(wid, a.content_hash));
     if (refs == 0) {
-      ASSIGN_OR_RETURN(std::string dir, LocalPath(ws, MakeDatastoreUri(kDefaultDatastore,
-                                                                       std::string(kUploadFolder) +
-                                                                           "/" + a.content_hash)));
+      ASSIGN_OR_RETURN(std::string dir, UploadDir(ws, a.content_hash));
       std::error_code ec;
       fs::remove_all(dir, ec);
     }

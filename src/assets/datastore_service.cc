@@ -274,13 +274,15 @@ StatusOr<std::vector<DatastoreFile>> AssetService::ListDatastoreFiles(const std:
   return out;
 }
 
-StatusOr<bool> AssetService::HasUpload(const std::string& ws, const std::string& hash) {
+StatusOr<std::string> AssetService::UploadDir(const std::string& ws, const std::string& hash) {
   if (!IsContentHash(hash)) {
     return InvalidArgument("an upload is named by its content hash: 64 lower-case hex digits");
   }
-  ASSIGN_OR_RETURN(
-      std::string dir,
-      LocalPath(ws, MakeDatastoreUri(kDefaultDatastore, std::string(kUploadFolder) + "/" + hash)));
+  return LocalPath(ws, UploadUri(hash));
+}
+
+StatusOr<bool> AssetService::HasUpload(const std::string& ws, const std::string& hash) {
+  ASSIGN_OR_RETURN(std::string dir, UploadDir(ws, hash));
   std::error_code ec;
   return fs::is_directory(dir, ec);
 }
@@ -294,10 +296,9 @@ StatusOr<SnapshotInfo> AssetService::AcceptUpload(const std::string& ws, const s
       fs::remove(path, ec);
     }
   } cleanup{staged_archive};
-  ASSIGN_OR_RETURN(bool have, HasUpload(ws, hash));
-  ASSIGN_OR_RETURN(
-      std::string final_dir,
-      LocalPath(ws, MakeDatastoreUri(kDefaultDatastore, std::string(kUploadFolder) + "/" + hash)));
+  ASSIGN_OR_RETURN(std::string final_dir, UploadDir(ws, hash));
+  std::error_code exists_ec;
+  const bool have = fs::is_directory(final_dir, exists_ec);
   if (have) return HashLocalPath(final_dir);
   fs::path parent = fs::path(final_dir).parent_path();
   std::error_code ec;

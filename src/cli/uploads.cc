@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/http_client.h"
+#include "mlws/assets/asset_service.h"
 #include "mlws/assets/snapshot.h"
 #include "mlws/common/ids.h"
 
@@ -46,7 +47,7 @@ StatusOr<std::string> UploadLocalPath(const Globals& g, const std::string& local
   bool is_file = fs::is_regular_file(local_path, ec);
   std::string base =
       BaseUrl(g) + "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/uploads/" + info.hash;
-  std::string uri = "azureml://datastores/workspaceblobstore/paths/LocalUpload/" + info.hash;
+  std::string uri = assets::UploadUri(info.hash);
   if (is_file) uri += "/" + fs::path(local_path).filename().string();
   std::string auth = AuthorizationFor(g);
   ASSIGN_OR_RETURN(HttpResult probe, HttpCall("GET", base, "", auth));

@@ -67,6 +67,12 @@ struct DatastoreFile {
 inline constexpr const char* kDefaultDatastore = "workspaceblobstore";
 inline constexpr const char* kUploadFolder = "LocalUpload";
 
+// azureml://datastores/workspaceblobstore/paths/LocalUpload/<hash>: where upload `hash` lives.
+inline std::string UploadUri(const std::string& hash) {
+  return std::string("azureml://datastores/") + kDefaultDatastore + "/paths/" + kUploadFolder +
+         "/" + hash;
+}
+
 class AssetService {
  public:
   // `environments` (may be null: builds are then unavailable) turns environments into venvs.
@@ -128,7 +134,9 @@ class AssetService {
                                                           const std::string& path);
 
  private:
-  struct Impl;
+  // The local folder of upload `hash` (InvalidArgument unless it is a content hash).
+  StatusOr<std::string> UploadDir(const std::string& ws, const std::string& hash);
+
   store::MetadataStore& store_;
   tracking::TrackingService& tracking_;
   RegistryService& registry_;
