@@ -73,16 +73,14 @@ StatusOr<Datastore> AssetService::CreateDatastore(const std::string& ws,
     if (kKnown.count(it.key()) == 0) {
       return InvalidArgument(fmt::format("unknown field '{}' in the datastore spec", it.key()));
     }
+    if (it.key() != "tags" && it.key() != "is_default" && !it->is_string()) {
+      return InvalidArgument(fmt::format("field '{}' must be a string", it.key()));
+    }
   }
   auto str = [&](const char* f) -> std::string {
     auto it = spec.find(f);
     return it != spec.end() && it->is_string() ? it->get<std::string>() : "";
   };
-  for (auto it = spec.begin(); it != spec.end(); ++it) {
-    if (it.key() != "tags" && it.key() != "is_default" && !it->is_string()) {
-      return InvalidArgument(fmt::format("field '{}' must be a string", it.key()));
-    }
-  }
   Datastore d;
   d.name = str("name");
   RETURN_IF_ERROR(ValidateAssetName(AssetKind::kData, d.name));
