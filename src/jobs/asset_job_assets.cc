@@ -128,13 +128,9 @@ class AssetJobAssets final : public JobAssets {
       }
       return p;
     }
-    ASSIGN_OR_RETURN(assets::Asset a,
-                     assets_.Resolve(ws, assets::AssetKind::kEnvironment, env.get<std::string>()));
-    std::string files_root;
-    if (!a.path.empty() && a.path.rfind("azureml://datastores/", 0) == 0) {
-      ASSIGN_OR_RETURN(files_root, assets_.LocalPath(ws, a.path));
-    }
-    ASSIGN_OR_RETURN(assets::BuiltEnvironment built, envs_.Ensure(a, files_root));
+    // The same build `mlws environment build` makes (it reads a build context's requirements).
+    ASSIGN_OR_RETURN(assets::BuiltEnvironment built,
+                     assets_.BuildEnvironment(ws, env.get<std::string>()));
     p.bin_dir = built.bin_dir;
     p.note = built.note;
     return p;

@@ -235,3 +235,20 @@ def test_inline_conda_environment_is_built_and_used(server, tmp_path):
     r = requests.post(f"{server.url}/api/v1/workspaces/default/jobs", timeout=10,
                       json={"command": "true", "environment": {"image": "p", "conda_file": "c.yml"}})
     assert r.status_code == 400 and "conda_file" in r.json()["message"]
+
+
+def test_job_in_a_registered_build_context_environment(server, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM python:3.11\nRUN pip install -r requirements.txt\n")
+    (ctx / "requirements.txt").write_text("six==1.16.0\n")
+    env_spec = tmp_path / "env.yml"
+    env_spec.write_text(f"name: {unique('ctx-env')}\nbuild:\n  path: ctx\n")
+    env = ok_json(cli(server.url, "-o", "json", "environment", "create", "-f", str(env_spec)))
+    spec = tmp_path / "job.yml"
+    spec.write_text("command: python -c 'import six; print(\"six\", six.__version__)'\n"
+                    f"environment: azureml:{env['name']}:{env['version']}\n")
+    job = ok_json(cli(server.url, "-o", "json", "job", "create", "-f", str(spec), "--stream",
+                      timeout=600))
+    assert job["status"] == "Completed", job
+    assert "six 1.16.0" in logs(server.url, job["name"])
