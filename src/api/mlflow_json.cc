@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "mlws/api/request_decoder.h"
+#include "mlws/common/json.h"
 
 namespace mlws::api {
 
@@ -98,9 +99,7 @@ json ToJson(const tracking::TraceInfo& t) {
   return j;
 }
 
-std::string QuoteJson(const std::string& s) {
-  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string QuoteJson(const std::string& s) { return DumpJson(json(s)); }
 
 void AppendMetricJson(std::string& out, const tracking::MetricPoint& m,
                       const std::string& quoted_key, const std::string* run_id) {
@@ -164,6 +163,6 @@ StatusOr<std::vector<tracking::KeyValue>> ParseKeyValues(const json& arr, const 
   return out;
 }
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string Dump(const json& j) { return DumpJson(j); }
 
 }  // namespace mlws::api

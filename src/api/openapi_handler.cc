@@ -4,6 +4,7 @@
 
 #include "api/handlers.h"
 #include "mlws/api/routes.h"
+#include "mlws/common/json.h"
 
 namespace mlws::api {
 
@@ -63,7 +64,7 @@ json BuildDocument(const std::string& version) {
 }  // namespace
 
 http::Response OpenApi(ApiContext& ctx, http::Request&) {
-  static const std::string kDocument = BuildDocument(ctx.version).dump(2);
+  static const std::string kDocument = DumpJson(BuildDocument(ctx.version), 2);
   return http::JsonResponse(kDocument);
 }
 

@@ -5,6 +5,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "mlws/common/json.h"
+
 namespace mlws::api {
 
 using nlohmann::json;
@@ -12,7 +14,7 @@ using nlohmann::json;
 namespace {
 // Renders a (possibly invalid UTF-8) value for an error message without throwing.
 std::string SafeDump(const json& v) {
-  std::string out = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out = DumpJson(v);
   if (out.size() > 200) out = out.substr(0, 200) + "...";
   return out;
 }

@@ -14,6 +14,7 @@
 #include "assets/asset_spec.h"
 #include "assets/curated_registry.h"
 #include "mlws/common/ids.h"
+#include "mlws/common/json.h"
 
 namespace mlws::assets {
 
@@ -76,7 +77,7 @@ Asset FromRegistry(const ModelVersion& v) {
   a.updated_at = v.last_updated_timestamp;
   a.created_by = v.user_id;
   a.spec_json =
-      json{{"name", a.name}, {"version", a.version}, {"path", a.path}, {"type", a.type}}.dump();
+      DumpJson(json{{"name", a.name}, {"version", a.version}, {"path", a.path}, {"type", a.type}});
   a.seq = v.version;
   return a;
 }
@@ -226,7 +227,7 @@ StatusOr<Asset> AssetService::Create(const std::string& ws, AssetKind kind,
     }
     a.version = got;
     spec["version"] = a.version;
-    a.spec_json = spec.dump();
+    a.spec_json = DumpJson(spec);
     auto row = store_.assets().CreateAsset(wid, a);
     if (!row.ok()) (void)registry_.DeleteModelVersion(ws, a.name, got);
     return row;
@@ -234,7 +235,7 @@ StatusOr<Asset> AssetService::Create(const std::string& ws, AssetKind kind,
   // Without a version the store picks the next integer inside its write (no race between
   // concurrent creates).
   if (!a.version.empty()) spec["version"] = a.version;
-  a.spec_json = spec.dump();
+  a.spec_json = DumpJson(spec);
   return store_.assets().CreateAsset(wid, a);
 }
 

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "mlws/common/json.h"
+
 namespace mlws::assets {
 
 namespace {
@@ -296,7 +298,7 @@ StatusOr<Asset> AssetFromSpec(AssetKind kind, const json& spec) {
       break;
     }
   }
-  a.spec_json = spec.dump(-1, ' ', false, json::error_handler_t::replace);
+  a.spec_json = DumpJson(spec);
   return a;
 }
 

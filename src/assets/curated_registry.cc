@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mlws/common/json.h"
+
 namespace mlws::assets {
 
 namespace {
@@ -25,7 +27,7 @@ Asset CuratedEnvironment(const std::string& name, const std::string& description
   a.type = "environment";
   a.description = description;
   a.tags = {{"curated", "true"}};
-  a.spec_json = spec.dump();
+  a.spec_json = DumpJson(spec);
   a.created_by = "mlws";
   a.seq = 1;
   return a;

@@ -13,6 +13,7 @@
 #include "assets/asset_spec.h"
 #include "mlws/assets/asset_service.h"
 #include "mlws/common/ids.h"
+#include "mlws/common/json.h"
 
 namespace mlws::assets {
 
@@ -23,6 +24,10 @@ using nlohmann::json;
 
 constexpr std::int64_t kMaxUploadFiles = 200000;
 constexpr std::int64_t kMaxUploadBytes = 100LL << 30;  // 100 GiB unpacked
+// An upload may unpack to at most this many times its compressed size (once past the floor): a
+// few kilobytes of zstd cannot become gigabytes on the server's disk.
+constexpr std::int64_t kMaxExpansionRatio = 100;
+constexpr std::int64_t kExpansionFloorBytes = 64LL << 20;
 
 bool Within(const fs::path& root, const fs::path& p) {
   auto r = root.lexically_normal().generic_string();
@@ -160,7 +165,7 @@ StatusOr<Datastore> AssetService::CreateDatastore(const std::string& ws,
         "server) or 's3' (an S3-compatible bucket)",
         d.type));
   }
-  d.spec_json = out.dump();
+  d.spec_json = DumpJson(out);
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
   return store_.assets().CreateDatastore(wid, d);
 }
@@ -303,8 +308,20 @@ StatusOr<SnapshotInfo> AssetService::AcceptUpload(const std::string& ws, const s
   fs::create_directories(parent, ec);
   if (ec) return Internal(fmt::format("cannot create {}: {}", parent.string(), ec.message()));
   fs::path incoming = parent / (".incoming-" + NewRunId());
-  ASSIGN_OR_RETURN(SnapshotInfo info, UnpackSnapshot(staged_archive, incoming.string(),
-                                                     kMaxUploadFiles, kMaxUploadBytes));
+  std::error_code size_ec;
+  auto compressed = static_cast<std::int64_t>(fs::file_size(staged_archive, size_ec));
+  if (size_ec) compressed = 0;
+  const std::int64_t max_bytes =
+      std::min(kMaxUploadBytes, std::max(kExpansionFloorBytes, compressed * kMaxExpansionRatio));
+  auto unpacked = UnpackSnapshot(staged_archive, incoming.string(), kMaxUploadFiles, max_bytes);
+  if (!unpacked.ok() && unpacked.status().code() == ErrorCode::kPayloadTooLarge) {
+    return Status(ErrorCode::kPayloadTooLarge,
+                  fmt::format("{}: an upload unpacks to at most {} times its compressed size of {} "
+                              "bytes (at least {} MiB, at most 100 GiB)",
+                              unpacked.status().message(), kMaxExpansionRatio, compressed,
+                              kExpansionFloorBytes >> 20));
+  }
+  ASSIGN_OR_RETURN(SnapshotInfo info, std::move(unpacked));
   if (info.hash != hash) {
     fs::remove_all(incoming, ec);
     return InvalidArgument(fmt::format(

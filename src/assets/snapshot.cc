@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "mlws/common/sha256.h"
+#include "mlws/common/strings.h"
 
 namespace mlws::assets {
 
@@ -228,7 +229,8 @@ StatusOr<SnapshotInfo> UnpackSnapshot(const std::string& archive_path, const std
       return fail(InvalidArgument("archive entry '" + rel + "' is not a regular file"));
     }
     fs::path p(rel);
-    bool bad = rel.empty() || p.is_absolute() || rel.find('\\') != std::string::npos;
+    bool bad =
+        rel.empty() || p.is_absolute() || rel.find('\\') != std::string::npos || !IsValidUtf8(rel);
     for (const auto& part : p) {
       if (part == "..") bad = true;
     }
@@ -256,8 +258,8 @@ StatusOr<SnapshotInfo> UnpackSnapshot(const std::string& archive_path, const std
       if (n == 0) break;
       bytes += n;
       if (bytes > max_bytes) {
-        return fail(
-            InvalidArgument(fmt::format("archive unpacks to more than {} bytes", max_bytes)));
+        return fail(Status(ErrorCode::kPayloadTooLarge,
+                           fmt::format("archive unpacks to more than {} bytes", max_bytes)));
       }
       if (std::fwrite(buf.data(), 1, static_cast<size_t>(n), o.get()) != static_cast<size_t>(n)) {
         return fail(Internal("cannot write " + out.string()));

@@ -1,6 +1,12 @@
 #include "mlws/http/request.h"
 
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
+
+#include "mlws/common/ids.h"
+#include "mlws/common/json.h"
+#include "mlws/common/strings.h"
 
 namespace mlws::http {
 
@@ -45,10 +51,17 @@ int HttpStatusFor(ErrorCode code) {
 }
 
 Response ErrorResponse(const Status& status) {
+  std::string message = status.message();
+  if (status.code() == ErrorCode::kInternalError) {
+    // An internal error's text can hold SQLite's messages or absolute paths on the server: it
+    // goes to the server's log under a reference the client is given instead.
+    std::string ref = NewRunId().substr(0, 12);
+    spdlog::error("internal error {}: {}", ref, message);
+    message = "internal error (reference " + ref + "; the server log has the details)";
+  }
   nlohmann::json j = {{"error_code", std::string(ErrorCodeName(status.code()))},
-                      {"message", status.message()}};
-  return JsonResponse(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                      HttpStatusFor(status.code()));
+                      {"message", std::move(message)}};
+  return JsonResponse(DumpJson(j), HttpStatusFor(status.code()));
 }
 
 Response JsonResponse(std::string json, int status) {
@@ -89,6 +102,8 @@ std::optional<std::string> PercentDecode(std::string_view s, bool plus_as_space)
       out.push_back(c);
     }
   }
+  // Decoded text goes into names, keys and file paths: refuse bytes no JSON text can carry.
+  if (out.find('\0') != std::string::npos || !IsValidUtf8(out)) return std::nullopt;
   return out;
 }
 
@@ -102,7 +117,8 @@ Status ParseQueryString(std::string_view qs, std::multimap<std::string, std::str
       size_t eq = pair.find('=');
       auto k = PercentDecode(pair.substr(0, eq), true);
       auto v = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-      if (!k || !v) return BadRequest("malformed percent-encoding in the query string");
+      if (!k || !v)
+        return BadRequest("malformed percent-encoding or invalid UTF-8 in the query string");
       out.emplace(std::move(*k), std::move(*v));
     }
     start = end + 1;

@@ -98,8 +98,11 @@ def test_master_key_from_environment_and_a_wrong_key_is_a_clear_error(tmp_path):
     srv.env = {"MLWS_MASTER_KEY": "22" * 32}
     srv.start()
     r = requests.get(base + "/K", timeout=30)
-    assert r.status_code == 500 and "master key" in r.json()["message"]
+    # A 500 names a reference, never the server's internals; the server log has the reason.
+    assert r.status_code == 500 and "reference" in r.json()["message"]
+    ref = r.json()["message"].split("reference ")[1].split(";")[0]
     srv.stop()
+    assert any(ref in line and "master key" in line for line in srv.stderr_lines())
     out = subprocess.run([wait_for_binary(), "server", "--port", str(srv.port), "--home",
                           str(home)], env={**os.environ, "MLWS_MASTER_KEY": "not-hex"},
                          capture_output=True, text=True, timeout=30)

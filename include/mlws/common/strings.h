@@ -10,4 +10,8 @@ namespace mlws {
 // The views point into `s`.
 std::vector<std::string_view> SplitKeepEmpty(std::string_view s, char sep);
 
+// True when `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+// U+10FFFF). Everything the server stores or renders as JSON text must pass this.
+bool IsValidUtf8(std::string_view s);
+
 }  // namespace mlws

@@ -55,7 +55,7 @@ Response JsonResponse(std::string json, int status = 200);
 Response TextResponse(std::string text, int status = 200);
 
 // Percent-decoding; '+' becomes a space only when `plus_as_space` (query strings).
-// Returns nullopt on malformed escapes.
+// Returns nullopt on malformed escapes, and when the result holds a NUL or is not valid UTF-8.
 std::optional<std::string> PercentDecode(std::string_view s, bool plus_as_space);
 // Parses "a=1&b=2&b=3"; malformed escapes give InvalidArgument.
 Status ParseQueryString(std::string_view qs, std::multimap<std::string, std::string>& out);

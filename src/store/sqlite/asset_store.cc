@@ -5,6 +5,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "mlws/common/json.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mlws::store::sqlite {
@@ -19,7 +20,7 @@ constexpr const char* kColumns =
     "source_run_id, archived, created_at, updated_at, created_by";
 
 std::string MapToJson(const std::map<std::string, std::string>& m) {
-  return nlohmann::json(m).dump();
+  return DumpJson(nlohmann::json(m));
 }
 
 std::map<std::string, std::string> JsonToMap(std::string_view text) {
@@ -68,7 +69,7 @@ std::string SetSpecVersion(const std::string& spec_json, const std::string& vers
   auto j = nlohmann::json::parse(spec_json, nullptr, false);
   if (!j.is_object()) return spec_json;
   j["version"] = version;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return DumpJson(j);
 }
 
 // The first column of every row.

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlws/common/ids.h"
+#include "mlws/common/json.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mlws::store::sqlite {
@@ -18,8 +19,8 @@ Status SqliteStore::CreateCustomRole(const auth::Role& role) {
                                          "deny_json, creation_time) VALUES (?, ?, ?, ?, ?)"));
     s->Bind(1, role.name)
         .Bind(2, role.description)
-        .Bind(3, json(role.allow).dump())
-        .Bind(4, json(role.deny).dump())
+        .Bind(3, DumpJson(json(role.allow)))
+        .Bind(4, DumpJson(json(role.deny)))
         .Bind(5, static_cast<std::int64_t>(NowMillis()));
     return s->Run();
   });
