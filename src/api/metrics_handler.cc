@@ -171,21 +171,30 @@ http::Response GetMetricHistory(ApiContext& ctx, http::Request& req) {
   if (!id.ok()) return http::ErrorResponse(id.status());
   auto key = d->RequiredString("metric_key");
   if (!key.ok()) return http::ErrorResponse(key.status());
-  auto history = ctx.tracking.GetMetricHistory(req.workspace, *id, *key);
-  if (!history.ok()) return http::ErrorResponse(history.status());
-  // Hand-rolled rendering: a history can hold millions of points.
+  auto max_results = d->OptionalInt("max_results");
+  if (!max_results.ok()) return http::ErrorResponse(max_results.status());
+  auto page_token = d->OptionalString("page_token");
+  if (!page_token.ok()) return http::ErrorResponse(page_token.status());
+  auto page = ctx.tracking.GetMetricHistoryPage(req.workspace, *id, *key, page_token->value_or(""),
+                                                *max_results);
+  if (!page.ok()) return http::ErrorResponse(page.status());
+  if (page->points.empty() && page->next_page_token.empty()) return http::JsonResponse("{}");
+  // Hand-rolled rendering: a page can hold 100,000 points.
   std::string out;
-  out.reserve(history->size() * 80 + 16);  // ~72 bytes per point: no regrowth copy
+  out.reserve(page->points.size() * 80 + 64);  // ~72 bytes per point: no regrowth copy
   out += "{\"metrics\":[";
   bool first = true;
   const std::string quoted = QuoteJson(*key);
-  for (const auto& m : *history) {
+  for (const auto& m : page->points) {
     if (!first) out += ',';
     first = false;
     AppendMetricJson(out, m, quoted, nullptr);
   }
-  out += "]}";
-  if (history->empty()) out = "{}";
+  out += ']';
+  if (!page->next_page_token.empty()) {
+    out += ",\"next_page_token\":" + QuoteJson(page->next_page_token);
+  }
+  out += '}';
   return http::JsonResponse(std::move(out));
 }
 

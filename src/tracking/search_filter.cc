@@ -2,6 +2,8 @@
 // kinds each search API accepts. Lexing is in search_filter_scanner.cc.
 #include "mlws/tracking/search_filter.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <span>
 #include <utility>
@@ -416,7 +418,13 @@ std::string_view EntityTypeName(EntityType type) {
 }
 
 StatusOr<std::vector<Clause>> ParseRunFilter(std::string_view filter) {
-  return ParseFilter(filter, kRunFilter);
+  ASSIGN_OR_RETURN(std::vector<Clause> clauses, ParseFilter(filter, kRunFilter));
+  if (clauses.size() > kMaxRunFilterClauses) {
+    return InvalidArgument(
+        fmt::format("Invalid filter: {} comparisons; a run search filter may hold at most {}",
+                    clauses.size(), kMaxRunFilterClauses));
+  }
+  return clauses;
 }
 
 StatusOr<OrderBy> ParseRunOrderBy(std::string_view order_by) {

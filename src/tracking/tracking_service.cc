@@ -7,6 +7,7 @@
 #include <set>
 
 #include "mlws/common/ids.h"
+#include "mlws/common/json.h"
 #include "mlws/tracking/search_filter.h"
 #include "mlws/tracking/validation.h"
 
@@ -247,8 +248,7 @@ Status TrackingService::LogModel(const std::string& ws, const std::string& run_i
     }
   }
   history.push_back(model);
-  KeyValue tag{"mlflow.log-model.history",
-               history.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  KeyValue tag{"mlflow.log-model.history", DumpJson(history)};
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
   return store_.runs().LogBatch(wid, run_id, {}, {}, {tag});
 }
@@ -264,6 +264,10 @@ StatusOr<RunsPage> TrackingService::SearchRuns(const std::string& ws,
   ASSIGN_OR_RETURN(q.workspace_id, WorkspaceId(ws));
   q.experiment_ids = req.experiment_ids;
   ASSIGN_OR_RETURN(q.filter, ParseRunFilter(req.filter));
+  if (req.order_by.size() > kMaxRunOrderBy) {
+    return InvalidArgument(fmt::format("Invalid order_by: {} keys; at most {} are allowed",
+                                       req.order_by.size(), kMaxRunOrderBy));
+  }
   for (const auto& o : req.order_by) {
     ASSIGN_OR_RETURN(OrderBy ob, ParseRunOrderBy(o));
     q.order_by.push_back(std::move(ob));
@@ -285,6 +289,29 @@ StatusOr<std::vector<MetricPoint>> TrackingService::GetMetricHistory(const std::
                                                                      const std::string& key) {
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
   return store_.runs().GetMetricHistory(store::MetricHistoryQuery{wid, run_id, key});
+}
+
+StatusOr<MetricHistoryPage> TrackingService::GetMetricHistoryPage(
+    const std::string& ws, const std::string& run_id, const std::string& key,
+    const std::string& page_token, std::optional<std::int64_t> max_results) {
+  std::int64_t limit = kMaxHistoryPage;
+  if (max_results) {
+    if (*max_results < 1) return InvalidArgument("max_results must be a positive integer");
+    limit = std::min(*max_results, kMaxHistoryPage);
+  }
+  ASSIGN_OR_RETURN(std::int64_t offset, DecodePageToken(page_token));
+  ASSIGN_OR_RETURN(std::vector<MetricPoint> all, GetMetricHistory(ws, run_id, key));
+  MetricHistoryPage page;
+  auto total = static_cast<std::int64_t>(all.size());
+  if (offset == 0 && total <= limit) {
+    page.points = std::move(all);
+    return page;
+  }
+  std::int64_t begin = std::min(offset, total);
+  std::int64_t end = std::min(total, begin + limit);
+  page.points.assign(all.begin() + begin, all.begin() + end);
+  if (end < total) page.next_page_token = EncodePageToken(end);
+  return page;
 }
 
 // ---- traces ----

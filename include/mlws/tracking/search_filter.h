@@ -98,11 +98,16 @@ struct OrderBy {
 // start_time/end_time take = != > >= < <= and a number; params, tags and the string attributes
 // take = != LIKE ILIKE and a quoted string; run_id also takes IN / NOT IN; datasets (name, digest,
 // context) take = != LIKE ILIKE IN NOT IN.
+// At most kMaxRunFilterClauses comparisons (each metric comparison is a join in the store's
+// query; SQLite allows 64 tables in one).
+inline constexpr size_t kMaxRunFilterClauses = 40;
 StatusOr<std::vector<Clause>> ParseRunFilter(std::string_view filter);
 
 // One SearchRuns order_by item: metrics/params/tags keys, or the attributes artifact_uri,
 // end_time, run_id, run_name, start_time (alias created), status, user_id.
 StatusOr<OrderBy> ParseRunOrderBy(std::string_view order_by);
+// A SearchRuns request orders by at most this many keys.
+inline constexpr size_t kMaxRunOrderBy = 10;
 
 // SearchExperiments filter: attributes name (= != LIKE ILIKE), creation_time and
 // last_update_time (numeric comparators), and tags.<key> (= != LIKE ILIKE).

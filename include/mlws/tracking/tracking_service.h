@@ -27,6 +27,11 @@ struct RunsPage {
   std::string next_page_token;
 };
 
+struct MetricHistoryPage {
+  std::vector<MetricPoint> points;
+  std::string next_page_token;
+};
+
 struct TracesPage {
   std::vector<TraceInfo> traces;
   std::string next_page_token;
@@ -108,6 +113,13 @@ class TrackingService {
   StatusOr<std::vector<MetricPoint>> GetMetricHistory(const std::string& ws,
                                                       const std::string& run_id,
                                                       const std::string& key);
+  // One page of a metric's history, at most `max_results` points (default and ceiling
+  // kMaxHistoryPage), so a response's size is bounded however long the history is; clients
+  // follow `next_page_token` (MLflow's client does).
+  StatusOr<MetricHistoryPage> GetMetricHistoryPage(const std::string& ws, const std::string& run_id,
+                                                   const std::string& key,
+                                                   const std::string& page_token,
+                                                   std::optional<std::int64_t> max_results);
 
   StatusOr<TraceInfo> StartTrace(const std::string& ws, TraceInfo info);
   StatusOr<TraceInfo> EndTrace(const std::string& ws, const TraceInfo& update);
@@ -125,6 +137,9 @@ class TrackingService {
   std::mutex mu_;
   std::map<std::string, std::int64_t> workspace_ids_;  // guarded by mu_
 };
+
+// The most points one get-history response carries (~7 MB of JSON).
+inline constexpr std::int64_t kMaxHistoryPage = 100'000;
 
 // Page tokens: base64 of {"offset": N}, as MLflow's SQL store writes them.
 std::string EncodePageToken(std::int64_t offset);
