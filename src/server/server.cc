@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,6 +23,7 @@
 #include "mlws/assets/registry_service.h"
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
+#include "mlws/common/json.h"
 #include "mlws/http/server.h"
 #include "mlws/jobs/asset_job_assets.h"
 #include "mlws/jobs/job_service.h"
@@ -100,9 +102,14 @@ int RunServer(const Config& raw) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Everything the server writes (database, WAL, key, artifacts, job files) is the server
+  // user's alone: 0600 files, 0700 folders, whatever umask the server was started with.
+  ::umask(0077);
   std::error_code ec;
   std::filesystem::create_directories(cfg.home, ec);
   if (ec) return Fail("cannot create home " + cfg.home, Internal(ec.message()));
+  std::filesystem::permissions(cfg.home, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
 
   auto t0 = std::chrono::steady_clock::now();
   auto store = store::OpenMetadataStore(cfg.backend_store_uri);
@@ -203,7 +210,7 @@ int RunServer(const Config& raw) {
                            {"ms", static_cast<double>(static_cast<long>(ms * 1000)) / 1000},
                            {"bytes_in", req.body_size},
                            {"remote", req.remote_addr}};
-    spdlog::info("request {}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    spdlog::info("request {}", DumpJson(line));
   };
   http::HttpServer server(opt, router);
   st = server.Start();
