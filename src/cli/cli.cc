@@ -22,6 +22,10 @@ using nlohmann::json;
 int Main(int argc, char** argv) {
   CLI::App app{"mlws: the machine-learning workspace server and its command line"};
   app.require_subcommand(1);
+  // Global options (--url, -o/--output, --token) are accepted anywhere on the line, as `az`
+  // accepts them: an option a subcommand does not know falls through to its parents.
+  // Subcommands inherit this setting when they are created.
+  app.fallthrough();
   Globals g;
   const char* env_url = std::getenv("MLWS_URL");
   g.url = env_url != nullptr ? env_url : "http://127.0.0.1:5000";

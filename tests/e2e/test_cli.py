@@ -272,3 +272,26 @@ def test_url_from_environment(server, monkeypatch):
                           capture_output=True, text=True, timeout=60,
                           env={"MLWS_URL": server.url, "PATH": "/usr/bin:/bin"})
     assert ok_json(proc)["workspace"]["name"] == "default"
+
+
+# ---------------------------------------------------------------------------------------------
+# global options anywhere on the line (as `az` takes them)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_global_options_are_accepted_after_the_verb(server):
+    name = unique("anywhere")
+    exe = wait_for_binary()
+    run = lambda *a: subprocess.run([exe, *a], capture_output=True, text=True,  # noqa: E731
+                                    timeout=60, stdin=subprocess.DEVNULL)
+    ok(run("workspace", "create", name, "--url", server.url))
+    header, rows = table(ok(run("workspace", "list", "-o", "table", "--url", server.url)))
+    assert header[0] == "NAME" and name in [r[0] for r in rows]
+    listed = ok_json(run("workspace", "list", "--url", server.url, "--output", "json"))
+    assert name in [w["name"] for w in listed["workspaces"]]
+    # The README's own example: `mlws data list -o table`.
+    header, _ = table(ok(run("data", "list", "-o", "table", "--url", server.url)))
+    assert header[:2] == ["NAME", "VERSION"]
+    # A bad value is still refused, wherever it stands.
+    bad = run("workspace", "list", "-o", "xml", "--url", server.url)
+    assert bad.returncode != 0 and "xml" in bad.stderr
