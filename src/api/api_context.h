@@ -4,6 +4,7 @@
 #include <string>
 
 #include "mlws/artifacts/artifact_store.h"
+#include "mlws/artifacts/storage_quota.h"
 #include "mlws/assets/asset_service.h"
 #include "mlws/assets/registry_service.h"
 #include "mlws/auth/auth_service.h"
@@ -25,6 +26,7 @@ struct ApiContext {
   std::string version;
   std::string web_root;  // the studio's built files; empty = not available
   jobs::JobService& jobs;
+  artifacts::StorageQuota* quota = nullptr;  // per-workspace storage limit; null = none
 };
 
 }  // namespace mlws::api

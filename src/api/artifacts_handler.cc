@@ -87,6 +87,11 @@ http::Response UploadArtifact(ApiContext& ctx, http::Request& req) {
     return http::ErrorResponse(InvalidArgument("an artifact upload needs a file path"));
   }
   if (Status st = RefuseDatastoreWrite(path); !st.ok()) return http::ErrorResponse(st);
+  if (ctx.quota != nullptr) {
+    auto wid = ctx.tracking.WorkspaceId(req.workspace);
+    if (!wid.ok()) return http::ErrorResponse(wid.status());
+    if (Status st = ctx.quota->Admit(*wid, req.body_size); !st.ok()) return http::ErrorResponse(st);
+  }
   return Reply(ctx.artifacts.Commit(req.body_file, *scoped));
 }
 

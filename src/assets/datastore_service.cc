@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -311,10 +312,20 @@ StatusOr<SnapshotInfo> AssetService::AcceptUpload(const std::string& ws, const s
   std::error_code size_ec;
   auto compressed = static_cast<std::int64_t>(fs::file_size(staged_archive, size_ec));
   if (size_ec) compressed = 0;
-  const std::int64_t max_bytes =
+  const std::int64_t by_ratio =
       std::min(kMaxUploadBytes, std::max(kExpansionFloorBytes, compressed * kMaxExpansionRatio));
-  auto unpacked = UnpackSnapshot(staged_archive, incoming.string(), kMaxUploadFiles, max_bytes);
+  ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
+  const std::int64_t room = paths_.quota != nullptr ? paths_.quota->Remaining(wid)
+                                                    : std::numeric_limits<std::int64_t>::max();
+  auto unpacked =
+      UnpackSnapshot(staged_archive, incoming.string(), kMaxUploadFiles, std::min(by_ratio, room));
   if (!unpacked.ok() && unpacked.status().code() == ErrorCode::kPayloadTooLarge) {
+    if (room < by_ratio) {
+      return Status(ErrorCode::kQuotaExceeded,
+                    fmt::format("the workspace's storage quota of {} bytes is exhausted: this "
+                                "upload unpacks to more than the {} bytes left",
+                                paths_.quota->limit_bytes(), room));
+    }
     return Status(ErrorCode::kPayloadTooLarge,
                   fmt::format("{}: an upload unpacks to at most {} times its compressed size of {} "
                               "bytes (at least {} MiB, at most 100 GiB)",
@@ -322,6 +333,12 @@ StatusOr<SnapshotInfo> AssetService::AcceptUpload(const std::string& ws, const s
                               kExpansionFloorBytes >> 20));
   }
   ASSIGN_OR_RETURN(SnapshotInfo info, std::move(unpacked));
+  if (paths_.quota != nullptr) {
+    if (Status st = paths_.quota->Admit(wid, info.bytes); !st.ok()) {
+      fs::remove_all(incoming, ec);  // a concurrent write took the room
+      return st;
+    }
+  }
   if (info.hash != hash) {
     fs::remove_all(incoming, ec);
     return InvalidArgument(fmt::format(

@@ -62,6 +62,10 @@ int Main(int argc, char** argv) {
   srv->add_option("--local-datastore-root", cfg.local_datastore_roots,
                   "A folder users may attach as a local datastore (repeatable; default "
                   "<home>/datastores)");
+  srv->add_option("--workspace-storage-quota-gb", cfg.workspace_storage_quota_gb,
+                  "GiB each workspace may store: artifacts, uploads, job outputs (0 = no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   srv->add_option("--tls-key", cfg.tls_key, "PEM private key for --tls-cert")
       ->check(CLI::ExistingFile);
   srv->callback([&] { rc = server::RunServer(cfg); });

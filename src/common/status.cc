@@ -18,6 +18,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kNotImplemented: return "NOT_IMPLEMENTED";
     case ErrorCode::kTemporarilyUnavailable: return "TEMPORARILY_UNAVAILABLE";
     case ErrorCode::kPayloadTooLarge: return "INVALID_PARAMETER_VALUE";
+    case ErrorCode::kQuotaExceeded: return "RESOURCE_EXHAUSTED";
   }
   return "INTERNAL_ERROR";
 }

@@ -41,7 +41,8 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kPermissionDenied: return 403;
     case ErrorCode::kUnauthenticated: return 401;
     case ErrorCode::kResourceConflict: return 409;
-    case ErrorCode::kPayloadTooLarge: return 413;
+    case ErrorCode::kPayloadTooLarge:
+    case ErrorCode::kQuotaExceeded: return 413;
     case ErrorCode::kRequestLimitExceeded: return 429;
     case ErrorCode::kInternalError: return 500;
     case ErrorCode::kNotImplemented: return 501;

@@ -160,6 +160,10 @@ int RunServer(const Config& raw) {
   if (asset_paths.allowed_local_roots.empty()) {
     asset_paths.allowed_local_roots.push_back(cfg.home + "/datastores");
   }
+  artifacts::StorageQuota quota(
+      asset_paths.artifacts_root,
+      static_cast<std::int64_t>(cfg.workspace_storage_quota_gb * static_cast<double>(1LL << 30)));
+  asset_paths.quota = &quota;
   // One builder: jobs, deployments and explicit builds share its cache and its locks.
   assets::EnvironmentBuilder job_environments(cfg.home + "/envs");
   assets::AssetService asset_service(**store, tracking, registry, asset_paths, &job_environments);
@@ -189,8 +193,8 @@ int RunServer(const Config& raw) {
   st = job_service.Recover();
   if (!st.ok()) return Fail("cannot recover the jobs of the previous run", st);
   // --- end jobs ---
-  api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,      registry,
-                      asset_service, metrics,     kVersion, cfg.web_root, job_service};
+  api::ApiContext ctx{tracking, **artifacts, auth,         secrets,     registry, asset_service,
+                      metrics,  kVersion,    cfg.web_root, job_service, &quota};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 

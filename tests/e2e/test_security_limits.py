@@ -132,3 +132,37 @@ def test_files_the_server_writes_are_private_whatever_the_umask(spawn, tmp_path)
         mode = stat.S_IMODE(p.lstat().st_mode)
         assert mode & 0o077 == 0, f"{p} is {oct(mode)}"
     assert (home / "mlws.db").exists() and (home / "mlws.db-wal").exists()
+
+
+def test_a_workspace_cannot_store_past_its_quota(spawn, tmp_path):
+    srv = spawn(extra_args=["--workspace-storage-quota-gb", str(3 / 1024)])  # 3 MiB
+    api = Api(srv.url)
+    run = api.create_run(api.create_experiment(unique("quota")))
+    art = f"{srv.url}/api/2.0/mlflow-artifacts/artifacts/0/{run}/artifacts"
+    put = lambda name, n: requests.put(f"{art}/{name}", data=b"x" * n, timeout=30,  # noqa: E731
+                                       headers={"Content-Type": "application/octet-stream"})
+    assert put("a.bin", 2 << 20).status_code == 200
+    r = put("b.bin", 2 << 20)
+    assert_error(r, 413, "RESOURCE_EXHAUSTED", "storage quota")
+    assert requests.get(f"{art}/b.bin", timeout=30).status_code == 404  # nothing kept
+    assert put("c.bin", 512 << 10).status_code == 200  # what fits still goes in
+    # Uploads count too: a folder that unpacks past what is left is refused whole.
+    src = tmp_path / "up"
+    src.mkdir()
+    (src / "data.bin").write_bytes(os.urandom(1 << 20))
+    archive = tmp_path / "up.tar.zst"
+    subprocess.run(["tar", "--zstd", "-cf", str(archive), "-C", str(src), "data.bin"], check=True)
+    with open(archive, "rb") as body:
+        r = requests.put(f"{srv.url}/api/v1/workspaces/default/uploads/{'cd' * 32}", data=body,
+                         headers={"Content-Type": "application/octet-stream"}, timeout=60)
+    assert_error(r, 413, "RESOURCE_EXHAUSTED", "storage quota")
+    # Another workspace has a quota of its own.
+    requests.post(f"{srv.url}/api/v1/workspaces", json={"name": "other"},
+                  timeout=30).raise_for_status()
+    other = Api(srv.url, "other")
+    run2 = other.create_run(other.create_experiment(unique("quota")))
+    r = requests.put(f"{srv.url}/workspaces/other/api/2.0/mlflow-artifacts/artifacts/x/{run2}/f",
+                     data=b"y" * (2 << 20), timeout=30,
+                     headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 200, r.text
+    health_ok(srv.url)

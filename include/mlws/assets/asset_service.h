@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "mlws/artifacts/storage_quota.h"
 #include "mlws/assets/asset.h"
 #include "mlws/assets/environment_builder.h"
 #include "mlws/assets/registry_service.h"
@@ -40,6 +41,8 @@ struct AssetPaths {
   std::string artifacts_root;
   // Local datastores created by users must lie under one of these folders.
   std::vector<std::string> allowed_local_roots;
+  // Uploads count against their workspace's storage quota (null: no quota). Not owned.
+  artifacts::StorageQuota* quota = nullptr;
 };
 
 struct AssetListOptions {

@@ -31,6 +31,7 @@ enum class ErrorCode {
   kNotImplemented,          // 501
   kTemporarilyUnavailable,  // 503
   kPayloadTooLarge,         // 413 (sent as error_code BAD_REQUEST-like INVALID_PARAMETER_VALUE)
+  kQuotaExceeded,           // 413 RESOURCE_EXHAUSTED: a workspace's storage quota is used up
 };
 
 // The wire name of a code, e.g. "RESOURCE_DOES_NOT_EXIST".

@@ -26,6 +26,9 @@ struct Config {
   std::string web_root;
   // Folders users may attach as local datastores (default: <home>/datastores).
   std::vector<std::string> local_datastore_roots;
+  // Bytes each workspace may keep in the artifact store (artifacts, uploads, job outputs);
+  // 0 = no limit.
+  double workspace_storage_quota_gb = 0;
 };
 
 // Fills the defaults that depend on `home`.
