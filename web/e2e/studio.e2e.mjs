@@ -179,6 +179,20 @@ test('deep link and reload land on the same view', async () => {
   await fresh.close();
 });
 
+test('links the MLflow client prints open the page they name', async () => {
+  const fresh = await browser.newPage();
+  await fresh.goto(url(`/#/experiments/${seed.exp}/runs/${seed.runs[1]}`));
+  await fresh.locator('[data-testid=run-name]', { hasText: 'run-1' }).waitFor();
+  assert.match(fresh.url(), new RegExp(`/workspaces/default/runs/${seed.runs[1]}$`));
+  await fresh.goto(url(`/#/experiments/${seed.exp}`));
+  await fresh.getByRole('link', { name: 'run-0' }).waitFor();
+  assert.match(fresh.url(), new RegExp(`/workspaces/default/experiments/${seed.exp}$`));
+  await fresh.goto(url('/workspaces/default/#/models/e2e-model/versions/1'));
+  await fresh.locator('[data-testid=versions-table] tr.selected').waitFor();
+  assert.match(fresh.url(), /\/workspaces\/default\/models\/e2e-model\?version=1$/);
+  await fresh.close();
+});
+
 test('compare two runs: overlaid charts and highlighted param differences', async () => {
   await page.goto(url(`/workspaces/default/experiments/${seed.exp}`));
   await page.getByRole('link', { name: 'run-0' }).waitFor();

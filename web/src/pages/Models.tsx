@@ -1,7 +1,7 @@
 // MLflow model registry: registered models, and one model's versions with stage, aliases and the
 // run that produced each version.
 import { useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api } from '../api/mlflow';
 import { useApi } from '../lib/useApi';
 import { useWorkspace } from '../lib/workspace';
@@ -79,6 +79,8 @@ function Aliases({ list }: { list: string[] }) {
 export function ModelPage() {
   const { ws } = useWorkspace();
   const { name = '' } = useParams();
+  const [search] = useSearchParams();
+  const selected = search.get('version'); // e.g. from an MLflow `#/models/<name>/versions/<v>` link
   const model = useApi(() => api.getModel(ws, name), [ws, name]);
   const versions = useApi(() => api.searchVersions(ws, name), [ws, name]);
   const sorted = [...(versions.data ?? [])].sort((a, b) => Number(b.version) - Number(a.version));
@@ -111,6 +113,7 @@ export function ModelPage() {
           testId="versions-table"
           rows={sorted}
           rowKey={(v) => v.version}
+          rowClass={(v) => (v.version === selected ? 'selected' : '')}
           columns={[
             { id: 'v', header: 'Version', cell: (v) => `Version ${v.version}` },
             { id: 'aliases', header: 'Aliases', cell: (v) => <Aliases list={v.aliases ?? []} /> },
