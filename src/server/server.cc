@@ -102,9 +102,11 @@ int RunServer(const Config& raw) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  // Everything the server writes (database, WAL, key, artifacts, job files) is the server
-  // user's alone: 0600 files, 0700 folders, whatever umask the server was started with.
-  ::umask(0077);
+  // The home is the server user's alone (0700): no other account on the machine reaches the
+  // database, key, artifacts or job files in it, whatever umask the server was started with.
+  // The database and key are 0600 themselves. Files inside may be readable by others on
+  // purpose: sandboxed jobs run as another uid and read their inputs and environments through
+  // bind mounts, which do not pass through the home's mode.
   std::error_code ec;
   std::filesystem::create_directories(cfg.home, ec);
   if (ec) return Fail("cannot create home " + cfg.home, Internal(ec.message()));

@@ -127,10 +127,17 @@ def test_files_the_server_writes_are_private_whatever_the_umask(spawn, tmp_path)
                      headers={"Content-Type": "application/octet-stream"}, timeout=30)
     assert r.status_code == 200, r.text
     home = srv.home
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700  # no other account gets past the home
+    for name in ("mlws.db", "mlws.db-wal", "mlws.db-shm", "master.key"):
+        mode = stat.S_IMODE((home / name).stat().st_mode)
+        assert mode == 0o600, f"{name} is {oct(mode)}"
+    # A home left 0755 by an older server is tightened at the next start.
+    srv.stop()
+    os.chmod(home, 0o755)
+    os.chmod(home / "mlws.db", 0o644)
+    srv.start()
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
-    for p in home.rglob("*"):
-        mode = stat.S_IMODE(p.lstat().st_mode)
-        assert mode & 0o077 == 0, f"{p} is {oct(mode)}"
+    assert stat.S_IMODE((home / "mlws.db").stat().st_mode) == 0o600
     assert (home / "mlws.db").exists() and (home / "mlws.db-wal").exists()
 
 

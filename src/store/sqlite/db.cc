@@ -1,6 +1,9 @@
 #include "store/sqlite/db.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mlws::store::sqlite {
 
@@ -91,6 +94,16 @@ std::string_view Stmt::Blob(int col) const {
 }
 
 StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool readonly) {
+  if (!readonly && !path.empty() && path[0] != ':' && path.rfind("file:", 0) != 0) {
+    // The database is the server's alone: created 0600 (SQLite gives its -wal and -shm files the
+    // database's mode), and an older 0644 one is tightened.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::fchmod(fd, 0600);
+      ::close(fd);
+    }
+    for (const char* suffix : {"-wal", "-shm"}) ::chmod((path + suffix).c_str(), 0600);
+  }
   sqlite3* raw = nullptr;
   int flags = (readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
               SQLITE_OPEN_NOMUTEX;
