@@ -2,8 +2,6 @@
 // kinds each search API accepts. Lexing is in search_filter_scanner.cc.
 #include "mlws/tracking/search_filter.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
 #include <span>
 #include <utility>
@@ -418,13 +416,7 @@ std::string_view EntityTypeName(EntityType type) {
 }
 
 StatusOr<std::vector<Clause>> ParseRunFilter(std::string_view filter) {
-  ASSIGN_OR_RETURN(std::vector<Clause> clauses, ParseFilter(filter, kRunFilter));
-  if (clauses.size() > kMaxRunFilterClauses) {
-    return InvalidArgument(
-        fmt::format("Invalid filter: {} comparisons; a run search filter may hold at most {}",
-                    clauses.size(), kMaxRunFilterClauses));
-  }
-  return clauses;
+  return ParseFilter(filter, kRunFilter);
 }
 
 StatusOr<OrderBy> ParseRunOrderBy(std::string_view order_by) {

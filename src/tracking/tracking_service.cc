@@ -264,6 +264,11 @@ StatusOr<RunsPage> TrackingService::SearchRuns(const std::string& ws,
   ASSIGN_OR_RETURN(q.workspace_id, WorkspaceId(ws));
   q.experiment_ids = req.experiment_ids;
   ASSIGN_OR_RETURN(q.filter, ParseRunFilter(req.filter));
+  if (q.filter.size() > kMaxRunFilterClauses) {
+    return InvalidArgument(
+        fmt::format("Invalid filter: {} comparisons; a run search filter may hold at most {}",
+                    q.filter.size(), kMaxRunFilterClauses));
+  }
   if (req.order_by.size() > kMaxRunOrderBy) {
     return InvalidArgument(fmt::format("Invalid order_by: {} keys; at most {} are allowed",
                                        req.order_by.size(), kMaxRunOrderBy));

@@ -98,10 +98,10 @@ struct OrderBy {
 // start_time/end_time take = != > >= < <= and a number; params, tags and the string attributes
 // take = != LIKE ILIKE and a quoted string; run_id also takes IN / NOT IN; datasets (name, digest,
 // context) take = != LIKE ILIKE IN NOT IN.
-// At most kMaxRunFilterClauses comparisons (each metric comparison is a join in the store's
-// query; SQLite allows 64 tables in one).
-inline constexpr size_t kMaxRunFilterClauses = 40;
 StatusOr<std::vector<Clause>> ParseRunFilter(std::string_view filter);
+// SearchRuns takes at most this many comparisons (each metric comparison is a join in the
+// store's query; SQLite allows 64 tables in one).
+inline constexpr size_t kMaxRunFilterClauses = 40;
 
 // One SearchRuns order_by item: metrics/params/tags keys, or the attributes artifact_uri,
 // end_time, run_id, run_name, start_time (alias created), status, user_id.
