@@ -219,13 +219,11 @@ class Session : public SessionBase {
     }
     req_.route = route_->pattern;
     if (!route_->admit) return OnAdmitted(std::nullopt);
+    // Fast path: no body, or a small body that arrived whole with the header. Nothing is left
+    // to read, so admission and the handler share one worker hop.
+    if (!has_body_ || TakeBufferedBody()) return BodyDone(/*admit=*/true);
     bool posted = core_.pool->TryPost([self = Self()] {
-      std::optional<Response> refused;
-      try {
-        refused = self->route_->admit(self->req_);
-      } catch (const std::exception& e) {
-        refused = ErrorResponse(Internal(std::string("unexpected error: ") + e.what()));
-      }
+      std::optional<Response> refused = self->RunAdmission();
       asio::post(self->stream_.get_executor(),
                  [self, r = std::move(refused)]() mutable { self->OnAdmitted(std::move(r)); });
     });
@@ -235,14 +233,43 @@ class Session : public SessionBase {
     }
   }
 
+  std::optional<Response> RunAdmission() {
+    try {
+      return route_->admit(req_);
+    } catch (const std::exception& e) {
+      return ErrorResponse(Internal(std::string("unexpected error: ") + e.what()));
+    }
+  }
+
+  // Parses a JSON route's body from the read buffer when all of it is already there (and within
+  // the route's limit); false leaves everything as it was.
+  bool TakeBufferedBody() {
+    auto declared = parser_->content_length();
+    if (route_->streams_body || !declared || *declared > buf_.size()) return false;
+    std::size_t limit =
+        route_->max_body_bytes > 0 ? route_->max_body_bytes : core_.opt.max_body_bytes;
+    if (*declared > limit || *declared > 256 * 1024) return false;
+    sparser_.emplace(std::move(*parser_));
+    parser_.reset();
+    sparser_->eager(true);
+    sparser_->body_limit(limit);
+    beast::error_code ec;
+    while (!sparser_->is_done()) {
+      std::size_t n = sparser_->put(buf_.data(), ec);
+      buf_.consume(n);
+      if (ec || n == 0) break;
+    }
+    if (!sparser_->is_done()) {
+      // Cannot happen with the bytes counted above; answered as a malformed body.
+      close_after_ = true;
+    }
+    return true;
+  }
+
   void OnAdmitted(std::optional<Response> refused) {
     // A refused request's body is never read: it is answered, then the connection closed.
     if (refused) return Reply(std::move(*refused), has_body_);
-    if (!has_body_) {
-      sparser_.emplace(std::move(*parser_));
-      parser_.reset();
-      return BodyDone();
-    }
+    if (!has_body_) return BodyDone(/*admit=*/false);
     limit_ = route_->streams_body         ? core_.opt.max_upload_bytes
              : route_->max_body_bytes > 0 ? route_->max_body_bytes
                                           : core_.opt.max_body_bytes;
@@ -311,7 +338,7 @@ class Session : public SessionBase {
       return;  // the client went away
     }
     body_bytes_ += n;
-    if (fparser_ ? fparser_->is_done() : sparser_->is_done()) return BodyDone();
+    if (fparser_ ? fparser_->is_done() : sparser_->is_done()) return BodyDone(false);
     double secs = std::chrono::duration<double>(Clock::now() - body_start_).count();
     if (secs > core_.opt.body_timeout_seconds &&
         static_cast<double>(body_bytes_) < secs * core_.opt.min_body_bytes_per_second) {
@@ -324,18 +351,36 @@ class Session : public SessionBase {
     ReadBodySome();
   }
 
-  void BodyDone() {
+  // The body is complete (or there is none): runs the handler on a worker, after admission
+  // when `admit` (the fast path of OnHeader).
+  void BodyDone(bool admit) {
     if (fparser_) {
       fparser_->get().body().close();
       req_.body_file = staged_;
       std::error_code sz;
       req_.body_size = static_cast<std::int64_t>(std::filesystem::file_size(staged_, sz));
-    } else {
+    } else if (sparser_) {
       req_.body = std::move(sparser_->get().body());
       req_.body_size = static_cast<std::int64_t>(req_.body.size());
     }
-    bool posted = core_.pool->TryPost([self = Self()] {
+    if (close_after_) {
+      return Reply(ErrorResponse(BadRequest("malformed request body")), true);
+    }
+    bool posted = core_.pool->TryPost([self = Self(), admit] {
       Request& req = self->req_;
+      if (admit) {
+        std::optional<Response> refused = self->RunAdmission();
+        if (!refused && req.max_body_bytes > 0 &&
+            static_cast<std::size_t>(req.body_size) > req.max_body_bytes) {
+          refused = TooLargeResponse(req.max_body_bytes);
+        }
+        if (refused) {
+          asio::post(self->stream_.get_executor(), [self, r = std::move(*refused)]() mutable {
+            self->Reply(std::move(r), false);
+          });
+          return;
+        }
+      }
       if (!req.body_file.empty()) {
         int fd = ::open(req.body_file.c_str(), O_RDONLY);
         if (fd >= 0) {
