@@ -94,11 +94,23 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-void RaiseFileLimit() {
+// Raises the open-file limit to the hard limit and keeps the connection cap below it (with room
+// for the store, staged uploads and jobs' files), so the cap, not EMFILE, decides.
+void FitFileLimit(ServerOptions& opt) {
   rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (rl.rlim_cur == RLIM_INFINITY) return;
+  long room = static_cast<long>(rl.rlim_cur) - 512;
+  if (room < 64) room = 64;
+  if (opt.max_connections > room) {
+    spdlog::info("--max-connections {} is above what the open-file limit ({}) allows: using {}",
+                 opt.max_connections, static_cast<long>(rl.rlim_cur), room);
+    opt.max_connections = static_cast<int>(room);
   }
 }
 }  // namespace
@@ -239,7 +251,7 @@ Status HttpServer::Start() {
   }
   auto addr = asio::ip::make_address(opt.host, ec);
   if (ec) return InvalidArgument("invalid --host '" + opt.host + "': " + ec.message());
-  RaiseFileLimit();
+  FitFileLimit(opt);
   tcp::endpoint ep(addr, static_cast<unsigned short>(opt.port));
   impl_->acceptor.emplace(asio::make_strand(impl_->ioc));
   auto& acc = *impl_->acceptor;

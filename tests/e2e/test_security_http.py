@@ -474,3 +474,31 @@ def test_audit_names_the_addressed_workspace_and_secret_reads(signed_in):
     assert reads and reads[0]["workspace"] == ws, entries
     writes = [e for e in entries if e["action"] == "workspaces/secrets/write"]
     assert writes and all(e["workspace"] == ws for e in writes), entries
+
+
+# --- backpressure ----------------------------------------------------------------------------
+
+def test_full_worker_queue_answers_503_at_once_and_changes_nothing(spawn):
+    srv = spawn(extra_args=["--worker-threads", "1", "--worker-queue", "1"])
+    names = [unique("burst") for _ in range(60)]
+    socks = [connect(srv.port) for _ in names]
+    # All requests at once: one worker and one queue slot cannot take them all.
+    for s, name in zip(socks, names):
+        body = json.dumps({"name": name})
+        s.sendall(f"POST {ML}/experiments/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                  f"{body}".encode())
+    answers = [read_response(s) for s in socks]
+    statuses = [a[0] for a in answers]
+    assert set(statuses) <= {200, 503}, statuses
+    busy = [a for a in answers if a[0] == 503]
+    assert busy, "60 simultaneous writes on one worker were all queued"
+    assert all(a[1].get("retry-after") == "1" for a in busy)
+    for (status, _, _), name in zip(answers, names):
+        assert experiment_exists(srv.url, name) == (status == 200), (name, status)
+    metrics = requests.get(srv.url + "/metrics", timeout=30).text
+    rejected = int(re.search(r"^mlws_http_busy_rejections_total (\d+)", metrics, re.M).group(1))
+    assert rejected >= len(busy)
+    assert re.search(r"^mlws_http_worker_queue_capacity 1$", metrics, re.M)
+    for s in socks:
+        s.close()
