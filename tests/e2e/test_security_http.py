@@ -502,3 +502,18 @@ def test_full_worker_queue_answers_503_at_once_and_changes_nothing(spawn):
     assert re.search(r"^mlws_http_worker_queue_capacity 1$", metrics, re.M)
     for s in socks:
         s.close()
+
+
+def test_expect_continue_is_answered_after_admission(server):
+    name = unique("continue")
+    body = json.dumps({"name": name}).encode()
+    s = connect(server.port)
+    s.sendall(f"POST {ML}/experiments/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+              f"Content-Length: {len(body)}\r\n\r\n".encode())
+    status, _, _ = read_response(s)
+    assert status == 100  # admitted: now the client sends its body
+    s.sendall(body)
+    status, _, answer = read_response(s)
+    assert status == 200, answer
+    assert experiment_exists(server.url, name)
