@@ -146,8 +146,8 @@ class Session : public SessionBase {
   // deadline between keep-alive requests. The connection counts as idle meanwhile.
   void WaitRequest(bool first) {
     if (core_.stopping) return Shutdown();
-    if (buf_.size() > 0) return ReadHeader();  // a pipelined request is already here
-    buf_.shrink_to_fit();
+    if (buf_.size() > 0) return ReadHeader();               // a pipelined request is already here
+    if (buf_.capacity() > 16 * 1024) buf_.shrink_to_fit();  // bounded memory while idle
     waiting_ = true;
     core_.MarkIdle(this, true);
     Lowest().expires_after(
@@ -431,7 +431,8 @@ class Session : public SessionBase {
     RemoveStaged();
     if (close) close_after_ = true;
     resp_ = std::move(r);
-    for (auto& [k, v] : SecurityHeaders(kTls)) {
+    static const auto kHeaders = SecurityHeaders(kTls);
+    for (const auto& [k, v] : kHeaders) {
       if (!HasHeader(resp_, k)) resp_.headers.emplace_back(k, v);
     }
     bool ka = keep_alive_ && !close_after_ && !core_.stopping;
