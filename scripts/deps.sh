@@ -14,9 +14,9 @@ DEB_PKGS=(
   clang clang-format libclang-rt-14-dev python3 python3-venv curl openssl linux-perf
 )
 
-# Test-only Debian packages: the studio's browser tests drive Debian's chromium. `make deps-cpp`
-# (MLWS_SKIP_TEST_DEPS=1) leaves them out.
-[ "${MLWS_SKIP_TEST_DEPS:-0}" = 1 ] || DEB_PKGS+=(chromium)
+# Test-only Debian packages: the studio's browser tests drive Debian's chromium; wrk drives
+# bench/front_door_bench.py. `make deps-cpp` (MLWS_SKIP_TEST_DEPS=1) leaves them out.
+[ "${MLWS_SKIP_TEST_DEPS:-0}" = 1 ] || DEB_PKGS+=(chromium wrk)
 
 missing=()
 # The studio (web/) builds with Node.js (>= 20) and npm; a node from another source is kept.

@@ -4,6 +4,7 @@
 #include "mlws/api/routes.h"
 
 #include "api/handlers.h"
+#include "mlws/api/browser_safety.h"
 #include "mlws/common/ids.h"
 
 namespace mlws::api {
@@ -185,36 +186,68 @@ const Row kJobRows[] = {
 };
 // clang-format on
 
-// The workspace a request addresses, for workspace-scoped role assignments.
-std::optional<std::int64_t> AddressedWorkspace(ApiContext& ctx, const http::Request& req) {
+// The workspace a request addresses: the {ws} path parameter of /api/v1/workspaces/{ws}/...,
+// else the /workspaces/<ws> prefix of MLflow routes.
+const std::string& AddressedWorkspaceName(const http::Request& req) {
   auto it = req.path_params.find("ws");
-  const std::string& name = it != req.path_params.end() ? it->second : req.workspace;
-  auto id = ctx.tracking.WorkspaceId(name);
+  return it != req.path_params.end() ? it->second : req.workspace;
+}
+
+// For workspace-scoped role assignments.
+std::optional<std::int64_t> AddressedWorkspace(ApiContext& ctx, const http::Request& req) {
+  auto id = ctx.tracking.WorkspaceId(AddressedWorkspaceName(req));
   if (!id.ok()) return std::nullopt;
   return *id;
 }
 
-// Authentication, authorization and audit, in front of every handler.
-http::Response Guarded(ApiContext& ctx, HandlerFn fn, const char* action, http::Request& req) {
-  auto audit = [&](int status) {
-    auth::AuditEntry e;
-    e.time = NowMillis();
-    e.user_name = req.user;
-    e.remote_addr = req.remote_addr;
-    e.method = req.method;
-    e.path = req.path;
-    e.workspace = req.workspace;
-    e.action = action;
-    e.status = status;
-    ctx.auth.Audit(e);
-  };
+// Bodies anonymous callers may send (they reach only the public routes).
+constexpr std::size_t kAnonymousBodyBytes = 64 * 1024;
+constexpr std::string_view kPublic = "server/health/read";
+constexpr std::string_view kSecretRead = "workspaces/secrets/read";
+
+bool Mutating(const std::string& method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+void AuditRequest(ApiContext& ctx, const http::Request& req, const char* action, int status) {
+  auth::AuditEntry e;
+  e.time = NowMillis();
+  e.user_name = req.user;
+  e.remote_addr = req.remote_addr;
+  e.method = req.method;
+  e.path = req.path;
+  e.workspace = AddressedWorkspaceName(req);
+  e.action = action;
+  e.status = status;
+  ctx.auth.Audit(e);
+}
+
+// Browser safety, authentication and authorization, from the headers alone: the server runs
+// this before reading the body, so a refused request never has its body read or staged.
+std::optional<http::Response> Admit(ApiContext& ctx, const BrowserSafety* safety,
+                                    const char* action, bool streams_body, http::Request& req) {
+  if (req.admitted) return std::nullopt;
+  if (safety != nullptr) {
+    if (auto refused = safety->Check(req, streams_body)) {
+      AuditRequest(ctx, req, action, refused->status);
+      return refused;
+    }
+  }
   auto who = ctx.auth.Authenticate(req.Header("authorization"), req.remote_addr);
   if (!who.ok()) {
     req.user = "anonymous";
-    if (std::string_view(action) == "server/health/read") return fn(ctx, req);
+    if (action == kPublic) {
+      req.admitted = true;
+      req.max_body_bytes = kAnonymousBodyBytes;
+      return std::nullopt;
+    }
     http::Response r = http::ErrorResponse(who.status());
-    if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"mlws\"");
-    audit(r.status);
+    // Only non-browser clients are invited to send Basic: a browser would prompt for a
+    // password and then send it, cached, with every request any page makes to this server.
+    if (r.status == 401 && !BrowserSafety::FromBrowser(req)) {
+      r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"mlws\"");
+    }
+    AuditRequest(ctx, req, action, r.status);
     return r;
   }
   req.user = who->name;
@@ -222,15 +255,25 @@ http::Response Guarded(ApiContext& ctx, HandlerFn fn, const char* action, http::
   Status allowed = ctx.auth.Authorize(*who, action, AddressedWorkspace(ctx, req));
   if (!allowed.ok()) {
     http::Response r = http::ErrorResponse(allowed);
-    audit(r.status);
+    AuditRequest(ctx, req, action, r.status);
     return r;
   }
+  req.admitted = true;
+  return std::nullopt;
+}
+
+// In front of every handler: admits the request unless the server already did (before the
+// body), runs the handler, audits changes and secret reads.
+http::Response Guarded(ApiContext& ctx, const BrowserSafety* safety, HandlerFn fn,
+                       const char* action, bool streams_body, http::Request& req) {
+  if (auto refused = Admit(ctx, safety, action, streams_body, req)) return *refused;
   http::Response r = fn(ctx, req);
-  if (req.method != "GET" && req.method != "HEAD") audit(r.status);
+  if (Mutating(req.method) || action == kSecretRead) AuditRequest(ctx, req, action, r.status);
   return r;
 }
 
-void AddRow(http::Router& router, ApiContext& ctx, const Row& row, std::string path) {
+void AddRow(http::Router& router, ApiContext& ctx, const BrowserSafety* safety, const Row& row,
+            std::string path) {
   http::Route r;
   r.method = row.method;
   r.pattern = std::move(path);
@@ -238,7 +281,13 @@ void AddRow(http::Router& router, ApiContext& ctx, const Row& row, std::string p
   r.streams_body = row.streams_body;
   HandlerFn fn = row.fn;
   const char* action = row.action;
-  r.handler = [&ctx, fn, action](http::Request& req) { return Guarded(ctx, fn, action, req); };
+  bool streams = row.streams_body;
+  r.handler = [&ctx, safety, fn, action, streams](http::Request& req) {
+    return Guarded(ctx, safety, fn, action, streams, req);
+  };
+  r.admit = [&ctx, safety, action, streams](http::Request& req) {
+    return Admit(ctx, safety, action, streams, req);
+  };
   router.Add(std::move(r));
 }
 
@@ -250,17 +299,20 @@ std::string ServedPath(const Row& row) {
 
 }  // namespace
 
-void RegisterRoutes(http::Router& router, ApiContext& ctx) {
-  for (const Row& row : kRows) AddRow(router, ctx, row, ServedPath(row));
-  for (const Row& row : kArtifactRows) AddRow(router, ctx, row, row.path);
-  for (const Row& row : kAssetRows) AddRow(router, ctx, row, row.path);
-  for (const Row& row : kJobRows) AddRow(router, ctx, row, row.path);
+void RegisterRoutes(http::Router& router, ApiContext& ctx, const BrowserSafety* safety) {
+  for (const Row& row : kRows) AddRow(router, ctx, safety, row, ServedPath(row));
+  for (const Row& row : kArtifactRows) AddRow(router, ctx, safety, row, row.path);
+  for (const Row& row : kAssetRows) AddRow(router, ctx, safety, row, row.path);
+  for (const Row& row : kJobRows) AddRow(router, ctx, safety, row, row.path);
   http::Route studio;
   studio.method = "GET";
   studio.pattern = "/{path...}";
   studio.action = "server/health/read";
-  studio.handler = [&ctx](http::Request& req) {
-    return Guarded(ctx, Studio, "server/health/read", req);
+  studio.handler = [&ctx, safety](http::Request& req) {
+    return Guarded(ctx, safety, Studio, "server/health/read", false, req);
+  };
+  studio.admit = [&ctx, safety](http::Request& req) {
+    return Admit(ctx, safety, "server/health/read", false, req);
   };
   router.SetFallback(std::move(studio));
 }

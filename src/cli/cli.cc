@@ -12,6 +12,7 @@
 #include "cli/output.h"
 #include "cli/routes_command.h"
 #include "cli/secret_commands.h"
+#include "cli/server_flags.h"
 #include "cli/verbs.h"
 #include "mlws/server/server.h"
 
@@ -68,6 +69,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   srv->add_option("--tls-key", cfg.tls_key, "PEM private key for --tls-cert")
       ->check(CLI::ExistingFile);
+  AddFrontDoorOptions(srv, cfg);
   srv->callback([&] { rc = server::RunServer(cfg); });
 
   // mlws workspace ...

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "mlws/http/wire_rules.h"
+
 namespace mlws::http {
 
 namespace {
@@ -32,15 +34,18 @@ RequestMetrics::RequestMetrics() : started_(std::chrono::steady_clock::now()) {}
 
 void RequestMetrics::Record(const std::string& method, const std::string& route, int status,
                             double millis, std::int64_t bytes_in) {
-  std::lock_guard<std::mutex> lock(mu_);
+  // Labels come only from the route table and the standard methods, so clients cannot grow the
+  // number of series.
+  const std::string m(MethodLabel(method));
   const std::string& r = route.empty() ? std::string("unmatched") : route;
-  Series& s = latency_[{method, r}];
+  std::lock_guard<std::mutex> lock(mu_);
+  Series& s = latency_[{m, r}];
   ++s.count;
   s.sum_ms += millis;
   for (size_t i = 0; i < kBucketsMs.size(); ++i) {
     if (millis <= kBucketsMs[i]) ++s.buckets[i];
   }
-  ++counts_[{method, r, status}];
+  ++counts_[{m, r, status}];
   bytes_in_ += static_cast<std::uint64_t>(bytes_in > 0 ? bytes_in : 0);
 }
 
@@ -79,6 +84,32 @@ std::string RequestMetrics::Render() const {
   out += "# HELP mlws_http_request_bytes_total Request body bytes received.\n";
   out += "# TYPE mlws_http_request_bytes_total counter\n";
   out += fmt::format("mlws_http_request_bytes_total {}\n", bytes_in_);
+  if (server_stats_) {
+    ServerStats st = server_stats_();
+    auto gauge = [&out](const char* name, const char* help, const char* type, auto value) {
+      out +=
+          fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+    };
+    gauge("mlws_http_open_connections", "Open client connections.", "gauge", st.open_connections);
+    gauge("mlws_http_idle_connections", "Connections waiting for a request.", "gauge",
+          st.idle_connections);
+    gauge("mlws_http_worker_threads", "Threads running request handlers.", "gauge",
+          st.worker_threads);
+    gauge("mlws_http_workers_busy", "Worker threads running a handler now.", "gauge",
+          st.workers_busy);
+    gauge("mlws_http_worker_queue_depth", "Requests waiting for a worker thread.", "gauge",
+          st.worker_queue_depth);
+    gauge("mlws_http_worker_queue_capacity", "Requests that may wait for a worker thread.", "gauge",
+          st.worker_queue_capacity);
+    gauge("mlws_http_busy_rejections_total", "Requests answered 503 because the queue was full.",
+          "counter", st.busy_rejections);
+    gauge("mlws_http_connections_refused_total", "Connections refused at a connection cap.",
+          "counter", st.connections_refused);
+    gauge("mlws_http_idle_evictions_total", "Idle connections closed to make room for a new one.",
+          "counter", st.idle_evictions);
+    gauge("mlws_http_timeouts_total",
+          "Connections ended by a header, idle, body or write deadline.", "counter", st.timeouts);
+  }
   return out;
 }
 

@@ -1,68 +1,44 @@
-// The only translation unit that includes Boost.Beast.
+// The only translation units that include Boost.Beast: this file and session.h.
 #include "mlws/http/server.h"
 
-#include <fcntl.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <sys/resource.h>
 
-#include <atomic>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <chrono>
-#include <condition_variable>
-#include <filesystem>
-#include <limits>
-#include <mutex>
+#include <future>
 #include <thread>
-#include <unordered_map>
+#include <vector>
 
+#include "http/session.h"
 #include "mlws/common/ids.h"
 
 namespace mlws::http {
 
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
+using namespace internal;  // NOLINT: the Beast aliases and the session types
 
-struct HttpServer::Impl {
-  ServerOptions opt;
-  const Router& router;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  std::thread accept_thread;
-  std::atomic<bool> stopping{false};
-  int bound_port = 0;
+namespace internal {
 
-  struct Conn {
-    int fd = -1;
-    std::atomic<bool> busy{false};
-  };
-  std::mutex mu;
-  std::condition_variable cv;
-  std::unordered_map<Conn*, std::shared_ptr<Conn>> conns;  // guarded by mu
-  int live_threads = 0;                                    // guarded by mu
+void Core::MarkIdle(SessionBase* s, bool idle_now) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (idle_now == s->in_idle) return;
+  if (idle_now) {
+    s->idle_pos = idle.insert(idle.end(), s->weak_from_this());
+  } else {
+    idle.erase(s->idle_pos);
+  }
+  s->in_idle = idle_now;
+}
 
-  Impl(ServerOptions o, const Router& r) : opt(std::move(o)), router(r) {}
-
-  void AcceptLoop();
-  std::unique_ptr<asio::ssl::context> tls;  // set when --tls-cert/--tls-key are given
-
-  // Runs one connection: a TLS handshake first when TLS is on, then the request loop.
-  void Serve(tcp::socket sock, std::shared_ptr<Conn> conn);
-  template <class Stream>
-  void ServeStream(Stream& stream, tcp::socket& raw, Conn& conn);
-};
-
-namespace {
-
-void SetTimeouts(int fd, int seconds) {
-  timeval tv{seconds, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+SessionBase::~SessionBase() {
+  {
+    std::lock_guard<std::mutex> lock(core_.mu);
+    if (in_idle) core_.idle.erase(idle_pos);
+    core_.all.erase(all_pos);
+    --core_.open;
+    auto it = core_.per_address.find(remote_);
+    if (it != core_.per_address.end() && --it->second <= 0) core_.per_address.erase(it);
+  }
+  core_.closed_cv.notify_all();
 }
 
 Status FillRequest(const bhttp::request_header<>& h, Request& req) {
@@ -84,218 +60,165 @@ Status FillRequest(const bhttp::request_header<>& h, Request& req) {
   return Status::Ok();
 }
 
-template <class Sock>
-bool WriteResponse(Sock& sock, Response&& r, bool keep_alive, bool head_only) {
-  beast::error_code ec;
-  if (!r.file_path.empty() && !head_only) {
-    bhttp::response<bhttp::file_body> res;
-    res.result(r.status);
-    res.version(11);
-    res.set(bhttp::field::content_type, r.content_type);
-    for (const auto& [k, v] : r.headers) res.set(k, v);
-    res.body().open(r.file_path.c_str(), beast::file_mode::scan, ec);
-    if (ec) return false;
-    res.keep_alive(keep_alive);
-    res.prepare_payload();
-    bhttp::write(sock, res, ec);
-    return !ec;
-  }
-  bhttp::response<bhttp::string_body> res;
-  res.result(r.status);
-  res.version(11);
-  res.set(bhttp::field::content_type, r.content_type);
-  for (const auto& [k, v] : r.headers) res.set(k, v);
-  res.keep_alive(keep_alive);
-  if (head_only) {
-    // HEAD: the headers a GET would send, Content-Length included, and no body.
-    res.content_length(r.file_path.empty() ? r.body.size() : static_cast<size_t>(r.file_size));
-    bhttp::response_serializer<bhttp::string_body> sr{res};
-    bhttp::write_header(sock, sr, ec);
-    return !ec;
-  }
-  res.body() = std::move(r.body);
-  res.prepare_payload();
-  bhttp::write(sock, res, ec);
-  return !ec;
+Response BusyResponse() {
+  Response r = ErrorResponse(Status(ErrorCode::kTemporarilyUnavailable,
+                                    "the server is busy: too many requests in flight; retry"));
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
+Response TooLargeResponse(std::size_t limit) {
+  return ErrorResponse(
+      Status(ErrorCode::kPayloadTooLarge,
+             "request body larger than the limit of " + std::to_string(limit) + " bytes"));
+}
+
+Response TimeoutResponse(const std::string& what) {
+  Response r = ErrorResponse(Status(ErrorCode::kBadRequest, what));
+  r.status = 408;
+  return r;
+}
+
+std::string StagingName() { return NewRunId(); }
+
+}  // namespace internal
+
+namespace {
+using PlainSession = Session<beast::tcp_stream>;
+using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
+
+// Modern suites only: ECDHE key exchange with AEAD ciphers for TLS 1.2; TLS 1.3's own suites
+// are all AEAD.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+// Raises the open-file limit to the hard limit and keeps the connection cap below it (with room
+// for the store, staged uploads and jobs' files), so the cap, not EMFILE, decides.
+void FitFileLimit(ServerOptions& opt) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (rl.rlim_cur == RLIM_INFINITY) return;
+  long room = static_cast<long>(rl.rlim_cur) - 512;
+  if (room < 64) room = 64;
+  if (opt.max_connections > room) {
+    spdlog::info("--max-connections {} is above what the open-file limit ({}) allows: using {}",
+                 opt.max_connections, static_cast<long>(rl.rlim_cur), room);
+    opt.max_connections = static_cast<int>(room);
+  }
+}
 }  // namespace
 
-void HttpServer::Impl::AcceptLoop() {
-  for (;;) {
-    beast::error_code ec;
-    tcp::socket sock(ioc);
-    acceptor.accept(sock, ec);
-    if (stopping) return;
-    if (ec) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      continue;
-    }
-    auto conn = std::make_shared<Conn>();
-    conn->fd = sock.native_handle();
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      if (static_cast<int>(conns.size()) >= opt.max_connections) {
-        Response busy =
-            ErrorResponse(Status(ErrorCode::kTemporarilyUnavailable, "too many open connections"));
-        WriteResponse(sock, std::move(busy), false, false);
-        continue;
-      }
-      conns[conn.get()] = conn;
-      ++live_threads;
-    }
-    std::thread([this, s = std::move(sock), conn]() mutable {
-      Serve(std::move(s), conn);
-      std::lock_guard<std::mutex> lock(mu);
-      conns.erase(conn.get());
-      --live_threads;
-      cv.notify_all();
-    }).detach();
-  }
+struct HttpServer::Impl {
+  Impl(ServerOptions o, const Router& r) : core(std::move(o), r) {}
+
+  Core core;
+  int bound_port = 0;
+  bool started = false;
+  std::vector<std::thread> io_threads;
+  // Declared last: destroyed first, with the handlers (and sessions) still queued in it.
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> retry_timer;
+
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket sock);
+  // At a cap: refuse, on plain HTTP with a best-effort 503 that never blocks.
+  void Refuse(tcp::socket& sock);
+};
+
+void HttpServer::Impl::DoAccept() {
+  acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
+    OnAccept(ec, std::move(sock));
+  });
 }
 
-void HttpServer::Impl::Serve(tcp::socket sock, std::shared_ptr<Conn> conn) {
-  SetTimeouts(sock.native_handle(), opt.idle_timeout_seconds);
+void HttpServer::Impl::Refuse(tcp::socket& sock) {
+  ++core.connections_refused;
   beast::error_code ec;
-  sock.set_option(tcp::no_delay(true), ec);
-  if (!tls) {
-    ServeStream(sock, sock, *conn);
-    sock.shutdown(tcp::socket::shutdown_both, ec);
-    return;
+  if (!core.tls) {
+    static const std::string kBody =
+        R"({"error_code":"TEMPORARILY_UNAVAILABLE","message":"too many open connections"})";
+    static const std::string kMsg =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: "
+        "1\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+    sock.non_blocking(true, ec);
+    sock.write_some(asio::buffer(kMsg), ec);
   }
-  asio::ssl::stream<tcp::socket> stream(std::move(sock), *tls);
-  stream.handshake(asio::ssl::stream_base::server, ec);
-  if (ec) {
-    spdlog::debug("TLS handshake failed: {}", ec.message());
-    return;
-  }
-  ServeStream(stream, stream.next_layer(), *conn);
-  stream.shutdown(ec);
-  stream.next_layer().shutdown(tcp::socket::shutdown_both, ec);
+  sock.shutdown(tcp::socket::shutdown_both, ec);
+  sock.close(ec);
 }
 
-template <class Stream>
-void HttpServer::Impl::ServeStream(Stream& sock, tcp::socket& raw, Conn& conn_ref) {
-  Conn* conn = &conn_ref;
-  std::string remote;
+void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket sock) {
+  if (core.stopping) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted) return;
+    // Out of file descriptors or a passing error: pause instead of spinning.
+    retry_timer->expires_after(std::chrono::milliseconds(50));
+    retry_timer->async_wait([this](beast::error_code) {
+      if (!core.stopping) DoAccept();
+    });
+    return;
+  }
+  beast::error_code ep_ec;
+  auto ep = sock.remote_endpoint(ep_ec);
+  std::string remote = ep_ec ? std::string() : ep.address().to_string();
+  sock.set_option(tcp::no_delay(true), ep_ec);
+  std::vector<std::shared_ptr<SessionBase>> evict;
+  bool admit = true;
   {
-    beast::error_code ec;
-    auto ep = raw.remote_endpoint(ec);
-    if (!ec) remote = ep.address().to_string();
-  }
-  beast::flat_buffer buf;
-  while (!stopping) {
-    beast::error_code ec;
-    bhttp::request_parser<bhttp::empty_body> hp;
-    hp.header_limit(64 * 1024);
-    hp.body_limit(std::numeric_limits<std::uint64_t>::max());
-    bhttp::read_header(sock, buf, hp, ec);
-    if (ec) {  // closed, timed out, malformed header or shut down by Stop()
-      if (ec != bhttp::error::end_of_stream)
-        spdlog::debug("reading a request header: {}", ec.message());
-      return;
-    }
-    conn->busy = true;
-    auto start = std::chrono::steady_clock::now();
-    Request req;
-    req.remote_addr = remote;
-    Response resp;
-    bool keep_alive = hp.get().keep_alive();
-    Status parsed = FillRequest(hp.get(), req);
-    Match m;
-    if (parsed.ok()) m = router.Resolve(req);
-    const Route* route = m.route;
-    if (route != nullptr) req.route = route->pattern;
-    bool staged = false;
-
-    if (hp.get()[bhttp::field::expect] == "100-continue") {
-      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-      bhttp::write(sock, cont, ec);
-    }
-    if (route != nullptr && route->streams_body) {
-      bhttp::request_parser<bhttp::file_body> fp(std::move(hp));
-      fp.body_limit(opt.max_upload_bytes);
-      std::string tmp = opt.staging_dir + "/" + NewRunId();
-      fp.get().body().open(tmp.c_str(), beast::file_mode::write, ec);
-      if (!ec) bhttp::read(sock, buf, fp, ec);
-      if (ec) {
-        std::error_code rm;
-        std::filesystem::remove(tmp, rm);
-        conn->busy = false;
-        if (ec == bhttp::error::body_limit) {
-          Response r = ErrorResponse(
-              Status(ErrorCode::kPayloadTooLarge, "upload larger than the server limit"));
-          if (opt.on_request) opt.on_request(req, r, 0);
-          WriteResponse(sock, std::move(r), false, false);
-        }
-        return;
-      }
-      fp.get().body().close();
-      {
-        int fd = ::open(tmp.c_str(), O_RDONLY);
-        if (fd >= 0) {
-          ::fsync(fd);
-          ::close(fd);
+    std::lock_guard<std::mutex> lock(core.mu);
+    auto per = core.per_address.find(remote);
+    if (per != core.per_address.end() && per->second >= core.opt.max_connections_per_address) {
+      admit = false;
+    } else if (core.open >= core.opt.max_connections) {
+      // Make room by closing the connection that has been idle longest.
+      // (An entry that no longer locks belongs to a session being destroyed: it removes
+      // its own entry.)
+      for (auto it = core.idle.begin(); it != core.idle.end(); ++it) {
+        if (auto s = it->lock()) {
+          core.idle.erase(it);
+          s->in_idle = false;
+          evict.push_back(std::move(s));
+          break;
         }
       }
-      req.body_file = tmp;
-      std::error_code sz;
-      req.body_size = static_cast<std::int64_t>(std::filesystem::file_size(tmp, sz));
-      staged = true;
-    } else {
-      std::size_t limit = route != nullptr && route->max_body_bytes > 0 ? route->max_body_bytes
-                                                                        : opt.max_body_bytes;
-      auto too_large = [&] {
-        Response r = ErrorResponse(
-            Status(ErrorCode::kPayloadTooLarge,
-                   "request body larger than the limit of " + std::to_string(limit) + " bytes"));
-        if (opt.on_request) opt.on_request(req, r, 0);
-        WriteResponse(sock, std::move(r), false, false);
-        conn->busy = false;
-      };
-      auto declared = hp.content_length();
-      if (declared && *declared > limit) return too_large();
-      bhttp::request_parser<bhttp::string_body> sp(std::move(hp));
-      sp.body_limit(limit);
-      bhttp::read(sock, buf, sp, ec);
-      if (ec) {
-        spdlog::debug("reading a request body failed: {}", ec.message());
-        if (ec == bhttp::error::body_limit) return too_large();
-        conn->busy = false;
-        return;
-      }
-      req.body = std::move(sp.get().body());
-      req.body_size = static_cast<std::int64_t>(req.body.size());
+      admit = !evict.empty();
     }
-
-    if (!parsed.ok()) {
-      resp = ErrorResponse(parsed);
-    } else if (route == nullptr) {
-      resp = m.path_known
-                 ? ErrorResponse(Status(ErrorCode::kBadRequest,
-                                        "method " + req.method + " not allowed on " + req.path))
-                 : ErrorResponse(Status(ErrorCode::kEndpointNotFound,
-                                        "no API endpoint at " + req.method + " " + req.path));
-      if (m.path_known) resp.status = 405;
-    } else {
-      try {
-        resp = route->handler(req);
-      } catch (const std::exception& e) {
-        // Handlers return Status; an exception here is a bug, reported without killing the server.
-        resp = ErrorResponse(Internal(std::string("unexpected error: ") + e.what()));
-      }
+    if (admit) {
+      ++core.open;
+      ++core.per_address[remote];
     }
-    if (staged) {
-      std::error_code rm;
-      std::filesystem::remove(req.body_file, rm);  // no-op when the handler moved it
-    }
-    bool ok = WriteResponse(sock, std::move(resp), keep_alive && !stopping, req.method == "HEAD");
-    double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (opt.on_request) opt.on_request(req, resp, ms);
-    conn->busy = false;
-    if (!ok || !keep_alive) break;
   }
+  for (auto& s : evict) {
+    ++core.idle_evictions;
+    s->PostAbortIfIdle();
+  }
+  evict.clear();  // outside the lock: a session's destructor takes it
+  if (!admit) {
+    Refuse(sock);
+    return DoAccept();
+  }
+  std::shared_ptr<SessionBase> session;
+  if (core.tls) {
+    session = std::make_shared<TlsSession>(core, remote, std::move(sock), *core.tls);
+  } else {
+    session = std::make_shared<PlainSession>(core, remote, std::move(sock));
+  }
+  {
+    std::lock_guard<std::mutex> lock(core.mu);
+    session->all_pos = core.all.insert(core.all.end(), session);
+  }
+  session->Launch();
+  DoAccept();
 }
 
 HttpServer::HttpServer(ServerOptions options, const Router& router)
@@ -305,62 +228,113 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
   beast::error_code ec;
-  if (!impl_->opt.tls_cert.empty() || !impl_->opt.tls_key.empty()) {
-    if (impl_->opt.tls_cert.empty() || impl_->opt.tls_key.empty()) {
+  ServerOptions& opt = impl_->core.opt;
+  if (!opt.tls_cert.empty() || !opt.tls_key.empty()) {
+    if (opt.tls_cert.empty() || opt.tls_key.empty()) {
       return InvalidArgument("TLS needs both --tls-cert and --tls-key");
     }
     auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                     asio::ssl::context::no_tlsv1_1);
-    ctx->use_certificate_chain_file(impl_->opt.tls_cert, ec);
-    if (ec)
-      return InvalidArgument("cannot load --tls-cert " + impl_->opt.tls_cert + ": " + ec.message());
-    ctx->use_private_key_file(impl_->opt.tls_key, asio::ssl::context::pem, ec);
-    if (ec)
-      return InvalidArgument("cannot load --tls-key " + impl_->opt.tls_key + ": " + ec.message());
-    impl_->tls = std::move(ctx);
+                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::no_compression);
+    SSL_CTX* native = ctx->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
+      return Internal("the TLS library accepts none of the configured cipher suites");
+    }
+    ctx->use_certificate_chain_file(opt.tls_cert, ec);
+    if (ec) return InvalidArgument("cannot load --tls-cert " + opt.tls_cert + ": " + ec.message());
+    ctx->use_private_key_file(opt.tls_key, asio::ssl::context::pem, ec);
+    if (ec) return InvalidArgument("cannot load --tls-key " + opt.tls_key + ": " + ec.message());
+    impl_->core.tls = std::move(ctx);
   }
-  auto addr = asio::ip::make_address(impl_->opt.host, ec);
-  if (ec) return InvalidArgument("invalid --host '" + impl_->opt.host + "': " + ec.message());
-  tcp::endpoint ep(addr, static_cast<unsigned short>(impl_->opt.port));
-  auto& acc = impl_->acceptor;
+  auto addr = asio::ip::make_address(opt.host, ec);
+  if (ec) return InvalidArgument("invalid --host '" + opt.host + "': " + ec.message());
+  FitFileLimit(opt);
+  tcp::endpoint ep(addr, static_cast<unsigned short>(opt.port));
+  impl_->acceptor.emplace(asio::make_strand(impl_->ioc));
+  auto& acc = *impl_->acceptor;
   acc.open(ep.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(ep, ec);
-  if (!ec) acc.listen(1024, ec);
+  if (!ec) acc.listen(4096, ec);
   if (ec) {
-    return Status(ErrorCode::kTemporarilyUnavailable, "cannot listen on " + impl_->opt.host + ":" +
-                                                          std::to_string(impl_->opt.port) + ": " +
-                                                          ec.message());
+    return Status(
+        ErrorCode::kTemporarilyUnavailable,
+        "cannot listen on " + opt.host + ":" + std::to_string(opt.port) + ": " + ec.message());
   }
   impl_->bound_port = acc.local_endpoint().port();
-  impl_->accept_thread = std::thread([this] { impl_->AcceptLoop(); });
+  impl_->core.pool = std::make_unique<WorkerPool>(opt.worker_threads, opt.worker_queue);
+  impl_->retry_timer.emplace(acc.get_executor());
+  impl_->work.emplace(impl_->ioc.get_executor());
+  asio::dispatch(acc.get_executor(), [this] { impl_->DoAccept(); });
+  int n = opt.io_threads > 0 ? opt.io_threads : 1;
+  for (int i = 0; i < n; ++i) impl_->io_threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->started = true;
   return Status::Ok();
 }
 
 int HttpServer::port() const { return impl_->bound_port; }
 
-void HttpServer::Stop() {
-  if (!impl_ || impl_->stopping.exchange(true)) return;
-  if (impl_->acceptor.is_open()) ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
-  if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
-  beast::error_code ec;
-  impl_->acceptor.close(ec);
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  // Idle keep-alive connections are closed now; busy ones finish their request first.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (impl_->live_threads > 0) {
-    for (auto& [ptr, c] : impl_->conns) {
-      if (!c->busy) ::shutdown(c->fd, SHUT_RD);
-    }
-    if (impl_->cv.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() +
-                                                          std::chrono::milliseconds(50))) ==
-            std::cv_status::timeout &&
-        std::chrono::steady_clock::now() >= deadline) {
-      break;
-    }
+ServerStats HttpServer::Stats() const {
+  ServerStats s;
+  Core& core = impl_->core;
+  {
+    std::lock_guard<std::mutex> lock(core.mu);
+    s.open_connections = core.open;
+    s.idle_connections = static_cast<int>(core.idle.size());
   }
+  if (core.pool) {
+    WorkerPoolStats p = core.pool->Stats();
+    s.worker_threads = p.threads;
+    s.worker_queue_capacity = p.capacity;
+    s.worker_queue_depth = p.queued;
+    s.workers_busy = p.busy;
+  }
+  s.busy_rejections = core.busy_rejections;
+  s.connections_refused = core.connections_refused;
+  s.idle_evictions = core.idle_evictions;
+  s.timeouts = core.timeouts;
+  return s;
+}
+
+void HttpServer::Stop() {
+  if (!impl_ || impl_->core.stopping.exchange(true)) return;
+  if (!impl_->started) return;
+  Core& core = impl_->core;
+  {
+    std::promise<void> closed;
+    asio::post(impl_->acceptor->get_executor(), [this, &closed] {
+      beast::error_code ec;
+      impl_->acceptor->close(ec);
+      impl_->retry_timer->cancel();
+      closed.set_value();
+    });
+    closed.get_future().wait();
+  }
+  // Idle connections are closed now; busy ones finish their request first (then close).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    std::vector<std::shared_ptr<SessionBase>> live;
+    {
+      std::unique_lock<std::mutex> lock(core.mu);
+      if (core.open == 0 || std::chrono::steady_clock::now() >= deadline) break;
+      for (auto& w : core.all) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->PostAbortIfIdle();
+    live.clear();
+    std::unique_lock<std::mutex> lock(core.mu);
+    core.closed_cv.wait_for(lock, std::chrono::milliseconds(50));
+  }
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->io_threads) {
+    if (t.joinable()) t.join();
+  }
+  core.pool->Stop();
 }
 
 }  // namespace mlws::http

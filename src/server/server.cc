@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "api/api_context.h"
+#include "mlws/api/browser_safety.h"
 #include "mlws/api/routes.h"
 #include "mlws/artifacts/artifact_store.h"
 #include "mlws/assets/asset_service.h"
@@ -198,7 +199,8 @@ int RunServer(const Config& raw) {
   api::ApiContext ctx{tracking, **artifacts, auth,         secrets,     registry, asset_service,
                       metrics,  kVersion,    cfg.web_root, job_service, &quota};
   http::Router router;
-  api::RegisterRoutes(router, ctx);
+  api::BrowserSafety browser_safety(cfg.host, cfg.port, cfg.allowed_origins);
+  api::RegisterRoutes(router, ctx, &browser_safety);
 
   http::ServerOptions opt;
   opt.host = cfg.host;
@@ -206,6 +208,16 @@ int RunServer(const Config& raw) {
   opt.staging_dir = (*artifacts)->StagingDir();
   opt.tls_cert = cfg.tls_cert;
   opt.tls_key = cfg.tls_key;
+  opt.header_timeout_seconds = cfg.header_timeout_s;
+  opt.idle_timeout_seconds = cfg.idle_timeout_s;
+  opt.body_timeout_seconds = cfg.body_timeout_s;
+  opt.min_body_bytes_per_second = cfg.min_body_rate;
+  opt.write_timeout_seconds = cfg.write_timeout_s;
+  opt.max_connections = cfg.max_connections;
+  opt.max_connections_per_address = cfg.max_connections_per_address;
+  opt.io_threads = cfg.io_threads;
+  opt.worker_threads = cfg.worker_threads;
+  opt.worker_queue = cfg.worker_queue;
   opt.on_request = [&metrics](const http::Request& req, const http::Response& resp, double ms) {
     metrics.Record(req.method, req.route, resp.status, ms, req.body_size);
     if (!spdlog::should_log(spdlog::level::info)) return;
@@ -219,8 +231,10 @@ int RunServer(const Config& raw) {
     spdlog::info("request {}", DumpJson(line));
   };
   http::HttpServer server(opt, router);
+  metrics.SetServerStats([&server] { return server.Stats(); });
   st = server.Start();
   if (!st.ok()) return Fail("cannot start the HTTP server", st);
+  browser_safety.set_port(server.port());
   {
     bool any = cfg.host == "0.0.0.0" || cfg.host == "::" || cfg.host.empty();
     std::string host = any ? "127.0.0.1" : cfg.host;

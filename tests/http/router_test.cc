@@ -15,9 +15,9 @@ Request Req(const char* method, const char* path) {
 Router MakeRouter() {
   Router r;
   auto ok = [](Request&) { return TextResponse("ok"); };
-  r.Add({"GET", "/api/2.0/mlflow/runs/get", "workspaces/runs/read", false, 0, ok});
-  r.Add({"PATCH", "/api/2.0/mlflow/traces/{request_id}", "x", false, 0, ok});
-  r.Add({"PUT", "/api/2.0/mlflow-artifacts/artifacts/{path...}", "x", true, 0, ok});
+  r.Add({"GET", "/api/2.0/mlflow/runs/get", "workspaces/runs/read", false, 0, ok, {}});
+  r.Add({"PATCH", "/api/2.0/mlflow/traces/{request_id}", "x", false, 0, ok, {}});
+  r.Add({"PUT", "/api/2.0/mlflow-artifacts/artifacts/{path...}", "x", true, 0, ok, {}});
   return r;
 }
 

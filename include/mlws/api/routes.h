@@ -11,9 +11,12 @@
 namespace mlws::api {
 
 struct ApiContext;
+class BrowserSafety;
 
-// Registers every route. `ctx` must outlive the router.
-void RegisterRoutes(http::Router& router, ApiContext& ctx);
+// Registers every route, each with an admission hook (browser safety when `safety` is given,
+// authentication, authorization) that the server runs before reading the body. `ctx` and
+// `safety` must outlive the router.
+void RegisterRoutes(http::Router& router, ApiContext& ctx, const BrowserSafety* safety = nullptr);
 
 // The table itself (method, path as served, action), for tests and documentation.
 struct RouteInfo {

@@ -1,15 +1,20 @@
 // RequestMetrics: per-route request counters and latency histograms, rendered in the Prometheus
-// text format at GET /metrics. Labels use the route pattern (never the raw path), so their
-// number is bounded by the route table. Thread-safe.
+// text format at GET /metrics. Labels use the route pattern (never the raw path) and the method
+// when it is a standard one ("other" else), so their number is bounded by the route table.
+// Also renders the front door's gauges (connections, worker pool) when given their source.
+// Thread-safe, except SetServerStats (call it before serving).
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <tuple>
+
+#include "mlws/http/server.h"
 
 namespace mlws::http {
 
@@ -19,6 +24,7 @@ class RequestMetrics {
   void Record(const std::string& method, const std::string& route, int status, double millis,
               std::int64_t bytes_in);
   std::string Render() const;
+  void SetServerStats(std::function<ServerStats()> source) { server_stats_ = std::move(source); }
 
  private:
   static constexpr std::array<double, 10> kBucketsMs = {1,  2.5, 5,   10,   25,
@@ -34,6 +40,7 @@ class RequestMetrics {
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> counts_;  // guarded by mu_
   std::uint64_t bytes_in_ = 0;                                                 // guarded by mu_
   std::chrono::steady_clock::time_point started_;
+  std::function<ServerStats()> server_stats_;
 };
 
 }  // namespace mlws::http

@@ -28,9 +28,14 @@ struct Request {
   std::string workspace = "default";               // from the /workspaces/<ws> prefix
   std::string route;  // the matched route's pattern (empty when none matched)
   std::string remote_addr;
-  // Set by the authorization layer before the handler runs.
+  bool tls = false;  // arrived over HTTPS
+  // Set by the authorization layer before the handler runs (by the route's admission hook,
+  // before the body is read, when the route has one).
   std::string user = "local";
   std::int64_t user_id = 0;
+  bool admitted = false;  // authenticated and authorized already: do not check again
+  // When non-zero, a body limit lower than the route's (e.g. for anonymous callers).
+  std::size_t max_body_bytes = 0;
 
   // First value of a query parameter, if present.
   std::optional<std::string> Query(std::string_view key) const;

@@ -20,6 +20,12 @@
 namespace mlws::http {
 
 using Handler = std::function<Response(Request&)>;
+// Runs after the request's headers are parsed and before its body is read: authenticates and
+// authorizes from the headers alone. A returned Response refuses the request; the server sends
+// it without reading (or staging) the body, and closes the connection when a body was unread.
+// It may set Request::admitted, the caller's identity and a lower Request::max_body_bytes.
+// Runs on a worker thread (it may check a password or read the store).
+using Admission = std::function<std::optional<Response>(Request&)>;
 
 struct Route {
   std::string method;
@@ -28,6 +34,7 @@ struct Route {
   bool streams_body = false;       // body is staged to a file instead of memory (artifact uploads)
   std::size_t max_body_bytes = 0;  // 0 = the server default
   Handler handler;
+  Admission admit;  // optional
 };
 
 struct Match {

@@ -29,6 +29,19 @@ struct Config {
   // Bytes each workspace may keep in the artifact store (artifacts, uploads, job outputs);
   // 0 = no limit.
   double workspace_storage_quota_gb = 0;
+  // The HTTP front door (docs/server.md): deadlines in seconds, connection caps, threads.
+  int header_timeout_s = 10;
+  int idle_timeout_s = 60;
+  int body_timeout_s = 30;
+  std::size_t min_body_rate = 1024;  // bytes per second, after body_timeout_s
+  int write_timeout_s = 30;
+  int max_connections = 20000;
+  int max_connections_per_address = 1024;
+  int io_threads = 2;
+  int worker_threads = 16;
+  std::size_t worker_queue = 1024;
+  // Origins besides the server's own that may send state-changing requests (a proxy's URL).
+  std::vector<std::string> allowed_origins;
 };
 
 // Fills the defaults that depend on `home`.
