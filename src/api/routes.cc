@@ -208,10 +208,15 @@ http::Response Guarded(ApiContext& ctx, HandlerFn fn, const char* action, http::
     e.status = status;
     ctx.auth.Audit(e);
   };
+  // Public routes do not look at credentials: a wrong password sent to /health neither counts
+  // as a failed sign-in nor goes unaudited (docs/security.md).
+  if (std::string_view(action) == "server/health/read") {
+    req.user = "anonymous";
+    return fn(ctx, req);
+  }
   auto who = ctx.auth.Authenticate(req.Header("authorization"), req.remote_addr);
   if (!who.ok()) {
     req.user = "anonymous";
-    if (std::string_view(action) == "server/health/read") return fn(ctx, req);
     http::Response r = http::ErrorResponse(who.status());
     if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"mlws\"");
     audit(r.status);
