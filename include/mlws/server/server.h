@@ -26,6 +26,12 @@ struct Config {
   std::string web_root;
   // Folders users may attach as local datastores (default: <home>/datastores).
   std::vector<std::string> local_datastore_roots;
+  // Jobs run in a bubblewrap sandbox (docs/security.md "Job sandbox"). Where it is unavailable
+  // only server Owners may run jobs, unless this is set.
+  bool allow_unsandboxed_jobs = false;
+  // The user and group sandboxed jobs run as when the server runs as root.
+  int job_uid = 65534;
+  int job_gid = 65534;
 };
 
 // Fills the defaults that depend on `home`.
