@@ -24,9 +24,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Environment variables of the server that jobs do not inherit (credentials, server settings).
+// Environment variables of the server that jobs do not inherit (credentials, server settings):
+// the server's own object-store and database credentials are not the job's.
 bool Inherited(std::string_view entry) {
-  for (std::string_view p : {"MLWS_", "MLFLOW_", "AZUREML_"}) {
+  for (std::string_view p :
+       {"MLWS_", "MLFLOW_", "AZUREML_", "AWS_", "PGPASSWORD=", "PGPASSFILE=", "SSH_AUTH_SOCK="}) {
     if (entry.substr(0, p.size()) == p) return false;
   }
   return true;

@@ -512,3 +512,19 @@ def test_job_folders_and_files_are_private(tmp_path):
             assert (job_dir / "wd").stat().st_uid == 65534  # the job's own user writes it
     finally:
         srv.stop()
+
+
+def test_job_does_not_inherit_the_servers_credentials(tmp_path):
+    secret = "server-only-" + os.urandom(6).hex()
+    srv = MlwsServer(tmp_path / "home", log_dir=tmp_path,
+                     env={"AWS_SECRET_ACCESS_KEY": secret, "PGPASSWORD": secret,
+                          "MLWS_EXAMPLE_SETTING": secret, "HARMLESS_SETTING": "kept"}).start()
+    try:
+        with open(f"/proc/{srv.pid}/environ", "rb") as f:
+            assert secret.encode() in f.read()  # the server has them
+        job = submit(srv.url, {"command": "env"})
+        assert wait_status(srv.url, job["name"], ("Completed",))["status"] == "Completed"
+        out = logs(srv.url, job["name"])
+        assert "HARMLESS_SETTING=kept" in out and secret not in out, out
+    finally:
+        srv.stop()
