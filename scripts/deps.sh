@@ -12,6 +12,7 @@ DEB_PKGS=(
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcurl4-openssl-dev libpq-dev libarchive-dev libzstd-dev libsodium-dev libargon2-dev
   clang clang-format libclang-rt-14-dev python3 python3-venv curl openssl linux-perf
+  bubblewrap  # the job sandbox (docs/security.md "Job sandbox")
 )
 
 # Test-only Debian packages: the studio's browser tests drive Debian's chromium; wrk drives

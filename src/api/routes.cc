@@ -233,14 +233,17 @@ std::optional<http::Response> Admit(ApiContext& ctx, const BrowserSafety* safety
       return refused;
     }
   }
+  // Public routes do not look at credentials: a wrong password sent to /health neither counts
+  // as a failed sign-in nor goes unaudited (docs/security.md).
+  if (action == kPublic) {
+    req.user = "anonymous";
+    req.admitted = true;
+    req.max_body_bytes = kAnonymousBodyBytes;
+    return std::nullopt;
+  }
   auto who = ctx.auth.Authenticate(req.Header("authorization"), req.remote_addr);
   if (!who.ok()) {
     req.user = "anonymous";
-    if (action == kPublic) {
-      req.admitted = true;
-      req.max_body_bytes = kAnonymousBodyBytes;
-      return std::nullopt;
-    }
     http::Response r = http::ErrorResponse(who.status());
     // Only non-browser clients are invited to send Basic: a browser would prompt for a
     // password and then send it, cached, with every request any page makes to this server.

@@ -52,8 +52,10 @@ http::Response DeleteWorkspace(ApiContext& ctx, http::Request& req) {
   }
   Status st = ctx.tracking.DeleteWorkspace(name);
   if (!st.ok()) return http::ErrorResponse(st);
-  // Artifacts of a deleted workspace go with it.
+  // Artifacts, job folders and cached role assignments of a deleted workspace go with it.
   (void)ctx.artifacts.Delete(std::to_string(ws->id));
+  ctx.jobs.ForgetWorkspace(ws->id);
+  ctx.auth.ForgetWorkspace(ws->id);
   return http::JsonResponse("{}");
 }
 

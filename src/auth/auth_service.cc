@@ -66,18 +66,14 @@ bool AuthService::auth_required() const {
   return auth_required_;
 }
 
-Status AuthService::CheckThrottle(const std::string& key, size_t max_failures) {
+bool AuthService::Throttled(const std::string& key, size_t max_failures) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = failures_.find(key);
-  if (it == failures_.end()) return Status::Ok();
+  if (it == failures_.end()) return false;
   auto now = Clock::now();
   auto& v = it->second;
   std::erase_if(v, [&](const Clock::time_point& t) { return now - t > kFailureWindow; });
-  if (v.size() >= max_failures) {
-    return Status(ErrorCode::kRequestLimitExceeded,
-                  "Too many failed sign-in attempts; try again in a minute.");
-  }
-  return Status::Ok();
+  return v.size() >= max_failures;
 }
 
 void AuthService::RecordFailure(const std::string& key) {
@@ -86,6 +82,18 @@ void AuthService::RecordFailure(const std::string& key) {
   v.push_back(Clock::now());
   if (v.size() > 2 * kMaxAddressFailures) v.erase(v.begin());
   if (failures_.size() > 100000) failures_.clear();  // bounded memory under a flood
+}
+
+Status AuthService::Failed(const std::vector<std::pair<std::string, size_t>>& keys,
+                           std::string message) {
+  bool over = false;
+  for (const auto& [key, max] : keys) over = Throttled(key, max) || over;
+  for (const auto& [key, max] : keys) RecordFailure(key);
+  if (over) {
+    return Status(ErrorCode::kRequestLimitExceeded,
+                  "Too many failed sign-in attempts; try again in a minute.");
+  }
+  return Unauthenticated(std::move(message));
 }
 
 StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& authorization,
@@ -97,22 +105,25 @@ StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& 
         "HTTP Basic credentials.");
   }
   const std::string& h = *authorization;
-  std::string addr_key = "addr:" + remote_addr;
-  RETURN_IF_ERROR(CheckThrottle(addr_key, kMaxAddressFailures));
+  // A valid credential is always accepted: the counters below only decide whether a *failed*
+  // attempt gets 429 or 401.
+  std::pair<std::string, size_t> addr_key{"addr:" + remote_addr, kMaxAddressFailures};
   if (h.rfind("Bearer ", 0) == 0) {
     std::string secret = h.substr(7);
     auto found = store_.auth().FindToken(Sha256Of(secret));
-    if (!found.ok()) {
-      RecordFailure(addr_key);
-      return Unauthenticated("Invalid API token.");
-    }
+    if (!found.ok()) return Failed({addr_key}, "Invalid API token.");
     const auto& [token, user] = *found;
     auto now = NowMillis();
-    if (token.revoked) return Unauthenticated("This API token was revoked.");
+    if (token.revoked) return Failed({addr_key}, "This API token was revoked.");
     if (token.expiry_time && *token.expiry_time <= now) {
-      return Unauthenticated("This API token expired.");
+      return Failed({addr_key}, "This API token expired.");
     }
-    if (user.disabled) return Unauthenticated("This user is disabled.");
+    if (user.disabled) return Failed({addr_key}, "This user is disabled.");
+    std::optional<TokenScope> scope;
+    if (!token.scope.empty()) {
+      scope = ParseJobScope(token.scope);
+      if (!scope) return Failed({addr_key}, "This API token has an unknown scope.");
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto& last = token_touched_[token.id];
@@ -121,17 +132,16 @@ StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& 
         (void)store_.auth().TouchToken(token.id, now);
       }
     }
-    return Principal{user.id, user.name, false};
+    return Principal{user.id, user.name, false, scope};
   }
   if (h.rfind("Basic ", 0) == 0) {
     auto decoded = Base64Decode(h.substr(6));
-    if (!decoded) return Unauthenticated("Malformed Basic credentials.");
+    if (!decoded) return Failed({addr_key}, "Malformed Basic credentials.");
     auto colon = decoded->find(':');
-    if (colon == std::string::npos) return Unauthenticated("Malformed Basic credentials.");
+    if (colon == std::string::npos) return Failed({addr_key}, "Malformed Basic credentials.");
     std::string name = decoded->substr(0, colon);
     std::string password = decoded->substr(colon + 1);
-    std::string user_key = "user:" + name;
-    RETURN_IF_ERROR(CheckThrottle(user_key, kMaxUserFailures));
+    std::pair<std::string, size_t> user_key{"user:" + name, kMaxUserFailures};
     auto user = store_.auth().GetUser(name);
     std::string cache_key = name + "\n" + Sha256Hex(*decoded);
     {
@@ -143,16 +153,14 @@ StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& 
       }
     }
     if (!user.ok() || user->disabled || !VerifyPassword(user->password_hash, password)) {
-      RecordFailure(user_key);
-      RecordFailure(addr_key);
-      return Unauthenticated("Invalid user name or password.");
+      return Failed({user_key, addr_key}, "Invalid user name or password.");
     }
     std::lock_guard<std::mutex> lock(mu_);
     if (verified_basic_.size() > 10000) verified_basic_.clear();
     verified_basic_[cache_key] = Clock::now();
     return Principal{user->id, user->name, false};
   }
-  return Unauthenticated("Unsupported Authorization scheme: use Bearer or Basic.");
+  return Failed({addr_key}, "Unsupported Authorization scheme: use Bearer or Basic.");
 }
 
 StatusOr<std::vector<RoleAssignment>> AuthService::AssignmentsOf(std::int64_t user_id) {
@@ -228,9 +236,68 @@ Status AuthService::DeleteRole(const std::string& name) {
   return Status::Ok();
 }
 
+bool JobTokenAllows(std::string_view action) {
+  // What a job does: tracks its run (and may create runs/experiments, register models from it),
+  // reads its workspace's experiments, runs, artifacts, models, data, environments and jobs.
+  static constexpr std::string_view kAllowed[] = {
+      "server/health/read",
+      "self/read",
+      "workspaces/read",
+      "workspaces/experiments/read",
+      "workspaces/experiments/write",
+      "workspaces/runs/read",
+      "workspaces/runs/write",
+      "workspaces/artifacts/read",
+      "workspaces/artifacts/write",
+      "workspaces/traces/read",
+      "workspaces/traces/write",
+      "workspaces/models/read",
+      "workspaces/models/write",
+      "workspaces/data/read",
+      "workspaces/datastores/read",
+      "workspaces/environments/read",
+      "workspaces/jobs/read",
+      "workspaces/components/read",
+  };
+  for (auto a : kAllowed) {
+    if (a == action) return true;
+  }
+  return false;
+}
+
+std::string JobScopeString(const TokenScope& scope) {
+  return "job:" + std::to_string(scope.workspace_id) + ":" + scope.run_id;
+}
+
+std::optional<TokenScope> ParseJobScope(const std::string& scope) {
+  if (scope.rfind("job:", 0) != 0) return std::nullopt;
+  auto colon = scope.find(':', 4);
+  if (colon == std::string::npos) return std::nullopt;
+  TokenScope out;
+  try {
+    size_t used = 0;
+    out.workspace_id = std::stoll(scope.substr(4, colon - 4), &used);
+    if (used != colon - 4) return std::nullopt;
+  } catch (...) {
+    return std::nullopt;
+  }
+  out.run_id = scope.substr(colon + 1);
+  return out;
+}
+
 Status AuthService::Authorize(const Principal& who, std::string_view action,
                               std::optional<std::int64_t> workspace_id) {
   if (action == "server/health/read") return Status::Ok();
+  if (who.scope) {
+    bool in_scope =
+        JobTokenAllows(action) && (action.rfind("workspaces/", 0) != 0 ||
+                                   (workspace_id && *workspace_id == who.scope->workspace_id));
+    if (!in_scope) {
+      return Status(ErrorCode::kPermissionDenied,
+                    "A job's token may not perform '" + std::string(action) +
+                        "' (job tokens are limited to tracking in the job's own workspace).");
+    }
+  }
   if (who.open_mode) return Status::Ok();
   if (action.rfind("self/", 0) == 0) return Status::Ok();
   ASSIGN_OR_RETURN(auto assignments, AssignmentsOf(who.user_id));
@@ -290,8 +357,26 @@ StatusOr<NewToken> AuthService::CreateToken(const Principal& who, const std::str
   std::optional<std::int64_t> expiry;
   if (expires_in_days) expiry = NowMillis() + *expires_in_days * 86400000LL;
   ASSIGN_OR_RETURN(out.info, store_.auth().CreateToken(who.user_id, name, out.secret.substr(0, 12),
-                                                       Sha256Of(out.secret), expiry));
+                                                       Sha256Of(out.secret), expiry, ""));
   return out;
+}
+
+StatusOr<NewToken> AuthService::CreateJobToken(const Principal& owner, const std::string& name,
+                                               const TokenScope& scope,
+                                               std::int64_t expires_in_days) {
+  if (owner.user_id == 0) return InvalidArgument("Job tokens belong to users.");
+  NewToken out;
+  out.secret = NewTokenSecret();
+  std::int64_t expiry = NowMillis() + expires_in_days * 86400000LL;
+  ASSIGN_OR_RETURN(out.info, store_.auth().CreateToken(
+                                 owner.user_id, name.substr(0, 100), out.secret.substr(0, 12),
+                                 Sha256Of(out.secret), expiry, JobScopeString(scope)));
+  return out;
+}
+
+void AuthService::ForgetWorkspace(std::int64_t workspace_id) {
+  (void)workspace_id;  // assignments are cached per user: drop them all (cheap, rare)
+  InvalidateCaches();
 }
 
 StatusOr<std::vector<TokenInfo>> AuthService::ListTokens(const Principal& who) {

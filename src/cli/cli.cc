@@ -70,6 +70,15 @@ int Main(int argc, char** argv) {
   srv->add_option("--tls-key", cfg.tls_key, "PEM private key for --tls-cert")
       ->check(CLI::ExistingFile);
   AddFrontDoorOptions(srv, cfg);
+  srv->add_flag("--allow-unsandboxed-jobs", cfg.allow_unsandboxed_jobs,
+                "Where the job sandbox (bubblewrap) is unavailable, let every user run jobs "
+                "unsandboxed, as the server's user (default: only server Owners)");
+  srv->add_option("--job-uid", cfg.job_uid, "User id sandboxed jobs run as (server run as root)")
+      ->check(CLI::Range(1, 2147483647))
+      ->capture_default_str();
+  srv->add_option("--job-gid", cfg.job_gid, "Group id sandboxed jobs run as (server run as root)")
+      ->check(CLI::Range(1, 2147483647))
+      ->capture_default_str();
   srv->callback([&] { rc = server::RunServer(cfg); });
 
   // mlws workspace ...

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "jobs/job_files.h"
+
 namespace mlws::jobs {
 
 using nlohmann::json;
@@ -173,7 +175,7 @@ class AssetJobAssets final : public JobAssets {
     if (!out.description.empty()) spec["description"] = out.description;
     assets::AssetKind kind =
         IsModelType(out.type) ? assets::AssetKind::kModel : assets::AssetKind::kData;
-    ASSIGN_OR_RETURN(assets::Asset a, assets_.Create(ws, kind, spec.dump(), user, run_id));
+    ASSIGN_OR_RETURN(assets::Asset a, assets_.Create(ws, kind, SafeDump(spec), user, run_id));
     r.asset = Ref(a);
     r.kind = assets::KindName(kind);
     return r;

@@ -1,6 +1,7 @@
 // JobAssets without an assets subsystem: literal inputs and inline environments only.
 #include <fmt/format.h>
 
+#include "jobs/job_files.h"
 #include "mlws/jobs/job_assets.h"
 
 namespace mlws::jobs {
@@ -26,7 +27,7 @@ class BasicJobAssets final : public JobAssets {
         !env.contains("build")) {
       return "image " + env["image"].get<std::string>();
     }
-    return NoAssets("Environment " + env.dump());
+    return NoAssets("Environment " + SafeDump(env));
   }
   StatusOr<PreparedEnvironment> PrepareEnvironment(const std::string& ws,
                                                    const nlohmann::json& env) override {

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
 
 namespace mlws::jobs {
@@ -83,7 +84,7 @@ StatusOr<Compute> ParseComputeSpec(const json& spec) {
     }
     c.price_per_node_hour = spec["price_per_node_hour"].get<double>();
   }
-  c.spec_json = spec.dump();
+  c.spec_json = SafeDump(spec);
   return c;
 }
 
@@ -98,7 +99,7 @@ Compute JobService::LocalCompute(std::int64_t ws_id) const {
   c.min_instances = 0;
   c.max_instances = options_.local_slots;
   c.idle_time_before_scale_down = 0;
-  c.spec_json = json{{"name", "local"}, {"type", "local"}}.dump();
+  c.spec_json = SafeDump(json{{"name", "local"}, {"type", "local"}});
   return c;
 }
 

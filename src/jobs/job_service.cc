@@ -5,12 +5,17 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
+#include "mlws/jobs/sandbox.h"
 
 namespace mlws::jobs {
 
@@ -38,6 +43,56 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
   executor_ =
       NewLocalExecutor([this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); },
                        options_.supervisor);
+  if (geteuid() != 0) options_.job_uid = options_.job_gid = -1;
+  if (options_.sandbox) {
+    const char* path = std::getenv("PATH");
+    const char* pyenv = std::getenv("PYENV_ROOT");
+    sandbox_read_only_ = InterpreterPaths(path ? path : "", pyenv ? pyenv : "");
+    if (!options_.python_path.empty()) sandbox_read_only_.push_back(options_.python_path);
+    for (const auto& p : options_.sandbox_read_only) sandbox_read_only_.push_back(p);
+    SandboxSpec check;
+    check.bwrap = options_.bwrap;
+    check.helper = options_.supervisor;
+    check.read_only = sandbox_read_only_;
+    check.uid = options_.job_uid;
+    check.gid = options_.job_gid;
+    Status st = SandboxSelfCheck(check);
+    sandboxed_ = st.ok();
+    if (sandboxed_) {
+      spdlog::info("jobs run sandboxed ({}; as uid {})", options_.bwrap,
+                   options_.job_uid >= 0 ? std::to_string(options_.job_uid) : "of the server");
+    } else {
+      sandbox_problem_ = st.message();
+    }
+  } else {
+    sandbox_problem_ = "the sandbox is disabled";
+  }
+  if (!sandboxed_) {
+    spdlog::warn(
+        "jobs cannot be sandboxed: {}. {}", sandbox_problem_,
+        options_.allow_unsandboxed
+            ? "--allow-unsandboxed-jobs is set: jobs run unsandboxed as the server's user"
+            : "Only server Owners may run jobs (start with --allow-unsandboxed-jobs to let "
+              "everyone run unsandboxed jobs)");
+  }
+}
+
+Status JobService::MayRunJobs(const auth::Principal& who) {
+  if (sandboxed_ || options_.allow_unsandboxed || who.open_mode) return Status::Ok();
+  if (auth_.Authorize(who, "server/roleAssignments/write", std::nullopt).ok()) {
+    return Status::Ok();  // an Owner: may run anything on this machine anyway
+  }
+  return Status(ErrorCode::kTemporarilyUnavailable,
+                "Jobs cannot be sandboxed on this server (" + sandbox_problem_ +
+                    "), so only server Owners may run them; an admin can install bubblewrap or "
+                    "start the server with --allow-unsandboxed-jobs.");
+}
+
+void JobService::ForgetWorkspace(std::int64_t workspace_id) {
+  std::error_code ec;
+  fs::remove_all(fs::path(options_.jobs_root) / std::to_string(workspace_id), ec);
+  if (ec)
+    spdlog::warn("cannot remove the job folders of workspace {}: {}", workspace_id, ec.message());
 }
 
 JobService::~JobService() { Stop(); }
@@ -56,6 +111,7 @@ StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
                                  const auth::Principal& who) {
   ASSIGN_OR_RETURN(JobSpec spec, ParseJobSpec(spec_json));
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  RETURN_IF_ERROR(MayRunJobs(who));
   std::string name = spec.name.empty() ? GenerateJobName() : spec.name;
   if (auto existing = store_.jobs().GetJob(ws_id, name); existing.ok()) {
     return AlreadyExists(
@@ -149,7 +205,7 @@ StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
   j.command = spec.command;
   json stored = spec_json;
   stored["name"] = name;
-  j.spec_json = stored.dump();
+  j.spec_json = SafeDump(stored);
   j.owner = who.name;
   j.owner_id = who.user_id;
   j.priority = spec.priority;
@@ -159,7 +215,7 @@ StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
   j.status = JobStatus::kQueued;
   j.created_at = NowMs();
   j.job_dir = (fs::path(options_.jobs_root) / std::to_string(ws_id) / name).string();
-  j.detail_json = detail.dump();
+  j.detail_json = SafeDump(detail);
   Status st = store_.jobs().CreateJob(j);
   if (!st.ok()) return undo(st);
 
@@ -274,19 +330,32 @@ StatusOr<LogChunk> JobService::Logs(const std::string& ws, const std::string& na
   ASSIGN_OR_RETURN(Job j, Get(ws, name));
   LogChunk out;
   out.next_offset = offset;
-  std::string path = j.job_dir + "/user_logs/std_log.txt";
-  std::error_code ec;
-  auto size = static_cast<std::int64_t>(fs::file_size(path, ec));
-  if (ec) size = 0;
-  if (offset < size) {
-    std::ifstream in(path, std::ios::binary);
-    in.seekg(offset);
-    std::int64_t n = std::min(size - offset, max_bytes);
-    out.data.resize(static_cast<size_t>(n));
-    in.read(out.data.data(), n);
-    out.data.resize(static_cast<size_t>(in.gcount()));
-    out.next_offset = offset + static_cast<std::int64_t>(out.data.size());
+  std::int64_t size = 0;
+  // Never through a link, and with API tokens masked (a job that prints its environment must not
+  // hand its token to every reader of the log).
+  auto fd = OpenInside(fs::path(j.job_dir) / "user_logs", "std_log.txt");
+  if (fd.ok()) {
+    struct stat st;
+    if (::fstat(*fd, &st) == 0) size = st.st_size;
+    if (offset < size) {
+      // A little more than asked, so a token that straddles the end can be masked whole.
+      std::int64_t n = std::min(size - offset, max_bytes + 64);
+      out.data.resize(static_cast<size_t>(n));
+      ssize_t r = ::pread(*fd, out.data.data(), out.data.size(), offset);
+      out.data.resize(r > 0 ? static_cast<size_t>(r) : 0);
+    }
+    ::close(*fd);
   }
+  RedactTokens(out.data);
+  bool at_end = offset + static_cast<std::int64_t>(out.data.size()) >= size;
+  size_t keep = std::min<size_t>(out.data.size(), static_cast<size_t>(max_bytes));
+  if (keep < out.data.size() || !(at_end && IsTerminal(j.status))) {
+    keep = std::min(keep, SafeChunkEnd(out.data.substr(0, keep)));
+    // A chunk that is only the start of a token waits for more (unless it is all there is).
+    if (keep == 0 && out.data.size() > static_cast<size_t>(max_bytes)) keep = out.data.size();
+  }
+  out.data.resize(keep);
+  out.next_offset = offset + static_cast<std::int64_t>(out.data.size());
   out.finished = IsTerminal(j.status) && out.next_offset >= size;
   return out;
 }
@@ -294,14 +363,7 @@ StatusOr<LogChunk> JobService::Logs(const std::string& ws, const std::string& na
 namespace {
 
 void ListFolder(const fs::path& root, const std::string& output, std::vector<OutputFile>& out) {
-  std::error_code ec;
-  if (!fs::is_directory(root, ec)) return;
-  for (auto it = fs::recursive_directory_iterator(root, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
-    out.push_back({output, fs::relative(it->path(), root, ec).generic_string(),
-                   static_cast<std::int64_t>(it->file_size(ec))});
-  }
+  for (const auto& f : ListRealFiles(root)) out.push_back({output, f.rel, f.size});
 }
 
 }  // namespace
@@ -315,7 +377,7 @@ StatusOr<std::vector<OutputFile>> JobService::ListOutputs(const std::string& ws,
   ListFolder(dir / "user_logs", "artifacts", out);
   for (auto& f : out) f.path = "user_logs/" + f.path;
   std::vector<OutputFile> outputs;
-  ListFolder(dir / "wd" / "outputs", "artifacts", outputs);
+  if (IsRealDir(dir / "wd")) ListFolder(dir / "wd" / "outputs", "artifacts", outputs);
   for (auto& f : outputs) {
     f.path = "outputs/" + f.path;
     out.push_back(f);
@@ -338,6 +400,7 @@ StatusOr<std::string> JobService::OutputFilePath(const std::string& ws, const st
       base = fs::path(j.job_dir) / "user_logs";
       rel = rel.substr(10);
     } else if (rel.rfind("outputs/", 0) == 0) {
+      if (!IsRealDir(fs::path(j.job_dir) / "wd")) return NotFound("The job has no outputs.");
       base = fs::path(j.job_dir) / "wd" / "outputs";
       rel = rel.substr(8);
     } else {
@@ -350,14 +413,17 @@ StatusOr<std::string> JobService::OutputFilePath(const std::string& ws, const st
     if (!known) return NotFound(fmt::format("Job '{}' has no output '{}'.", name, output));
     base = fs::path(j.job_dir) / "named_outputs" / output;
   }
-  std::error_code ec;
-  fs::path root = fs::weakly_canonical(base, ec);
-  fs::path file = fs::weakly_canonical(base / rel, ec);
-  std::string r = root.string() + "/";
-  if (ec || file.string().rfind(r, 0) != 0 || !fs::is_regular_file(file, ec)) {
+  // Opened without following any link below the output's folder; the file is then served by
+  // the real path that open found.
+  auto fd = OpenInside(base, rel);
+  if (!fd.ok()) {
     return NotFound(fmt::format("No file '{}' in output '{}' of job '{}'.", path, output, name));
   }
-  return file.string();
+  std::error_code ec;
+  fs::path real = fs::read_symlink("/proc/self/fd/" + std::to_string(*fd), ec);
+  ::close(*fd);
+  if (ec) return Internal("cannot resolve the output file: " + ec.message());
+  return real.string();
 }
 
 }  // namespace mlws::jobs

@@ -6,6 +6,8 @@
 #include <random>
 #include <set>
 
+#include "jobs/job_files.h"
+
 namespace mlws::jobs {
 
 using nlohmann::json;
@@ -15,7 +17,7 @@ namespace {
 std::string Scalar(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  return v.dump();
+  return SafeDump(v);
 }
 
 bool IsScalar(const json& v) { return v.is_string() || v.is_number() || v.is_boolean(); }

@@ -117,9 +117,14 @@ class LocalExecutor final : public Executor {
   };
 
   StatusOr<Pending> SpawnBegin(const LaunchSpec& spec) {
-    std::string shell = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
-    std::vector<std::string> args = {supervisor_, spec.work_dir, spec.log_path, spec.exit_path,
-                                     shell,       "-c",          spec.command};
+    std::vector<std::string> args = {supervisor_};
+    if (!spec.sandbox_argv.empty()) args.push_back("--sandboxed");
+    args.insert(args.end(), {spec.work_dir, spec.log_path, spec.exit_path});
+    if (spec.sandbox_argv.empty()) {
+      args.insert(args.end(), {DefaultShell(), "-c", spec.command});
+    } else {
+      args.insert(args.end(), spec.sandbox_argv.begin(), spec.sandbox_argv.end());
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -289,6 +294,8 @@ class LocalExecutor final : public Executor {
 };
 
 }  // namespace
+
+std::string DefaultShell() { return access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh"; }
 
 std::optional<ExitRecord> ReadExitFile(const std::string& path) {
   std::ifstream in(path);

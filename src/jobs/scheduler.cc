@@ -1,4 +1,5 @@
 // JobService: recovery, the scheduler thread, launching and finalizing jobs.
+#include <errno.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -6,10 +7,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
+#include "mlws/jobs/sandbox.h"
 
 extern char** environ;
 
@@ -20,28 +24,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Environment variables of the server that jobs do not inherit (credentials, server settings).
+// Environment variables of the server that jobs do not inherit (credentials, server settings):
+// the server's own object-store and database credentials are not the job's.
 bool Inherited(std::string_view entry) {
-  for (std::string_view p : {"MLWS_", "MLFLOW_", "AZUREML_"}) {
+  for (std::string_view p :
+       {"MLWS_", "MLFLOW_", "AZUREML_", "AWS_", "PGPASSWORD=", "PGPASSFILE=", "SSH_AUTH_SOCK="}) {
     if (entry.substr(0, p.size()) == p) return false;
   }
   return true;
-}
-
-std::string LastLines(const std::string& path, int lines) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return "";
-  std::int64_t size = in.tellg();
-  std::int64_t from = std::max<std::int64_t>(0, size - 4096);
-  in.seekg(from);
-  std::string tail(static_cast<size_t>(size - from), '\0');
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  while (!tail.empty() && tail.back() == '\n') tail.pop_back();
-  size_t pos = tail.size();
-  for (int i = 0; i < lines && pos != std::string::npos && pos > 0; ++i) {
-    pos = tail.rfind('\n', pos - 1);
-  }
-  return pos == std::string::npos ? tail : tail.substr(pos + 1);
 }
 
 bool NeedsSlowStart(const JobSpec& spec) {
@@ -336,16 +326,55 @@ void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& bat
   }
 }
 
+namespace {
+
+// Gives the job's user its folder (the server keeps the rest of the job folder, 0700).
+Status ChownTree(const fs::path& root, int uid, int gid) {
+  if (uid < 0) return Status::Ok();
+  auto own = [&](const fs::path& p) -> Status {
+    if (::lchown(p.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) {
+      return Internal("cannot give " + p.string() + " to the job's user: " + strerror(errno));
+    }
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(own(root));
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    RETURN_IF_ERROR(own(it->path()));
+  }
+  if (ec) return Internal("cannot walk " + root.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
   const JobSpec& spec = a.spec;
+  RETURN_IF_ERROR(MayRunJobs(auth::Principal{job.owner_id, job.owner, job.owner_id == 0}));
   fs::path dir(job.job_dir);
   std::error_code ec;
   fs::remove_all(dir, ec);  // a launch interrupted by a crash leaves a partial folder
   fs::create_directories(dir / "wd" / "outputs", ec);
   fs::create_directories(dir / "user_logs", ec);
   if (ec) return Internal("cannot create the job folder " + dir.string() + ": " + ec.message());
+  // Only the server reads the job's folder; the job gets wd/ (and its named outputs) only.
+  for (const fs::path& p :
+       {dir.parent_path().parent_path(), dir.parent_path(), dir, dir / "user_logs", dir / "wd"}) {
+    fs::permissions(p, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
   json detail = json::parse(job.detail_json, nullptr, false);
   if (!detail.is_object()) detail = json::object();
+  bool sandboxed = sandboxed_;
+  int uid = sandboxed ? options_.job_uid : -1;
+  int gid = sandboxed ? options_.job_gid : -1;
+  SandboxSpec box;
+  box.bwrap = options_.bwrap;
+  box.helper = options_.supervisor;
+  box.work_dir = (dir / "wd").string();
+  box.read_only = sandbox_read_only_;
+  box.uid = uid;
+  box.gid = gid;
 
   if (!spec.code.empty()) {
     ASSIGN_OR_RETURN(ResolvedPath code, assets_.ResolveCode(a.ws, spec.code));
@@ -370,27 +399,37 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
     } else if (in.mode == "download") {
       RETURN_IF_ERROR(CopyTree(r.local_path, local));
       b.inputs[in.name] = local.string();
+      box.mounts.push_back({local.string(), local.string(), false});
     } else {
       fs::create_symlink(r.local_path, local, ec);
       if (ec) return Internal("cannot mount input " + in.name + ": " + ec.message());
       b.inputs[in.name] = local.string();
+      // In the sandbox the input is the folder itself, read-only (not a link to follow).
+      box.mounts.push_back({r.local_path, local.string(), false});
     }
   }
   for (const auto& out : spec.outputs) {
     fs::path local = dir / "named_outputs" / out.name;
     fs::create_directories(local, ec);
     b.outputs[out.name] = local.string();
+    box.mounts.push_back({local.string(), local.string(), true});
+    RETURN_IF_ERROR(ChownTree(local, uid, gid));
   }
+  RETURN_IF_ERROR(ChownTree(dir / "wd", uid, gid));
   ASSIGN_OR_RETURN(std::string command, SubstituteCommand(spec.command, b));
   ASSIGN_OR_RETURN(PreparedEnvironment env, assets_.PrepareEnvironment(a.ws, spec.environment));
   detail["environment"] = env.reference;
   if (!env.note.empty()) detail["environment_note"] = env.note;
   detail["resolved_command"] = command;
+  if (!env.bin_dir.empty()) box.read_only.push_back(fs::path(env.bin_dir).parent_path().string());
+  detail["sandbox"] = sandboxed ? "bwrap" : "none";
 
   std::string token;
   if (auth_.auth_required() && job.owner_id != 0) {
-    auto t = auth_.CreateToken(auth::Principal{job.owner_id, job.owner, false},
-                               "job " + job.name.substr(0, 100), 1);
+    // Scoped to this job's workspace and run; revoked when the job ends, expires in any case.
+    auto t = auth_.CreateJobToken(auth::Principal{job.owner_id, job.owner, false},
+                                  "job " + job.name.substr(0, 100),
+                                  auth::TokenScope{job.workspace_id, job.run_id}, 7);
     if (!t.ok()) return t.status();
     token = t->secret;
     job.token_id = t->info.id;
@@ -410,8 +449,11 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
       pythonpath = std::string(entry.substr(11));
       continue;
     }
+    // Sandboxed, the server's home and temporary folder do not exist: the job gets /tmp.
+    if (sandboxed && (entry.rfind("HOME=", 0) == 0 || entry.rfind("TMPDIR=", 0) == 0)) continue;
     envv.emplace_back(entry);
   }
+  if (sandboxed) envv.push_back("HOME=/tmp");
   if (!env.bin_dir.empty()) path = env.bin_dir + ":" + path;
   if (!options_.python_path.empty()) {
     pythonpath = options_.python_path + (pythonpath.empty() ? "" : ":" + pythonpath);
@@ -444,9 +486,10 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
   ls.exit_path = (dir / "exit").string();
   ls.command = command;
   ls.env = std::move(envv);
+  if (sandboxed) ls.sandbox_argv = SandboxArgv(box, {DefaultShell(), "-c", command});
   job.started_at = NowMs();
   job.status = JobStatus::kRunning;
-  job.detail_json = detail.dump();
+  job.detail_json = SafeDump(detail);
   out = std::move(ls);
   return Status::Ok();
 }
@@ -471,51 +514,65 @@ void JobService::FinalizerLoop() {
   }
 }
 
-namespace {
+// What the job's end means: its status and reason, its files captured, its outputs published.
+// May throw (it reads what untrusted code wrote); Finalize turns that into a failed job.
+void JobService::Conclude(const Active& a, Job& job, const ExitRecord& rec, bool timed_out) {
+  job.ended_at = rec.ended_at > 0 ? rec.ended_at : NowMs();
+  if (job.ended_at < job.started_at) job.ended_at = job.started_at;
+  if (!rec.lost) job.exit_code = rec.exit_code;
+  fs::path dir(job.job_dir);
+  std::string log = (dir / "user_logs" / "std_log.txt").string();
 
-// Copies the job's log and ./outputs into its run's artifacts.
-Status CaptureRunFiles(artifacts::ArtifactStore& store, const std::string& artifact_uri,
-                       std::int64_t ws_id, const fs::path& job_dir) {
-  constexpr std::string_view kScheme = "mlflow-artifacts:";
-  if (artifact_uri.rfind(kScheme, 0) != 0) {
-    return InvalidArgument("the run's artifact location " + artifact_uri +
-                           " is not served by mlws; files stay in the job folder");
-  }
-  std::string rest = artifact_uri.substr(kScheme.size());
-  while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
-  std::string root = std::to_string(ws_id) + "/" + rest;
-  auto put = [&](const fs::path& file, const std::string& rel) -> Status {
-    std::string staged = store.StagingDir() + "/job-" + std::to_string(::getpid()) + "-" +
-                         std::to_string(NowMs()) + "-" + std::to_string(rand());
-    std::error_code ec;
-    fs::copy_file(file, staged, fs::copy_options::overwrite_existing, ec);
-    if (ec) return Internal("copying " + file.string() + ": " + ec.message());
-    int fd = ::open(staged.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      ::fsync(fd);  // Commit wants the file durable before it renames it into place
-      ::close(fd);
-    }
-    Status st = store.Commit(staged, root + "/" + rel);
-    if (!st.ok()) fs::remove(staged, ec);
-    return st;
-  };
-  std::error_code ec;
-  fs::path log = job_dir / "user_logs" / "std_log.txt";
-  if (fs::exists(log, ec)) RETURN_IF_ERROR(put(log, "user_logs/std_log.txt"));
-  fs::path outputs = job_dir / "wd" / "outputs";
-  if (fs::is_directory(outputs, ec)) {
-    for (auto it = fs::recursive_directory_iterator(outputs, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_symlink(ec) || !it->is_regular_file(ec)) continue;
-      std::string rel = fs::relative(it->path(), outputs, ec).generic_string();
-      if (!artifacts::ValidateArtifactPath("outputs/" + rel).ok()) continue;
-      RETURN_IF_ERROR(put(it->path(), "outputs/" + rel));
+  json detail = json::parse(job.detail_json, nullptr, false);
+  if (!detail.is_object()) detail = json::object();
+  auto run = tracking_.GetRun(a.ws, job.run_id);
+  if (run.ok()) {
+    std::vector<std::string> notes;
+    Status st = CaptureRunFiles(artifacts_, run->info.artifact_uri, job.workspace_id, dir, notes);
+    if (!st.ok()) notes.push_back("run files not captured: " + st.message());
+    for (auto& n : notes) detail["notes"].push_back(ValidUtf8(n));
+    if (!notes.empty()) {
+      AppendToLog(log, "mlws: " + std::to_string(notes.size()) +
+                           " note(s) about the job's files, see the job's notes\n");
     }
   }
-  return Status::Ok();
+
+  if (job.cancel_requested) {
+    job.status = JobStatus::kCanceled;
+    job.error = "Canceled.";
+  } else if (timed_out) {
+    job.status = JobStatus::kFailed;
+    job.error =
+        fmt::format("The job exceeded limits.timeout ({} s) and was stopped.", job.timeout_s);
+  } else if (rec.lost) {
+    job.status = JobStatus::kFailed;
+    job.error =
+        "The job's process is gone and left no exit code (its supervisor was killed, e.g. the "
+        "machine restarted while the job ran).";
+  } else if (rec.exit_code == 0) {
+    job.status = JobStatus::kCompleted;
+    for (const auto& out : a.spec.outputs) {
+      auto published = assets_.PublishOutput(
+          a.ws, job.name, out, (dir / "named_outputs" / out.name).string(), job.owner, job.run_id);
+      if (published.ok()) {
+        detail["outputs"][out.name]["uri"] = published->uri;
+        if (!published->asset.empty()) detail["outputs"][out.name]["asset"] = published->asset;
+      } else if (!out.asset_name.empty()) {
+        job.status = JobStatus::kFailed;
+        job.error = fmt::format("Output '{}' could not be registered as {}: {}", out.name,
+                                out.asset_name, published.status().message());
+      }
+    }
+  } else {
+    job.status = JobStatus::kFailed;
+    job.error = rec.signal != 0 ? fmt::format("The job was killed by signal {}.", rec.signal)
+                                : fmt::format("The job exited with code {}.", rec.exit_code);
+    std::string tail = ValidUtf8(LastLines(log, 20));
+    RedactTokens(tail);
+    if (!tail.empty()) job.error += "\nLast lines of user_logs/std_log.txt:\n" + tail;
+  }
+  job.detail_json = SafeDump(detail);
 }
-
-}  // namespace
 
 void JobService::Finalize(const Key& key, const ExitRecord& rec) {
   std::shared_ptr<Active> a;
@@ -533,60 +590,34 @@ void JobService::Finalize(const Key& key, const ExitRecord& rec) {
     job = a->job;
     timed_out = a->timed_out;
   }
-  job.ended_at = rec.ended_at > 0 ? rec.ended_at : NowMs();
-  if (job.ended_at < job.started_at) job.ended_at = job.started_at;
-  if (!rec.lost) job.exit_code = rec.exit_code;
   fs::path dir(job.job_dir);
-  std::string log = (dir / "user_logs" / "std_log.txt").string();
-
-  json detail = json::parse(job.detail_json, nullptr, false);
-  if (!detail.is_object()) detail = json::object();
-  auto run = tracking_.GetRun(a->ws, job.run_id);
-  if (run.ok()) {
-    Status st = CaptureRunFiles(artifacts_, run->info.artifact_uri, job.workspace_id, dir);
-    if (!st.ok()) detail["notes"].push_back("run files not captured: " + st.message());
-  }
-
-  if (job.cancel_requested) {
-    job.status = JobStatus::kCanceled;
-    job.error = "Canceled.";
-  } else if (timed_out) {
-    job.status = JobStatus::kFailed;
-    job.error =
-        fmt::format("The job exceeded limits.timeout ({} s) and was stopped.", job.timeout_s);
-  } else if (rec.lost) {
-    job.status = JobStatus::kFailed;
-    job.error =
-        "The job's process is gone and left no exit code (its supervisor was killed, e.g. the "
-        "machine restarted while the job ran).";
-  } else if (rec.exit_code == 0) {
-    job.status = JobStatus::kCompleted;
-    for (const auto& out : a->spec.outputs) {
-      auto published = assets_.PublishOutput(
-          a->ws, job.name, out, (dir / "named_outputs" / out.name).string(), job.owner, job.run_id);
-      if (published.ok()) {
-        detail["outputs"][out.name]["uri"] = published->uri;
-        if (!published->asset.empty()) detail["outputs"][out.name]["asset"] = published->asset;
-      } else if (!out.asset_name.empty()) {
-        job.status = JobStatus::kFailed;
-        job.error = fmt::format("Output '{}' could not be registered as {}: {}", out.name,
-                                out.asset_name, published.status().message());
-      }
+  // A finalization that crashed the server must not be retried forever on every restart.
+  fs::path marker = dir / "finalizing";
+  int attempts = BumpCounterFile(marker);
+  try {
+    if (attempts >= 2) {
+      job.ended_at = rec.ended_at > 0 ? rec.ended_at : NowMs();
+      if (!rec.lost) job.exit_code = rec.exit_code;
+      job.status = JobStatus::kFailed;
+      job.error =
+          "Recording the job's end failed twice (the server stopped while doing it); its "
+          "files were not captured.";
+    } else {
+      Conclude(*a, job, rec, timed_out);
     }
-  } else {
+  } catch (const std::exception& e) {
     job.status = JobStatus::kFailed;
-    job.error = rec.signal != 0 ? fmt::format("The job was killed by signal {}.", rec.signal)
-                                : fmt::format("The job exited with code {}.", rec.exit_code);
-    std::string tail = LastLines(log, 20);
-    if (!tail.empty()) job.error += "\nLast lines of user_logs/std_log.txt:\n" + tail;
+    job.error = "The job's results could not be recorded: " + ValidUtf8(e.what());
+    spdlog::error("job {}: finalizing failed: {}", job.name, ValidUtf8(e.what()));
   }
-  job.detail_json = detail.dump();
   if (job.token_id != 0) {
     Status st =
         auth_.RevokeToken(auth::Principal{job.owner_id, job.owner, false}, job.token_id, true);
     if (!st.ok()) spdlog::warn("job {}: cannot revoke its token: {}", job.name, st.ToString());
   }
   Persist(job);
+  std::error_code ec;
+  fs::remove(marker, ec);
   {
     std::lock_guard<std::mutex> lock(mu_);
     a->job = job;

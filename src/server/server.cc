@@ -192,6 +192,13 @@ int RunServer(const Config& raw) {
   if (const char* n = std::getenv("MLWS_LOCAL_SLOTS"); n != nullptr && *n != 0) {
     job_options.local_slots = std::atoi(n);
   }
+  job_options.allow_unsandboxed = cfg.allow_unsandboxed_jobs;
+  job_options.job_uid = cfg.job_uid;
+  job_options.job_gid = cfg.job_gid;
+  // Test hook: MLWS_JOB_BWRAP names another bwrap (e.g. a missing one).
+  if (const char* b = std::getenv("MLWS_JOB_BWRAP"); b != nullptr && *b != 0) {
+    job_options.bwrap = b;
+  }
   jobs::JobService job_service(**store, tracking, **artifacts, auth, *job_assets, job_options);
   st = job_service.Recover();
   if (!st.ok()) return Fail("cannot recover the jobs of the previous run", st);

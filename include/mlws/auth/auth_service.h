@@ -6,8 +6,18 @@
 //
 // Credentials: "Authorization: Bearer <token>" (API tokens, stored hashed) or HTTP Basic with a
 // user's password (argon2id; successful verifications are cached in memory for 5 minutes so an
-// MLflow client sending Basic on every request does not pay argon2 each time). After 5 failures
-// for one user name, or 50 from one address, within a minute, sign-ins are refused with 429.
+// MLflow client sending Basic on every request does not pay argon2 each time).
+//
+// Throttling never refuses a valid credential: a valid token or password is accepted whatever
+// others sent before. Failures are counted per credential tried (the user name for Basic) and per
+// address; once a key has 5 failures (user name) or 50 (address) within a minute, further
+// *failed* attempts get 429 instead of 401. Public routes (server/health/read) do not look at
+// credentials at all (routes.cc), so failures can only happen, and are always audited, on
+// routes that need them.
+//
+// Job tokens (CreateJobToken) carry a scope: the job's workspace and run. Such a principal may
+// only perform the actions a job needs, in that workspace (JobTokenAllows), and then only what
+// its user may do; it cannot mint tokens, read secrets, manage users, roles, computes or jobs.
 //
 // Authorization: a user's role assignments (their own and their groups') at server scope apply
 // everywhere; assignments at
@@ -33,11 +43,28 @@
 
 namespace mlws::auth {
 
+struct TokenScope {
+  std::int64_t workspace_id = 0;
+  std::string run_id;
+};
+
 struct Principal {
+  Principal() = default;
+  Principal(std::int64_t id, std::string user, bool open,
+            std::optional<TokenScope> token_scope = std::nullopt)
+      : user_id(id), name(std::move(user)), open_mode(open), scope(std::move(token_scope)) {}
+
   std::int64_t user_id = 0;  // 0 for the open-mode local user
   std::string name = "local";
   bool open_mode = false;
+  std::optional<TokenScope> scope;  // set when signed in with a job's token
 };
+
+// The actions a job's token may perform (in its own workspace only).
+bool JobTokenAllows(std::string_view action);
+// "job:<workspace id>:<run id>" and back; nullopt for "" or a malformed scope.
+std::string JobScopeString(const TokenScope& scope);
+std::optional<TokenScope> ParseJobScope(const std::string& scope);
 
 struct NewToken {
   TokenInfo info;
@@ -66,6 +93,11 @@ class AuthService {
   Status DeleteUser(const std::string& name);
   StatusOr<NewToken> CreateToken(const Principal& who, const std::string& name,
                                  std::optional<std::int64_t> expires_in_days);
+  // A token for one job run by `owner`: scoped (see above), expiring after `expires_in_days`.
+  StatusOr<NewToken> CreateJobToken(const Principal& owner, const std::string& name,
+                                    const TokenScope& scope, std::int64_t expires_in_days);
+  // Drops every cache entry that refers to workspace `workspace_id` (call after deleting it).
+  void ForgetWorkspace(std::int64_t workspace_id);
   StatusOr<std::vector<TokenInfo>> ListTokens(const Principal& who);
   Status RevokeToken(const Principal& who, std::int64_t id, bool may_revoke_any);
   // To a user or a group (exactly one of `user` / `group` is non-empty).
@@ -92,8 +124,10 @@ class AuthService {
 
  private:
   using Clock = std::chrono::steady_clock;
-  Status CheckThrottle(const std::string& key, size_t max_failures);
+  bool Throttled(const std::string& key, size_t max_failures);
   void RecordFailure(const std::string& key);
+  // A failed sign-in: counted under each key; 429 when one of them is over its limit, else 401.
+  Status Failed(const std::vector<std::pair<std::string, size_t>>& keys, std::string message);
   StatusOr<std::vector<RoleAssignment>> AssignmentsOf(std::int64_t user_id);
   StatusOr<std::optional<Role>> FindRole(const std::string& name);
   // A snapshot of the custom roles (loaded once, reloaded after any change); never null.

@@ -26,6 +26,9 @@ struct TokenInfo {
   std::optional<std::int64_t> expiry_time;
   std::optional<std::int64_t> last_used_time;
   bool revoked = false;
+  // "" = the user's full power; "job:<workspace id>:<run id>" = a job's token (see
+  // auth_service.h: it can do only what a job needs, in its workspace).
+  std::string scope;
 };
 
 struct Group {

@@ -36,6 +36,10 @@ struct LaunchSpec {
   std::string exit_path;         // written by the supervisor when the job ends
   std::string command;           // run with /bin/bash -c (or /bin/sh when bash is missing)
   std::vector<std::string> env;  // "NAME=value", the job's whole environment
+  // When set, the program and arguments to run instead of the shell: the sandbox (bwrap) command
+  // line of sandbox.h, which runs `command` inside. The supervisor then starts it with the stop
+  // signals ignored (the exec mode inside restores them for the job).
+  std::vector<std::string> sandbox_argv;
 };
 
 struct ProcessHandle {
@@ -78,6 +82,9 @@ class Executor {
 // mlws-job-supervisor binary, posix_spawn'ed per job; when empty, launches fail with
 // TemporarilyUnavailable naming the missing binary (adopting running jobs still works).
 std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit, const std::string& supervisor = "");
+
+// "/bin/bash", or "/bin/sh" where bash is missing: what runs a job's command.
+std::string DefaultShell();
 
 // Reads an exit file; nullopt when absent or malformed.
 std::optional<ExitRecord> ReadExitFile(const std::string& path);

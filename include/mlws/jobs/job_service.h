@@ -46,6 +46,18 @@ struct JobServiceOptions {
   int finalizer_threads = 4;
   std::string supervisor;   // the mlws-job-supervisor binary ("" = fork from the server)
   std::string python_path;  // prepended to the jobs' PYTHONPATH (the mlws_log helper), "" = none
+  // The sandbox (sandbox.h). The constructor runs its self-check; when bwrap is missing or fails
+  // it, jobs of users who are not server Owners are refused (503) unless `allow_unsandboxed`.
+  bool sandbox = true;  // false: never sandbox (unit tests)
+  std::string bwrap = "/usr/bin/bwrap";
+  bool allow_unsandboxed = false;  // --allow-unsandboxed-jobs
+  // The user jobs run as when the server runs as root (default nobody/nogroup); ignored (jobs
+  // keep the server's user, inside their own namespaces) when it does not.
+  int job_uid = 65534;
+  int job_gid = 65534;
+  // Extra host folders bound read-only into every sandbox (e.g. an interpreter outside /usr);
+  // the python3 on PATH and $PYENV_ROOT are found by themselves.
+  std::vector<std::string> sandbox_read_only;
 };
 
 struct LogChunk {
@@ -114,6 +126,11 @@ class JobService {
   StatusOr<std::string> OutputFilePath(const std::string& ws, const std::string& name,
                                        const std::string& output, const std::string& path);
 
+  // Removes the job folders of a deleted workspace (its jobs were canceled first).
+  void ForgetWorkspace(std::int64_t workspace_id);
+  // Whether jobs run in the sandbox (sandbox.h); when not, `problem` says why.
+  bool sandboxed() const { return sandboxed_; }
+
   StatusOr<Compute> CreateCompute(const std::string& ws, const nlohmann::json& spec);
   StatusOr<ComputeState> GetCompute(const std::string& ws, const std::string& name);
   StatusOr<std::vector<ComputeState>> ListComputes(const std::string& ws);
@@ -132,9 +149,12 @@ class JobService {
   void OnExit(const std::string& key, const ExitRecord& record);
   // Prepares the job folder and starts the process (runs without mu_).
   Status Prepare(const Active& a, Job& job, LaunchSpec& out);
+  // Whether `who` may run jobs on this server as it is (unsandboxed: server Owners only).
+  Status MayRunJobs(const auth::Principal& who);
   // Starts a batch of jobs, records them in one transaction, then lets them be finalized.
   void LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& batch);
   void Finalize(const Key& key, const ExitRecord& record);
+  void Conclude(const Active& a, Job& job, const ExitRecord& record, bool timed_out);
   void Persist(const Job& job);
   std::string WorkspaceName(std::int64_t ws_id);
   ComputeState StateOf(const Compute& c, const std::vector<Job>& jobs, std::int64_t now);
@@ -161,7 +181,10 @@ class JobService {
   bool kicked_ = false;        // guarded by mu_: the scheduler has work (new job, free slots)
   std::thread scheduler_;
   std::vector<std::thread> finalizers_;
-  std::vector<std::thread> starters_;  // guarded by mu_: jobs needing slow preparation
+  std::vector<std::thread> starters_;           // guarded by mu_: jobs needing slow preparation
+  bool sandboxed_ = false;                      // set once by the constructor
+  std::string sandbox_problem_;                 // set once by the constructor: why not sandboxed
+  std::vector<std::string> sandbox_read_only_;  // set once by the constructor
 };
 
 }  // namespace mlws::jobs

@@ -42,6 +42,12 @@ struct Config {
   std::size_t worker_queue = 1024;
   // Origins besides the server's own that may send state-changing requests (a proxy's URL).
   std::vector<std::string> allowed_origins;
+  // Jobs run in a bubblewrap sandbox (docs/security.md "Job sandbox"). Where it is unavailable
+  // only server Owners may run jobs, unless this is set.
+  bool allow_unsandboxed_jobs = false;
+  // The user and group sandboxed jobs run as when the server runs as root.
+  int job_uid = 65534;
+  int job_gid = 65534;
 };
 
 // Fills the defaults that depend on `home`.

@@ -28,7 +28,8 @@ class AuthStore {
 
   virtual StatusOr<auth::TokenInfo> CreateToken(std::int64_t user_id, const std::string& name,
                                                 const std::string& prefix, const Sha256& secret,
-                                                std::optional<std::int64_t> expiry_time) = 0;
+                                                std::optional<std::int64_t> expiry_time,
+                                                const std::string& scope) = 0;
   // The token with this secret hash (revoked or not), with its user; NotFound if none.
   virtual StatusOr<std::pair<auth::TokenInfo, auth::User>> FindToken(const Sha256& secret) = 0;
   // All tokens, or those of one user when user_id is set. Never returns secrets.

@@ -21,7 +21,7 @@ User ReadUser(Stmt& s, int first) {
 
 constexpr const char* kTokenCols =
     "t.id, t.user_id, u.name, t.name, t.prefix, t.creation_time, t.expiry_time, "
-    "t.last_used_time, t.revoked";
+    "t.last_used_time, t.revoked, t.scope";
 
 TokenInfo ReadToken(Stmt& s) {
   TokenInfo t;
@@ -34,6 +34,7 @@ TokenInfo ReadToken(Stmt& s) {
   if (!s.IsNull(6)) t.expiry_time = s.Int(6);
   if (!s.IsNull(7)) t.last_used_time = s.Int(7);
   t.revoked = s.Int(8) != 0;
+  t.scope = s.Text(9);
   return t;
 }
 
@@ -102,25 +103,27 @@ Status SqliteStore::DeleteUser(const std::string& name) {
 
 StatusOr<TokenInfo> SqliteStore::CreateToken(std::int64_t user_id, const std::string& name,
                                              const std::string& prefix, const Sha256& secret,
-                                             std::optional<std::int64_t> expiry_time) {
+                                             std::optional<std::int64_t> expiry_time,
+                                             const std::string& scope) {
   TokenInfo out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     auto now = static_cast<std::int64_t>(NowMillis());
     ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO tokens (user_id, name, prefix, "
-                                           "secret_sha256, creation_time, expiry_time) VALUES "
-                                           "(?, ?, ?, ?, ?, ?)"));
+                                           "secret_sha256, creation_time, expiry_time, scope) "
+                                           "VALUES (?, ?, ?, ?, ?, ?, ?)"));
     ins->Bind(1, user_id).Bind(2, name).Bind(3, prefix).BindBlob(4, secret.data(), 32).Bind(5, now);
     if (expiry_time) {
       ins->Bind(6, *expiry_time);
     } else {
       ins->BindNull(6);
     }
+    ins->Bind(7, scope);
     RETURN_IF_ERROR(ins->Run());
     std::int64_t id = db.LastInsertRowid();
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT t.id, t.user_id, u.name, t.name, t.prefix, "
                                          "t.creation_time, t.expiry_time, t.last_used_time, "
-                                         "t.revoked FROM tokens t JOIN users u ON u.id = "
-                                         "t.user_id WHERE t.id = ?"));
+                                         "t.revoked, t.scope FROM tokens t JOIN users u ON "
+                                         "u.id = t.user_id WHERE t.id = ?"));
     s->Bind(1, id);
     ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return Internal("token row vanished");
@@ -132,16 +135,17 @@ StatusOr<TokenInfo> SqliteStore::CreateToken(std::int64_t user_id, const std::st
 
 StatusOr<std::pair<TokenInfo, User>> SqliteStore::FindToken(const Sha256& secret) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
-  ASSIGN_OR_RETURN(Stmt * s,
-                   lease.db().Cached("SELECT t.id, t.user_id, u.name, t.name, t.prefix, "
-                                     "t.creation_time, t.expiry_time, t.last_used_time, t.revoked, "
-                                     "u.id, u.name, u.password_hash, u.creation_time, u.disabled "
-                                     "FROM tokens t JOIN users u ON u.id = t.user_id "
-                                     "WHERE t.secret_sha256 = ?"));
+  ASSIGN_OR_RETURN(
+      Stmt * s,
+      lease.db().Cached("SELECT t.id, t.user_id, u.name, t.name, t.prefix, "
+                        "t.creation_time, t.expiry_time, t.last_used_time, t.revoked, "
+                        "t.scope, u.id, u.name, u.password_hash, u.creation_time, u.disabled "
+                        "FROM tokens t JOIN users u ON u.id = t.user_id "
+                        "WHERE t.secret_sha256 = ?"));
   s->BindBlob(1, secret.data(), 32);
   ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return NotFound("unknown token");
-  return std::make_pair(ReadToken(*s), ReadUser(*s, 9));
+  return std::make_pair(ReadToken(*s), ReadUser(*s, 10));
 }
 
 StatusOr<std::vector<TokenInfo>> SqliteStore::ListTokens(std::optional<std::int64_t> user_id) {

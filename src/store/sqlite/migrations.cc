@@ -394,9 +394,23 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_active ON jobs (status) WHERE status IN ('Queued', 'Running');
 )sql";
 
-constexpr std::array<const char*, 8> kMigrations = {kMigration1, kMigration2, kMigration3,
+// Migration 9: job sandbox and token scopes.
+// * tokens.scope: '' = the user's full power; 'job:<workspace id>:<run id>' = a job's token,
+//   limited to what a job needs in its workspace (see auth_service.h).
+// * id_counters: workspace ids are never reused (SQLite reuses the highest rowid after a delete,
+//   and caches keyed by workspace id must never serve a deleted workspace's entries to a new one).
+constexpr const char* kMigration9 = R"sql(
+ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+CREATE TABLE id_counters (
+  name TEXT PRIMARY KEY,
+  last_id INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO id_counters (name, last_id) SELECT 'workspaces', COALESCE(MAX(id), 0) FROM workspaces;
+)sql";
+
+constexpr std::array<const char*, 9> kMigrations = {kMigration1, kMigration2, kMigration3,
                                                     kMigration4, kMigration5, kMigration6,
-                                                    kMigration7, kMigration8};
+                                                    kMigration7, kMigration8, kMigration9};
 
 }  // namespace
 

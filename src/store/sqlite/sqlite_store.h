@@ -111,7 +111,8 @@ class SqliteStore final : public MetadataStore,
   Status DeleteUser(const std::string& name) override;
   StatusOr<auth::TokenInfo> CreateToken(std::int64_t user_id, const std::string& name,
                                         const std::string& prefix, const Sha256& secret,
-                                        std::optional<std::int64_t> expiry_time) override;
+                                        std::optional<std::int64_t> expiry_time,
+                                        const std::string& scope) override;
   StatusOr<std::pair<auth::TokenInfo, auth::User>> FindToken(const Sha256& secret) override;
   StatusOr<std::vector<auth::TokenInfo>> ListTokens(std::optional<std::int64_t> user_id) override;
   Status RevokeToken(std::int64_t id, std::optional<std::int64_t> owner_user_id) override;

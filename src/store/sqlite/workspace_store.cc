@@ -28,12 +28,20 @@ StatusOr<Workspace> SqliteStore::CreateWorkspace(const std::string& name,
     ASSIGN_OR_RETURN(bool row, exists->Step());
     if (row) return AlreadyExists("Workspace '" + name + "' already exists.");
     long long now = NowMillis();
-    ASSIGN_OR_RETURN(
-        Stmt * ins,
-        db.Cached("INSERT INTO workspaces (name, description, creation_time) VALUES (?, ?, ?)"));
-    ins->Bind(1, name).Bind(2, description).Bind(3, static_cast<std::int64_t>(now));
+    // Ids come from a counter (migration 9), never max(id) + 1: a deleted workspace's id is not
+    // given to the next one.
+    ASSIGN_OR_RETURN(Stmt * next,
+                     db.Cached("UPDATE id_counters SET last_id = MAX(last_id, (SELECT "
+                               "COALESCE(MAX(id), 0) FROM workspaces)) + 1 WHERE name = "
+                               "'workspaces' RETURNING last_id"));
+    ASSIGN_OR_RETURN(bool got, next->Step());
+    if (!got) return Internal("the workspace id counter is missing (migration 9)");
+    std::int64_t id = next->Int(0);
+    next->Reset();  // with RETURNING, the first step has made the change
+    ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO workspaces (id, name, description, "
+                                           "creation_time) VALUES (?, ?, ?, ?)"));
+    ins->Bind(1, id).Bind(2, name).Bind(3, description).Bind(4, static_cast<std::int64_t>(now));
     RETURN_IF_ERROR(ins->Run());
-    std::int64_t id = db.LastInsertRowid();
     ASSIGN_OR_RETURN(Stmt * exp,
                      db.Cached("INSERT INTO experiments (workspace_id, exp_id, name, "
                                "artifact_location, creation_time, last_update_time) "
