@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "mlws/common/strings.h"
+
 namespace mlws::cli {
 
 namespace {
@@ -14,44 +16,13 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-// Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
-bool ValidUtf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    if (c >= 0x80) {
-      if ((c >> 5) == 6) {
-        n = 1;
-      } else if ((c >> 4) == 14) {
-        n = 2;
-      } else if ((c >> 3) == 30) {
-        n = 3;
-      } else {
-        return false;
-      }
-    }
-    if (i + n >= s.size()) return false;
-    std::uint32_t cp = n == 0 ? c : c & (0x3Fu >> n);
-    for (size_t k = 1; k <= n; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc >> 6) != 2) return false;
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    static const std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 struct NotUtf8 {
   int line;
 };
 
 json Scalar(const YAML::Node& n) {
   const std::string& s = n.Scalar();
-  if (!ValidUtf8(s)) throw NotUtf8{n.Mark().line + 1};
+  if (!IsValidUtf8(s)) throw NotUtf8{n.Mark().line + 1};
   if (n.Tag() == "!") return s;  // quoted
   if (s == "null" || s == "~" || s.empty()) return nullptr;
   if (s == "true" || s == "True") return true;
@@ -76,7 +47,7 @@ json Convert(const YAML::Node& n) {
       json out = json::object();
       for (const auto& kv : n) {
         std::string key = kv.first.as<std::string>();
-        if (!ValidUtf8(key)) throw NotUtf8{kv.first.Mark().line + 1};
+        if (!IsValidUtf8(key)) throw NotUtf8{kv.first.Mark().line + 1};
         out[key] = Convert(kv.second);
       }
       return out;

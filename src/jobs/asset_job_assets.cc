@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "jobs/job_files.h"
+#include "mlws/common/json.h"
 
 namespace mlws::jobs {
 
@@ -175,7 +176,7 @@ class AssetJobAssets final : public JobAssets {
     if (!out.description.empty()) spec["description"] = out.description;
     assets::AssetKind kind =
         IsModelType(out.type) ? assets::AssetKind::kModel : assets::AssetKind::kData;
-    ASSIGN_OR_RETURN(assets::Asset a, assets_.Create(ws, kind, SafeDump(spec), user, run_id));
+    ASSIGN_OR_RETURN(assets::Asset a, assets_.Create(ws, kind, DumpJson(spec), user, run_id));
     r.asset = Ref(a);
     r.kind = assets::KindName(kind);
     return r;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "jobs/job_files.h"
+#include "mlws/common/json.h"
 #include "mlws/jobs/job_assets.h"
 
 namespace mlws::jobs {
@@ -27,7 +28,7 @@ class BasicJobAssets final : public JobAssets {
         !env.contains("build")) {
       return "image " + env["image"].get<std::string>();
     }
-    return NoAssets("Environment " + SafeDump(env));
+    return NoAssets("Environment " + DumpJson(env));
   }
   StatusOr<PreparedEnvironment> PrepareEnvironment(const std::string& ws,
                                                    const nlohmann::json& env) override {

@@ -5,6 +5,7 @@
 
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
+#include "mlws/common/json.h"
 
 namespace mlws::jobs {
 
@@ -84,7 +85,7 @@ StatusOr<Compute> ParseComputeSpec(const json& spec) {
     }
     c.price_per_node_hour = spec["price_per_node_hour"].get<double>();
   }
-  c.spec_json = SafeDump(spec);
+  c.spec_json = DumpJson(spec);
   return c;
 }
 
@@ -99,7 +100,7 @@ Compute JobService::LocalCompute(std::int64_t ws_id) const {
   c.min_instances = 0;
   c.max_instances = options_.local_slots;
   c.idle_time_before_scale_down = 0;
-  c.spec_json = SafeDump(json{{"name", "local"}, {"type", "local"}});
+  c.spec_json = DumpJson(json{{"name", "local"}, {"type", "local"}});
   return c;
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "jobs/job_service_internal.h"
+#include "mlws/common/strings.h"
 
 namespace mlws::jobs {
 
@@ -76,53 +77,11 @@ void Walk(int dir_fd, const std::string& prefix, int depth, std::vector<FoundFil
 
 }  // namespace
 
-std::string SafeDump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-namespace {
-
-// Length of the valid UTF-8 sequence at s[i] (0 = invalid). Overlong forms, surrogates and code
-// points above U+10FFFF are invalid.
-size_t Utf8Length(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-  if (n == 0 || i + n > s.size() || c == 0xc0 || c == 0xc1 || c > 0xf4) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  }
-  auto c1 = static_cast<unsigned char>(s[i + 1]);
-  if (c == 0xe0 && c1 < 0xa0) return 0;   // overlong
-  if (c == 0xed && c1 >= 0xa0) return 0;  // surrogates
-  if (c == 0xf0 && c1 < 0x90) return 0;   // overlong
-  if (c == 0xf4 && c1 >= 0x90) return 0;  // > U+10FFFF
-  return n;
-}
-
-}  // namespace
-
-std::string ValidUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    size_t n = Utf8Length(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
-
 bool PortableName(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7f) return false;
-    size_t n = Utf8Length(s, i);
+    size_t n = Utf8SequenceLength(s, i);
     if (n == 0) return false;
     i += n;
   }

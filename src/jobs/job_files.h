@@ -16,12 +16,6 @@
 
 namespace mlws::jobs {
 
-// json::dump that never throws: invalid UTF-8 becomes U+FFFD.
-std::string SafeDump(const nlohmann::json& j);
-
-// `s` with every invalid UTF-8 byte replaced by U+FFFD.
-std::string ValidUtf8(std::string_view s);
-
 // The last `lines` lines (of the last 4 KiB) of a log, read without following a link.
 std::string LastLines(const std::filesystem::path& log, int lines);
 // Appends a line the server writes itself (never through a link).

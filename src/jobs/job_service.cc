@@ -15,6 +15,7 @@
 
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
+#include "mlws/common/json.h"
 #include "mlws/jobs/sandbox.h"
 
 namespace mlws::jobs {
@@ -205,7 +206,7 @@ StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
   j.command = spec.command;
   json stored = spec_json;
   stored["name"] = name;
-  j.spec_json = SafeDump(stored);
+  j.spec_json = DumpJson(stored);
   j.owner = who.name;
   j.owner_id = who.user_id;
   j.priority = spec.priority;
@@ -215,7 +216,7 @@ StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
   j.status = JobStatus::kQueued;
   j.created_at = NowMs();
   j.job_dir = (fs::path(options_.jobs_root) / std::to_string(ws_id) / name).string();
-  j.detail_json = SafeDump(detail);
+  j.detail_json = DumpJson(detail);
   Status st = store_.jobs().CreateJob(j);
   if (!st.ok()) return undo(st);
 

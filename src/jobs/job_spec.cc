@@ -7,6 +7,7 @@
 #include <set>
 
 #include "jobs/job_files.h"
+#include "mlws/common/json.h"
 
 namespace mlws::jobs {
 
@@ -17,7 +18,7 @@ namespace {
 std::string Scalar(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  return SafeDump(v);
+  return DumpJson(v);
 }
 
 bool IsScalar(const json& v) { return v.is_string() || v.is_number() || v.is_boolean(); }

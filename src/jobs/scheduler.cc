@@ -13,6 +13,8 @@
 
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
+#include "mlws/common/json.h"
+#include "mlws/common/strings.h"
 #include "mlws/jobs/sandbox.h"
 
 extern char** environ;
@@ -489,7 +491,7 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
   if (sandboxed) ls.sandbox_argv = SandboxArgv(box, {DefaultShell(), "-c", command});
   job.started_at = NowMs();
   job.status = JobStatus::kRunning;
-  job.detail_json = SafeDump(detail);
+  job.detail_json = DumpJson(detail);
   out = std::move(ls);
   return Status::Ok();
 }
@@ -530,7 +532,7 @@ void JobService::Conclude(const Active& a, Job& job, const ExitRecord& rec, bool
     std::vector<std::string> notes;
     Status st = CaptureRunFiles(artifacts_, run->info.artifact_uri, job.workspace_id, dir, notes);
     if (!st.ok()) notes.push_back("run files not captured: " + st.message());
-    for (auto& n : notes) detail["notes"].push_back(ValidUtf8(n));
+    for (auto& n : notes) detail["notes"].push_back(ToValidUtf8(n));
     if (!notes.empty()) {
       AppendToLog(log, "mlws: " + std::to_string(notes.size()) +
                            " note(s) about the job's files, see the job's notes\n");
@@ -567,11 +569,11 @@ void JobService::Conclude(const Active& a, Job& job, const ExitRecord& rec, bool
     job.status = JobStatus::kFailed;
     job.error = rec.signal != 0 ? fmt::format("The job was killed by signal {}.", rec.signal)
                                 : fmt::format("The job exited with code {}.", rec.exit_code);
-    std::string tail = ValidUtf8(LastLines(log, 20));
+    std::string tail = ToValidUtf8(LastLines(log, 20));
     RedactTokens(tail);
     if (!tail.empty()) job.error += "\nLast lines of user_logs/std_log.txt:\n" + tail;
   }
-  job.detail_json = SafeDump(detail);
+  job.detail_json = DumpJson(detail);
 }
 
 void JobService::Finalize(const Key& key, const ExitRecord& rec) {
@@ -607,8 +609,8 @@ void JobService::Finalize(const Key& key, const ExitRecord& rec) {
     }
   } catch (const std::exception& e) {
     job.status = JobStatus::kFailed;
-    job.error = "The job's results could not be recorded: " + ValidUtf8(e.what());
-    spdlog::error("job {}: finalizing failed: {}", job.name, ValidUtf8(e.what()));
+    job.error = "The job's results could not be recorded: " + ToValidUtf8(e.what());
+    spdlog::error("job {}: finalizing failed: {}", job.name, ToValidUtf8(e.what()));
   }
   if (job.token_id != 0) {
     Status st =

@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "mlws/common/json.h"
+#include "mlws/common/strings.h"
+
 namespace mlws::jobs {
 namespace {
 
@@ -30,10 +33,10 @@ void Write(const fs::path& p, const std::string& text) {
   std::ofstream(p) << text;
 }
 
-TEST(SafeDump, InvalidUtf8NeverThrows) {
+TEST(DumpJson, InvalidUtf8NeverThrows) {
   nlohmann::json j = {{"notes", {std::string("outputs/\xff")}}};
   std::string out;
-  EXPECT_NO_THROW(out = SafeDump(j));
+  EXPECT_NO_THROW(out = DumpJson(j));
   EXPECT_NE(out.find("\xEF\xBF\xBD"), std::string::npos);
   EXPECT_THROW((void)j.dump(), nlohmann::json::type_error);  // what used to crash the server
 }
@@ -46,8 +49,8 @@ TEST(PortableName, RejectsInvalidUtf8AndControlCharacters) {
   EXPECT_FALSE(PortableName("\xC0\xAF"));      // overlong '/'
   EXPECT_FALSE(PortableName("\xED\xA0\x80"));  // surrogate
   EXPECT_FALSE(PortableName("\xE2\x82"));      // truncated
-  EXPECT_EQ(ValidUtf8("a\xff"
-                      "b"),
+  EXPECT_EQ(ToValidUtf8("a\xff"
+                        "b"),
             "a\xEF\xBF\xBD"
             "b");
 }
