@@ -371,6 +371,23 @@ test('experiment Models tab: logged models with status, source run, params and m
   await page.locator('[data-testid=logged-models-table]').waitFor();
 });
 
+test('experiment Models tab pages through 105 logged models with Load more', async (t) => {
+  if (!seed.model) return t.skip('this server has no MLflow 3 logged models');
+  const c = client(server.url);
+  const exp = await c.experiment('many-models');
+  for (let i = 0; i < 105; i++) await c.post('/logged-models', { experiment_id: exp, name: `lm-${String(i).padStart(3, '0')}` });
+  await page.goto(url(`/workspaces/default/experiments/${exp}?tab=models`));
+  const rows = page.locator('[data-testid=logged-models-table] tbody tr');
+  await rows.nth(99).waitFor();
+  assert.equal(await rows.count(), 100);
+  await page.getByTestId('load-more').click();
+  await rows.nth(104).waitFor();
+  assert.equal(await rows.count(), 105);
+  await page.getByTestId('load-more').waitFor({ state: 'detached' });
+  const names = await rows.evaluateAll((els) => els.map((e) => e.querySelector('a')?.textContent));
+  assert.equal(new Set(names).size, 105, 'no model is listed twice');
+});
+
 test('experiment Traces tab and a trace page: nested spans with timing, inputs/outputs, assessments', async (t) => {
   if (!seed.trace) return t.skip('this server has no MLflow 3 traces');
   await page.goto(url(`/workspaces/default/experiments/${seed.exp}?tab=traces`));
