@@ -14,7 +14,10 @@ describe('trace rows', () => {
     expect(parseTimeMs('nope')).toBeNull();
   });
   it('formats span and trace durations', () => {
-    expect(formatDuration(0.25)).toBe('0 ms');
+    expect(formatDuration(0.25)).toBe('0.25 ms');
+    expect(formatDuration(0.3742)).toBe('0.37 ms');
+    expect(formatDuration(0.001)).toBe('< 0.01 ms');
+    expect(formatDuration(0)).toBe('0 ms');
     expect(formatDuration(1500)).toBe('1.5 s');
     expect(formatDuration(61_000)).toBe('1 min 01 s');
     expect(formatDuration(null)).toBe('');
