@@ -54,7 +54,8 @@ before(async () => {
 
   // MLflow 3: a logged model from run-0 with a param, a plain and a dataset-scoped metric, a tag
   // and an artifact; and a trace with three nested spans and one feedback assessment.
-  await seedMlflow3(c, exp, r0);
+  await seedLoggedModel(c, exp, r0);
+  await seedTrace(c, exp, r0);
 
   // 250 small runs: the table must page through them on demand.
   const many = await c.experiment('many-runs');
@@ -71,8 +72,8 @@ before(async () => {
   page.on('pageerror', (e) => pageErrors.push(e.message));
 });
 
-/** Returns quietly when the server has no MLflow 3 API (seed.mlflow3 stays unset). */
-async function seedMlflow3(c, exp, runId) {
+/** Returns quietly when the server has no MLflow 3 logged models (seed.model stays unset). */
+async function seedLoggedModel(c, exp, runId) {
   const lm = await fetch(`${server.url}/api/2.0/mlflow/logged-models`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -93,7 +94,10 @@ async function seedMlflow3(c, exp, runId) {
   const art = model.artifact_uri.replace(/^mlflow-artifacts:\/+/, '');
   const put = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${art}/MLmodel`, { method: 'PUT', body: 'artifact_path: model\nflavors: {}\n' });
   assert.ok(put.ok, `logged model artifact: ${put.status}`);
+}
 
+/** A v3 trace (seed.trace); on a server without the v3 API a 2.x trace instead (seed.traceV2). */
+async function seedTrace(c, exp, runId) {
   const v3 = `${server.url}/api/3.0/mlflow`;
   const tid = 'tr-0123456789abcdef0123456789abcdef';
   const start = Date.now() - 60_000;
@@ -116,7 +120,7 @@ async function seedMlflow3(c, exp, runId) {
       },
     }),
   });
-  if (st.status === 404) return;
+  if (st.status === 404) return seedTraceV2(c, exp);
   const started = await st.text();
   assert.ok(st.ok, `start trace: ${st.status} ${started}`);
   const loc = JSON.parse(started).trace.trace_info.tags['mlflow.artifactLocation'].replace(/^mlflow-artifacts:\/+/, '');
@@ -149,6 +153,29 @@ async function seedMlflow3(c, exp, runId) {
   });
   assert.ok(as.ok, `assessment: ${as.status}`);
   seed.trace = tid;
+}
+
+async function seedTraceV2(c, exp) {
+  const t0 = Date.now() - 30_000;
+  const info = (
+    await c.post('/traces', {
+      experiment_id: exp,
+      timestamp_ms: t0,
+      request_metadata: [{ key: 'mlflow.traceInputs', value: '{"x": 2}' }],
+      tags: [{ key: 'mlflow.traceName', value: 'v2-pipeline' }],
+    })
+  ).trace_info;
+  await c.call('PATCH', `/traces/${info.request_id}`, { timestamp_ms: t0 + 400, status: 'OK' });
+  const loc = info.tags.find((t) => t.key === 'mlflow.artifactLocation').value.replace(/^mlflow-artifacts:\/+/, '');
+  const ns = (ms) => ms * 1_000_000;
+  const sp = (id, parent, name, from, to) => ({
+    name, context: { span_id: id, trace_id: '0xabc' }, parent_id: parent, start_time: ns(t0 + from), end_time: ns(t0 + to),
+    status_code: 'OK', status_message: '', attributes: { 'mlflow.spanType': '"CHAIN"', 'mlflow.spanInputs': JSON.stringify({ step: name }) }, events: [],
+  });
+  const spans = [sp('0x02', '0x01', 'step-b', 200, 390), sp('0x01', null, 'pipeline', 0, 400), sp('0x03', '0x01', 'step-a', 10, 190)];
+  const up = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${loc}/traces.json`, { method: 'PUT', body: JSON.stringify({ spans }) });
+  assert.ok(up.ok, `v2 trace data: ${up.status}`);
+  seed.traceV2 = info.request_id;
 }
 
 after(async () => {
@@ -423,6 +450,18 @@ test('experiment Traces tab and a trace page: nested spans with timing, inputs/o
   assert.match(await a.innerText(), /feedback[\s\S]*true[\s\S]*HUMAN: reviewer@example\.com[\s\S]*matches the README/);
   await page.screenshot({ path: shotPath('trace'), fullPage: true });
   await page.locator('dl.fields').getByRole('link', { name: seed.runs[0].slice(0, 8) }).waitFor();
+});
+
+test('Traces tab falls back to the 2.x trace API on a server without v3 traces', async (t) => {
+  if (!seed.traceV2) return t.skip('this server has the v3 trace API (tested above)');
+  await page.goto(url(`/workspaces/default/experiments/${seed.exp}?tab=traces`));
+  await page.locator('[data-testid=traces-table]').getByRole('link', { name: seed.traceV2 }).click();
+  await page.locator('[data-testid=trace-name]', { hasText: 'v2-pipeline' }).waitFor();
+  const rows = page.locator('[data-testid=span-tree] [data-testid=span-row]');
+  await rows.nth(2).waitFor();
+  const names = await rows.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-depth')}:${e.querySelector('.span-label')?.firstChild?.textContent}`));
+  assert.deepEqual(names, ['0:pipeline', '1:step-a', '1:step-b']);
+  await page.locator('[data-testid=span-inputs]', { hasText: '"step": "pipeline"' }).waitFor();
 });
 
 test('workspace switcher moves to the other workspace', async () => {
