@@ -52,6 +52,11 @@ before(async () => {
   await c.post('/model-versions/create', { name: 'e2e-model', source: `runs:/${r0}/model`, run_id: r0 });
   await c.post('/registered-models/alias', { name: 'e2e-model', alias: 'champion', version: '1' });
 
+  // MLflow 3: a logged model from run-0 with a param, a plain and a dataset-scoped metric, a tag
+  // and an artifact; and a trace with three nested spans and one feedback assessment.
+  await seedLoggedModel(c, exp, r0);
+  await seedTrace(c, exp, r0);
+
   // 250 small runs: the table must page through them on demand.
   const many = await c.experiment('many-runs');
   seed.many = many;
@@ -66,6 +71,112 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
 });
+
+/** Returns quietly when the server has no MLflow 3 logged models (seed.model stays unset). */
+async function seedLoggedModel(c, exp, runId) {
+  const lm = await fetch(`${server.url}/api/2.0/mlflow/logged-models`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ experiment_id: exp, name: 'e2e-agent', model_type: 'agent', source_run_id: runId, params: [{ key: 'temperature', value: '0.7' }], tags: [{ key: 'stage', value: 'dev' }] }),
+  });
+  if (lm.status === 404) return;
+  assert.ok(lm.ok, `create logged model: ${lm.status}`);
+  const model = (await lm.json()).model.info;
+  seed.model = model.model_id;
+  await c.post('/runs/log-batch', {
+    run_id: runId,
+    metrics: [
+      { key: 'eval_accuracy', value: 0.93, timestamp: Date.now(), step: 0, model_id: model.model_id, dataset_name: 'golden-set', dataset_digest: 'f00d' },
+      { key: 'latency_ms', value: 120, timestamp: Date.now(), step: 0, model_id: model.model_id },
+    ],
+  });
+  await c.call('PATCH', `/logged-models/${model.model_id}`, { status: 'LOGGED_MODEL_READY' });
+  const art = model.artifact_uri.replace(/^mlflow-artifacts:\/+/, '');
+  const put = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${art}/MLmodel`, { method: 'PUT', body: 'artifact_path: model\nflavors: {}\n' });
+  assert.ok(put.ok, `logged model artifact: ${put.status}`);
+}
+
+/** A v3 trace (seed.trace); on a server without the v3 API a 2.x trace instead (seed.traceV2). */
+async function seedTrace(c, exp, runId) {
+  const v3 = `${server.url}/api/3.0/mlflow`;
+  const tid = 'tr-0123456789abcdef0123456789abcdef';
+  const start = Date.now() - 60_000;
+  const st = await fetch(`${v3}/traces`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      trace: {
+        trace_info: {
+          trace_id: tid,
+          trace_location: { type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: exp } },
+          request_time: new Date(start).toISOString(),
+          execution_duration: '0.9s',
+          state: 'OK',
+          request_preview: '{"question": "what is mlws?"}',
+          response_preview: '"an ML workspace server"',
+          trace_metadata: { 'mlflow.sourceRun': runId },
+          tags: { 'mlflow.traceName': 'answer-question' },
+        },
+      },
+    }),
+  });
+  if (st.status === 404) return seedTraceV2(c, exp);
+  const started = await st.text();
+  assert.ok(st.ok, `start trace: ${st.status} ${started}`);
+  const loc = JSON.parse(started).trace.trace_info.tags['mlflow.artifactLocation'].replace(/^mlflow-artifacts:\/+/, '');
+  const ns = (ms) => String(BigInt(ms) * 1_000_000n);
+  const sp = (id, parent, name, type, from, to, inputs, outputs) => ({
+    trace_id: 'ASNFZ4mrze8BI0VniavN7w==',
+    span_id: id,
+    parent_span_id: parent,
+    name,
+    start_time_unix_nano: ns(start + from),
+    end_time_unix_nano: ns(start + to),
+    events: [],
+    status: { code: 'STATUS_CODE_OK', message: '' },
+    attributes: { 'mlflow.spanType': JSON.stringify(type), 'mlflow.spanInputs': JSON.stringify(inputs), 'mlflow.spanOutputs': JSON.stringify(outputs) },
+  });
+  // Written out of order: the page must nest them by parent and order them by start time.
+  const spans = [
+    sp('bGxtLWNhbGw=', 'cmV0cmlldmU=', 'llm-call', 'LLM', 300, 850, { prompt: 'context + question' }, { text: 'an ML workspace server' }),
+    sp('cm9vdC1zcGFu', null, 'answer-question', 'CHAIN', 0, 900, { question: 'what is mlws?' }, 'an ML workspace server'),
+    sp('cmV0cmlldmU=', 'cm9vdC1zcGFu', 'retrieve-docs', 'RETRIEVER', 100, 880, { query: 'mlws' }, [{ doc: 'README.md' }]),
+  ];
+  const up = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${loc}/traces.json`, { method: 'PUT', body: JSON.stringify({ spans }) });
+  assert.ok(up.ok, `trace data: ${up.status}`);
+  const as = await fetch(`${v3}/traces/${tid}/assessments`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      assessment: { assessment_name: 'correctness', trace_id: tid, source: { source_type: 'HUMAN', source_id: 'reviewer@example.com' }, feedback: { value: true }, rationale: 'matches the README' },
+    }),
+  });
+  assert.ok(as.ok, `assessment: ${as.status}`);
+  seed.trace = tid;
+}
+
+async function seedTraceV2(c, exp) {
+  const t0 = Date.now() - 30_000;
+  const info = (
+    await c.post('/traces', {
+      experiment_id: exp,
+      timestamp_ms: t0,
+      request_metadata: [{ key: 'mlflow.traceInputs', value: '{"x": 2}' }],
+      tags: [{ key: 'mlflow.traceName', value: 'v2-pipeline' }],
+    })
+  ).trace_info;
+  await c.call('PATCH', `/traces/${info.request_id}`, { timestamp_ms: t0 + 400, status: 'OK' });
+  const loc = info.tags.find((t) => t.key === 'mlflow.artifactLocation').value.replace(/^mlflow-artifacts:\/+/, '');
+  const ns = (ms) => ms * 1_000_000;
+  const sp = (id, parent, name, from, to) => ({
+    name, context: { span_id: id, trace_id: '0xabc' }, parent_id: parent, start_time: ns(t0 + from), end_time: ns(t0 + to),
+    status_code: 'OK', status_message: '', attributes: { 'mlflow.spanType': '"CHAIN"', 'mlflow.spanInputs': JSON.stringify({ step: name }) }, events: [],
+  });
+  const spans = [sp('0x02', '0x01', 'step-b', 200, 390), sp('0x01', null, 'pipeline', 0, 400), sp('0x03', '0x01', 'step-a', 10, 190)];
+  const up = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${loc}/traces.json`, { method: 'PUT', body: JSON.stringify({ spans }) });
+  assert.ok(up.ok, `v2 trace data: ${up.status}`);
+  seed.traceV2 = info.request_id;
+}
 
 after(async () => {
   await browser?.close();
@@ -249,6 +360,108 @@ test('models: registry list and versions with alias and source run', async () =>
   await page.locator('[data-testid=run-name]', { hasText: 'run-0' }).waitFor();
   await page.goBack();
   await page.waitForURL(/\/models\/e2e-model$/);
+});
+
+test('experiment Models tab: logged models with status, source run, params and metrics', async (t) => {
+  if (!seed.model) return t.skip('this server has no MLflow 3 logged models');
+  await page.goto(url(`/workspaces/default/experiments/${seed.exp}`));
+  await page.getByRole('tab', { name: 'Models' }).click();
+  await page.waitForURL(/\?tab=models$/);
+  const table = page.locator('[data-testid=logged-models-table]');
+  await table.getByRole('link', { name: 'e2e-agent' }).waitFor();
+  await table.getByText('READY', { exact: true }).waitFor();
+  await table.getByText('temperature=0.7').waitFor();
+  await table.getByText('eval_accuracy (golden-set): 0.93').waitFor();
+  assert.ok(await table.getByRole('link', { name: seed.runs[0].slice(0, 8) }).isVisible());
+  await page.screenshot({ path: shotPath('logged-models') });
+  // A reload keeps the tab; the model's page has its info, labelled metrics, tags and artifacts.
+  await page.reload();
+  await table.getByRole('link', { name: 'e2e-agent' }).click();
+  await page.waitForURL(new RegExp(`/workspaces/default/logged-models/${seed.model}$`));
+  await page.locator('[data-testid=logged-model-name]', { hasText: 'e2e-agent' }).waitFor();
+  await page.getByText(seed.model, { exact: true }).waitFor();
+  await page.locator('[data-testid=logged-model-params]').getByRole('rowheader', { name: 'temperature' }).waitFor();
+  const metrics = page.locator('[data-testid=logged-model-metrics]');
+  const acc = metrics.locator('tr', { hasText: 'eval_accuracy' });
+  assert.match(await acc.innerText(), /0\.93[\s\S]*golden-set \(digest f00d\)/);
+  assert.match(await metrics.locator('tr', { hasText: 'latency_ms' }).innerText(), /120[\s\S]*—/);
+  await page.locator('[data-testid=logged-model-tags]').getByRole('rowheader', { name: 'stage' }).waitFor();
+  await page.getByRole('button', { name: /MLmodel/ }).click();
+  await page.locator('[data-testid=artifact-text]', { hasText: 'flavors' }).waitFor();
+  await page.screenshot({ path: shotPath('logged-model'), fullPage: true });
+  // The source run link opens the run; the breadcrumb goes back to the Models tab.
+  await page.locator('dl.fields').getByRole('link', { name: seed.runs[0].slice(0, 8) }).click();
+  await page.locator('[data-testid=run-name]', { hasText: 'run-0' }).waitFor();
+  await page.goBack();
+  await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'e2e-exp' }).click();
+  await page.waitForURL(new RegExp(`/experiments/${seed.exp}\\?tab=models$`));
+  await page.locator('[data-testid=logged-models-table]').waitFor();
+});
+
+test('experiment Models tab pages through 105 logged models with Load more', async (t) => {
+  if (!seed.model) return t.skip('this server has no MLflow 3 logged models');
+  const c = client(server.url);
+  const exp = await c.experiment('many-models');
+  for (let i = 0; i < 105; i++) await c.post('/logged-models', { experiment_id: exp, name: `lm-${String(i).padStart(3, '0')}` });
+  await page.goto(url(`/workspaces/default/experiments/${exp}?tab=models`));
+  const rows = page.locator('[data-testid=logged-models-table] tbody tr');
+  await rows.nth(99).waitFor();
+  assert.equal(await rows.count(), 100);
+  await page.getByTestId('load-more').click();
+  await rows.nth(104).waitFor();
+  assert.equal(await rows.count(), 105);
+  await page.getByTestId('load-more').waitFor({ state: 'detached' });
+  const names = await rows.evaluateAll((els) => els.map((e) => e.querySelector('a')?.textContent));
+  assert.equal(new Set(names).size, 105, 'no model is listed twice');
+});
+
+test('experiment Traces tab and a trace page: nested spans with timing, inputs/outputs, assessments', async (t) => {
+  if (!seed.trace) return t.skip('this server has no MLflow 3 traces');
+  await page.goto(url(`/workspaces/default/experiments/${seed.exp}?tab=traces`));
+  const table = page.locator('[data-testid=traces-table]');
+  const row = table.locator('tr', { hasText: seed.trace });
+  await row.waitFor();
+  const rowText = await row.innerText();
+  assert.match(rowText, /answer-question/);
+  assert.match(rowText, /what is mlws\?/);
+  assert.match(rowText, /OK/);
+  assert.match(rowText, /900 ms/);
+  await page.screenshot({ path: shotPath('traces') });
+  await row.getByRole('link', { name: seed.trace }).click();
+  await page.waitForURL(new RegExp(`/workspaces/default/traces/${seed.trace}$`));
+  await page.locator('[data-testid=trace-name]', { hasText: 'answer-question' }).waitFor();
+  // Three spans, nested root → retrieve-docs → llm-call, in that order.
+  const rows = page.locator('[data-testid=span-tree] [data-testid=span-row]');
+  await rows.nth(2).waitFor();
+  assert.equal(await rows.count(), 3);
+  const names = await rows.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-depth')}:${e.querySelector('.span-label')?.firstChild?.textContent}`));
+  assert.deepEqual(names, ['0:answer-question', '1:retrieve-docs', '2:llm-call']);
+  assert.match(await rows.nth(2).innerText(), /LLM[\s\S]*OK[\s\S]*550 ms/);
+  // The timing bar of llm-call starts a third of the way in (300 of 900 ms).
+  const left = await rows.nth(2).locator('.span-bar-fill').evaluate((e) => e.style.left);
+  assert.match(left, /^33\.3/);
+  // The root is selected first; choosing a span shows its inputs and outputs.
+  await page.locator('[data-testid=span-inputs]', { hasText: '"question": "what is mlws?"' }).waitFor();
+  await rows.nth(2).getByRole('button').click();
+  await page.locator('[data-testid=span-detail] h3', { hasText: 'llm-call' }).waitFor();
+  await page.locator('[data-testid=span-inputs]', { hasText: 'context + question' }).waitFor();
+  await page.locator('[data-testid=span-outputs]', { hasText: '"text": "an ML workspace server"' }).waitFor();
+  const a = page.locator('[data-testid=assessments-table] tr', { hasText: 'correctness' });
+  assert.match(await a.innerText(), /feedback[\s\S]*true[\s\S]*HUMAN: reviewer@example\.com[\s\S]*matches the README/);
+  await page.screenshot({ path: shotPath('trace'), fullPage: true });
+  await page.locator('dl.fields').getByRole('link', { name: seed.runs[0].slice(0, 8) }).waitFor();
+});
+
+test('Traces tab falls back to the 2.x trace API on a server without v3 traces', async (t) => {
+  if (!seed.traceV2) return t.skip('this server has the v3 trace API (tested above)');
+  await page.goto(url(`/workspaces/default/experiments/${seed.exp}?tab=traces`));
+  await page.locator('[data-testid=traces-table]').getByRole('link', { name: seed.traceV2 }).click();
+  await page.locator('[data-testid=trace-name]', { hasText: 'v2-pipeline' }).waitFor();
+  const rows = page.locator('[data-testid=span-tree] [data-testid=span-row]');
+  await rows.nth(2).waitFor();
+  const names = await rows.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-depth')}:${e.querySelector('.span-label')?.firstChild?.textContent}`));
+  assert.deepEqual(names, ['0:pipeline', '1:step-a', '1:step-b']);
+  await page.locator('[data-testid=span-inputs]', { hasText: '"step": "pipeline"' }).waitFor();
 });
 
 test('workspace switcher moves to the other workspace', async () => {

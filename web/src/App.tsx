@@ -14,6 +14,8 @@ import { AssetsPage, AssetPage, ASSET_KINDS } from './pages/Assets';
 import { DatastoresPage } from './pages/Datastores';
 import { JobsPage, JobPage } from './pages/Jobs';
 import { ComputePage } from './pages/Compute';
+import { LoggedModelPage } from './pages/LoggedModels';
+import { TracePage } from './pages/Traces';
 import { useApi } from './lib/useApi';
 import { WorkspaceContext } from './lib/workspace';
 import { toggleTheme, useTheme } from './lib/theme';
@@ -42,6 +44,8 @@ export function App() {
         <Route path="experiments" element={<ExperimentsPage />} />
         <Route path="experiments/:id" element={<RunsPage />} />
         <Route path="runs/:runId" element={<RunPage />} />
+        <Route path="logged-models/:modelId" element={<LoggedModelPage />} />
+        <Route path="traces/:traceId" element={<TracePage />} />
         <Route path="compare" element={<ComparePage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/:name" element={<ModelPage />} />

@@ -2,12 +2,14 @@
 // mlws API (/api/v1/...).
 import { getJson, postJson, qs, request } from './client';
 import type {
-  Asset, Compute, Cost, Datastore, Experiment, FileInfo, Job, JobLogChunk, Lineage, Metric,
-  ModelVersion, RegisteredModel, Run, WhoAmI, Workspace,
+  Asset, Compute, Cost, Datastore, Experiment, FileInfo, Job, JobLogChunk, Lineage, LoggedModel, Metric,
+  ModelVersion, RegisteredModel, Run, TraceInfoV2, TraceInfoV3, WhoAmI, Workspace,
 } from './types';
 
 const w = (ws: string) => `/workspaces/${encodeURIComponent(ws)}`;
 const ml = (ws: string) => `${w(ws)}/api/2.0/mlflow`;
+const ml3 = (ws: string) => `${w(ws)}/api/3.0/mlflow`;
+const proxied = (ws: string) => `${w(ws)}/api/2.0/mlflow-artifacts/artifacts`;
 const v1 = (ws: string) => `/api/v1/workspaces/${encodeURIComponent(ws)}`;
 
 export const api = {
@@ -61,6 +63,43 @@ export const api = {
     getJson<{ model_versions?: ModelVersion[] }>(`${ml(ws)}/model-versions/search${qs({ filter: `run_id = '${runId}'`, max_results: 1000 })}`).then(
       (r) => r.model_versions ?? [],
     ),
+
+  // MLflow 3 logged models and traces
+  searchLoggedModels: (ws: string, experimentId: string, pageToken?: string, signal?: AbortSignal) =>
+    postJson<{ models?: LoggedModel[]; next_page_token?: string }>(
+      `${ml(ws)}/logged-models/search`,
+      { experiment_ids: [experimentId], max_results: 100, page_token: pageToken },
+      signal,
+    ).then((r) => ({ items: r.models ?? [], next: r.next_page_token || undefined })),
+  getLoggedModel: (ws: string, modelId: string) =>
+    getJson<{ model: LoggedModel }>(`${ml(ws)}/logged-models/${encodeURIComponent(modelId)}`).then((r) => r.model),
+  searchTracesV3: (ws: string, experimentId: string, pageToken?: string, signal?: AbortSignal) =>
+    postJson<{ traces?: TraceInfoV3[]; next_page_token?: string }>(
+      `${ml3(ws)}/traces/search`,
+      { locations: [{ type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: experimentId } }], max_results: 100, page_token: pageToken },
+      signal,
+    ).then((r) => ({ items: r.traces ?? [], next: r.next_page_token || undefined })),
+  searchTracesV2: (ws: string, experimentId: string, pageToken?: string, signal?: AbortSignal) =>
+    getJson<{ traces?: TraceInfoV2[]; next_page_token?: string }>(
+      `${ml(ws)}/traces${qs({ experiment_ids: [experimentId], max_results: 100, page_token: pageToken })}`,
+      signal,
+    ).then((r) => ({ items: r.traces ?? [], next: r.next_page_token || undefined })),
+  getTraceV3: (ws: string, traceId: string) =>
+    getJson<{ trace: { trace_info: TraceInfoV3 } }>(`${ml3(ws)}/traces/${encodeURIComponent(traceId)}`).then((r) => r.trace.trace_info),
+  getTraceV2: (ws: string, requestId: string) =>
+    getJson<{ trace_info: TraceInfoV2 }>(`${ml(ws)}/traces/${encodeURIComponent(requestId)}/info`).then((r) => r.trace_info),
+  /** Files under `root` (a path below mlflow-artifacts:/), with paths relative to `root`. */
+  listProxied: (ws: string, root: string, path?: string) => {
+    const dir = path ? `${root}/${path}` : root;
+    return getJson<{ files?: FileInfo[] }>(`${proxied(ws)}${qs({ path: dir })}`).then((r) =>
+      (r.files ?? []).map((f) => {
+        const name = f.path.split('/').pop() ?? f.path;
+        return { ...f, path: path ? `${path}/${name}` : name };
+      }),
+    );
+  },
+  fetchProxied: (ws: string, path: string, signal?: AbortSignal) =>
+    request('GET', `${proxied(ws)}/${path.split('/').map(encodeURIComponent).join('/')}`, undefined, signal),
 
   // mlws asset / job / compute APIs
   assets: (ws: string, kind: string, opts: { all_versions?: boolean; include_archived?: boolean } = {}) =>

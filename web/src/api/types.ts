@@ -150,3 +150,70 @@ export interface Cost {
   by_experiment: { experiment_id: string; experiment_name: string; node_seconds: number; cost: number }[];
   by_job: { name: string; node_seconds: number; cost: number }[];
 }
+
+// MLflow 3 logged models (/api/2.0/mlflow/logged-models/...).
+export interface LoggedModelMetric extends Metric {
+  model_id?: string;
+  dataset_name?: string;
+  dataset_digest?: string;
+}
+export interface LoggedModel {
+  info: {
+    model_id: string;
+    experiment_id: string;
+    name: string;
+    model_type?: string;
+    source_run_id?: string;
+    status?: string;
+    status_message?: string;
+    creation_timestamp_ms?: number;
+    last_updated_timestamp_ms?: number;
+    artifact_uri?: string;
+    tags?: KV[];
+  };
+  data?: { params?: KV[]; metrics?: LoggedModelMetric[] };
+}
+
+// MLflow 3 traces (/api/3.0/mlflow/traces/...) and assessments.
+export interface AssessmentSource {
+  source_type?: string;
+  source_id?: string;
+}
+export interface Assessment {
+  assessment_id: string;
+  assessment_name: string;
+  trace_id?: string;
+  span_id?: string;
+  source?: AssessmentSource;
+  create_time?: string;
+  last_update_time?: string;
+  feedback?: { value?: unknown; error?: { error_code?: string; error_message?: string } };
+  expectation?: { value?: unknown; serialized_value?: { serialization_format?: string; value?: string } };
+  rationale?: string;
+  metadata?: Record<string, string>;
+  overrides?: string;
+  valid?: boolean;
+}
+export interface TraceInfoV3 {
+  trace_id: string;
+  client_request_id?: string;
+  trace_location?: { type?: string; mlflow_experiment?: { experiment_id: string } };
+  request_preview?: string;
+  response_preview?: string;
+  request_time?: string;
+  execution_duration?: string;
+  state?: string;
+  trace_metadata?: Record<string, string>;
+  assessments?: Assessment[];
+  tags?: Record<string, string>;
+}
+/** MLflow 2.x trace info (GET /api/2.0/mlflow/traces). */
+export interface TraceInfoV2 {
+  request_id: string;
+  experiment_id: string;
+  timestamp_ms?: number;
+  execution_time_ms?: number;
+  status?: string;
+  request_metadata?: KV[];
+  tags?: KV[];
+}

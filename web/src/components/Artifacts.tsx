@@ -10,9 +10,26 @@ import { saveResponse } from '../lib/download';
 
 const TEXT_LIMIT = 256 * 1024;
 
-export function ArtifactBrowser({ ws, runId }: { ws: string; runId: string }) {
+/** Where the files come from: a run's artifacts, or a folder of the proxied artifact store. */
+export interface ArtifactSource {
+  /** Changes when the source does (a dependency for loading). */
+  key: string;
+  list: (path?: string) => Promise<FileInfo[]>;
+  fetch: (path: string) => Promise<Response>;
+}
+
+export function runArtifacts(ws: string, runId: string): ArtifactSource {
+  return { key: `run:${ws}:${runId}`, list: (p) => api.listArtifacts(ws, runId, p), fetch: (p) => api.fetchArtifact(ws, runId, p) };
+}
+
+/** Files below `root`, a path under mlflow-artifacts:/ (e.g. a logged model's artifacts). */
+export function proxiedArtifacts(ws: string, root: string): ArtifactSource {
+  return { key: `proxied:${ws}:${root}`, list: (p) => api.listProxied(ws, root, p), fetch: (p) => api.fetchProxied(ws, `${root}/${p}`) };
+}
+
+export function ArtifactBrowser({ source }: { source: ArtifactSource }) {
   const [selected, setSelected] = useState<FileInfo | null>(null);
-  const root = useApi(() => api.listArtifacts(ws, runId), [ws, runId]);
+  const root = useApi(() => source.list(), [source.key]);
   if (root.error) return <ErrorBox error={root.error} />;
   if (!root.data) return <Loading what="artifacts" />;
   if (root.data.length === 0)
@@ -27,17 +44,17 @@ export function ArtifactBrowser({ ws, runId }: { ws: string; runId: string }) {
     <div className="artifacts">
       <ul className="tree" role="tree" aria-label="Artifacts">
         {root.data.map((f) => (
-          <TreeNode key={f.path} ws={ws} runId={runId} file={f} selected={selected} onSelect={setSelected} />
+          <TreeNode key={f.path} source={source} file={f} selected={selected} onSelect={setSelected} />
         ))}
       </ul>
       <div className="preview" aria-live="polite">
-        {selected ? <Preview ws={ws} runId={runId} file={selected} /> : <p className="muted">Select a file to preview it.</p>}
+        {selected ? <Preview source={source} file={selected} /> : <p className="muted">Select a file to preview it.</p>}
       </div>
     </div>
   );
 }
 
-function TreeNode({ ws, runId, file, selected, onSelect }: { ws: string; runId: string; file: FileInfo; selected: FileInfo | null; onSelect: (f: FileInfo) => void }) {
+function TreeNode({ source, file, selected, onSelect }: { source: ArtifactSource; file: FileInfo; selected: FileInfo | null; onSelect: (f: FileInfo) => void }) {
   const [open, setOpen] = useState(false);
   const [children, setChildren] = useState<FileInfo[] | null>(null);
   const [err, setErr] = useState<Error | null>(null);
@@ -47,7 +64,7 @@ function TreeNode({ ws, runId, file, selected, onSelect }: { ws: string; runId: 
     setOpen(!open);
     if (!children) {
       try {
-        setChildren(await api.listArtifacts(ws, runId, file.path));
+        setChildren(await source.list(file.path));
       } catch (e) {
         setErr(e as Error);
       }
@@ -64,7 +81,7 @@ function TreeNode({ ws, runId, file, selected, onSelect }: { ws: string; runId: 
       {open && children && (
         <ul role="group">
           {children.map((c) => (
-            <TreeNode key={c.path} ws={ws} runId={runId} file={c} selected={selected} onSelect={onSelect} />
+            <TreeNode key={c.path} source={source} file={c} selected={selected} onSelect={onSelect} />
           ))}
         </ul>
       )}
@@ -72,7 +89,7 @@ function TreeNode({ ws, runId, file, selected, onSelect }: { ws: string; runId: 
   );
 }
 
-export function Preview({ ws, runId, file }: { ws: string; runId: string; file: FileInfo }) {
+export function Preview({ source, file }: { source: ArtifactSource; file: FileInfo }) {
   const kind = previewKind(file.path);
   const [text, setText] = useState<string | null>(null);
   const [img, setImg] = useState<string | null>(null);
@@ -84,8 +101,8 @@ export function Preview({ ws, runId, file }: { ws: string; runId: string; file: 
     setImg(null);
     setErr(null);
     if (kind === 'none') return;
-    api
-      .fetchArtifact(ws, runId, file.path)
+    source
+      .fetch(file.path)
       .then(async (res) => {
         const blob = await res.blob();
         if (!live) return;
@@ -102,12 +119,13 @@ export function Preview({ ws, runId, file }: { ws: string; runId: string; file: 
       live = false;
       if (url) URL.revokeObjectURL(url);
     };
-  }, [ws, runId, file.path, kind]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [source.key, file.path, kind]);
   return (
     <div>
       <div className="preview-head">
         <strong>{file.path}</strong> <span className="muted">{formatBytes(file.file_size)}</span>{' '}
-        <button type="button" className="link" onClick={() => download(ws, runId, file.path)}>
+        <button type="button" className="link" onClick={() => download(source, file.path)}>
           Download
         </button>
       </div>
@@ -120,6 +138,6 @@ export function Preview({ ws, runId, file }: { ws: string; runId: string; file: 
 }
 
 /** Downloads through fetch (a plain link could not send the saved credentials). */
-async function download(ws: string, runId: string, path: string): Promise<void> {
-  await saveResponse(await api.fetchArtifact(ws, runId, path), path.split('/').pop() ?? 'artifact');
+async function download(source: ArtifactSource, path: string): Promise<void> {
+  await saveResponse(await source.fetch(path), path.split('/').pop() ?? 'artifact');
 }

@@ -11,9 +11,11 @@ export function formatNumber(v: number | null | undefined): string {
   return String(Number(v.toPrecision(6)));
 }
 
-/** Milliseconds → "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min", "3 d 4 h". */
+/** Milliseconds → "0.37 ms", "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min", "3 d 4 h". */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '';
+  if (ms > 0 && ms < 0.01) return '< 0.01 ms';
+  if (ms > 0 && ms < 1) return `${Number(ms.toPrecision(2))} ms`; // spans of a trace often are
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;

@@ -102,7 +102,10 @@ export function withChartView(sp: URLSearchParams, v: ChartViewState): URLSearch
 /** Path builders: the one place that knows the studio's URL scheme. */
 export const paths = {
   experiments: (ws: string) => `/workspaces/${enc(ws)}/experiments`,
-  experiment: (ws: string, id: string) => `/workspaces/${enc(ws)}/experiments/${enc(id)}`,
+  experiment: (ws: string, id: string, tab?: string) =>
+    `/workspaces/${enc(ws)}/experiments/${enc(id)}` + (tab && tab !== 'runs' ? `?tab=${enc(tab)}` : ''),
+  loggedModel: (ws: string, modelId: string) => `/workspaces/${enc(ws)}/logged-models/${enc(modelId)}`,
+  trace: (ws: string, traceId: string) => `/workspaces/${enc(ws)}/traces/${enc(traceId)}`,
   run: (ws: string, runId: string, tab?: string) =>
     `/workspaces/${enc(ws)}/runs/${enc(runId)}` + (tab && tab !== 'overview' ? `?tab=${enc(tab)}` : ''),
   compare: (ws: string, runIds: string[]) => `/workspaces/${enc(ws)}/compare?runs=${runIds.map(enc).join(',')}`,

@@ -12,7 +12,7 @@ import { ErrorBox, Empty, Loading } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
 import { TabBar, useTab } from '../components/Tabs';
 import { MetricCharts } from '../components/MetricCharts';
-import { ArtifactBrowser, Preview } from '../components/Artifacts';
+import { ArtifactBrowser, Preview, runArtifacts } from '../components/Artifacts';
 import { KeyTable } from '../components/KeyTable';
 import { ApiError } from '../api/client';
 
@@ -46,7 +46,7 @@ export function RunPage() {
         {tab === 'metrics' && <MetricCharts ws={ws} runs={[{ id: row.id, label: row.name }]} keys={Object.keys(row.metrics).sort()} />}
         {tab === 'params' && <KVTable label="Parameters" data={row.params} empty="No parameters logged. Log one with mlflow.log_param(&quot;lr&quot;, 0.01)." />}
         {tab === 'tags' && <KVTable label="Tags" data={row.tags} empty="No tags." />}
-        {tab === 'artifacts' && <ArtifactBrowser ws={ws} runId={row.id} />}
+        {tab === 'artifacts' && <ArtifactBrowser source={runArtifacts(ws, row.id)} />}
         {tab === 'logs' && <Logs ws={ws} runId={row.id} />}
         {tab === 'inputs' && <Inputs row={row} />}
         {tab === 'lineage' && <Lineage ws={ws} row={row} />}
@@ -144,7 +144,7 @@ function Logs({ ws, runId }: { ws: string; runId: string }) {
         </p>
       </Empty>
     );
-  return <Preview ws={ws} runId={runId} file={log} />;
+  return <Preview source={runArtifacts(ws, runId)} file={log} />;
 }
 
 function Inputs({ row }: { row: RunRow }) {

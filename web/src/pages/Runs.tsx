@@ -1,8 +1,9 @@
 // Runs of one experiment: a virtualized table that loads pages of runs/search on demand while the
 // user scrolls (never all 100k at once), with a filter box (MLflow filter grammar or free text),
 // sortable columns, user-chosen param/metric/tag columns and selection for compare. All of it is in
-// the URL: ?q=&sort=&desc=&cols=.
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+// the URL: ?q=&sort=&desc=&cols=. The Models and Traces tabs (?tab=models|traces) list the
+// experiment's MLflow 3 logged models and traces.
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api } from '../api/mlflow';
 import { useApi } from '../lib/useApi';
@@ -14,6 +15,11 @@ import { formatDuration, formatNumber, formatTime } from '../lib/format';
 import { VirtualTable, type Column } from '../components/VirtualTable';
 import { Empty, ErrorBox, FirstRunHint, Loading } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
+import { TabBar, useTab } from '../components/Tabs';
+import { LoggedModelsTab } from './LoggedModels';
+import { TracesTab } from './Traces';
+import type { Experiment } from '../api/types';
+import type { ApiState } from '../lib/useApi';
 
 const FIRST_PAGE = 100;
 const NEXT_PAGE = 500;
@@ -26,14 +32,46 @@ interface Paged {
   error?: Error;
 }
 
+const TABS = ['runs', 'models', 'traces'];
+
 export function RunsPage() {
+  const { ws } = useWorkspace();
+  const { id = '0' } = useParams();
+  const [tab, setTab] = useTab(TABS);
+  const exp = useApi(() => api.getExperiment(ws, id), [ws, id]);
+  if (tab === 'runs') return <RunsTab exp={exp} tabs={<TabBar tabs={TABS} tab={tab} onChange={setTab} />} />;
+  return (
+    <>
+      <ExperimentHead ws={ws} id={id} exp={exp} />
+      <TabBar tabs={TABS} tab={tab} onChange={setTab} />
+      {tab === 'models' && <LoggedModelsTab ws={ws} experimentId={id} />}
+      {tab === 'traces' && <TracesTab ws={ws} experimentId={id} />}
+    </>
+  );
+}
+
+function ExperimentHead({ ws, id, exp, children }: { ws: string; id: string; exp: ApiState<Experiment>; children?: ReactNode }) {
+  return (
+    <>
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to={paths.experiments(ws)}>Experiments</Link> / <span>{exp.data?.name ?? id}</span>
+      </nav>
+      <div className="page-head">
+        <h1>{exp.data?.name ?? `Experiment ${id}`}</h1>
+        {children}
+      </div>
+      {exp.error && <ErrorBox error={exp.error} />}
+    </>
+  );
+}
+
+function RunsTab({ exp, tabs }: { exp: ApiState<Experiment>; tabs: ReactNode }) {
   const { ws } = useWorkspace();
   const { id = '0' } = useParams();
   const [sp, setSp] = useSearchParams();
   const view = useMemo(() => parseRunsView(sp), [sp]);
   const nav = useNavigate();
   const canWrite = useCan('workspaces/runs/write');
-  const exp = useApi(() => api.getExperiment(ws, id), [ws, id]);
 
   const filter = searchBoxToFilter(view.q);
   const order = orderBy(view.sort, view.desc);
@@ -170,17 +208,13 @@ export function RunsPage() {
 
   return (
     <>
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <Link to={paths.experiments(ws)}>Experiments</Link> / <span>{exp.data?.name ?? id}</span>
-      </nav>
-      <div className="page-head">
-        <h1>{exp.data?.name ?? `Experiment ${id}`}</h1>
+      <ExperimentHead ws={ws} id={id} exp={exp}>
         <span className="muted" data-testid="runs-count">
           {state.rows.length}
           {state.done ? '' : '+'} {state.rows.length === 1 && state.done ? 'run' : 'runs'}
         </span>
-      </div>
-      {exp.error && <ErrorBox error={exp.error} />}
+      </ExperimentHead>
+      {tabs}
       <div className="toolbar">
         <form onSubmit={submit} className="filter" role="search">
           <label htmlFor="run-filter" className="sr-only">
