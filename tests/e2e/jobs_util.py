@@ -66,6 +66,21 @@ def submit(url: str, spec: dict, ws: str = "default", headers=None) -> dict:
     return r.json()
 
 
+# A job command that waits until the test opens its gate (open_gate): tests hold a slot on an
+# event, not on a sleep being long enough. Jobs are sandboxed and cannot see the test's files,
+# so the gate is a tag on the job's own run, read over the API as any job would.
+GATE = ('until curl -s ${MLFLOW_TRACKING_TOKEN:+-H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN"} '
+        '"$MLFLOW_TRACKING_URI/api/2.0/mlflow/runs/get?run_id=$MLFLOW_RUN_ID" | grep -q gate-open; '
+        'do sleep 0.05; done')
+
+
+def open_gate(url: str, job: dict, ws: str = "default", headers=None) -> None:
+    prefix = "" if ws == "default" else f"/workspaces/{ws}"
+    r = requests.post(f"{url}{prefix}/api/2.0/mlflow/runs/set-tag", timeout=10, headers=headers,
+                      json={"run_id": job["run_id"], "key": "gate", "value": "gate-open"})
+    assert r.status_code == 200, r.text
+
+
 def logs(url: str, name: str, ws: str = "default", headers=None) -> str:
     out, offset = "", 0
     while True:

@@ -12,7 +12,7 @@ import time
 import requests
 
 from conftest import MlwsServer
-from jobs_util import group_alive, logs, submit, wait_status
+from jobs_util import GATE, group_alive, logs, open_gate, submit, wait_status
 
 
 def restart(old: MlwsServer, tmp_path) -> MlwsServer:
@@ -27,7 +27,7 @@ def supervisor_of(pid: int) -> int:
 
 def test_running_job_is_readopted_after_kill9(spawn, tmp_path):
     srv = spawn()
-    job = submit(srv.url, {"command": "echo before; sleep 2; echo after"})
+    job = submit(srv.url, {"command": f"echo before; {GATE}; echo after"})
     running = wait_status(srv.url, job["name"], "Running")
     pgid = running["process_id"]
     assert pgid and group_alive(pgid)
@@ -36,8 +36,10 @@ def test_running_job_is_readopted_after_kill9(spawn, tmp_path):
     assert group_alive(pgid), "the job died with the server"
     srv2 = restart(srv, tmp_path)
     try:
+        # The job waits at its gate, so it is still running whatever the restart took.
         assert requests.get(f"{srv2.url}/api/v1/workspaces/default/jobs/{job['name']}",
                             timeout=10).json()["status"] == "Running"
+        open_gate(srv2.url, running)
         done = wait_status(srv2.url, job["name"], ("Completed", "Failed"), timeout=30)
         assert done["status"] == "Completed", done
         assert done["exit_code"] == 0
@@ -49,16 +51,24 @@ def test_running_job_is_readopted_after_kill9(spawn, tmp_path):
 
 def test_job_that_ended_while_server_was_down_gets_its_exit_code(spawn, tmp_path):
     srv = spawn()
-    job = submit(srv.url, {"command": "sleep 0.5; echo bye; exit 4"})
-    wait_status(srv.url, job["name"], "Running")
+    # The job ends as soon as the server stops answering: it ends while the server is down.
+    job = submit(srv.url, {"command": 'while curl -s -o /dev/null "$MLFLOW_TRACKING_URI"; '
+                                      'do sleep 0.05; done; echo bye; exit 4'})
+    running = wait_status(srv.url, job["name"], "Running")
+    pgid = running["process_id"]
     assert srv.stop() == 0  # SIGTERM: the server stops, the job does not
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30
+    while group_alive(pgid):  # the job ends while the server is down
+        assert time.monotonic() < deadline, "the job did not end"
+        time.sleep(0.05)
+    srv2_started_ms = int(time.time() * 1000)
     srv2 = restart(srv, tmp_path)
     try:
         done = wait_status(srv2.url, job["name"], ("Completed", "Failed"), timeout=10)
         assert done["status"] == "Failed" and done["exit_code"] == 4
         assert "exited with code 4" in done["error"] and "bye" in done["error"]
-        assert done["ended_at"] - done["started_at"] < 1500  # the real end, not the restart
+        assert done["ended_at"] <= int(time.time() * 1000)
+        assert done["ended_at"] < srv2_started_ms  # the real end, not the restart
     finally:
         srv2.stop()
 
@@ -115,7 +125,7 @@ def test_kill9_during_dispatch_runs_every_job_exactly_once(spawn, tmp_path):
     compute = "burst"
     requests.post(f"{srv.url}/api/v1/workspaces/default/computes", timeout=10,
                   json={"name": compute, "type": "amlcompute", "max_instances": 1}).raise_for_status()
-    blocker = submit(srv.url, {"command": "sleep 5", "compute": compute})
+    blocker = submit(srv.url, {"command": GATE, "compute": compute})  # holds the slot
     names = []
     for i in range(150):
         job = submit(srv.url, {"command": f"{mark}; sleep 1", "compute": compute})
@@ -136,5 +146,7 @@ def test_kill9_during_dispatch_runs_every_job_exactly_once(spawn, tmp_path):
                              params={"run_id": done["run_id"], "metric_key": "ran"})
             counts[name] = len(r.json().get("metrics", []))
         assert set(counts.values()) == {1}, {k: v for k, v in counts.items() if v != 1}
+        open_gate(srv2.url, blocker)
+        assert wait_status(srv2.url, blocker["name"], "Completed")["status"] == "Completed"
     finally:
         srv2.stop()
