@@ -107,10 +107,11 @@ struct EnvironmentBuilder::State {
   std::mutex mu;
   std::condition_variable cv;
   std::map<std::string, bool> building;  // hash -> in progress
+  CommandWrapper sandbox;                // set once before the first build; empty = none
 };
 
 EnvironmentBuilder::EnvironmentBuilder(std::string envs_root, std::string python)
-    : state_(new State{std::move(envs_root), std::move(python), {}, {}, {}}) {}
+    : state_(new State{std::move(envs_root), std::move(python), {}, {}, {}, {}}) {}
 
 EnvironmentBuilder::~EnvironmentBuilder() { delete state_; }
 
@@ -177,16 +178,29 @@ StatusOr<BuiltEnvironment> EnvironmentBuilder::Ensure(const Asset& environment,
                            "build-log {}`, {} on the server)",
                            step, out.hash, out.hash, out.log_path)));
   };
-  if (RunLogged({state_->python, "-m", "venv", (dir / "venv").string()}, out.log_path) != 0) {
+  // Sandboxed, the build writes only its own folder, with a private HOME (so no pip cache is
+  // shared between builds: one build cannot plant files another one installs).
+  auto build_step = [&](std::vector<std::string> cmd) {
+    if (!state_->sandbox) return cmd;
+    cmd.insert(cmd.begin(), {"/usr/bin/env", "HOME=/tmp"});
+    return state_->sandbox(cmd, dir.string());
+  };
+  if (RunLogged(build_step({state_->python, "-m", "venv", (dir / "venv").string()}),
+                out.log_path) != 0) {
     return failed("could not create the virtualenv");
   }
-  if (RunLogged({out.python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                 "--progress-bar", "off", "-r", (dir / "requirements.txt").string()},
+  if (RunLogged(build_step({out.python, "-m", "pip", "install", "--disable-pip-version-check",
+                            "--no-input", "--progress-bar", "off", "-r",
+                            (dir / "requirements.txt").string()}),
                 out.log_path) != 0) {
     return failed("pip install failed");
   }
   std::ofstream(dir / ".ready") << "ok\n";
   return finish(Status::Ok());
+}
+
+void EnvironmentBuilder::SetSandbox(CommandWrapper wrapper) {
+  state_->sandbox = std::move(wrapper);
 }
 
 StatusOr<std::string> EnvironmentBuilder::LogPath(const std::string& hash) const {

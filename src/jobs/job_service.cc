@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -76,6 +77,23 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
             : "Only server Owners may run jobs (start with --allow-unsandboxed-jobs to let "
               "everyone run unsandboxed jobs)");
   }
+}
+
+std::vector<std::string> JobService::SandboxedCommand(const std::vector<std::string>& command,
+                                                      const std::string& writable_dir) const {
+  if (options_.job_uid >= 0 && ::chown(writable_dir.c_str(), static_cast<uid_t>(options_.job_uid),
+                                       static_cast<gid_t>(options_.job_gid)) != 0) {
+    spdlog::warn("cannot hand {} to uid {}: {}", writable_dir, options_.job_uid,
+                 std::strerror(errno));
+  }
+  SandboxSpec spec;
+  spec.bwrap = options_.bwrap;
+  spec.helper = options_.supervisor;
+  spec.work_dir = writable_dir;
+  spec.read_only = sandbox_read_only_;
+  spec.uid = options_.job_uid;
+  spec.gid = options_.job_gid;
+  return SandboxArgv(spec, command);
 }
 
 Status JobService::MayRunJobs(const auth::Principal& who) {

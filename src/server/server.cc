@@ -200,6 +200,13 @@ int RunServer(const Config& raw) {
     job_options.bwrap = b;
   }
   jobs::JobService job_service(**store, tracking, **artifacts, auth, *job_assets, job_options);
+  if (job_service.sandboxed()) {
+    // Environment builds run user-chosen code too: in the same sandbox, as the job user.
+    job_environments.SetSandbox(
+        [&job_service](const std::vector<std::string>& cmd, const std::string& dir) {
+          return job_service.SandboxedCommand(cmd, dir);
+        });
+  }
   st = job_service.Recover();
   if (!st.ok()) return Fail("cannot recover the jobs of the previous run", st);
   // --- end jobs ---

@@ -12,7 +12,9 @@
 // the result says so in `note`.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "mlws/assets/asset.h"
 #include "mlws/common/status.h"
@@ -42,6 +44,13 @@ class EnvironmentBuilder {
   StatusOr<BuiltEnvironment> Ensure(const Asset& environment, const std::string& files_root);
   // <envs_root>/<hash>/build.log (hash checked to be 64 hex digits).
   StatusOr<std::string> LogPath(const std::string& hash) const;
+
+  // Builds run user-chosen code (pip runs packages' build scripts), so where a sandbox exists
+  // they run through it: the wrapper turns a command into the sandboxed command that may write
+  // only `writable_dir` (the build's folder). Set once at start, before the first build.
+  using CommandWrapper = std::function<std::vector<std::string>(
+      const std::vector<std::string>& command, const std::string& writable_dir)>;
+  void SetSandbox(CommandWrapper wrapper);
 
  private:
   struct State;

@@ -130,6 +130,10 @@ class JobService {
   void ForgetWorkspace(std::int64_t workspace_id);
   // Whether jobs run in the sandbox (sandbox.h); when not, `problem` says why.
   bool sandboxed() const { return sandboxed_; }
+  // `command` in the job sandbox, as the job user, able to write only `writable_dir` (which it
+  // hands to that user): how environment builds run (pip runs packages' build scripts).
+  std::vector<std::string> SandboxedCommand(const std::vector<std::string>& command,
+                                            const std::string& writable_dir) const;
 
   StatusOr<Compute> CreateCompute(const std::string& ws, const nlohmann::json& spec);
   StatusOr<ComputeState> GetCompute(const std::string& ws, const std::string& name);
