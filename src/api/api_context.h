@@ -10,6 +10,7 @@
 #include "mlws/auth/secret_service.h"
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
+#include "mlws/tracking/logged_model_service.h"
 #include "mlws/tracking/tracking_service.h"
 
 namespace mlws::api {
@@ -25,6 +26,7 @@ struct ApiContext {
   std::string version;
   std::string web_root;  // the studio's built files; empty = not available
   jobs::JobService& jobs;
+  tracking::LoggedModelService& logged_models;  // MLflow 3
 };
 
 }  // namespace mlws::api

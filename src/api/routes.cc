@@ -4,6 +4,7 @@
 #include "mlws/api/routes.h"
 
 #include "api/handlers.h"
+#include "api/mlflow3_handlers.h"
 #include "mlws/common/ids.h"
 
 namespace mlws::api {
@@ -119,6 +120,16 @@ const Row kRows[] = {
   {"GET",    "/traces/{request_id}",        "workspaces/traces/read",  GetTraceInfo},
   {"PATCH",  "/traces/{request_id}/tags",   "workspaces/traces/write", SetTraceTag},
   {"DELETE", "/traces/{request_id}/tags",   "workspaces/traces/write", DeleteTraceTag},
+
+  // MLflow 3 logged models (logged_models_handler.cc).
+  {"POST",   "/logged-models",                          "workspaces/runs/write",       CreateLoggedModel},
+  {"GET",    "/logged-models/{model_id}",               "workspaces/experiments/read", GetLoggedModel},
+  {"PATCH",  "/logged-models/{model_id}",               "workspaces/runs/write",       FinalizeLoggedModel},
+  {"DELETE", "/logged-models/{model_id}",               "workspaces/runs/write",       DeleteLoggedModel},
+  {"PATCH",  "/logged-models/{model_id}/tags",          "workspaces/runs/write",       SetLoggedModelTags},
+  {"DELETE", "/logged-models/{model_id}/tags/{tag_key}", "workspaces/runs/write",      DeleteLoggedModelTag},
+  {"POST",   "/logged-models/{model_id}/params",        "workspaces/runs/write",       LogLoggedModelParams},
+  {"POST",   "/runs/outputs",                           "workspaces/runs/write",       LogOutputs},
 };
 
 // Versioned assets: the same ten routes for each collection; the handler reads the collection

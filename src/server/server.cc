@@ -182,8 +182,9 @@ int RunServer(const Config& raw) {
   st = job_service.Recover();
   if (!st.ok()) return Fail("cannot recover the jobs of the previous run", st);
   // --- end jobs ---
-  api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,      registry,
-                      asset_service, metrics,     kVersion, cfg.web_root, job_service};
+  tracking::LoggedModelService logged_models(**store, tracking);
+  api::ApiContext ctx{tracking, **artifacts, auth,         secrets,     registry,     asset_service,
+                      metrics,  kVersion,    cfg.web_root, job_service, logged_models};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 

@@ -170,6 +170,40 @@ constexpr Dialect kRegisteredModelOrderBy{
 constexpr Dialect kModelVersionOrderBy{
     kAttributeTagPrefixes, kAttributeTagPrefixNames, kModelVersionOrderAttributes, {}, false};
 
+// ---- SearchLoggedModels (MLflow 3): attributes, metrics, params, tags ----------------------
+
+constexpr Prefix kLoggedModelPrefixes[] = {
+    {"metric", EntityType::kMetric},
+    {"metrics", EntityType::kMetric},
+    {"param", EntityType::kParam},
+    {"params", EntityType::kParam},
+    {"parameter", EntityType::kParam},
+    {"parameters", EntityType::kParam},
+    {"tag", EntityType::kTag},
+    {"tags", EntityType::kTag},
+    {"attribute", EntityType::kAttribute},
+    {"attributes", EntityType::kAttribute},
+    {"attr", EntityType::kAttribute},
+};
+constexpr std::string_view kLoggedModelPrefixNames =
+    "['metric', 'parameter', 'tag', 'attribute'] (or metrics, params, parameters, tags, "
+    "attributes, attr)";
+constexpr Field kLoggedModelAttributes[] = {
+    {"name", "name", FieldKind::kString, kStringOps},
+    {"model_id", "model_id", FieldKind::kString, kStringOps | kListOps},
+    {"model_type", "model_type", FieldKind::kString, kStringOps},
+    {"status", "status", FieldKind::kString, kStringOps},
+    {"source_run_id", "source_run_id", FieldKind::kString, kStringOps | kListOps},
+    {"creation_timestamp", "creation_timestamp", FieldKind::kInteger, kNumericOps},
+    {"creation_time", "creation_timestamp", FieldKind::kInteger, kNumericOps},
+    {"last_updated_timestamp", "last_updated_timestamp", FieldKind::kInteger, kNumericOps},
+    {"last_updated_time", "last_updated_timestamp", FieldKind::kInteger, kNumericOps},
+};
+constexpr Dialect kLoggedModelFilter{
+    kLoggedModelPrefixes, kLoggedModelPrefixNames, kLoggedModelAttributes, {}, false};
+constexpr Dialect kLoggedModelOrderBy{
+    kLoggedModelPrefixes, kLoggedModelPrefixNames, kLoggedModelAttributes, {}, true};
+
 // ---- Resolution and type checks ------------------------------------------------------------
 
 // Built by appending: `"'" + std::string&&` trips a GCC 12 -Wrestrict false positive.
@@ -442,6 +476,14 @@ StatusOr<std::vector<Clause>> ParseModelVersionFilter(std::string_view filter) {
 StatusOr<OrderBy> ParseRegistryOrderBy(std::string_view order_by, bool model_versions) {
   return ParseOrderByItem(order_by,
                           model_versions ? kModelVersionOrderBy : kRegisteredModelOrderBy);
+}
+
+StatusOr<std::vector<Clause>> ParseLoggedModelFilter(std::string_view filter) {
+  return ParseFilter(filter, kLoggedModelFilter);
+}
+
+StatusOr<OrderBy> ParseLoggedModelOrderBy(std::string_view field_name) {
+  return ParseOrderByItem(field_name, kLoggedModelOrderBy);
 }
 
 }  // namespace mlws::tracking

@@ -13,10 +13,12 @@
 #include "mlws/store/auth_store.h"
 #include "mlws/store/experiment_store.h"
 #include "mlws/store/job_store.h"
+#include "mlws/store/logged_model_store.h"
 #include "mlws/store/registry_store.h"
 #include "mlws/store/run_store.h"
 #include "mlws/store/secret_store.h"
 #include "mlws/store/trace_store.h"
+#include "mlws/store/trace_v3_store.h"
 #include "mlws/store/workspace_store.h"
 
 namespace mlws::store {
@@ -38,6 +40,9 @@ class MetadataStore {
   virtual RegistryStore& registry() = 0;
   virtual AssetStore& assets() = 0;
   virtual JobStore& jobs() = 0;
+  // MLflow 3: logged models and v3 traces.
+  virtual LoggedModelStore& logged_models() = 0;
+  virtual TraceV3Store& traces_v3() = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

@@ -123,6 +123,14 @@ StatusOr<std::vector<Clause>> ParseModelVersionFilter(std::string_view filter);
 // registered models also accept the legacy `timestamp` (= last_updated_timestamp).
 StatusOr<OrderBy> ParseRegistryOrderBy(std::string_view order_by, bool model_versions);
 
+// SearchLoggedModels (MLflow 3) filter: attributes name, model_id, model_type, status,
+// source_run_id (= != LIKE ILIKE; ids also IN), creation_timestamp / creation_time and
+// last_updated_timestamp / last_updated_time (numeric); metrics.<key> (numeric), params.<key>
+// and tags.<key> (= != LIKE ILIKE).
+StatusOr<std::vector<Clause>> ParseLoggedModelFilter(std::string_view filter);
+// One SearchLoggedModels order_by field_name: the attributes above or metrics/params/tags keys.
+StatusOr<OrderBy> ParseLoggedModelOrderBy(std::string_view field_name);
+
 // Spellings for messages and logs: "=", "NOT IN", ...; "metric", "parameter", "tag", "attribute",
 // "dataset" (MLflow's canonical entity type names).
 std::string_view ComparatorName(Comparator op);
