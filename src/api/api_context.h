@@ -11,6 +11,7 @@
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
 #include "mlws/tracking/logged_model_service.h"
+#include "mlws/tracking/trace_v3_service.h"
 #include "mlws/tracking/tracking_service.h"
 
 namespace mlws::api {
@@ -27,6 +28,7 @@ struct ApiContext {
   std::string web_root;  // the studio's built files; empty = not available
   jobs::JobService& jobs;
   tracking::LoggedModelService& logged_models;  // MLflow 3
+  tracking::TraceV3Service& traces_v3;          // MLflow 3
 };
 
 }  // namespace mlws::api

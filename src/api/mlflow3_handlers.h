@@ -17,6 +17,16 @@ http::Response DeleteLoggedModelTag(ApiContext&, http::Request&);
 http::Response LogLoggedModelParams(ApiContext&, http::Request&);
 http::Response LogOutputs(ApiContext&, http::Request&);
 
+// traces_v3_handler.cc: /api/3.0/mlflow/traces..., traces/link-to-run
+http::Response StartTraceV3(ApiContext&, http::Request&);
+http::Response GetTraceInfoV3(ApiContext&, http::Request&);
+http::Response SearchTracesV3(ApiContext&, http::Request&);
+http::Response LinkTracesToRun(ApiContext&, http::Request&);
+http::Response CreateAssessment(ApiContext&, http::Request&);
+http::Response GetAssessment(ApiContext&, http::Request&);
+http::Response UpdateAssessment(ApiContext&, http::Request&);
+http::Response DeleteAssessment(ApiContext&, http::Request&);
+
 // The model ids a log-metric / log-batch body links metrics to, for the metrics handler: it
 // checks them before the run write and links the metrics after it (see LoggedModelService).
 Status CheckMetricModels(ApiContext& ctx, const http::Request& req,

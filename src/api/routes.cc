@@ -130,6 +130,16 @@ const Row kRows[] = {
   {"DELETE", "/logged-models/{model_id}/tags/{tag_key}", "workspaces/runs/write",      DeleteLoggedModelTag},
   {"POST",   "/logged-models/{model_id}/params",        "workspaces/runs/write",       LogLoggedModelParams},
   {"POST",   "/runs/outputs",                           "workspaces/runs/write",       LogOutputs},
+
+  // MLflow 3 traces and assessments (traces_v3_handler.cc); v3 tags and deletes use the v2 rows.
+  {"POST",   "/api/3.0/mlflow/traces",                  "workspaces/traces/write", StartTraceV3},
+  {"POST",   "/api/3.0/mlflow/traces/search",           "workspaces/traces/read",  SearchTracesV3},
+  {"GET",    "/api/3.0/mlflow/traces/{trace_id}",       "workspaces/traces/read",  GetTraceInfoV3},
+  {"POST",   "/traces/link-to-run",                     "workspaces/traces/write", LinkTracesToRun},
+  {"POST",   "/api/3.0/mlflow/traces/{trace_id}/assessments", "workspaces/traces/write", CreateAssessment},
+  {"GET",    "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/read",  GetAssessment},
+  {"PATCH",  "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/write", UpdateAssessment},
+  {"DELETE", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/write", DeleteAssessment},
 };
 
 // Versioned assets: the same ten routes for each collection; the handler reads the collection

@@ -183,8 +183,10 @@ int RunServer(const Config& raw) {
   if (!st.ok()) return Fail("cannot recover the jobs of the previous run", st);
   // --- end jobs ---
   tracking::LoggedModelService logged_models(**store, tracking);
-  api::ApiContext ctx{tracking, **artifacts, auth,         secrets,     registry,     asset_service,
-                      metrics,  kVersion,    cfg.web_root, job_service, logged_models};
+  tracking::TraceV3Service traces_v3(**store, tracking, **artifacts);
+  api::ApiContext ctx{tracking,     **artifacts,   auth,          secrets,
+                      registry,     asset_service, metrics,       kVersion,
+                      cfg.web_root, job_service,   logged_models, traces_v3};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 

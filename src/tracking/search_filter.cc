@@ -204,6 +204,51 @@ constexpr Dialect kLoggedModelFilter{
 constexpr Dialect kLoggedModelOrderBy{
     kLoggedModelPrefixes, kLoggedModelPrefixNames, kLoggedModelAttributes, {}, true};
 
+// ---- SearchTraces v3 (MLflow 3): trace attributes, tags, metadata, spans ------------------
+// Entity types carry: kAttribute = trace.<attr>, kTag = tag.<key>, kParam = metadata.<key>
+// (request metadata), kDataset = span.<field> (see ParseTraceV3Filter).
+
+constexpr Prefix kTraceV3Prefixes[] = {
+    {"trace", EntityType::kAttribute},
+    {"attribute", EntityType::kAttribute},
+    {"attributes", EntityType::kAttribute},
+    {"attr", EntityType::kAttribute},
+    {"tag", EntityType::kTag},
+    {"tags", EntityType::kTag},
+    {"metadata", EntityType::kParam},
+    {"request_metadata", EntityType::kParam},
+    {"span", EntityType::kDataset},
+};
+constexpr std::string_view kTraceV3PrefixNames =
+    "['trace', 'tag', 'metadata', 'span'] (or attribute, attributes, attr, tags, "
+    "request_metadata)";
+constexpr Field kTraceV3Attributes[] = {
+    {"status", "state", FieldKind::kString, kStringOps | kListOps},
+    {"state", "state", FieldKind::kString, kStringOps | kListOps},
+    {"name", "name", FieldKind::kString, kStringOps | kListOps},
+    {"run_id", "run_id", FieldKind::kString, kStringOps | kListOps},
+    {"trace_id", "trace_id", FieldKind::kString, kStringOps | kListOps},
+    {"request_id", "trace_id", FieldKind::kString, kStringOps | kListOps},
+    {"client_request_id", "client_request_id", FieldKind::kString, kStringOps | kListOps},
+    {"request_preview", "request_preview", FieldKind::kString, kStringOps},
+    {"response_preview", "response_preview", FieldKind::kString, kStringOps},
+    {"timestamp_ms", "timestamp_ms", FieldKind::kInteger, kNumericOps},
+    {"timestamp", "timestamp_ms", FieldKind::kInteger, kNumericOps},
+    {"request_time", "timestamp_ms", FieldKind::kInteger, kNumericOps},
+    {"execution_time_ms", "execution_time_ms", FieldKind::kInteger, kNumericOps},
+    {"execution_time", "execution_time_ms", FieldKind::kInteger, kNumericOps},
+    {"execution_duration", "execution_time_ms", FieldKind::kInteger, kNumericOps},
+};
+constexpr Field kTraceV3SpanFields[] = {
+    {"name", "name", FieldKind::kString, kStringOps | kListOps},
+    {"type", "type", FieldKind::kString, kStringOps | kListOps},
+    {"status", "status", FieldKind::kString, kStringOps | kListOps},
+};
+constexpr Dialect kTraceV3Filter{kTraceV3Prefixes, kTraceV3PrefixNames, kTraceV3Attributes,
+                                 kTraceV3SpanFields, false};
+constexpr Dialect kTraceV3OrderBy{
+    kTraceV3Prefixes, kTraceV3PrefixNames, kTraceV3Attributes, {}, false};
+
 // ---- Resolution and type checks ------------------------------------------------------------
 
 // Built by appending: `"'" + std::string&&` trips a GCC 12 -Wrestrict false positive.
@@ -484,6 +529,14 @@ StatusOr<std::vector<Clause>> ParseLoggedModelFilter(std::string_view filter) {
 
 StatusOr<OrderBy> ParseLoggedModelOrderBy(std::string_view field_name) {
   return ParseOrderByItem(field_name, kLoggedModelOrderBy);
+}
+
+StatusOr<std::vector<Clause>> ParseTraceV3Filter(std::string_view filter) {
+  return ParseFilter(filter, kTraceV3Filter);
+}
+
+StatusOr<OrderBy> ParseTraceV3OrderBy(std::string_view order_by) {
+  return ParseOrderByItem(order_by, kTraceV3OrderBy);
 }
 
 }  // namespace mlws::tracking

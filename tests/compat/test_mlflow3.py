@@ -286,3 +286,142 @@ def test_log_inputs_with_models(client, experiment_id):
     client.log_inputs(run.info.run_id, models=[LoggedModelInput(m.model_id)])
     inputs = client.get_run(run.info.run_id).inputs
     assert [i.model_id for i in inputs.model_inputs] == [m.model_id]
+
+
+# --------------------------------------------------------------------------------------------
+# Traces (v3) with spans, tags, search, deletion, run links, assessments
+# --------------------------------------------------------------------------------------------
+
+
+def _traced_call(value: int) -> str:
+    @mlflow.trace(name="outer", span_type="CHAIN")
+    def outer(x):
+        return inner(x) * 2
+
+    @mlflow.trace(name="inner", span_type="LLM")
+    def inner(x):
+        return x + 1
+
+    assert outer(value) == (value + 1) * 2
+    trace_id = mlflow.get_last_active_trace_id()
+    mlflow.flush_trace_async_logging()
+    return trace_id
+
+
+def test_trace_round_trip_keeps_client_id_and_spans(client, fluent_experiment):
+    trace_id = _traced_call(1)
+    assert trace_id.startswith("tr-")
+    trace = client.get_trace(trace_id)
+    assert trace.info.trace_id == trace_id
+    assert trace.info.experiment_id == fluent_experiment
+    assert trace.info.state.value == "OK"
+    assert trace.info.execution_time_ms is not None
+    assert sorted(s.name for s in trace.data.spans) == ["inner", "outer"]
+    by_name = {s.name: s for s in trace.data.spans}
+    assert by_name["inner"].parent_id == by_name["outer"].span_id
+    assert by_name["inner"].inputs == {"x": 1}
+    assert by_name["outer"].outputs == 4
+
+    with pytest.raises(MlflowException) as e:
+        client.get_trace("tr-" + "0" * 32)
+    assert error_code(e) in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")
+
+
+def test_search_traces_filters_order_and_pages(client, fluent_experiment):
+    with mlflow.start_run() as run:
+        in_run = _traced_call(2)
+    first = _traced_call(3)
+    second = _traced_call(4)
+    client.set_trace_tag(second, "color", "blue")
+    client.set_trace_tag(first, "color", "red")
+    client.delete_trace_tag(first, "color")
+
+    def ids(filter_string=None, **kw):
+        found = client.search_traces(
+            locations=[fluent_experiment], filter_string=filter_string, **kw
+        )
+        return [t.info.trace_id for t in found]
+
+    assert set(ids()) == {in_run, first, second}
+    assert ids("tag.color = 'blue'") == [second]
+    assert ids("tag.color = 'red'") == []
+    assert ids("trace.status = 'OK'", order_by=["timestamp_ms ASC"]) == [in_run, first, second]
+    assert ids(order_by=["timestamp_ms DESC"]) == [second, first, in_run]
+    assert ids(f"metadata.`mlflow.sourceRun` = '{run.info.run_id}'") == [in_run]
+    assert ids(f"run_id = '{run.info.run_id}'") == [in_run]
+    assert ids("trace.name = 'outer'", order_by=["timestamp_ms ASC"]) == [in_run, first, second]
+    assert set(ids("span.name = 'inner'")) == {in_run, first, second}
+    assert ids("span.name = 'nope'") == []
+
+    page = client.search_traces(
+        locations=[fluent_experiment], max_results=2, order_by=["timestamp_ms ASC"]
+    )
+    assert [t.info.trace_id for t in page] == [in_run, first]
+    assert page.token
+    rest = client.search_traces(
+        locations=[fluent_experiment],
+        max_results=2,
+        order_by=["timestamp_ms ASC"],
+        page_token=page.token,
+    )
+    assert [t.info.trace_id for t in rest] == [second]
+
+    with pytest.raises(MlflowException) as e:
+        client.search_traces(locations=[fluent_experiment], filter_string="trace.bogus = 1")
+    assert error_code(e) == "INVALID_PARAMETER_VALUE"
+
+    # Linking to another run makes the trace found by that run's id too.
+    other = client.create_run(fluent_experiment)
+    client.link_traces_to_run([first], other.info.run_id)
+    assert ids(f"run_id = '{other.info.run_id}'") == [first]
+
+
+def test_delete_traces_by_id_and_by_age(client, fluent_experiment):
+    a = _traced_call(5)
+    b = _traced_call(6)
+    assert client.delete_traces(fluent_experiment, trace_ids=[a]) == 1
+    remaining = client.search_traces(locations=[fluent_experiment])
+    assert [t.info.trace_id for t in remaining] == [b]
+    latest = client.get_trace(b).info.request_time + 1
+    assert client.delete_traces(fluent_experiment, max_timestamp_millis=latest, max_traces=10) == 1
+    assert list(client.search_traces(locations=[fluent_experiment])) == []
+
+
+def test_assessments_feedback_expectation_update_override_delete(client, fluent_experiment):
+    from mlflow.entities import AssessmentSource, AssessmentSourceType, Feedback
+
+    trace_id = _traced_call(7)
+    human = AssessmentSource(source_type=AssessmentSourceType.HUMAN, source_id="bob")
+    fb = mlflow.log_feedback(
+        trace_id=trace_id, name="quality", value=0.5, source=human, rationale="meh"
+    )
+    ex = mlflow.log_expectation(trace_id=trace_id, name="expected", value="8", source=human)
+    assert fb.assessment_id and ex.assessment_id and fb.assessment_id != ex.assessment_id
+
+    got = mlflow.get_assessment(trace_id, fb.assessment_id)
+    assert got.name == "quality" and got.value == 0.5 and got.rationale == "meh"
+    assert got.source.source_id == "bob"
+    assert mlflow.get_assessment(trace_id, ex.assessment_id).value == "8"
+
+    updated = mlflow.update_assessment(
+        trace_id=trace_id,
+        assessment_id=fb.assessment_id,
+        assessment=Feedback(name="quality", value=0.7, rationale="better"),
+    )
+    assert updated.value == 0.7 and updated.rationale == "better"
+    assert mlflow.get_assessment(trace_id, fb.assessment_id).value == 0.7
+
+    new = mlflow.override_feedback(
+        trace_id=trace_id, assessment_id=fb.assessment_id, value=0.9, rationale="fixed"
+    )
+    assert new.overrides == fb.assessment_id
+    assert mlflow.get_assessment(trace_id, fb.assessment_id).valid is False
+    names = sorted(a.name for a in client.get_trace(trace_id).info.assessments)
+    assert names == ["expected", "quality", "quality"]
+
+    mlflow.delete_assessment(trace_id=trace_id, assessment_id=new.assessment_id)
+    assert mlflow.get_assessment(trace_id, fb.assessment_id).valid is True
+    mlflow.delete_assessment(trace_id=trace_id, assessment_id=ex.assessment_id)
+    with pytest.raises(MlflowException) as e:
+        mlflow.get_assessment(trace_id, ex.assessment_id)
+    assert error_code(e) in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")
