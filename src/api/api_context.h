@@ -13,6 +13,7 @@
 #include "mlws/tracking/logged_model_service.h"
 #include "mlws/tracking/trace_v3_service.h"
 #include "mlws/tracking/tracking_service.h"
+#include "mlws/tracking/webhook_service.h"
 
 namespace mlws::api {
 
@@ -29,6 +30,7 @@ struct ApiContext {
   jobs::JobService& jobs;
   tracking::LoggedModelService& logged_models;  // MLflow 3
   tracking::TraceV3Service& traces_v3;          // MLflow 3
+  tracking::WebhookService& webhooks;           // MLflow 3
 };
 
 }  // namespace mlws::api

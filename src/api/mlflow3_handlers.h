@@ -27,6 +27,16 @@ http::Response GetAssessment(ApiContext&, http::Request&);
 http::Response UpdateAssessment(ApiContext&, http::Request&);
 http::Response DeleteAssessment(ApiContext&, http::Request&);
 
+// mlflow3_misc_handler.cc: server-info, delete-experiment-tag, webhooks
+http::Response ServerInfo(ApiContext&, http::Request&);
+http::Response DeleteExperimentTag(ApiContext&, http::Request&);
+http::Response CreateWebhook(ApiContext&, http::Request&);
+http::Response ListWebhooks(ApiContext&, http::Request&);
+http::Response GetWebhook(ApiContext&, http::Request&);
+http::Response UpdateWebhook(ApiContext&, http::Request&);
+http::Response DeleteWebhook(ApiContext&, http::Request&);
+http::Response TestWebhook(ApiContext&, http::Request&);
+
 // The model ids a log-metric / log-batch body links metrics to, for the metrics handler: it
 // checks them before the run write and links the metrics after it (see LoggedModelService).
 Status CheckMetricModels(ApiContext& ctx, const http::Request& req,

@@ -140,6 +140,16 @@ const Row kRows[] = {
   {"GET",    "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/read",  GetAssessment},
   {"PATCH",  "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/write", UpdateAssessment},
   {"DELETE", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/write", DeleteAssessment},
+
+  // Smaller MLflow 3 routes (mlflow3_misc_handler.cc).
+  {"GET",    "/api/3.0/mlflow/server-info",             "server/health/read",           ServerInfo},
+  {"POST",   "/experiments/delete-experiment-tag",      "workspaces/experiments/write", DeleteExperimentTag},
+  {"POST",   "/webhooks",                               "workspaces/models/write",      CreateWebhook},
+  {"GET",    "/webhooks",                               "workspaces/models/read",       ListWebhooks},
+  {"GET",    "/webhooks/{webhook_id}",                  "workspaces/models/read",       GetWebhook},
+  {"PATCH",  "/webhooks/{webhook_id}",                  "workspaces/models/write",      UpdateWebhook},
+  {"DELETE", "/webhooks/{webhook_id}",                  "workspaces/models/write",      DeleteWebhook},
+  {"POST",   "/webhooks/{webhook_id}/test",             "workspaces/models/write",      TestWebhook},
 };
 
 // Versioned assets: the same ten routes for each collection; the handler reads the collection

@@ -184,9 +184,22 @@ int RunServer(const Config& raw) {
   // --- end jobs ---
   tracking::LoggedModelService logged_models(**store, tracking);
   tracking::TraceV3Service traces_v3(**store, tracking, **artifacts);
-  api::ApiContext ctx{tracking,     **artifacts,   auth,          secrets,
-                      registry,     asset_service, metrics,       kVersion,
-                      cfg.web_root, job_service,   logged_models, traces_v3};
+  // Webhook delivery allow-list, set by the server's operator (see docs/mlflow3.md).
+  std::vector<std::string> webhook_hosts;
+  if (const char* hosts = std::getenv("MLWS_WEBHOOK_ALLOWED_HOSTS")) {
+    std::string all = hosts;
+    size_t start = 0;
+    while (start <= all.size()) {
+      size_t comma = all.find(',', start);
+      if (comma == std::string::npos) comma = all.size();
+      if (comma > start) webhook_hosts.push_back(all.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  tracking::WebhookService webhooks(**store, tracking, std::move(webhook_hosts));
+  api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,      registry,
+                      asset_service, metrics,     kVersion, cfg.web_root, job_service,
+                      logged_models, traces_v3,   webhooks};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 

@@ -425,3 +425,54 @@ def test_assessments_feedback_expectation_update_override_delete(client, fluent_
     with pytest.raises(MlflowException) as e:
         mlflow.get_assessment(trace_id, ex.assessment_id)
     assert error_code(e) in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")
+
+
+# --------------------------------------------------------------------------------------------
+# Smaller 3.x routes: delete-experiment-tag, webhooks, server-info
+# --------------------------------------------------------------------------------------------
+
+
+def test_delete_experiment_tag(client, experiment_id):
+    client.set_experiment_tag(experiment_id, "keep", "1")
+    client.set_experiment_tag(experiment_id, "drop", "2")
+    client.delete_experiment_tag(experiment_id, "drop")
+    tags = client.get_experiment(experiment_id).tags
+    assert tags.get("keep") == "1" and "drop" not in tags
+
+
+def test_webhooks_crud(client):
+    from mlflow.entities.webhook import WebhookAction, WebhookEntity, WebhookEvent, WebhookStatus
+
+    event = WebhookEvent(WebhookEntity.MODEL_VERSION, WebhookAction.CREATED)
+    hook = client.create_webhook(
+        name=unique_name("hook")[:40],
+        url="https://127.0.0.1:9/mlflow",  # loopback: nothing is delivered
+        events=[event],
+        description="first",
+        secret="s3cret",
+    )
+    assert hook.webhook_id
+    assert hook.status == WebhookStatus.ACTIVE
+    got = client.get_webhook(hook.webhook_id)
+    assert got.url == "https://127.0.0.1:9/mlflow"
+    assert [(e.entity, e.action) for e in got.events] == [
+        (WebhookEntity.MODEL_VERSION, WebhookAction.CREATED)
+    ]
+    assert hook.webhook_id in [w.webhook_id for w in client.list_webhooks(max_results=100)]
+
+    updated = client.update_webhook(
+        hook.webhook_id, description="second", status=WebhookStatus.DISABLED
+    )
+    assert updated.description == "second" and updated.status == WebhookStatus.DISABLED
+    client.delete_webhook(hook.webhook_id)
+    with pytest.raises(MlflowException) as e:
+        client.get_webhook(hook.webhook_id)
+    assert error_code(e) == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_server_info(server_url):
+    import requests
+
+    info = requests.get(f"{server_url}/api/3.0/mlflow/server-info", timeout=30).json()
+    assert info["multipart_uploads_enabled"] is False
+    assert "store_type" in info

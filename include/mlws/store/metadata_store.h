@@ -19,6 +19,7 @@
 #include "mlws/store/secret_store.h"
 #include "mlws/store/trace_store.h"
 #include "mlws/store/trace_v3_store.h"
+#include "mlws/store/webhook_store.h"
 #include "mlws/store/workspace_store.h"
 
 namespace mlws::store {
@@ -40,9 +41,10 @@ class MetadataStore {
   virtual RegistryStore& registry() = 0;
   virtual AssetStore& assets() = 0;
   virtual JobStore& jobs() = 0;
-  // MLflow 3: logged models and v3 traces.
+  // MLflow 3: logged models, v3 traces, registry webhooks.
   virtual LoggedModelStore& logged_models() = 0;
   virtual TraceV3Store& traces_v3() = 0;
+  virtual WebhookStore& webhooks() = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

@@ -4,6 +4,7 @@
 
 #include "mlws/store/logged_model_store.h"
 #include "mlws/store/trace_v3_store.h"
+#include "mlws/store/webhook_store.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/write_queue.h"
 
@@ -51,7 +52,23 @@ class SqliteTraceV3Store final : public TraceV3Store {
   ReaderPool& readers_;
 };
 
-// Shared by both: the experiment's rowid in the workspace, NotFound with MLflow's message.
+class SqliteWebhookStore final : public WebhookStore {
+ public:
+  SqliteWebhookStore(WriteQueue& writes, ReaderPool& readers)
+      : writes_(writes), readers_(readers) {}
+  Status PutWebhook(std::int64_t workspace_id, const WebhookRecord& w) override;
+  StatusOr<WebhookRecord> GetWebhook(std::int64_t workspace_id,
+                                     const std::string& webhook_id) override;
+  StatusOr<std::vector<WebhookRecord>> ListWebhooks(std::int64_t workspace_id) override;
+  Status DeleteWebhook(std::int64_t workspace_id, const std::string& webhook_id) override;
+
+ private:
+  WriteQueue& writes_;
+  ReaderPool& readers_;
+};
+
+// Shared by the logged-model and trace stores: the experiment's rowid in the workspace, NotFound
+// with MLflow's message.
 StatusOr<std::int64_t> ExperimentRowid(Db& db, std::int64_t workspace_id,
                                        const std::string& experiment_id);
 

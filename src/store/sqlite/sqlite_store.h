@@ -48,6 +48,7 @@ class SqliteStore final : public MetadataStore,
   JobStore& jobs() override { return *this; }
   LoggedModelStore& logged_models() override { return logged_models_; }
   TraceV3Store& traces_v3() override { return traces_v3_; }
+  WebhookStore& webhooks() override { return webhooks_; }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
@@ -71,6 +72,8 @@ class SqliteStore final : public MetadataStore,
                                 tracking::LifecycleStage stage) override;
   Status SetExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
                           const tracking::KeyValue& tag) override;
+  Status DeleteExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
+                             const std::string& key) override;
 
   // RunStore
   StatusOr<tracking::Run> CreateRun(const NewRun& run) override;
@@ -253,6 +256,7 @@ class SqliteStore final : public MetadataStore,
   ReaderPool readers_;
   SqliteLoggedModelStore logged_models_{writes_, readers_};
   SqliteTraceV3Store traces_v3_{writes_, readers_};
+  SqliteWebhookStore webhooks_{writes_, readers_};
   // Writer-thread state: interned metric keys, next chunk sequence number.
   std::unordered_map<std::string, std::int64_t> key_ids_;
   std::int64_t next_seq_ = 1;
