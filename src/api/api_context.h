@@ -10,6 +10,7 @@
 #include "mlws/auth/secret_service.h"
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
+#include "mlws/tracking/eval_dataset_service.h"
 #include "mlws/tracking/logged_model_service.h"
 #include "mlws/tracking/trace_v3_service.h"
 #include "mlws/tracking/tracking_service.h"
@@ -31,6 +32,7 @@ struct ApiContext {
   tracking::LoggedModelService& logged_models;  // MLflow 3
   tracking::TraceV3Service& traces_v3;          // MLflow 3
   tracking::WebhookService& webhooks;           // MLflow 3
+  tracking::EvalDatasetService& eval_datasets;  // MLflow 3
 };
 
 }  // namespace mlws::api

@@ -37,6 +37,15 @@ http::Response UpdateWebhook(ApiContext&, http::Request&);
 http::Response DeleteWebhook(ApiContext&, http::Request&);
 http::Response TestWebhook(ApiContext&, http::Request&);
 
+// eval_datasets_handler.cc: /api/3.0/mlflow/datasets...
+http::Response CreateEvalDataset(ApiContext&, http::Request&);
+http::Response GetEvalDataset(ApiContext&, http::Request&);
+http::Response DeleteEvalDataset(ApiContext&, http::Request&);
+http::Response SearchEvalDatasets(ApiContext&, http::Request&);
+http::Response UpsertEvalDatasetRecords(ApiContext&, http::Request&);
+http::Response GetEvalDatasetRecords(ApiContext&, http::Request&);
+http::Response GetEvalDatasetExperimentIds(ApiContext&, http::Request&);
+
 // The model ids a log-metric / log-batch body links metrics to, for the metrics handler: it
 // checks them before the run write and links the metrics after it (see LoggedModelService).
 Status CheckMetricModels(ApiContext& ctx, const http::Request& req,

@@ -150,6 +150,15 @@ const Row kRows[] = {
   {"PATCH",  "/webhooks/{webhook_id}",                  "workspaces/models/write",      UpdateWebhook},
   {"DELETE", "/webhooks/{webhook_id}",                  "workspaces/models/write",      DeleteWebhook},
   {"POST",   "/webhooks/{webhook_id}/test",             "workspaces/models/write",      TestWebhook},
+
+  // MLflow 3 GenAI evaluation datasets (eval_datasets_handler.cc).
+  {"POST",   "/api/3.0/mlflow/datasets/create",                     "workspaces/experiments/write", CreateEvalDataset},
+  {"POST",   "/api/3.0/mlflow/datasets/search",                     "workspaces/experiments/read",  SearchEvalDatasets},
+  {"GET",    "/api/3.0/mlflow/datasets/{dataset_id}",               "workspaces/experiments/read",  GetEvalDataset},
+  {"DELETE", "/api/3.0/mlflow/datasets/{dataset_id}",               "workspaces/experiments/write", DeleteEvalDataset},
+  {"POST",   "/api/3.0/mlflow/datasets/{dataset_id}/records",       "workspaces/experiments/write", UpsertEvalDatasetRecords},
+  {"GET",    "/api/3.0/mlflow/datasets/{dataset_id}/records",       "workspaces/experiments/read",  GetEvalDatasetRecords},
+  {"GET",    "/api/3.0/mlflow/datasets/{dataset_id}/experiment-ids", "workspaces/experiments/read", GetEvalDatasetExperimentIds},
 };
 
 // Versioned assets: the same ten routes for each collection; the handler reads the collection

@@ -197,9 +197,10 @@ int RunServer(const Config& raw) {
     }
   }
   tracking::WebhookService webhooks(**store, tracking, std::move(webhook_hosts));
+  tracking::EvalDatasetService eval_datasets(**store, tracking);
   api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,      registry,
                       asset_service, metrics,     kVersion, cfg.web_root, job_service,
-                      logged_models, traces_v3,   webhooks};
+                      logged_models, traces_v3,   webhooks, eval_datasets};
   http::Router router;
   api::RegisterRoutes(router, ctx);
 

@@ -249,6 +249,20 @@ constexpr Dialect kTraceV3Filter{kTraceV3Prefixes, kTraceV3PrefixNames, kTraceV3
 constexpr Dialect kTraceV3OrderBy{
     kTraceV3Prefixes, kTraceV3PrefixNames, kTraceV3Attributes, {}, false};
 
+// ---- SearchEvaluationDatasets (MLflow 3 GenAI) ---------------------------------------------
+
+constexpr Field kEvalDatasetAttributes[] = {
+    {"name", "name", FieldKind::kString, kStringOps},
+    {"created_by", "created_by", FieldKind::kString, kStringOps},
+    {"last_updated_by", "last_updated_by", FieldKind::kString, kStringOps},
+    {"created_time", "created_time", FieldKind::kInteger, kNumericOps},
+    {"last_update_time", "last_update_time", FieldKind::kInteger, kNumericOps},
+};
+constexpr Dialect kEvalDatasetFilter{
+    kAttributeTagPrefixes, kAttributeTagPrefixNames, kEvalDatasetAttributes, {}, false};
+constexpr Dialect kEvalDatasetOrderBy{
+    kAttributeTagPrefixes, kAttributeTagPrefixNames, kEvalDatasetAttributes, {}, false};
+
 // ---- Resolution and type checks ------------------------------------------------------------
 
 // Built by appending: `"'" + std::string&&` trips a GCC 12 -Wrestrict false positive.
@@ -537,6 +551,14 @@ StatusOr<std::vector<Clause>> ParseTraceV3Filter(std::string_view filter) {
 
 StatusOr<OrderBy> ParseTraceV3OrderBy(std::string_view order_by) {
   return ParseOrderByItem(order_by, kTraceV3OrderBy);
+}
+
+StatusOr<std::vector<Clause>> ParseEvalDatasetFilter(std::string_view filter) {
+  return ParseFilter(filter, kEvalDatasetFilter);
+}
+
+StatusOr<OrderBy> ParseEvalDatasetOrderBy(std::string_view order_by) {
+  return ParseOrderByItem(order_by, kEvalDatasetOrderBy);
 }
 
 }  // namespace mlws::tracking

@@ -89,7 +89,7 @@ json Public(const json& doc) {
   return w;
 }
 
-StatusOr<json> ParseDoc(const store::WebhookRecord& r) {
+StatusOr<json> ParseDoc(const store::DocumentRecord& r) {
   json doc = json::parse(r.doc, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return Internal("stored webhook is not valid JSON");
   return doc;
@@ -115,13 +115,13 @@ StatusOr<json> WebhookService::Create(const std::string& ws, const WebhookInput&
               {"last_updated_timestamp", now}};
   if (in.description) doc["description"] = *in.description;
   if (in.secret) doc["secret"] = *in.secret;
-  RETURN_IF_ERROR(store_.webhooks().PutWebhook(wid, {doc["webhook_id"], now, doc.dump()}));
+  RETURN_IF_ERROR(store_.webhooks().Put(wid, {doc["webhook_id"], now, doc.dump()}));
   return Public(doc);
 }
 
 StatusOr<json> WebhookService::Get(const std::string& ws, const std::string& id) {
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
-  ASSIGN_OR_RETURN(auto r, store_.webhooks().GetWebhook(wid, id));
+  ASSIGN_OR_RETURN(auto r, store_.webhooks().Get(wid, id));
   ASSIGN_OR_RETURN(json doc, ParseDoc(r));
   return Public(doc);
 }
@@ -136,7 +136,7 @@ StatusOr<json> WebhookService::List(const std::string& ws, std::int64_t max_resu
   if (!page_token.empty()) {
     ASSIGN_OR_RETURN(offset, DecodePageToken(page_token));
   }
-  ASSIGN_OR_RETURN(auto all, store_.webhooks().ListWebhooks(wid));
+  ASSIGN_OR_RETURN(auto all, store_.webhooks().List(wid));
   json out = json::object();
   json page = json::array();
   auto total = static_cast<std::int64_t>(all.size());
@@ -154,7 +154,7 @@ StatusOr<json> WebhookService::Update(const std::string& ws, const std::string& 
                                       const WebhookInput& in) {
   RETURN_IF_ERROR(ValidateInput(in, false));
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
-  ASSIGN_OR_RETURN(auto r, store_.webhooks().GetWebhook(wid, id));
+  ASSIGN_OR_RETURN(auto r, store_.webhooks().Get(wid, id));
   ASSIGN_OR_RETURN(json doc, ParseDoc(r));
   if (in.name) doc["name"] = *in.name;
   if (in.description) doc["description"] = *in.description;
@@ -163,13 +163,13 @@ StatusOr<json> WebhookService::Update(const std::string& ws, const std::string& 
   if (in.secret) doc["secret"] = *in.secret;
   if (in.status) doc["status"] = *in.status;
   doc["last_updated_timestamp"] = NowMillis();
-  RETURN_IF_ERROR(store_.webhooks().PutWebhook(wid, {id, r.creation_ms, doc.dump()}));
+  RETURN_IF_ERROR(store_.webhooks().Put(wid, {id, r.creation_ms, doc.dump()}));
   return Public(doc);
 }
 
 Status WebhookService::Delete(const std::string& ws, const std::string& id) {
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
-  return store_.webhooks().DeleteWebhook(wid, id);
+  return store_.webhooks().Delete(wid, id);
 }
 
 StatusOr<json> WebhookService::Test(const std::string& ws, const std::string& id) {

@@ -476,3 +476,37 @@ def test_server_info(server_url):
     info = requests.get(f"{server_url}/api/3.0/mlflow/server-info", timeout=30).json()
     assert info["multipart_uploads_enabled"] is False
     assert "store_type" in info
+
+
+# --------------------------------------------------------------------------------------------
+# GenAI evaluation datasets
+# --------------------------------------------------------------------------------------------
+
+
+def test_evaluation_dataset_records(client, experiment_id):
+    from mlflow.genai.datasets import create_dataset, delete_dataset, get_dataset, search_datasets
+
+    name = unique_name("eval")
+    ds = create_dataset(name=name, experiment_id=[experiment_id], tags={"team": "a"})
+    assert ds.dataset_id and ds.name == name
+    ds.merge_records(
+        [
+            {"inputs": {"q": "1+1"}, "expectations": {"answer": "2"}},
+            {"inputs": {"q": "2+2"}, "expectations": {"answer": "4"}},
+        ]
+    )
+    ds.merge_records([{"inputs": {"q": "1+1"}, "expectations": {"answer": "two"}}])
+    df = get_dataset(dataset_id=ds.dataset_id).to_df()
+    rows = sorted((r["inputs"]["q"], r["expectations"]["answer"]) for _, r in df.iterrows())
+    assert rows == [("1+1", "two"), ("2+2", "4")]
+    got = get_dataset(dataset_id=ds.dataset_id)
+    assert got.tags.get("team") == "a"
+    assert experiment_id in got.experiment_ids
+
+    found = search_datasets(experiment_ids=[experiment_id])
+    assert ds.dataset_id in [d.dataset_id for d in found]
+
+    delete_dataset(dataset_id=ds.dataset_id)
+    with pytest.raises(MlflowException) as e:
+        get_dataset(dataset_id=ds.dataset_id)
+    assert error_code(e) in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")

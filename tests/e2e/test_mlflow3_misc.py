@@ -56,3 +56,25 @@ def test_server_info(server):
     info = requests.get(server.url + "/api/3.0/mlflow/server-info", timeout=30).json()
     assert info["multipart_uploads_enabled"] is False
     assert info["store_type"] == "SqlStore"
+
+
+def test_eval_dataset_bad_input_changes_nothing(api, server):
+    base = api.prefix() + "/api/3.0/mlflow/datasets"
+    exp = api.create_experiment(unique("ds"))
+    s = api.s
+    assert_error(s.post(base + "/create", json={"name": "d", "experiment_ids": ["987654321"]},
+                        timeout=30), 404, NOT_FOUND)
+    ds = api.ok(s.post(base + "/create", json={"name": "d", "experiment_ids": [exp]},
+                       timeout=30))["dataset"]
+    before = api.ok(s.get(f"{base}/{ds['dataset_id']}", timeout=30))
+    assert_error(s.post(f"{base}/{ds['dataset_id']}/records", json={"records": "not json"},
+                        timeout=30), 400, IPV)
+    assert_error(s.post(f"{base}/{ds['dataset_id']}/records",
+                        json={"records": '[{"expectations": {}}]'}, timeout=30), 400, IPV,
+                 "inputs")
+    assert_error(s.post(base + "/search", json={"filter_string": "colour = 'x'"}, timeout=30),
+                 400, IPV, "colour")
+    assert_error(s.get(base + "/d-none", timeout=30), 404, NOT_FOUND, "d-none")
+    assert_error(s.post(base + "/d-none/records", json={"records": "[]"}, timeout=30), 404,
+                 NOT_FOUND)
+    assert api.ok(s.get(f"{base}/{ds['dataset_id']}", timeout=30)) == before

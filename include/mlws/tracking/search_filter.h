@@ -141,6 +141,12 @@ StatusOr<std::vector<Clause>> ParseTraceV3Filter(std::string_view filter);
 // One SearchTraces v3 order_by item: the trace attributes above.
 StatusOr<OrderBy> ParseTraceV3OrderBy(std::string_view order_by);
 
+// SearchEvaluationDatasets (MLflow 3 GenAI) filter: name, created_by, last_updated_by
+// (= != LIKE ILIKE), created_time, last_update_time (numeric), tags.<key>; order_by: the same
+// attributes.
+StatusOr<std::vector<Clause>> ParseEvalDatasetFilter(std::string_view filter);
+StatusOr<OrderBy> ParseEvalDatasetOrderBy(std::string_view order_by);
+
 // Spellings for messages and logs: "=", "NOT IN", ...; "metric", "parameter", "tag", "attribute",
 // "dataset" (MLflow's canonical entity type names).
 std::string_view ComparatorName(Comparator op);

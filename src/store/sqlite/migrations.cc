@@ -399,8 +399,8 @@ constexpr const char* kMigration9 = "SELECT 1;";
 
 // 10: MLflow 3 logged models (one document per model, see logged_model_store.h), the models
 // runs consumed or produced, MLflow 3 (v3) traces with their assessments (one document per
-// trace, see trace_v3_store.h; span data lives in the artifact store), and registry webhooks
-// (webhook_store.h).
+// trace, see trace_v3_store.h; span data lives in the artifact store), registry webhooks and
+// GenAI evaluation datasets (document_store.h).
 constexpr const char* kMigration10 = R"sql(
 CREATE TABLE logged_models (
   model_id TEXT PRIMARY KEY,
@@ -427,12 +427,19 @@ CREATE TABLE traces_v3 (
 );
 CREATE INDEX traces_v3_by_experiment ON traces_v3 (experiment_rowid, request_time_ms);
 CREATE TABLE webhooks (
-  webhook_id TEXT PRIMARY KEY,
+  id TEXT PRIMARY KEY,
   workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
   creation_ms INTEGER NOT NULL,
   doc TEXT NOT NULL
 );
 CREATE INDEX webhooks_by_workspace ON webhooks (workspace_id, creation_ms);
+CREATE TABLE eval_datasets (
+  id TEXT PRIMARY KEY,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX eval_datasets_by_workspace ON eval_datasets (workspace_id, creation_ms);
 )sql";
 
 constexpr std::array<const char*, 10> kMigrations = {

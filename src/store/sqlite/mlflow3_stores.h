@@ -2,9 +2,9 @@
 // SqliteStore's write queue and reader pool, so their writes group-commit with everything else.
 #pragma once
 
+#include "mlws/store/document_store.h"
 #include "mlws/store/logged_model_store.h"
 #include "mlws/store/trace_v3_store.h"
-#include "mlws/store/webhook_store.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/write_queue.h"
 
@@ -52,19 +52,22 @@ class SqliteTraceV3Store final : public TraceV3Store {
   ReaderPool& readers_;
 };
 
-class SqliteWebhookStore final : public WebhookStore {
+// One table of documents; `what` names the resource in NotFound messages ("Webhook").
+// The SQL is built once here: Cached() keys statements by the text's address.
+class SqliteDocumentStore final : public DocumentStore {
  public:
-  SqliteWebhookStore(WriteQueue& writes, ReaderPool& readers)
-      : writes_(writes), readers_(readers) {}
-  Status PutWebhook(std::int64_t workspace_id, const WebhookRecord& w) override;
-  StatusOr<WebhookRecord> GetWebhook(std::int64_t workspace_id,
-                                     const std::string& webhook_id) override;
-  StatusOr<std::vector<WebhookRecord>> ListWebhooks(std::int64_t workspace_id) override;
-  Status DeleteWebhook(std::int64_t workspace_id, const std::string& webhook_id) override;
+  SqliteDocumentStore(WriteQueue& writes, ReaderPool& readers, std::string table, std::string what);
+  Status Put(std::int64_t workspace_id, const DocumentRecord& d) override;
+  StatusOr<DocumentRecord> Get(std::int64_t workspace_id, const std::string& id) override;
+  StatusOr<std::vector<DocumentRecord>> List(std::int64_t workspace_id) override;
+  Status Delete(std::int64_t workspace_id, const std::string& id) override;
 
  private:
+  Status NoSuch(const std::string& id) const;
   WriteQueue& writes_;
   ReaderPool& readers_;
+  std::string what_;
+  std::string put_sql_, get_sql_, list_sql_, delete_sql_;
 };
 
 // Shared by the logged-model and trace stores: the experiment's rowid in the workspace, NotFound

@@ -48,7 +48,8 @@ class SqliteStore final : public MetadataStore,
   JobStore& jobs() override { return *this; }
   LoggedModelStore& logged_models() override { return logged_models_; }
   TraceV3Store& traces_v3() override { return traces_v3_; }
-  WebhookStore& webhooks() override { return webhooks_; }
+  DocumentStore& webhooks() override { return webhooks_; }
+  DocumentStore& eval_datasets() override { return eval_datasets_; }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
@@ -256,7 +257,8 @@ class SqliteStore final : public MetadataStore,
   ReaderPool readers_;
   SqliteLoggedModelStore logged_models_{writes_, readers_};
   SqliteTraceV3Store traces_v3_{writes_, readers_};
-  SqliteWebhookStore webhooks_{writes_, readers_};
+  SqliteDocumentStore webhooks_{writes_, readers_, "webhooks", "Webhook"};
+  SqliteDocumentStore eval_datasets_{writes_, readers_, "eval_datasets", "Evaluation dataset"};
   // Writer-thread state: interned metric keys, next chunk sequence number.
   std::unordered_map<std::string, std::int64_t> key_ids_;
   std::int64_t next_seq_ = 1;
