@@ -48,6 +48,7 @@ e2e-test: build
 compat-test: build
 	MLWS_BIN=$(CURDIR)/$(BUILD)/mlws .venv/bin/python -m pytest -q tests/compat
 	MLWS_BIN=$(CURDIR)/$(BUILD)/mlws .venv-mlflow3/bin/python -m pytest -q tests/compat
+	./scripts/mlflow3_reference.sh
 
 bench: deps build
 	.venv/bin/python bench/run_bench.py --mlws-bin $(CURDIR)/$(BUILD)/mlws \

@@ -2,7 +2,8 @@
 # Runs every test suite against the build in $1 (default build/release):
 #   1. unit tests (ctest / GoogleTest)
 #   2. end-to-end tests of the real binary over HTTP on loopback (pytest, tests/e2e)
-#   3. MLflow client compatibility with mlflow 2.x and 3.x (pytest, tests/compat)
+#   3. MLflow client compatibility with mlflow 2.x and 3.x (pytest, tests/compat), and the MLflow 3
+#      module checked against the real `mlflow server` 3.x (scripts/mlflow3_reference.sh)
 #   4. the studio: unit tests (vitest) and browser tests (playwright-core + chromium, web/e2e)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,8 @@ echo "== MLflow 2.x client compatibility"
 .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
 echo "== MLflow 3.x client compatibility"
 .venv-mlflow3/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+echo "== MLflow 3 compatibility module against the real mlflow 3.x server"
+scripts/mlflow3_reference.sh || fail=1
 echo "== studio"
 (cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } \
   && { [ -f dist/index.html ] || npm run build; } \

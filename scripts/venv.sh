@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Python virtualenvs from pinned requirement files:
 #   .venv        mlflow 2.x (full: client for compat tests, `mlflow server` and fasttrackml for bench)
-#   .venv-mlflow3 mlflow 3.x client (mlflow-skinny) for compat tests
+#   .venv-mlflow3 mlflow 3.x client (mlflow-skinny + scikit-learn) for compat tests
+#   .venv-mlflow3-server full mlflow 3.x: the reference `mlflow server` tests/compat/test_mlflow3.py
+#                 is checked against (scripts/mlflow3_reference.sh)
 # A venv is rebuilt only when its requirements file changes (stamp holds the file's hash).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +21,4 @@ build() {
 }
 build .venv python/requirements.txt
 build .venv-mlflow3 python/requirements-mlflow3.txt
+build .venv-mlflow3-server python/requirements-mlflow3-server.txt

@@ -11,7 +11,11 @@
 #include "mlws/auth/secret_service.h"
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
+#include "mlws/tracking/eval_dataset_service.h"
+#include "mlws/tracking/logged_model_service.h"
+#include "mlws/tracking/trace_v3_service.h"
 #include "mlws/tracking/tracking_service.h"
+#include "mlws/tracking/webhook_service.h"
 
 namespace mlws::api {
 
@@ -26,6 +30,10 @@ struct ApiContext {
   std::string version;
   std::string web_root;  // the studio's built files; empty = not available
   jobs::JobService& jobs;
+  tracking::LoggedModelService& logged_models;  // MLflow 3
+  tracking::TraceV3Service& traces_v3;          // MLflow 3
+  tracking::WebhookService& webhooks;           // MLflow 3
+  tracking::EvalDatasetService& eval_datasets;  // MLflow 3
   artifacts::StorageQuota* quota = nullptr;  // per-workspace storage limit; null = none
 };
 

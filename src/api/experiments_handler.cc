@@ -112,12 +112,6 @@ http::Response SetExperimentTag(ApiContext& ctx, http::Request& req) {
   }());
 }
 
-http::Response SearchLoggedModels(ApiContext&, http::Request&) {
-  // MLflow 3 clients look for logged models when they list a run's artifacts. mlws does not
-  // store MLflow 3 logged-model entities yet, so the honest answer is an empty page.
-  return http::JsonResponse("{}");
-}
-
 http::Response SearchDatasets(ApiContext&, http::Request&) {
   // The UI helper; datasets are returned with runs. Matches MLflow's empty answer shape.
   return http::JsonResponse("{}");

@@ -101,7 +101,6 @@ http::Response DeleteExperiment(ApiContext&, http::Request&);
 http::Response RestoreExperiment(ApiContext&, http::Request&);
 http::Response SetExperimentTag(ApiContext&, http::Request&);
 http::Response SearchDatasets(ApiContext&, http::Request&);
-http::Response SearchLoggedModels(ApiContext&, http::Request&);
 
 // runs_handler.cc
 http::Response CreateRun(ApiContext&, http::Request&);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/handlers.h"
+#include "api/mlflow3_handlers.h"
 #include "api/mlflow_json.h"
 #include "mlws/tracking/validation.h"
 
@@ -104,6 +105,7 @@ http::Response LogBatch(ApiContext& ctx, http::Request& req) {
     if (run_id.empty()) return MissingParameter("run_id");
 
     std::vector<tracking::Metric> metrics;
+    std::vector<tracking::ModelMetric> model_metrics;
     simdjson::dom::element m_el;
     if (obj["metrics"].get(m_el) == simdjson::SUCCESS && !m_el.is_null()) {
       simdjson::dom::array arr;
@@ -136,13 +138,29 @@ http::Response LogBatch(ApiContext& ctx, http::Request& req) {
         if (o["step"].get(f) == simdjson::SUCCESS && !f.is_null()) {
           ASSIGN_OR_RETURN(m.step, SjInt(f, "step"));
         }
+        // MLflow 3: a metric may also belong to a logged model (and a dataset).
+        if (o["model_id"].get(f) == simdjson::SUCCESS && !f.is_null()) {
+          tracking::ModelMetric mm;
+          ASSIGN_OR_RETURN(mm.model_id, SjString(f, "model_id"));
+          if (o["dataset_name"].get(f) == simdjson::SUCCESS && !f.is_null()) {
+            ASSIGN_OR_RETURN(mm.dataset_name, SjString(f, "dataset_name"));
+          }
+          if (o["dataset_digest"].get(f) == simdjson::SUCCESS && !f.is_null()) {
+            ASSIGN_OR_RETURN(mm.dataset_digest, SjString(f, "dataset_digest"));
+          }
+          mm.run_id = run_id;
+          mm.metric = m;
+          if (!mm.model_id.empty()) model_metrics.push_back(std::move(mm));
+        }
         metrics.push_back(std::move(m));
       }
     }
     std::vector<tracking::KeyValue> params, tags;
     RETURN_IF_ERROR(ParseSjKeyValues(obj, "params", params));
     RETURN_IF_ERROR(ParseSjKeyValues(obj, "tags", tags));
-    return ctx.tracking.LogBatch(req.workspace, run_id, metrics, params, tags);
+    RETURN_IF_ERROR(CheckMetricModels(ctx, req, model_metrics));
+    RETURN_IF_ERROR(ctx.tracking.LogBatch(req.workspace, run_id, metrics, params, tags));
+    return LinkMetricModels(ctx, req, model_metrics);
   }());
 }
 
@@ -160,7 +178,19 @@ http::Response LogMetric(ApiContext& ctx, http::Request& req) {
     m.timestamp = *ts;
     ASSIGN_OR_RETURN(auto step, d.OptionalInt("step"));
     m.step = step.value_or(0);
-    return ctx.tracking.LogBatch(req.workspace, id, {m}, {}, {});
+    std::vector<tracking::ModelMetric> model_metrics;
+    ASSIGN_OR_RETURN(auto model_id, d.OptionalString("model_id"));
+    if (model_id && !model_id->empty()) {
+      tracking::ModelMetric mm{*model_id, id, m, "", ""};
+      ASSIGN_OR_RETURN(auto ds_name, d.OptionalString("dataset_name"));
+      ASSIGN_OR_RETURN(auto ds_digest, d.OptionalString("dataset_digest"));
+      mm.dataset_name = ds_name.value_or("");
+      mm.dataset_digest = ds_digest.value_or("");
+      model_metrics.push_back(std::move(mm));
+    }
+    RETURN_IF_ERROR(CheckMetricModels(ctx, req, model_metrics));
+    RETURN_IF_ERROR(ctx.tracking.LogBatch(req.workspace, id, {m}, {}, {}));
+    return LinkMetricModels(ctx, req, model_metrics);
   }());
 }
 

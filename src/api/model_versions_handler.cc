@@ -1,5 +1,6 @@
 // MLflow model registry: model versions, stages, tags, download URIs.
 #include "api/handlers.h"
+#include "api/mlflow3_handlers.h"
 #include "api/mlflow_json.h"
 #include "api/registry_json.h"
 
@@ -28,6 +29,8 @@ http::Response CreateModelVersion(ApiContext& ctx, http::Request& req) {
     v.description = desc.value_or("");
     ASSIGN_OR_RETURN(v.tags, ParseKeyValues(d.Json("tags"), "tags", false));
     v.user_id = req.user_id != 0 ? req.user : "";
+    ASSIGN_OR_RETURN(auto model_id, d.OptionalString("model_id"));
+    RETURN_IF_ERROR(ResolveLoggedModelSource(ctx, req, v.source, model_id.value_or(""), v.run_id));
     return VersionReply(ctx.registry.CreateModelVersion(req.workspace, std::move(v)));
   }());
 }

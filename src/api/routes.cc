@@ -4,6 +4,7 @@
 #include "mlws/api/routes.h"
 
 #include "api/handlers.h"
+#include "api/mlflow3_handlers.h"
 #include "mlws/api/browser_safety.h"
 #include "mlws/common/ids.h"
 
@@ -120,6 +121,45 @@ const Row kRows[] = {
   {"GET",    "/traces/{request_id}",        "workspaces/traces/read",  GetTraceInfo},
   {"PATCH",  "/traces/{request_id}/tags",   "workspaces/traces/write", SetTraceTag},
   {"DELETE", "/traces/{request_id}/tags",   "workspaces/traces/write", DeleteTraceTag},
+
+  // MLflow 3 logged models (logged_models_handler.cc).
+  {"POST",   "/logged-models",                          "workspaces/runs/write",       CreateLoggedModel},
+  {"GET",    "/logged-models/{model_id}",               "workspaces/experiments/read", GetLoggedModel},
+  {"PATCH",  "/logged-models/{model_id}",               "workspaces/runs/write",       FinalizeLoggedModel},
+  {"DELETE", "/logged-models/{model_id}",               "workspaces/runs/write",       DeleteLoggedModel},
+  {"PATCH",  "/logged-models/{model_id}/tags",          "workspaces/runs/write",       SetLoggedModelTags},
+  {"DELETE", "/logged-models/{model_id}/tags/{tag_key}", "workspaces/runs/write",      DeleteLoggedModelTag},
+  {"POST",   "/logged-models/{model_id}/params",        "workspaces/runs/write",       LogLoggedModelParams},
+  {"POST",   "/runs/outputs",                           "workspaces/runs/write",       LogOutputs},
+
+  // MLflow 3 traces and assessments (traces_v3_handler.cc); v3 tags and deletes use the v2 rows.
+  {"POST",   "/api/3.0/mlflow/traces",                  "workspaces/traces/write", StartTraceV3},
+  {"POST",   "/api/3.0/mlflow/traces/search",           "workspaces/traces/read",  SearchTracesV3},
+  {"GET",    "/api/3.0/mlflow/traces/{trace_id}",       "workspaces/traces/read",  GetTraceInfoV3},
+  {"POST",   "/traces/link-to-run",                     "workspaces/traces/write", LinkTracesToRun},
+  {"POST",   "/api/3.0/mlflow/traces/{trace_id}/assessments", "workspaces/traces/write", CreateAssessment},
+  {"GET",    "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/read",  GetAssessment},
+  {"PATCH",  "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/write", UpdateAssessment},
+  {"DELETE", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/write", DeleteAssessment},
+
+  // Smaller MLflow 3 routes (mlflow3_misc_handler.cc).
+  {"GET",    "/api/3.0/mlflow/server-info",             "server/health/read",           ServerInfo},
+  {"POST",   "/experiments/delete-experiment-tag",      "workspaces/experiments/write", DeleteExperimentTag},
+  {"POST",   "/webhooks",                               "workspaces/models/write",      CreateWebhook},
+  {"GET",    "/webhooks",                               "workspaces/models/read",       ListWebhooks},
+  {"GET",    "/webhooks/{webhook_id}",                  "workspaces/models/read",       GetWebhook},
+  {"PATCH",  "/webhooks/{webhook_id}",                  "workspaces/models/write",      UpdateWebhook},
+  {"DELETE", "/webhooks/{webhook_id}",                  "workspaces/models/write",      DeleteWebhook},
+  {"POST",   "/webhooks/{webhook_id}/test",             "workspaces/models/write",      TestWebhook},
+
+  // MLflow 3 GenAI evaluation datasets (eval_datasets_handler.cc).
+  {"POST",   "/api/3.0/mlflow/datasets/create",                     "workspaces/experiments/write", CreateEvalDataset},
+  {"POST",   "/api/3.0/mlflow/datasets/search",                     "workspaces/experiments/read",  SearchEvalDatasets},
+  {"GET",    "/api/3.0/mlflow/datasets/{dataset_id}",               "workspaces/experiments/read",  GetEvalDataset},
+  {"DELETE", "/api/3.0/mlflow/datasets/{dataset_id}",               "workspaces/experiments/write", DeleteEvalDataset},
+  {"POST",   "/api/3.0/mlflow/datasets/{dataset_id}/records",       "workspaces/experiments/write", UpsertEvalDatasetRecords},
+  {"GET",    "/api/3.0/mlflow/datasets/{dataset_id}/records",       "workspaces/experiments/read",  GetEvalDatasetRecords},
+  {"GET",    "/api/3.0/mlflow/datasets/{dataset_id}/experiment-ids", "workspaces/experiments/read", GetEvalDatasetExperimentIds},
 };
 
 // Versioned assets: the same ten routes for each collection; the handler reads the collection

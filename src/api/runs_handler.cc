@@ -1,4 +1,5 @@
 #include "api/handlers.h"
+#include "api/mlflow3_handlers.h"
 #include "api/mlflow_json.h"
 
 namespace mlws::api {
@@ -36,7 +37,9 @@ http::Response GetRun(ApiContext& ctx, http::Request& req) {
     ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
     ASSIGN_OR_RETURN(std::string id, RunIdParam(d));
     ASSIGN_OR_RETURN(auto run, ctx.tracking.GetRun(req.workspace, id));
-    return json{{"run", ToJson(run)}};
+    json out = ToJson(run);
+    RETURN_IF_ERROR(AddRunModelIo(ctx, req, id, out));
+    return json{{"run", std::move(out)}};
   }());
 }
 
@@ -141,7 +144,26 @@ http::Response LogInputs(ApiContext& ctx, http::Request& req) {
         inputs.push_back(std::move(in));
       }
     }
-    return ctx.tracking.LogInputs(req.workspace, id, inputs);
+    // MLflow 3: models the run used ({"model_id": ...}), checked before anything is written.
+    std::vector<store::RunModelLink> models;
+    const json& model_arr = d.Json("models");
+    if (!model_arr.is_null() && !model_arr.is_array()) {
+      return InvalidArgument("Invalid value for parameter 'models': expected a list");
+    }
+    for (const auto& m : model_arr.is_array() ? model_arr : json::array()) {
+      if (!m.is_object() || !m.contains("model_id")) return MissingParameter("models.model_id");
+      store::RunModelLink l;
+      l.output = false;
+      ASSIGN_OR_RETURN(l.model_id, JsonToString(m["model_id"], "model_id"));
+      models.push_back(std::move(l));
+    }
+    std::vector<std::string> ids;
+    for (const auto& l : models) ids.push_back(l.model_id);
+    RETURN_IF_ERROR(ctx.logged_models.CheckModels(req.workspace, ids));
+    if (!inputs.empty() || models.empty()) {
+      RETURN_IF_ERROR(ctx.tracking.LogInputs(req.workspace, id, inputs));
+    }
+    return ctx.logged_models.LinkRun(req.workspace, id, models);
   }());
 }
 

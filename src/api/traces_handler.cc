@@ -88,8 +88,12 @@ http::Response DeleteTraces(ApiContext& ctx, http::Request& req) {
     ASSIGN_OR_RETURN(del.max_timestamp_millis, d.OptionalInt("max_timestamp_millis"));
     ASSIGN_OR_RETURN(del.max_traces, d.OptionalInt("max_traces"));
     ASSIGN_OR_RETURN(del.request_ids, d.StringList("request_ids"));
+    // MLflow 3 clients delete v3 traces through this (v2) route too.
+    ASSIGN_OR_RETURN(std::int64_t v3,
+                     ctx.traces_v3.Delete(req.workspace, del.experiment_id, del.request_ids,
+                                          del.max_timestamp_millis, del.max_traces));
     ASSIGN_OR_RETURN(std::int64_t n, ctx.tracking.DeleteTraces(req.workspace, std::move(del)));
-    return json{{"traces_deleted", n}};
+    return json{{"traces_deleted", n + v3}};
   }());
 }
 
@@ -98,6 +102,10 @@ http::Response SetTraceTag(ApiContext& ctx, http::Request& req) {
     ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
     ASSIGN_OR_RETURN(std::string key, d.RequiredString("key"));
     ASSIGN_OR_RETURN(auto value, d.OptionalString("value"));
+    const std::string& id = req.path_params["request_id"];
+    if (ctx.traces_v3.Exists(req.workspace, id)) {  // MLflow 3 tags v3 traces here too
+      return ctx.traces_v3.SetTag(req.workspace, id, {key, value.value_or("")});
+    }
     return ctx.tracking.SetTraceTag(req.workspace, req.path_params["request_id"],
                                     {key, value.value_or("")});
   }());
@@ -107,6 +115,9 @@ http::Response DeleteTraceTag(ApiContext& ctx, http::Request& req) {
   return Reply([&]() -> Status {
     ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
     ASSIGN_OR_RETURN(std::string key, d.RequiredString("key"));
+    const std::string& id = req.path_params["request_id"];
+    if (ctx.traces_v3.Exists(req.workspace, id))
+      return ctx.traces_v3.DeleteTag(req.workspace, id, key);
     return ctx.tracking.DeleteTraceTag(req.workspace, req.path_params["request_id"], key);
   }());
 }

@@ -210,8 +210,25 @@ int RunServer(const Config& raw) {
   st = job_service.Recover();
   if (!st.ok()) return Fail("cannot recover the jobs of the previous run", st);
   // --- end jobs ---
-  api::ApiContext ctx{tracking, **artifacts, auth,         secrets,     registry, asset_service,
-                      metrics,  kVersion,    cfg.web_root, job_service, &quota};
+  tracking::LoggedModelService logged_models(**store, tracking);
+  tracking::TraceV3Service traces_v3(**store, tracking, **artifacts);
+  // Webhook delivery allow-list, set by the server's operator (see docs/mlflow3.md).
+  std::vector<std::string> webhook_hosts;
+  if (const char* hosts = std::getenv("MLWS_WEBHOOK_ALLOWED_HOSTS")) {
+    std::string all = hosts;
+    size_t start = 0;
+    while (start <= all.size()) {
+      size_t comma = all.find(',', start);
+      if (comma == std::string::npos) comma = all.size();
+      if (comma > start) webhook_hosts.push_back(all.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  tracking::WebhookService webhooks(**store, tracking, std::move(webhook_hosts));
+  tracking::EvalDatasetService eval_datasets(**store, tracking);
+  api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,      registry,
+                      asset_service, metrics,     kVersion, cfg.web_root, job_service,
+                      logged_models, traces_v3,   webhooks, eval_datasets, &quota};
   http::Router router;
   api::BrowserSafety browser_safety(cfg.host, cfg.port, cfg.allowed_origins);
   api::RegisterRoutes(router, ctx, &browser_safety);

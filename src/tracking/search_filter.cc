@@ -170,6 +170,99 @@ constexpr Dialect kRegisteredModelOrderBy{
 constexpr Dialect kModelVersionOrderBy{
     kAttributeTagPrefixes, kAttributeTagPrefixNames, kModelVersionOrderAttributes, {}, false};
 
+// ---- SearchLoggedModels (MLflow 3): attributes, metrics, params, tags ----------------------
+
+constexpr Prefix kLoggedModelPrefixes[] = {
+    {"metric", EntityType::kMetric},
+    {"metrics", EntityType::kMetric},
+    {"param", EntityType::kParam},
+    {"params", EntityType::kParam},
+    {"parameter", EntityType::kParam},
+    {"parameters", EntityType::kParam},
+    {"tag", EntityType::kTag},
+    {"tags", EntityType::kTag},
+    {"attribute", EntityType::kAttribute},
+    {"attributes", EntityType::kAttribute},
+    {"attr", EntityType::kAttribute},
+};
+constexpr std::string_view kLoggedModelPrefixNames =
+    "['metric', 'parameter', 'tag', 'attribute'] (or metrics, params, parameters, tags, "
+    "attributes, attr)";
+constexpr Field kLoggedModelAttributes[] = {
+    {"name", "name", FieldKind::kString, kStringOps},
+    {"model_id", "model_id", FieldKind::kString, kStringOps | kListOps},
+    {"model_type", "model_type", FieldKind::kString, kStringOps},
+    {"status", "status", FieldKind::kString, kStringOps},
+    {"source_run_id", "source_run_id", FieldKind::kString, kStringOps | kListOps},
+    {"creation_timestamp", "creation_timestamp", FieldKind::kInteger, kNumericOps},
+    {"creation_time", "creation_timestamp", FieldKind::kInteger, kNumericOps},
+    {"last_updated_timestamp", "last_updated_timestamp", FieldKind::kInteger, kNumericOps},
+    {"last_updated_time", "last_updated_timestamp", FieldKind::kInteger, kNumericOps},
+};
+constexpr Dialect kLoggedModelFilter{
+    kLoggedModelPrefixes, kLoggedModelPrefixNames, kLoggedModelAttributes, {}, false};
+constexpr Dialect kLoggedModelOrderBy{
+    kLoggedModelPrefixes, kLoggedModelPrefixNames, kLoggedModelAttributes, {}, true};
+
+// ---- SearchTraces v3 (MLflow 3): trace attributes, tags, metadata, spans ------------------
+// Entity types carry: kAttribute = trace.<attr>, kTag = tag.<key>, kParam = metadata.<key>
+// (request metadata), kDataset = span.<field> (see ParseTraceV3Filter).
+
+constexpr Prefix kTraceV3Prefixes[] = {
+    {"trace", EntityType::kAttribute},
+    {"attribute", EntityType::kAttribute},
+    {"attributes", EntityType::kAttribute},
+    {"attr", EntityType::kAttribute},
+    {"tag", EntityType::kTag},
+    {"tags", EntityType::kTag},
+    {"metadata", EntityType::kParam},
+    {"request_metadata", EntityType::kParam},
+    {"span", EntityType::kDataset},
+};
+constexpr std::string_view kTraceV3PrefixNames =
+    "['trace', 'tag', 'metadata', 'span'] (or attribute, attributes, attr, tags, "
+    "request_metadata)";
+constexpr Field kTraceV3Attributes[] = {
+    {"status", "state", FieldKind::kString, kStringOps | kListOps},
+    {"state", "state", FieldKind::kString, kStringOps | kListOps},
+    {"name", "name", FieldKind::kString, kStringOps | kListOps},
+    {"run_id", "run_id", FieldKind::kString, kStringOps | kListOps},
+    {"trace_id", "trace_id", FieldKind::kString, kStringOps | kListOps},
+    {"request_id", "trace_id", FieldKind::kString, kStringOps | kListOps},
+    {"client_request_id", "client_request_id", FieldKind::kString, kStringOps | kListOps},
+    {"request_preview", "request_preview", FieldKind::kString, kStringOps},
+    {"response_preview", "response_preview", FieldKind::kString, kStringOps},
+    {"timestamp_ms", "timestamp_ms", FieldKind::kInteger, kNumericOps},
+    {"timestamp", "timestamp_ms", FieldKind::kInteger, kNumericOps},
+    {"request_time", "timestamp_ms", FieldKind::kInteger, kNumericOps},
+    {"execution_time_ms", "execution_time_ms", FieldKind::kInteger, kNumericOps},
+    {"execution_time", "execution_time_ms", FieldKind::kInteger, kNumericOps},
+    {"execution_duration", "execution_time_ms", FieldKind::kInteger, kNumericOps},
+};
+constexpr Field kTraceV3SpanFields[] = {
+    {"name", "name", FieldKind::kString, kStringOps | kListOps},
+    {"type", "type", FieldKind::kString, kStringOps | kListOps},
+    {"status", "status", FieldKind::kString, kStringOps | kListOps},
+};
+constexpr Dialect kTraceV3Filter{kTraceV3Prefixes, kTraceV3PrefixNames, kTraceV3Attributes,
+                                 kTraceV3SpanFields, false};
+constexpr Dialect kTraceV3OrderBy{
+    kTraceV3Prefixes, kTraceV3PrefixNames, kTraceV3Attributes, {}, false};
+
+// ---- SearchEvaluationDatasets (MLflow 3 GenAI) ---------------------------------------------
+
+constexpr Field kEvalDatasetAttributes[] = {
+    {"name", "name", FieldKind::kString, kStringOps},
+    {"created_by", "created_by", FieldKind::kString, kStringOps},
+    {"last_updated_by", "last_updated_by", FieldKind::kString, kStringOps},
+    {"created_time", "created_time", FieldKind::kInteger, kNumericOps},
+    {"last_update_time", "last_update_time", FieldKind::kInteger, kNumericOps},
+};
+constexpr Dialect kEvalDatasetFilter{
+    kAttributeTagPrefixes, kAttributeTagPrefixNames, kEvalDatasetAttributes, {}, false};
+constexpr Dialect kEvalDatasetOrderBy{
+    kAttributeTagPrefixes, kAttributeTagPrefixNames, kEvalDatasetAttributes, {}, false};
+
 // ---- Resolution and type checks ------------------------------------------------------------
 
 // Built by appending: `"'" + std::string&&` trips a GCC 12 -Wrestrict false positive.
@@ -442,6 +535,30 @@ StatusOr<std::vector<Clause>> ParseModelVersionFilter(std::string_view filter) {
 StatusOr<OrderBy> ParseRegistryOrderBy(std::string_view order_by, bool model_versions) {
   return ParseOrderByItem(order_by,
                           model_versions ? kModelVersionOrderBy : kRegisteredModelOrderBy);
+}
+
+StatusOr<std::vector<Clause>> ParseLoggedModelFilter(std::string_view filter) {
+  return ParseFilter(filter, kLoggedModelFilter);
+}
+
+StatusOr<OrderBy> ParseLoggedModelOrderBy(std::string_view field_name) {
+  return ParseOrderByItem(field_name, kLoggedModelOrderBy);
+}
+
+StatusOr<std::vector<Clause>> ParseTraceV3Filter(std::string_view filter) {
+  return ParseFilter(filter, kTraceV3Filter);
+}
+
+StatusOr<OrderBy> ParseTraceV3OrderBy(std::string_view order_by) {
+  return ParseOrderByItem(order_by, kTraceV3OrderBy);
+}
+
+StatusOr<std::vector<Clause>> ParseEvalDatasetFilter(std::string_view filter) {
+  return ParseFilter(filter, kEvalDatasetFilter);
+}
+
+StatusOr<OrderBy> ParseEvalDatasetOrderBy(std::string_view order_by) {
+  return ParseOrderByItem(order_by, kEvalDatasetOrderBy);
 }
 
 }  // namespace mlws::tracking

@@ -138,6 +138,13 @@ Status TrackingService::SetExperimentTag(const std::string& ws, const std::strin
   return store_.experiments().SetExperimentTag(wid, id, tag);
 }
 
+Status TrackingService::DeleteExperimentTag(const std::string& ws, const std::string& id,
+                                            const std::string& key) {
+  RETURN_IF_ERROR(ValidateEntityKey("tag", key));
+  ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
+  return store_.experiments().DeleteExperimentTag(wid, id, key);
+}
+
 // ---- runs ----
 
 StatusOr<Run> TrackingService::CreateRun(const std::string& ws, CreateRunRequest req) {

@@ -17,7 +17,8 @@ PASSWORD = "matrix password 1"
 # Values for path parameters: the request must reach the handler (or be refused before it).
 PARAMS = {"ws": "default", "name": "nobody", "user": "nobody", "id": "999999",
           "request_id": "tr-none", "version": "1", "run_id": "0" * 32, "hash": "0" * 64,
-          "output": "none",
+          "output": "none", "model_id": "m-none", "tag_key": "none", "trace_id": "tr-none",
+          "assessment_id": "a-none", "dataset_id": "d-none", "webhook_id": "none",
           "path...": "matrix/file.txt"}
 
 

@@ -46,6 +46,9 @@ class ExperimentStore {
                                         tracking::LifecycleStage stage) = 0;
   virtual Status SetExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
                                   const tracking::KeyValue& tag) = 0;
+  // NotFound when the experiment has no such tag (MLflow 3 delete-experiment-tag).
+  virtual Status DeleteExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
+                                     const std::string& key) = 0;
 };
 
 }  // namespace mlws::store

@@ -128,6 +128,30 @@ StatusOr<std::vector<Clause>> ParseModelVersionFilter(std::string_view filter);
 // registered models also accept the legacy `timestamp` (= last_updated_timestamp).
 StatusOr<OrderBy> ParseRegistryOrderBy(std::string_view order_by, bool model_versions);
 
+// SearchLoggedModels (MLflow 3) filter: attributes name, model_id, model_type, status,
+// source_run_id (= != LIKE ILIKE; ids also IN), creation_timestamp / creation_time and
+// last_updated_timestamp / last_updated_time (numeric); metrics.<key> (numeric), params.<key>
+// and tags.<key> (= != LIKE ILIKE).
+StatusOr<std::vector<Clause>> ParseLoggedModelFilter(std::string_view filter);
+// One SearchLoggedModels order_by field_name: the attributes above or metrics/params/tags keys.
+StatusOr<OrderBy> ParseLoggedModelOrderBy(std::string_view field_name);
+
+// SearchTraces v3 (MLflow 3) filter. Clause types: kAttribute for trace.<attr> (state, alias
+// status; name; run_id; trace_id, alias request_id; client_request_id; request_preview and
+// response_preview; timestamp_ms, aliases timestamp / request_time; execution_time_ms, aliases
+// execution_time / execution_duration), kTag for tag.<key>, kParam for metadata.<key> (the
+// trace's request metadata), kDataset for span.<field> (name, type, status). String fields take
+// = != LIKE ILIKE (most also IN / NOT IN), times take numeric comparators.
+StatusOr<std::vector<Clause>> ParseTraceV3Filter(std::string_view filter);
+// One SearchTraces v3 order_by item: the trace attributes above.
+StatusOr<OrderBy> ParseTraceV3OrderBy(std::string_view order_by);
+
+// SearchEvaluationDatasets (MLflow 3 GenAI) filter: name, created_by, last_updated_by
+// (= != LIKE ILIKE), created_time, last_update_time (numeric), tags.<key>; order_by: the same
+// attributes.
+StatusOr<std::vector<Clause>> ParseEvalDatasetFilter(std::string_view filter);
+StatusOr<OrderBy> ParseEvalDatasetOrderBy(std::string_view order_by);
+
 // Spellings for messages and logs: "=", "NOT IN", ...; "metric", "parameter", "tag", "attribute",
 // "dataset" (MLflow's canonical entity type names).
 std::string_view ComparatorName(Comparator op);

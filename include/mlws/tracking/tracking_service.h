@@ -94,6 +94,7 @@ class TrackingService {
   Status DeleteExperiment(const std::string& ws, const std::string& id);
   Status RestoreExperiment(const std::string& ws, const std::string& id);
   Status SetExperimentTag(const std::string& ws, const std::string& id, const KeyValue& tag);
+  Status DeleteExperimentTag(const std::string& ws, const std::string& id, const std::string& key);
 
   StatusOr<Run> CreateRun(const std::string& ws, CreateRunRequest req);
   StatusOr<Run> GetRun(const std::string& ws, const std::string& run_id);

@@ -287,4 +287,19 @@ Status SqliteStore::SetExperimentTag(std::int64_t workspace_id, const std::strin
   });
 }
 
+Status SqliteStore::DeleteExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
+                                        const std::string& key) {
+  return writes_.Submit([&](Db& db) -> Status {
+    ASSIGN_OR_RETURN(std::int64_t rowid, ResolveExperimentRowid(db, workspace_id, experiment_id));
+    ASSIGN_OR_RETURN(
+        Stmt * s, db.Cached("DELETE FROM experiment_tags WHERE experiment_rowid = ? AND key = ?"));
+    s->Bind(1, rowid).Bind(2, key);
+    RETURN_IF_ERROR(s->Run());
+    if (db.Changes() == 0) {
+      return NotFound("No tag with name: " + key + " in experiment with id " + experiment_id);
+    }
+    return TouchExperiment(db, rowid);
+  });
+}
+
 }  // namespace mlws::store::sqlite

@@ -408,9 +408,54 @@ CREATE TABLE id_counters (
 INSERT INTO id_counters (name, last_id) SELECT 'workspaces', COALESCE(MAX(id), 0) FROM workspaces;
 )sql";
 
-constexpr std::array<const char*, 9> kMigrations = {kMigration1, kMigration2, kMigration3,
-                                                    kMigration4, kMigration5, kMigration6,
-                                                    kMigration7, kMigration8, kMigration9};
+// 10: MLflow 3 logged models (one document per model, see logged_model_store.h), the models
+// runs consumed or produced, MLflow 3 (v3) traces with their assessments (one document per
+// trace, see trace_v3_store.h; span data lives in the artifact store), registry webhooks and
+// GenAI evaluation datasets (document_store.h).
+constexpr const char* kMigration10 = R"sql(
+CREATE TABLE logged_models (
+  model_id TEXT PRIMARY KEY,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  experiment_rowid INTEGER NOT NULL REFERENCES experiments(rowid) ON DELETE CASCADE,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX logged_models_by_experiment ON logged_models (experiment_rowid, creation_ms);
+CREATE TABLE run_model_links (
+  run_rowid INTEGER NOT NULL REFERENCES runs(rowid) ON DELETE CASCADE,
+  model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+  output INTEGER NOT NULL,
+  step INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_rowid, model_id, output)
+);
+CREATE TABLE traces_v3 (
+  trace_id TEXT PRIMARY KEY,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  experiment_rowid INTEGER NOT NULL REFERENCES experiments(rowid) ON DELETE CASCADE,
+  request_time_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX traces_v3_by_experiment ON traces_v3 (experiment_rowid, request_time_ms);
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX webhooks_by_workspace ON webhooks (workspace_id, creation_ms);
+CREATE TABLE eval_datasets (
+  id TEXT PRIMARY KEY,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX eval_datasets_by_workspace ON eval_datasets (workspace_id, creation_ms);
+)sql";
+
+constexpr std::array<const char*, 10> kMigrations = {
+    kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
+    kMigration6, kMigration7, kMigration8, kMigration9, kMigration10};
 
 }  // namespace
 

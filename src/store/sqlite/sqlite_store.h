@@ -14,6 +14,7 @@
 
 #include "mlws/store/metadata_store.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/mlflow3_stores.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/write_queue.h"
 
@@ -45,6 +46,10 @@ class SqliteStore final : public MetadataStore,
   RegistryStore& registry() override { return *this; }
   AssetStore& assets() override { return *this; }
   JobStore& jobs() override { return *this; }
+  LoggedModelStore& logged_models() override { return logged_models_; }
+  TraceV3Store& traces_v3() override { return traces_v3_; }
+  DocumentStore& webhooks() override { return webhooks_; }
+  DocumentStore& eval_datasets() override { return eval_datasets_; }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
@@ -68,6 +73,8 @@ class SqliteStore final : public MetadataStore,
                                 tracking::LifecycleStage stage) override;
   Status SetExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
                           const tracking::KeyValue& tag) override;
+  Status DeleteExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
+                             const std::string& key) override;
 
   // RunStore
   StatusOr<tracking::Run> CreateRun(const NewRun& run) override;
@@ -249,6 +256,10 @@ class SqliteStore final : public MetadataStore,
   std::string path_;
   WriteQueue writes_;
   ReaderPool readers_;
+  SqliteLoggedModelStore logged_models_{writes_, readers_};
+  SqliteTraceV3Store traces_v3_{writes_, readers_};
+  SqliteDocumentStore webhooks_{writes_, readers_, "webhooks", "Webhook"};
+  SqliteDocumentStore eval_datasets_{writes_, readers_, "eval_datasets", "Evaluation dataset"};
   // Writer-thread state: interned metric keys, next chunk sequence number.
   std::unordered_map<std::string, std::int64_t> key_ids_;
   std::int64_t next_seq_ = 1;
