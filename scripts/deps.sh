@@ -16,8 +16,9 @@ DEB_PKGS=(
 )
 
 # Test-only Debian packages: the studio's browser tests drive Debian's chromium; wrk drives
-# bench/front_door_bench.py. `make deps-cpp` (MLWS_SKIP_TEST_DEPS=1) leaves them out.
-[ "${MLWS_SKIP_TEST_DEPS:-0}" = 1 ] || DEB_PKGS+=(chromium wrk)
+# bench/front_door_bench.py; the upload tests pack archives with `tar --zstd`. `make deps-cpp`
+# (MLWS_SKIP_TEST_DEPS=1) leaves them out.
+[ "${MLWS_SKIP_TEST_DEPS:-0}" = 1 ] || DEB_PKGS+=(chromium wrk zstd)
 
 missing=()
 # The studio (web/) builds with Node.js (>= 20) and npm; a node from another source is kept.
