@@ -239,6 +239,16 @@ Status RegistryService::DeleteAlias(const std::string& ws, const std::string& na
 StatusOr<ModelVersion> RegistryService::GetVersionByAlias(const std::string& ws,
                                                           const std::string& name,
                                                           const std::string& alias) {
+  std::string lower;
+  for (char c : alias) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "latest") {
+    // The reserved alias (MLflow 3's prompt registry uses it): the highest version, whatever its
+    // stage. It cannot be set (ValidateAlias).
+    ASSIGN_OR_RETURN(std::vector<ModelVersion> latest, GetLatestVersions(ws, name, {}));
+    if (latest.empty()) return NotFound("Latest version not found for model " + name + ".");
+    return *std::max_element(latest.begin(), latest.end(),
+                             [](const auto& a, const auto& b) { return a.version < b.version; });
+  }
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
   return store_.registry().GetVersionByAlias(wid, name, alias);
 }

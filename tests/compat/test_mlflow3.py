@@ -510,3 +510,19 @@ def test_evaluation_dataset_records(client, experiment_id):
     with pytest.raises(MlflowException) as e:
         get_dataset(dataset_id=ds.dataset_id)
     assert error_code(e) in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")
+
+
+def test_reserved_latest_alias_names_the_highest_version(client):
+    name = unique_name("latest-alias")
+    client.create_registered_model(name)
+    with pytest.raises(MlflowException) as e:
+        client.get_model_version_by_alias(name, "latest")
+    assert error_code(e) == "RESOURCE_DOES_NOT_EXIST"
+    for _ in range(3):
+        client.create_model_version(name, "s3://bucket/latest-alias/model")
+    client.transition_model_version_stage(name, "1", "Production")
+    assert client.get_model_version_by_alias(name, "latest").version == "3"
+    assert client.get_model_version_by_alias(name, "LATEST").version == "3"
+    with pytest.raises(MlflowException) as e:
+        client.set_registered_model_alias(name, "latest", "1")
+    assert error_code(e) == "INVALID_PARAMETER_VALUE"
