@@ -327,5 +327,16 @@ def spawn(tmp_path):
         srv.stop()
 
 
+@pytest.fixture
+def cert(tmp_path):
+    """A self-signed certificate for 127.0.0.1: (server.crt, server.key) for --tls-cert/--tls-key."""
+    crt, key = tmp_path / "server.crt", tmp_path / "server.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(crt)], check=True, capture_output=True,
+                   timeout=60)
+    return crt, key
+
+
 def pytest_report_header(config):
     return f"mlws binary: {mlws_bin()}"

@@ -384,16 +384,6 @@ def test_security_headers_on_every_response(server):
         assert "Strict-Transport-Security" not in r.headers  # plain HTTP
 
 
-@pytest.fixture
-def cert(tmp_path):
-    crt, key = tmp_path / "server.crt", tmp_path / "server.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(crt)], check=True, capture_output=True,
-                   timeout=60)
-    return crt, key
-
-
 class TlsServer:
     def __init__(self, srv, crt):
         self.srv, self.crt = srv, crt

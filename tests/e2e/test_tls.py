@@ -12,16 +12,6 @@ from conftest import free_port, wait_for_binary
 
 
 @pytest.fixture
-def cert(tmp_path):
-    crt, key = tmp_path / "server.crt", tmp_path / "server.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(crt)], check=True, capture_output=True,
-                   timeout=60)
-    return crt, key
-
-
-@pytest.fixture
 def tls_server(tmp_path, cert):
     crt, key = cert
     port = free_port()
