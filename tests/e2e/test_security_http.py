@@ -14,7 +14,6 @@ import json
 import re
 import socket
 import ssl
-import subprocess
 import time
 
 import pytest
