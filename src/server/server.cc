@@ -25,6 +25,7 @@
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
 #include "mlws/common/json.h"
+#include "mlws/common/strings.h"
 #include "mlws/http/server.h"
 #include "mlws/jobs/asset_job_assets.h"
 #include "mlws/jobs/job_service.h"
@@ -215,19 +216,14 @@ int RunServer(const Config& raw) {
   // Webhook delivery allow-list, set by the server's operator (see docs/mlflow3.md).
   std::vector<std::string> webhook_hosts;
   if (const char* hosts = std::getenv("MLWS_WEBHOOK_ALLOWED_HOSTS")) {
-    std::string all = hosts;
-    size_t start = 0;
-    while (start <= all.size()) {
-      size_t comma = all.find(',', start);
-      if (comma == std::string::npos) comma = all.size();
-      if (comma > start) webhook_hosts.push_back(all.substr(start, comma - start));
-      start = comma + 1;
+    for (std::string_view h : SplitKeepEmpty(hosts, ',')) {
+      if (!h.empty()) webhook_hosts.emplace_back(h);
     }
   }
   tracking::WebhookService webhooks(**store, tracking, std::move(webhook_hosts));
   tracking::EvalDatasetService eval_datasets(**store, tracking);
-  api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,      registry,
-                      asset_service, metrics,     kVersion, cfg.web_root, job_service,
+  api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,       registry,
+                      asset_service, metrics,     kVersion, cfg.web_root,  job_service,
                       logged_models, traces_v3,   webhooks, eval_datasets, &quota};
   http::Router router;
   api::BrowserSafety browser_safety(cfg.host, cfg.port, cfg.allowed_origins);
