@@ -218,8 +218,17 @@ class Api:
         return self.ok(self.post("/runs/log-batch", body))
 
     def history(self, run_id: str, key: str) -> list[dict]:
-        return self.ok(self.get("/metrics/get-history",
-                                {"run_id": run_id, "metric_key": key})).get("metrics", [])
+        """Every point, following next_page_token (a page holds at most 100,000 points)."""
+        out, token = [], None
+        while True:
+            params = {"run_id": run_id, "metric_key": key}
+            if token:
+                params["page_token"] = token
+            page = self.ok(self.get("/metrics/get-history", params))
+            out += page.get("metrics", [])
+            token = page.get("next_page_token")
+            if not token:
+                return out
 
     def experiments(self, view: str = "ALL") -> list[dict]:
         out, token = [], None
