@@ -171,16 +171,26 @@ def test_idle_flood_does_not_lock_out_other_clients(spawn):
 
 def test_per_address_cap_refuses_with_503(spawn):
     srv = spawn(extra_args=["--max-connections-per-address", "3", "--header-timeout", "60"])
-    # The readiness probe's connection may still be closing: wait until /metrics shows it gone.
-    hogs = [connect(srv.port) for _ in range(3)]
+    # Connections are opened until one is refused. An admitted one stays silent (the header
+    # deadline is 60 s) and holds a slot; a refused one gets 503 at once. The readiness probe's
+    # connection may still hold a slot, so fewer than 3 may be admitted, never more.
+    hogs: list[socket.socket] = []
     refused = None
     deadline = time.monotonic() + CLOSE_BOUND_S
-    while refused is None and time.monotonic() < deadline:
+    while refused is None:
+        assert time.monotonic() < deadline and len(hogs) <= 3, f"{len(hogs)} admitted, none refused"
         s = connect(srv.port)
-        data = read_until_closed(s)
+        s.settimeout(2)
+        try:
+            first = s.recv(65536)
+        except (TimeoutError, socket.timeout):
+            hogs.append(s)  # admitted (or refused slowly: then the next one is refused)
+            continue
+        data = first + (read_until_closed(s) if first else b"")
         if data.startswith(b"HTTP/1.1 503"):
             refused = data
-    assert refused is not None and b"Retry-After: 1" in refused
+    assert len(hogs) <= 3
+    assert b"Retry-After: 1" in refused
     for h in hogs:
         h.close()
     # Once the hogs are gone, the address is served again.
