@@ -27,6 +27,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "http/source_body.h"
 #include "mlws/http/server.h"
 #include "mlws/http/wire_rules.h"
 #include "mlws/http/worker_pool.h"
@@ -447,12 +448,29 @@ class Session : public SessionBase {
       }
       resp_ = ErrorResponse(Internal("cannot open the file to send: " + ec.message()));
     }
+    if (resp_.body_source != nullptr && !head_) {
+      auto msg = std::make_shared<bhttp::response<SourceBody>>();
+      Fill(*msg, ka);
+      if (auto size = resp_.body_source->Size()) {
+        msg->content_length(static_cast<std::uint64_t>(*size));
+      } else {
+        msg->chunked(true);
+      }
+      msg->body().source = std::move(resp_.body_source);
+      return Write(std::move(msg), ka);
+    }
     if (head_) {
       // HEAD: the headers a GET would send, Content-Length included, and no body.
       auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>();
       Fill(*msg, ka);
-      msg->content_length(resp_.file_path.empty() ? resp_.body.size()
-                                                  : static_cast<std::size_t>(resp_.file_size));
+      if (resp_.body_source != nullptr && !resp_.body_source->Size()) {
+        msg->chunked(true);
+      } else {
+        msg->content_length(resp_.body_source != nullptr
+                                ? static_cast<std::size_t>(*resp_.body_source->Size())
+                            : resp_.file_path.empty() ? resp_.body.size()
+                                                      : static_cast<std::size_t>(resp_.file_size));
+      }
       return Write(std::move(msg), ka);
     }
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
