@@ -51,6 +51,20 @@ if [ "$node_ok" = 1 ] && [ -f web/package-lock.json ] &&
   (cd web && npm ci --no-audit --no-fund)
 fi
 
+# S3Proxy (tests of the S3 blob store and s3:// artifacts): Java 17 + Maven fetch the jar into
+# ~/.m2 once (scripts/s3proxy.sh).
+if [ "${MLWS_SKIP_TEST_DEPS:-0}" != 1 ]; then
+  s3p_missing=()
+  command -v java >/dev/null || s3p_missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null || s3p_missing+=(maven)
+  if [ ${#s3p_missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${s3p_missing[@]}"
+  fi
+  ./scripts/s3proxy.sh install
+fi
+
 if [ "${MLWS_SKIP_PYTHON:-0}" != 1 ]; then
   ./scripts/venv.sh
 fi

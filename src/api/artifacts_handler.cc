@@ -1,5 +1,6 @@
 // The MLflow artifact proxy (mlflow-artifacts) and the run-artifact helpers the UI uses.
 // Every path is scoped to the request's workspace: "<workspace id>/<path>" in the store.
+#include <algorithm>
 #include <string_view>
 
 #include "api/handlers.h"
@@ -37,13 +38,26 @@ std::string ContentTypeFor(std::string_view path) {
   return "application/octet-stream";
 }
 
+// Streams a blob to the client as the server sends the response.
+class BlobBodySource final : public http::BodySource {
+ public:
+  explicit BlobBodySource(std::unique_ptr<artifacts::BlobReader> reader)
+      : reader_(std::move(reader)) {}
+  StatusOr<std::size_t> Read(char* buf, std::size_t cap) override {
+    return reader_->Read(buf, cap);
+  }
+  std::optional<std::int64_t> Size() const override { return reader_->Size(); }
+
+ private:
+  std::unique_ptr<artifacts::BlobReader> reader_;
+};
+
 http::Response StreamFile(ApiContext& ctx, const std::string& scoped, const std::string& name) {
   auto f = ctx.artifacts.Open(scoped);
   if (!f.ok()) return http::ErrorResponse(f.status());
   http::Response r;
   r.content_type = ContentTypeFor(name);
-  r.file_path = f->local_path;
-  r.file_size = f->size;
+  r.body_source = std::make_shared<BlobBodySource>(std::move(f->reader));
   auto slash = name.rfind('/');
   std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
   std::string safe;
@@ -171,11 +185,86 @@ http::Response GetArtifact(ApiContext& ctx, http::Request& req) {
   return StreamFile(ctx, result->first, result->second);
 }
 
-http::Response MultipartUnsupported(ApiContext&, http::Request&) {
-  return http::ErrorResponse(
-      Status(ErrorCode::kNotImplemented,
-             "Multipart upload is not supported by this artifact store; unset "
-             "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD to upload through the proxy in one request."));
+// MLflow's proxied multipart upload (MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true): the client
+// PUTs each part straight to the object store through a presigned URL; mlws starts, completes
+// and aborts. The route's path is the artifact folder, the body's "path" the file.
+namespace {
+
+constexpr int kPartUrlSeconds = 3600;
+
+StatusOr<std::string> MultipartKey(ApiContext& ctx, http::Request& req, const RequestDecoder& d) {
+  ASSIGN_OR_RETURN(std::string file, d.RequiredString("path"));
+  std::string base = file.substr(file.rfind('/') + 1);
+  if (base.empty()) return InvalidArgument("a multipart upload needs a file path");
+  std::string dir = req.path_params["path"];
+  while (!dir.empty() && dir.back() == '/') dir.pop_back();
+  std::string rel = dir.empty() ? base : dir + "/" + base;
+  RETURN_IF_ERROR(RefuseDatastoreWrite(rel));
+  return ScopedPath(ctx, req, rel);
+}
+
+}  // namespace
+
+http::Response CreateMultipartUpload(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
+    ASSIGN_OR_RETURN(std::string key, MultipartKey(ctx, req, d));
+    ASSIGN_OR_RETURN(auto num_parts, d.OptionalInt("num_parts"));
+    std::int64_t n = num_parts.value_or(1);
+    if (n < 1 || n > 10000) {
+      return InvalidArgument("num_parts must be between 1 and 10000, got " + std::to_string(n));
+    }
+    auto& blobs = ctx.artifacts.blobs();
+    if (!blobs.SupportsPresignedParts()) {
+      return Status(ErrorCode::kNotImplemented,
+                    // MLflow's client falls back to a single upload on this exact opening.
+                    "Multipart upload is not supported for the current artifact repository (a "
+                    "local folder): upload through the proxy in one request");
+    }
+    ASSIGN_OR_RETURN(std::string id, blobs.CreateMultipart(key));
+    json creds = json::array();
+    for (int i = 1; i <= n; ++i) {
+      auto url = blobs.PresignUploadPart(key, id, i, kPartUrlSeconds);
+      if (!url.ok()) {
+        (void)blobs.AbortMultipart(key, id);
+        return url.status();
+      }
+      creds.push_back({{"url", *url}, {"part_number", i}, {"headers", json::object()}});
+    }
+    return json{{"upload_id", id}, {"credentials", std::move(creds)}};
+  }());
+}
+
+http::Response CompleteMultipartUpload(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
+    ASSIGN_OR_RETURN(std::string key, MultipartKey(ctx, req, d));
+    ASSIGN_OR_RETURN(std::string id, d.RequiredString("upload_id"));
+    const json& jparts = d.Json("parts");
+    if (!jparts.is_array()) return MissingParameter("parts");
+    std::vector<artifacts::CompletedPart> parts;
+    for (const auto& p : jparts) {
+      if (!p.is_object()) return InvalidArgument("each of 'parts' must be an object");
+      ASSIGN_OR_RETURN(std::int64_t num,
+                       JsonToInt64(p.value("part_number", json()), "part_number"));
+      ASSIGN_OR_RETURN(std::string etag, JsonToString(p.value("etag", json("")), "etag"));
+      etag.erase(std::remove(etag.begin(), etag.end(), '"'), etag.end());
+      if (num < 1 || num > 10000) return InvalidArgument("part_number must be 1..10000");
+      parts.push_back({static_cast<int>(num), std::move(etag)});
+    }
+    RETURN_IF_ERROR(ctx.artifacts.blobs().CompleteMultipart(key, id, parts));
+    return json::object();
+  }());
+}
+
+http::Response AbortMultipartUpload(ApiContext& ctx, http::Request& req) {
+  return Reply([&]() -> StatusOr<json> {
+    ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
+    ASSIGN_OR_RETURN(std::string key, MultipartKey(ctx, req, d));
+    ASSIGN_OR_RETURN(std::string id, d.RequiredString("upload_id"));
+    RETURN_IF_ERROR(ctx.artifacts.blobs().AbortMultipart(key, id));
+    return json::object();
+  }());
 }
 
 }  // namespace mlws::api

@@ -128,7 +128,9 @@ http::Response ListProxiedArtifacts(ApiContext&, http::Request&);
 http::Response DeleteArtifact(ApiContext&, http::Request&);
 http::Response ListRunArtifacts(ApiContext&, http::Request&);
 http::Response GetArtifact(ApiContext&, http::Request&);
-http::Response MultipartUnsupported(ApiContext&, http::Request&);
+http::Response CreateMultipartUpload(ApiContext&, http::Request&);
+http::Response CompleteMultipartUpload(ApiContext&, http::Request&);
+http::Response AbortMultipartUpload(ApiContext&, http::Request&);
 
 // registered_models_handler.cc, model_versions_handler.cc (MLflow model registry)
 StatusOr<std::string> VersionParam(const RequestDecoder& d);

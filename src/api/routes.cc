@@ -201,9 +201,9 @@ const Row kArtifactRows[] = {
   {"PUT",    "/api/2.0/mlflow-artifacts/artifacts/{path...}", "workspaces/artifacts/write", UploadArtifact, true},
   {"GET",    "/api/2.0/mlflow-artifacts/artifacts/{path...}", "workspaces/artifacts/read",  DownloadArtifact},
   {"DELETE", "/api/2.0/mlflow-artifacts/artifacts/{path...}", "workspaces/artifacts/write", DeleteArtifact},
-  {"POST",   "/api/2.0/mlflow-artifacts/mpu/create/{path...}",   "workspaces/artifacts/write", MultipartUnsupported},
-  {"POST",   "/api/2.0/mlflow-artifacts/mpu/complete/{path...}", "workspaces/artifacts/write", MultipartUnsupported},
-  {"POST",   "/api/2.0/mlflow-artifacts/mpu/abort/{path...}",    "workspaces/artifacts/write", MultipartUnsupported},
+  {"POST",   "/api/2.0/mlflow-artifacts/mpu/create/{path...}",   "workspaces/artifacts/write", CreateMultipartUpload},
+  {"POST",   "/api/2.0/mlflow-artifacts/mpu/complete/{path...}", "workspaces/artifacts/write", CompleteMultipartUpload},
+  {"POST",   "/api/2.0/mlflow-artifacts/mpu/abort/{path...}",    "workspaces/artifacts/write", AbortMultipartUpload},
   {"GET",    "/get-artifact",                                 "workspaces/artifacts/read",  GetArtifact},
 };
 

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 #include "mlws/common/ids.h"
 #include "mlws/tracking/search_filter.h"
@@ -269,10 +267,9 @@ json TraceV3Service::LoadSpans(std::int64_t wid, const json& info) {
   if (!f.ok() || f->size > static_cast<std::int64_t>(kMaxTraceSpansFileBytes)) {
     return json::array();
   }
-  std::ifstream in(f->local_path, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  json data = json::parse(buf.str(), nullptr, false);
+  auto text = artifacts::ReadAll(*f->reader, kMaxTraceSpansFileBytes);
+  if (!text.ok()) return json::array();
+  json data = json::parse(*text, nullptr, false);
   const json& spans = At(data, "spans");
   return spans.is_array() ? spans : json::array();
 }

@@ -1,5 +1,5 @@
-// ArtifactStore: where run artifacts (files) live. Chosen by URI through OpenArtifactStore
-// (file:///path now; s3://bucket/prefix later).
+// ArtifactStore: where run artifacts (files) live, in MLflow's terms (folders, basenames), over a
+// BlobStore chosen by URI through OpenArtifactStore (file:///path, s3://bucket/prefix).
 //
 // All paths are relative, '/'-separated, and must pass ValidateArtifactPath first: the store
 // additionally refuses anything that would resolve outside its root (symlinks included).
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mlws/artifacts/blob_store.h"
 #include "mlws/common/status.h"
 
 namespace mlws::artifacts {
@@ -24,15 +25,15 @@ struct FileInfo {
 
 // A file ready to be streamed to a client.
 struct ReadableFile {
-  std::string local_path;
+  std::unique_ptr<BlobReader> reader;
   std::int64_t size = 0;
 };
 
 class ArtifactStore {
  public:
   virtual ~ArtifactStore() = default;
-  // A folder on the same filesystem as the store where incoming uploads are written before
-  // Commit() moves them into place (atomically), so a half-received upload is never visible.
+  // A local folder where incoming uploads are written before Commit() moves them into the store
+  // (atomically), so a half-received upload is never visible.
   virtual std::string StagingDir() const = 0;
   // Moves the fully written and fsynced `staged_file` to `path`, replacing any existing file.
   virtual Status Commit(const std::string& staged_file, const std::string& path) = 0;
@@ -44,13 +45,22 @@ class ArtifactStore {
   virtual StatusOr<std::vector<FileInfo>> List(const std::string& path) = 0;
   // Deletes a file or a folder recursively. Missing paths are NotFound.
   virtual Status Delete(const std::string& path) = 0;
+  // The blobs underneath (multipart uploads, streaming).
+  virtual BlobStore& blobs() = 0;
 };
 
 // Rejects empty segments, ".", "..", absolute paths, backslashes and control characters.
 // `path` must already be percent-decoded. The empty path (root) is valid.
 Status ValidateArtifactPath(std::string_view path);
 
-// "file:///abs/path" or a plain absolute path.
-StatusOr<std::unique_ptr<ArtifactStore>> OpenArtifactStore(const std::string& uri);
+// "file:///abs/path", a plain absolute path, or "s3://bucket[/prefix]" (see OpenBlobStore).
+// `staging_dir` holds uploads in flight when the blob store has no preferred one (S3); it is
+// created when missing.
+StatusOr<std::unique_ptr<ArtifactStore>> OpenArtifactStore(const std::string& uri,
+                                                           const S3Options& s3 = {},
+                                                           const std::string& staging_dir = "");
+// The same over an already open blob store.
+StatusOr<std::unique_ptr<ArtifactStore>> NewArtifactStore(std::unique_ptr<BlobStore> blobs,
+                                                          const std::string& staging_dir);
 
 }  // namespace mlws::artifacts
