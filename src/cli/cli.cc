@@ -79,6 +79,15 @@ int Main(int argc, char** argv) {
   srv->add_option("--job-gid", cfg.job_gid, "Group id sandboxed jobs run as (server run as root)")
       ->check(CLI::Range(1, 2147483647))
       ->capture_default_str();
+  // S3 artifacts destination (docs/scale-out.md).
+  srv->add_option("--s3-endpoint-url", cfg.s3_endpoint_url,
+                  "S3 endpoint for an s3:// destination (default $MLFLOW_S3_ENDPOINT_URL, "
+                  "$AWS_ENDPOINT_URL, else AWS)");
+  srv->add_option("--s3-region", cfg.s3_region, "S3 region (default $AWS_REGION, us-east-1)");
+  srv->add_option("--s3-path-style", cfg.s3_path_style,
+                  "true: http://endpoint/bucket/key; false: http://bucket.endpoint/key "
+                  "(default true with a custom endpoint)")
+      ->check(CLI::IsMember({"true", "false"}));
   srv->callback([&] { rc = server::RunServer(cfg); });
 
   // mlws workspace ...

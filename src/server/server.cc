@@ -121,7 +121,14 @@ int RunServer(const Config& raw) {
     return Fail("cannot open backend store " + cfg.backend_store_uri, store.status());
   auto version = (*store)->Migrate();
   if (!version.ok()) return Fail("schema migration failed", version.status());
-  auto artifacts = artifacts::OpenArtifactStore(cfg.artifacts_destination);
+  artifacts::S3Options s3;
+  s3.endpoint_url = cfg.s3_endpoint_url;
+  s3.region = cfg.s3_region;
+  if (!cfg.s3_path_style.empty()) s3.path_style = cfg.s3_path_style == "true";
+  s3.connect_timeout_ms = cfg.s3_connect_timeout_ms;
+  const bool local_artifacts = cfg.artifacts_destination.rfind("s3://", 0) != 0;
+  auto artifacts =
+      artifacts::OpenArtifactStore(cfg.artifacts_destination, s3, cfg.home + "/staging");
   if (!artifacts.ok()) {
     return Fail("cannot open artifacts destination " + cfg.artifacts_destination,
                 artifacts.status());
@@ -157,7 +164,10 @@ int RunServer(const Config& raw) {
   auth::SecretService secrets(**store, *vault);
   assets::RegistryService registry(**store, tracking);
   assets::AssetPaths asset_paths;
-  asset_paths.artifacts_root = cfg.artifacts_destination.rfind("file://", 0) == 0
+  // Datastores, uploads and the quota scan still work on a local folder: with an s3://
+  // destination that is <home>/artifacts (docs/scale-out.md names what lives where).
+  asset_paths.artifacts_root = !local_artifacts ? cfg.home + "/artifacts"
+                               : cfg.artifacts_destination.rfind("file://", 0) == 0
                                    ? cfg.artifacts_destination.substr(7)
                                    : cfg.artifacts_destination;
   asset_paths.allowed_local_roots = cfg.local_datastore_roots;

@@ -48,6 +48,12 @@ struct Config {
   // The user and group sandboxed jobs run as when the server runs as root.
   int job_uid = 65534;
   int job_gid = 65534;
+  // --- S3 artifacts destination (s3://bucket/prefix; docs/scale-out.md) ---
+  // Empty: $MLFLOW_S3_ENDPOINT_URL, else $AWS_ENDPOINT_URL, else AWS S3 for the region.
+  std::string s3_endpoint_url;
+  std::string s3_region;      // empty: $AWS_REGION / $AWS_DEFAULT_REGION, else us-east-1
+  std::string s3_path_style;  // "true" / "false"; empty: path-style with a custom endpoint
+  long s3_connect_timeout_ms = 5000;
 };
 
 // Fills the defaults that depend on `home`.
