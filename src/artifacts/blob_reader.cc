@@ -1,4 +1,4 @@
-// The in-memory and local-file readers, and ReadAll.
+// The in-memory and local-file readers, ReadAll, and the shared argument checks.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "artifacts/blob_checks.h"
+#include "mlws/artifacts/artifact_store.h"
 #include "mlws/artifacts/blob_store.h"
 
 namespace mlws::artifacts {
@@ -86,6 +88,17 @@ StatusOr<std::unique_ptr<BlobReader>> OpenFileReader(const std::string& path, st
 
 std::unique_ptr<BlobReader> StringReader(std::string data) {
   return std::make_unique<StringBlobReader>(std::move(data));
+}
+
+Status CheckListOptions(const ListOptions& o) {
+  if (o.max_keys < 1 || o.max_keys > 1000) {
+    return InvalidArgument("max_keys must be between 1 and 1000");
+  }
+  std::string_view trimmed = o.prefix;
+  while (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
+  RETURN_IF_ERROR(ValidateArtifactPath(trimmed));
+  if (trimmed.size() + 1 < o.prefix.size()) return InvalidArgument("empty path segment");
+  return Status::Ok();
 }
 
 StatusOr<std::string> ReadAll(BlobReader& reader, std::size_t max_bytes) {

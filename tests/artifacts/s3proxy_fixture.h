@@ -27,24 +27,15 @@ inline constexpr const char* kS3ProxySecret = "mlws-test-secret";
 
 namespace s3proxy_detail {
 
-inline bool PortFree(int port) {
+// Binds (to see whether the port is free) or connects (to see whether a server listens).
+inline bool TryPort(int port, bool connect) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
-inline bool Accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  auto* sa = reinterpret_cast<sockaddr*>(&a);
+  bool ok = (connect ? ::connect(fd, sa, sizeof a) : ::bind(fd, sa, sizeof a)) == 0;
   ::close(fd);
   return ok;
 }
@@ -76,7 +67,7 @@ inline void Start(Proxy& p) {
   int port = 0;
   for (int i = 0; i < 500 && port == 0; ++i) {
     int cand = 20000 + static_cast<int>(rng() % 12768);
-    if (PortFree(cand)) port = cand;
+    if (TryPort(cand, false)) port = cand;
   }
   if (port == 0) {
     p.why_not = "no free port below 32768 for S3Proxy";
@@ -101,7 +92,7 @@ inline void Start(Proxy& p) {
   // Ready when the port accepts connections (the JVM takes seconds on a busy machine).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (Accepts(port)) {
+    if (TryPort(port, true)) {
       p.endpoint = "http://127.0.0.1:" + std::to_string(port);
       return;
     }

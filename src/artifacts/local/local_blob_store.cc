@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 
+#include "artifacts/blob_checks.h"
 #include "mlws/artifacts/artifact_store.h"
 #include "mlws/common/ids.h"
 
@@ -137,13 +138,7 @@ class LocalBlobStore final : public BlobStore {
   }
 
   StatusOr<BlobPage> List(const ListOptions& o) override {
-    if (o.max_keys < 1 || o.max_keys > 1000) {
-      return InvalidArgument("max_keys must be between 1 and 1000");
-    }
-    std::string_view trimmed = o.prefix;
-    while (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
-    RETURN_IF_ERROR(ValidateArtifactPath(trimmed));
-    if (trimmed.size() + 1 < o.prefix.size()) return InvalidArgument("empty path segment");
+    RETURN_IF_ERROR(CheckListOptions(o));
     std::string base = o.prefix.substr(0, o.prefix.rfind('/') + 1);  // "" or "a/b/"
     ASSIGN_OR_RETURN(fs::path dir, Resolve(base.empty() ? "" : base.substr(0, base.size() - 1)));
     // Every entry of the page in key order: a blob (false) or a common prefix (true).

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "artifacts/blob_checks.h"
 #include "artifacts/s3/s3_client.h"
 #include "artifacts/s3/s3_xml.h"
 #include "mlws/artifacts/artifact_store.h"
@@ -145,13 +146,7 @@ class S3BlobStore final : public BlobStore {
   }
 
   StatusOr<BlobPage> List(const ListOptions& o) override {
-    if (o.max_keys < 1 || o.max_keys > 1000) {
-      return InvalidArgument("max_keys must be between 1 and 1000");
-    }
-    std::string_view trimmed = o.prefix;
-    while (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
-    RETURN_IF_ERROR(ValidateArtifactPath(trimmed));
-    if (trimmed.size() + 1 < o.prefix.size()) return InvalidArgument("empty path segment");
+    RETURN_IF_ERROR(CheckListOptions(o));
     KeyValues q = {{"list-type", "2"},
                    {"max-keys", std::to_string(o.max_keys)},
                    {"prefix", FullPrefix(o.prefix)}};
