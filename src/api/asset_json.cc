@@ -76,8 +76,12 @@ json DatastoreSchema() {
     "properties": {
       "name": {"type": "string"}, "type": {"type": "string"}, "description": {"type": "string"},
       "is_default": {"type": "boolean"}, "created_at": {"type": "integer"},
-      "created_by": {"type": "string"}
-    }})");
+      "created_by": {"type": "string"},
+      "path": {"type": "string"}, "bucket": {"type": "string"}, "prefix": {"type": "string"},
+      "endpoint_url": {"type": "string"}, "region": {"type": "string"},
+      "credentials_secret": {"type": "string"}
+    },
+    "additionalProperties": true})");
 }
 
 json RunRefSchema() {

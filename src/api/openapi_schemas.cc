@@ -236,17 +236,21 @@ constexpr const char* kSchemas = R"json({
   "ComputeList": {"type": "object", "additionalProperties": false, "required": ["value"],
     "properties": {"value": {"type": "array",
                              "items": {"$ref": "#/components/schemas/Compute"}}}},
-  "CostLine": {"type": "object", "additionalProperties": false,
-    "required": ["node_seconds", "cost"],
+  "CostByExperiment": {"type": "object", "additionalProperties": false,
+    "required": ["experiment_id", "experiment_name", "node_seconds", "cost"],
     "properties": {"experiment_id": {"type": "string"}, "experiment_name": {"type": "string"},
-      "name": {"type": "string"}, "compute": {"type": "string"},
+      "node_seconds": {"type": "number"}, "cost": {"type": "number"}}},
+  "CostByJob": {"type": "object", "additionalProperties": false,
+    "required": ["name", "compute", "node_seconds", "cost"],
+    "properties": {"name": {"type": "string"}, "compute": {"type": "string"},
       "node_seconds": {"type": "number"}, "cost": {"type": "number"}}},
   "Cost": {"type": "object", "additionalProperties": false,
     "required": ["currency", "total", "node_seconds", "by_experiment", "by_job"],
     "properties": {"currency": {"type": "string"}, "total": {"type": "number"},
       "node_seconds": {"type": "number"},
-      "by_experiment": {"type": "array", "items": {"$ref": "#/components/schemas/CostLine"}},
-      "by_job": {"type": "array", "items": {"$ref": "#/components/schemas/CostLine"}}}}
+      "by_experiment": {"type": "array",
+                        "items": {"$ref": "#/components/schemas/CostByExperiment"}},
+      "by_job": {"type": "array", "items": {"$ref": "#/components/schemas/CostByJob"}}}}
 })json";
 
 RouteSchema Body(std::string request, std::string response, int status = 200) {

@@ -3,6 +3,7 @@
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import requests
 
@@ -54,3 +55,21 @@ def test_every_api_v1_operation_declares_its_bodies(server):
                 and "/members/" not in path
             assert ("requestBody" in op) == takes_body, f"{method} {path}"
     assert ops > 90
+
+
+WEB = Path(__file__).resolve().parents[2] / "web"
+
+
+def test_studio_api_types_are_generated_from_the_served_document(server, tmp_path):
+    """web/src/api/openapi.gen.ts is what openapi-typescript makes of the document the server
+    serves now (regenerate with scripts/gen_api_types.sh)."""
+    tool = WEB / "node_modules" / ".bin" / "openapi-typescript"
+    assert tool.exists(), "openapi-typescript is missing: run `npm ci` in web/"
+    doc = tmp_path / "openapi.json"
+    doc.write_bytes(requests.get(server.url + "/api/v1/openapi.json", timeout=30).content)
+    out = tmp_path / "openapi.gen.ts"
+    subprocess.run([str(tool), str(doc), "-o", str(out)], cwd=WEB, check=True,
+                   capture_output=True, timeout=120)
+    committed = (WEB / "src" / "api" / "openapi.gen.ts").read_text()
+    assert out.read_text() == committed, \
+        "web/src/api/openapi.gen.ts is stale: run scripts/gen_api_types.sh"
