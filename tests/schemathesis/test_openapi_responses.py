@@ -1,15 +1,14 @@
 """Real responses of a representative set of /api/v1 routes validate against the schemas that
 GET /api/v1/openapi.json declares for them (the success status included)."""
 
-import io
 import re
-import tarfile
 
 import jsonschema_rs
 import pytest
 import requests
 
 from e2e_conftest import unique
+from mlws_testkit.uploads import content_hash, tar_zst
 
 
 class Checked:
@@ -63,16 +62,6 @@ class Checked:
         return r.json() if r.headers.get("content-type", "").startswith("application/json") else r
 
 
-def tar_bytes(files: dict[str, bytes]) -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as t:
-        for rel, data in files.items():
-            info = tarfile.TarInfo(rel)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-    return raw.getvalue()
-
-
 @pytest.fixture(scope="module")
 def api(server):
     return Checked(server.url)
@@ -124,16 +113,11 @@ def test_server_routes_render_their_schemas(api):
 
 
 def test_asset_and_datastore_routes_render_their_schemas(api):
-    import hashlib
     files = {"a.csv": b"1,2\n"}
-    m = hashlib.sha256()
-    for rel in sorted(files):
-        m.update(rel.encode() + b"\0" + str(len(files[rel])).encode() + b"\0" +
-                 hashlib.sha256(files[rel]).hexdigest().encode() + b"\n")
-    h = m.hexdigest()
+    h = content_hash(files)
     base = "/api/v1/workspaces/default"
     api.call("GET", f"{base}/uploads/{h}", 404)
-    uri = api.ok("PUT", f"{base}/uploads/{h}", data=tar_bytes(files))["uri"]
+    uri = api.ok("PUT", f"{base}/uploads/{h}", data=tar_zst(files))["uri"]
     api.ok("GET", f"{base}/uploads/{h}")
     specs = {
         "data": lambda n: {"name": n, "type": "uri_folder", "path": uri, "tags": {"k": "v"}},
