@@ -108,6 +108,7 @@ SwitchType=switch/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 SchedulerType=sched/backfill
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=100000
 SlurmdParameters=config_overrides
 ReturnToService=2
 MinJobAge=600
