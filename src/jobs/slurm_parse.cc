@@ -46,6 +46,23 @@ std::string StateWord(std::string_view s) {
   return std::string(s.substr(0, s.find(' ')));
 }
 
+// Lines of `n` '|'-separated fields starting "<job id>|<state>|"; `rest` reads the others.
+// Lines of another shape, and array/het job ids ("12_3", not ours), are skipped.
+template <typename Fn>
+std::vector<SlurmJobState> ParsePipeLines(std::string_view out, size_t n, Fn rest) {
+  std::vector<SlurmJobState> jobs;
+  for (std::string_view line : SplitKeepEmpty(out, '\n')) {
+    auto f = SplitKeepEmpty(Trim(line), '|');
+    if (f.size() != n) continue;
+    SlurmJobState j;
+    if (!ToNumber(f[0], j.id)) continue;
+    j.state = StateWord(f[1]);
+    rest(f, j);
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
+}
+
 }  // namespace
 
 std::int64_t ParseSlurmTime(std::string_view s) {
@@ -70,19 +87,11 @@ bool SlurmStateEnded(std::string_view state) {
 }
 
 std::vector<SlurmJobState> ParseSqueue(std::string_view out) {
-  std::vector<SlurmJobState> jobs;
-  for (std::string_view line : SplitKeepEmpty(out, '\n')) {
-    auto f = SplitKeepEmpty(Trim(line), '|');
-    if (f.size() != 5) continue;
-    SlurmJobState j;
-    if (!ToNumber(f[0], j.id)) continue;  // array/het jobs ("12_3") are not ours
-    j.state = StateWord(f[1]);
+  return ParsePipeLines(out, 5, [](const auto& f, SlurmJobState& j) {
     j.start_ms = ParseSlurmTime(f[2]);
     j.end_ms = ParseSlurmTime(f[3]);
     if (!ToNumber(f[4], j.nodes)) j.nodes = 0;
-    jobs.push_back(std::move(j));
-  }
-  return jobs;
+  });
 }
 
 std::vector<SlurmJobState> ParseScontrolJobs(std::string_view out) {
@@ -114,20 +123,12 @@ std::vector<SlurmJobState> ParseScontrolJobs(std::string_view out) {
 }
 
 std::vector<SlurmJobState> ParseSacct(std::string_view out) {
-  std::vector<SlurmJobState> jobs;
-  for (std::string_view line : SplitKeepEmpty(out, '\n')) {
-    auto f = SplitKeepEmpty(Trim(line), '|');
-    if (f.size() != 6) continue;
-    SlurmJobState j;
-    if (!ToNumber(f[0], j.id)) continue;
-    j.state = StateWord(f[1]);
+  return ParsePipeLines(out, 6, [](const auto& f, SlurmJobState& j) {
     ParseExitCode(f[2], j);
     j.start_ms = ParseSlurmTime(f[3]);
     j.end_ms = ParseSlurmTime(f[4]);
     if (!ToNumber(f[5], j.nodes)) j.nodes = 0;
-    jobs.push_back(std::move(j));
-  }
-  return jobs;
+  });
 }
 
 std::string SlurmTimeLimit(std::int64_t seconds) {

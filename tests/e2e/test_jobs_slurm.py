@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from conftest import MlwsServer, ML, assert_error, unique
-from jobs_util import (GATE, cli, copy_example, get_job, jobs_url, logs, ok, ok_json, open_gate,
-                       submit, wait_status)
+from jobs_util import (GATE, cli, copy_example, get_job, logs, ok, ok_json, open_gate,
+                       run_output_example, submit, wait_status)
 from mlws_testkit.slurm import SlurmCluster, available
 
 COMPUTE = "slurm"
@@ -123,13 +123,8 @@ def test_input_example_logs_params(server, tmp_path):
 
 def test_output_example_is_downloadable(server, tmp_path):
     spec = example_on_slurm("hello-world-output-data.yml", tmp_path / "out")
-    job = ok_json(cli(server.url, "-o", "json", "job", "create", "-f", str(spec), "--stream"))
-    assert job["status"] == "Completed", job
-    dest = tmp_path / "dl"
-    ok(cli(server.url, "job", "download", job["name"], "--download-path", str(dest),
-           "--output-name", "hello_output"))
-    assert (dest / "named-outputs" / "hello_output" / "helloworld.txt").read_text() == \
-        "hello world\n"
+    job = run_output_example(server.url, spec, tmp_path / "dl")
+    assert job["compute"] == COMPUTE and job["slurm"]["job_id"] > 0
 
 
 def test_job_is_sandboxed_on_the_node(server):
