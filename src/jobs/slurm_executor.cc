@@ -137,7 +137,21 @@ class SlurmExecutor final : public Executor {
     if (!p.gres.empty()) cmd.push_back("--gres=" + p.gres);
     if (p.time_limit_s > 0) cmd.push_back("--time=" + SlurmTimeLimit(p.time_limit_s));
     cmd.push_back((dir / "job.sh").string());
+    // After a submission timed out, the next ones fail at once for a while instead of each
+    // waiting the whole timeout (the scheduler waits for them).
+    std::int64_t now = NowMillis();
+    if (now < controller_down_until_ms_.load()) {
+      return Status(ErrorCode::kTemporarilyUnavailable,
+                    "sbatch failed: the Slurm controller did not answer a submission within " +
+                        std::to_string(options_.command_timeout_ms / 1000) +
+                        " s; submissions are tried again " +
+                        std::to_string((controller_down_until_ms_.load() - now + 999) / 1000) +
+                        " s from now");
+    }
     auto run = RunCommand(cmd, tool_env_, options_.command_timeout_ms);
+    if (!run.ok() && run.status().message().find("did not answer") != std::string::npos) {
+      controller_down_until_ms_.store(NowMillis() + options_.command_timeout_ms);
+    }
     if (!run.ok()) return Status(run.status().code(), "sbatch failed: " + run.status().message());
     const CommandResult& r = *run;
     if (r.exit_code != 0) {
@@ -357,9 +371,10 @@ class SlurmExecutor final : public Executor {
 
   ExitFn on_exit_;
   SlurmOptions options_;
-  std::vector<std::string> tool_env_;  // set once by the constructor
-  int accounting_ = -1;                // monitor thread only: 1 = sacct works, 0 = no, -1 = ?
-  std::int64_t last_warning_ms_ = 0;   // monitor thread only
+  std::vector<std::string> tool_env_;                      // set once by the constructor
+  std::atomic<std::int64_t> controller_down_until_ms_{0};  // see Launch
+  int accounting_ = -1;               // monitor thread only: 1 = sacct works, 0 = no, -1 = ?
+  std::int64_t last_warning_ms_ = 0;  // monitor thread only
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::int64_t, Watched> watches_;  // guarded by mu_: Slurm job id -> job

@@ -236,6 +236,12 @@ def test_unreachable_cluster_fails_the_job_and_the_server_answers(spawn, slurm, 
     done = wait_status(srv.url, job["name"], ("Failed", "Completed"), timeout=60)
     assert done["status"] == "Failed" and "sbatch failed" in done["error"], done
     assert requests.get(f"{srv.url}/health", timeout=5).status_code == 200
+    # The next submission fails at once instead of waiting out the timeout again.
+    t0 = time.monotonic()
+    second = submit(srv.url, on_slurm({"command": "echo never"}))
+    done = wait_status(srv.url, second["name"], ("Failed", "Completed"), timeout=60)
+    assert done["status"] == "Failed" and "did not answer a submission" in done["error"], done
+    assert time.monotonic() - t0 < 2.5
 
 
 BAD_COMPUTES = [
