@@ -48,8 +48,11 @@ StatusOr<std::unique_ptr<artifacts::BlobStore>> OpenS3Datastore(ApiContext& ctx,
   std::string uri = "s3://" + spec.value("bucket", "") + (prefix.empty() ? "" : "/" + prefix);
   auto store = artifacts::OpenBlobStore(uri, o);
   if (!store.ok()) {
-    return Status(store.status().code(),
-                  "datastore '" + name + "' (" + uri + "): " + store.status().message());
+    // An unreachable endpoint is the datastore's configuration at fault: a 400, not a 503.
+    ErrorCode code = store.status().code() == ErrorCode::kTemporarilyUnavailable
+                         ? ErrorCode::kInvalidParameterValue
+                         : store.status().code();
+    return Status(code, "datastore '" + name + "' (" + uri + "): " + store.status().message());
   }
   return std::move(*store);
 }

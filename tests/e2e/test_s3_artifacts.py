@@ -219,6 +219,15 @@ def test_s3_datastore_lists_and_downloads_with_vault_credentials(s3, s3_server):
     r = requests.get(f"{api}/datastores/{name}/files", params={"path": "nope"}, timeout=30)
     assert_error(r, 404, "RESOURCE_DOES_NOT_EXIST")
 
+    # A datastore whose endpoint does not answer is a 400 naming it, not a hang.
+    dead = name + "_dead"
+    r = requests.post(f"{api}/datastores", timeout=10, json={
+        "name": dead, "type": "s3", "bucket": BUCKET, "credentials_secret": "lake-keys",
+        "endpoint_url": f"http://127.0.0.1:{free_port()}"})
+    assert r.status_code == 200, r.text
+    r = requests.get(f"{api}/datastores/{dead}/files", timeout=30)
+    assert_error(r, 400, "INVALID_PARAMETER_VALUE", dead, "cannot reach")
+
     # A secret of the wrong shape is named; its value is not echoed.
     r = requests.put(f"{api}/secrets/lake-keys", json={"value": "plain-secret-text"}, timeout=10)
     assert r.status_code == 200, r.text
