@@ -2588,7 +2588,7 @@ export interface components {
         AssetList: {
             value: components["schemas"]["Asset"][];
         };
-        /** @description the asset's YAML spec as JSON (name, version, path, type, description, tags, properties and the kind's own fields) */
+        /** @description the asset's YAML spec as JSON (and the kind's own fields) */
         AssetSpec: {
             description?: string;
             name?: string;
@@ -2792,7 +2792,7 @@ export interface components {
                 size: number;
             }[];
         };
-        /** @description an Azure ML command job spec as JSON (command, environment, code, inputs, outputs, compute, ...) */
+        /** @description an Azure ML command job spec as JSON (docs/jobs.md) */
         JobSpec: {
             command?: string;
             compute?: string;
