@@ -266,6 +266,21 @@ int RunServer(const Config& raw) {
   };
   http::HttpServer server(opt, router);
   metrics.SetServerStats([&server] { return server.Stats(); });
+  // Store backpressure (docs/server.md "Limits"): a full write queue answers 503 at once.
+  (*store)->SetWriteQueueLimit(cfg.store_write_queue);
+  metrics.AddSource([&store] {
+    store::WriteQueueStats w = (*store)->WriteStats();
+    std::string out;
+    http::AppendGauge(out, "mlws_store_write_queue_depth", "Writes waiting to be committed.",
+                      "gauge", static_cast<double>(w.depth));
+    http::AppendGauge(out, "mlws_store_write_queue_limit",
+                      "Writes that may wait before new ones get 503 (0 = unbounded).", "gauge",
+                      static_cast<double>(w.limit));
+    http::AppendGauge(out, "mlws_store_write_rejections_total",
+                      "Writes answered 503 because the store's write queue was full.", "counter",
+                      static_cast<double>(w.rejected));
+    return out;
+  });
   st = server.Start();
   if (!st.ok()) return Fail("cannot start the HTTP server", st);
   browser_safety.set_port(server.port());
