@@ -2623,10 +2623,12 @@ export interface components {
             entries: components["schemas"]["AuditEntry"][];
         };
         Compute: {
+            account?: string;
             busy: number;
             cost: number;
             created_at: number | null;
             description: string;
+            gres?: string;
             idle: number;
             idle_time_before_scale_down: number;
             max_instances: number;
@@ -2634,23 +2636,32 @@ export interface components {
             name: string;
             node_seconds: number;
             nodes: number;
+            partition?: string;
             price_per_node_hour: number;
+            qos?: string;
             queued: number;
             running_jobs: number;
             size: string;
+            time_limit?: string | number;
             type: string;
         };
         ComputeList: {
             value: components["schemas"]["Compute"][];
         };
         ComputeSpec: {
+            account?: string;
             description?: string;
+            gres?: string;
             idle_time_before_scale_down?: number;
             max_instances?: number;
+            max_nodes?: number;
             min_instances?: number;
             name: string;
+            partition?: string;
             price_per_node_hour?: number;
+            qos?: string;
             size?: string;
+            time_limit?: string | number;
             type?: string;
         };
         Cost: {
@@ -2771,6 +2782,9 @@ export interface components {
             process_id: number | null;
             resolved_command?: string;
             run_id: string;
+            slurm?: {
+                job_id?: number;
+            };
             started_at: number | null;
             status: string;
             tags: Record<string, never>;
