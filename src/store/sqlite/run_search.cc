@@ -152,6 +152,7 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
     b.Param(num);
     first = false;
   }
+  if (first) b.Add("NULL");  // no id can exist: match nothing (an empty IN () is SQLite-only)
   b.Add("))");
   if (q.view == tracking::ViewType::kActiveOnly) b.Add(" AND r.lifecycle_stage = 'active'");
   if (q.view == tracking::ViewType::kDeletedOnly) b.Add(" AND r.lifecycle_stage = 'deleted'");

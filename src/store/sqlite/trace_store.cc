@@ -136,6 +136,7 @@ StatusOr<std::vector<TraceInfo>> SqliteStore::SearchTraces(const TraceQuery& q) 
     b.Param(static_cast<std::int64_t>(std::stoll(id)));
     first = false;
   }
+  if (first) b.Add("NULL");  // no id can exist: match nothing (an empty IN () is SQLite-only)
   b.Add(")");
   for (const auto& c : q.filter) {
     if (c.type == tracking::EntityType::kTag || c.type == tracking::EntityType::kParam) {
