@@ -87,3 +87,10 @@ def store_args(home, extra_args=()) -> list[str]:
     if key not in _databases:
         _databases[key] = cluster().new_database()
     return ["--backend-store-uri", _databases[key]]
+
+
+def dump(home) -> bytes:
+    """Everything the database of the test server with this home holds (pg_dump, plain SQL)."""
+    uri = _databases[str(Path(home).resolve())]
+    return subprocess.run(["pg_dump", "--no-owner", uri], check=True, capture_output=True,
+                          timeout=120).stdout
