@@ -196,7 +196,8 @@ StatusOr<std::int64_t> SqliteStore::DeleteTraces(const TraceDelete& r) {
     }
     if (r.max_timestamp_millis) b.Add(" AND timestamp_ms <= ").Param(*r.max_timestamp_millis);
     b.Add(" ORDER BY timestamp_ms ASC");
-    if (r.max_traces) b.Add(" LIMIT ").Param(*r.max_traces);
+    // A negative max_traces means no limit (as SQLite reads LIMIT -1; PostgreSQL refuses it).
+    if (r.max_traces && *r.max_traces >= 0) b.Add(" LIMIT ").Param(*r.max_traces);
     b.Add(")");
     ASSIGN_OR_RETURN(Stmt s, db.Prepare(b.sql));
     b.BindAll(s);
