@@ -267,16 +267,20 @@ Status PgDb::Exec(std::string_view sql) {
   std::string s = RewriteUtility(sql);
   if (s.empty()) return Status::Ok();
   RETURN_IF_ERROR(EnsureConnected());
-  PGresult* res = PQexec(conn_, s.c_str());
+  ASSIGN_OR_RETURN(PGresult * res, Checked(PQexec(conn_, s.c_str()), "exec"));
+  PQclear(res);
+  return Status::Ok();
+}
+
+StatusOr<PGresult*> PgDb::Checked(PGresult* res, std::string_view what) {
   ExecStatusType st = PQresultStatus(res);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-    Status out = PgStatus(res, conn_, "exec");
+    Status out = PgStatus(res, conn_, what);
     PQclear(res);
     return out;
   }
   changes_ = std::atoi(PQcmdTuples(res));
-  PQclear(res);
-  return Status::Ok();
+  return res;
 }
 
 StatusOr<std::vector<std::string>> PgDb::PrimaryKey(const std::string& table) {
@@ -353,14 +357,7 @@ StatusOr<PGresult*> PgDb::Run(const std::string& sql, const std::string& prepare
     res = PQexecParams(conn_, sql.c_str(), n, p.types.data(), values.data(), p.lengths.data(),
                        p.formats.data(), 0);
   }
-  ExecStatusType st = PQresultStatus(res);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-    Status out = PgStatus(res, conn_, "statement");
-    PQclear(res);
-    return out;
-  }
-  changes_ = std::atoi(PQcmdTuples(res));
-  return res;
+  return Checked(res, "statement");
 }
 
 std::int64_t PgDb::LastInsertRowid() const {

@@ -58,6 +58,8 @@ class PgDb final : public Db {
   StatusOr<std::string> Rewrite(std::string_view sql, int* params);
   StatusOr<std::vector<std::string>> PrimaryKey(const std::string& table);
   Status EnsureConnected();
+  // `res` when it succeeded (and Changes() updated); otherwise it is freed and its error returned.
+  StatusOr<PGresult*> Checked(PGresult* res, std::string_view what);
 
   PGconn* conn_;
   int changes_ = 0;

@@ -249,6 +249,9 @@ class SqliteStore final : public MetadataStore,
                                                        const std::string& experiment_id);
   static StatusOr<tracking::Experiment> LoadExperiment(Db& db, std::int64_t rowid);
   static StatusOr<tracking::Run> LoadRun(Db& db, std::int64_t rowid);
+  // The runs with these rowids, in that order (run_batch_read.cc); NotFound if one is missing.
+  static StatusOr<std::vector<tracking::Run>> LoadRuns(Db& db,
+                                                       const std::vector<std::int64_t>& rowids);
   static StatusOr<tracking::RunInfo> LoadRunInfo(Db& db, std::int64_t rowid);
   static StatusOr<tracking::TraceInfo> LoadTrace(Db& db, const std::string& request_id);
   // Interned id of a metric key (writer thread only).
