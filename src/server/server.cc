@@ -30,6 +30,7 @@
 #include "mlws/jobs/asset_job_assets.h"
 #include "mlws/jobs/job_service.h"
 #include "mlws/store/metadata_store.h"
+#include "mlws/store/store_uri.h"
 #include "mlws/tracking/tracking_service.h"
 
 namespace mlws::server {
@@ -117,8 +118,10 @@ int RunServer(const Config& raw) {
 
   auto t0 = std::chrono::steady_clock::now();
   auto store = store::OpenMetadataStore(cfg.backend_store_uri);
-  if (!store.ok())
-    return Fail("cannot open backend store " + cfg.backend_store_uri, store.status());
+  if (!store.ok()) {
+    return Fail("cannot open backend store " + store::RedactStoreUri(cfg.backend_store_uri),
+                store.status());
+  }
   auto version = (*store)->Migrate();
   if (!version.ok()) return Fail("schema migration failed", version.status());
   artifacts::S3Options s3;
@@ -307,7 +310,7 @@ int RunServer(const Config& raw) {
       "mlws {} listening on {}://{}:{} (store {}, schema v{}, artifacts {}, authentication "
       "{}, started in {:.0f} ms)",
       kVersion, cfg.tls_cert.empty() ? "http" : "https", cfg.host, server.port(),
-      cfg.backend_store_uri, *version, cfg.artifacts_destination,
+      store::RedactStoreUri(cfg.backend_store_uri), *version, cfg.artifacts_destination,
       auth.auth_required() ? "required" : "off (loopback, no users)", start_ms);
 
   if (cfg.web_root.empty()) {

@@ -3,12 +3,19 @@
 #include <string_view>
 
 #include "mlws/store/metadata_store.h"
+#include "mlws/store/store_uri.h"
 
 namespace mlws::store {
 
 namespace sqlite {
 StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path);
 }
+namespace postgres {
+StatusOr<std::unique_ptr<MetadataStore>> OpenPostgresStore(const std::string& uri);
+std::string MaskPassword(const std::string& uri);
+}  // namespace postgres
+
+std::string RedactStoreUri(const std::string& uri) { return postgres::MaskPassword(uri); }
 
 StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& uri) {
   constexpr std::string_view kSqlite = "sqlite://";
@@ -24,11 +31,11 @@ StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& ur
     return sqlite::OpenSqliteStore(path);
   }
   if (uri.rfind("postgresql://", 0) == 0 || uri.rfind("postgres://", 0) == 0) {
-    return Status(ErrorCode::kNotImplemented,
-                  "the PostgreSQL backend is not available in this build yet; use sqlite:///path");
+    return postgres::OpenPostgresStore(uri);
   }
-  return InvalidArgument("unsupported backend store URI '" + uri +
-                         "': supported schemes are sqlite:///path");
+  return InvalidArgument("unsupported backend store URI '" + RedactStoreUri(uri) +
+                         "': supported schemes are sqlite:///path and "
+                         "postgresql://user:password@host:port/database");
 }
 
 }  // namespace mlws::store

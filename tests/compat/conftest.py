@@ -42,6 +42,7 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 import mlflow  # noqa: E402  (after the environment above)
 from mlflow import MlflowClient  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+from mlws_testkit import pg  # noqa: E402
 from mlws_testkit.net import free_port as _free_port  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +81,7 @@ class _ServerProcess:
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--home", self.home,
+            *pg.store_args(self.home),  # MLWS_TEST_BACKEND=postgres: a fresh PostgreSQL database
         ]  # fmt: skip
         stderr = open(self.stderr_path, "wb")  # noqa: SIM115 (kept open for the child)
         self.proc = subprocess.Popen(
@@ -188,7 +190,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 def pytest_report_header(config):
     target = _external_url() or f"mlws ({os.environ.get('MLWS_BIN', DEFAULT_MLWS_BIN)})"
-    return f"mlflow client {mlflow.__version__}; server under test: {target}"
+    return (f"mlflow client {mlflow.__version__}; server under test: {target}; "
+            f"metadata backend: {pg.backend()}")
 
 
 # --------------------------------------------------------------------------------------------

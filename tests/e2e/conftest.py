@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+from mlws_testkit import pg  # noqa: E402
 from mlws_testkit.net import free_port  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +78,8 @@ class MlwsServer:
 
     def command(self) -> list[str]:
         return [wait_for_binary(), "server", "--host", "127.0.0.1", "--port", str(self.port),
-                "--home", str(self.home), *self.extra_args]
+                "--home", str(self.home), *pg.store_args(self.home, self.extra_args),
+                *self.extra_args]
 
     def spawn(self) -> None:
         cmd = self.command()
@@ -348,4 +350,4 @@ def cert(tmp_path):
 
 
 def pytest_report_header(config):
-    return f"mlws binary: {mlws_bin()}"
+    return f"mlws binary: {mlws_bin()}; metadata backend: {pg.backend()}"

@@ -10,6 +10,7 @@ import time
 import pytest
 import requests
 
+from mlws_testkit import pg
 from conftest import ARTIFACTS, ML, Api, MlwsServer, assert_error, now_ms, strict_json, unique
 
 
@@ -36,7 +37,10 @@ def test_startup_under_one_second(tmp_path):
     srv.spawn()
     try:
         srv.wait_ready(timeout=20, poll_s=0.005)
-        assert srv.ready_after_s < 1.0, f"first /health 200 after {srv.ready_after_s:.3f} s"
+        # On PostgreSQL the first start also creates the schema over the network (ten
+        # migrations, each a committed transaction): allowed 2 s.
+        bound = 2.0 if pg.backend() == "postgres" else 1.0
+        assert srv.ready_after_s < bound, f"first /health 200 after {srv.ready_after_s:.3f} s"
         assert (tmp_path / "fresh-home").is_dir()
     finally:
         assert srv.stop() == 0

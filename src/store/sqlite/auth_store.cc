@@ -168,7 +168,7 @@ StatusOr<std::vector<TokenInfo>> SqliteStore::ListTokens(std::optional<std::int6
 Status SqliteStore::RevokeToken(std::int64_t id, std::optional<std::int64_t> owner_user_id) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE tokens SET revoked = 1 WHERE id = ? AND "
-                                         "(? IS NULL OR user_id = ?)"));
+                                         "(CAST(? AS BIGINT) IS NULL OR user_id = ?)"));
     s->Bind(1, id);
     if (owner_user_id) {
       s->Bind(2, *owner_user_id).Bind(3, *owner_user_id);
@@ -198,8 +198,9 @@ StatusOr<RoleAssignment> SqliteStore::CreateRoleAssignment(
   }
   RoleAssignment out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt * dup, db.Cached("SELECT 1 FROM role_assignments WHERE user_id IS ? "
-                                           "AND group_id IS ? AND role = ? AND workspace_id IS ?"));
+    ASSIGN_OR_RETURN(Stmt * dup, db.Cached("SELECT 1 FROM role_assignments WHERE user_id IS NOT "
+                                           "DISTINCT FROM ? AND group_id IS NOT DISTINCT FROM ? "
+                                           "AND role = ? AND workspace_id IS NOT DISTINCT FROM ?"));
     dup->Bind(1, user_id).Bind(2, group_id).Bind(3, role).Bind(4, workspace_id);
     ASSIGN_OR_RETURN(bool exists, dup->Step());
     if (exists) return AlreadyExists("This role assignment already exists.");

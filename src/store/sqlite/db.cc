@@ -25,48 +25,6 @@ Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
   return Internal(fmt::format("database error during {}: {} (code {})", what, msg, rc));
 }
 
-Stmt& Stmt::operator=(Stmt&& o) noexcept {
-  if (this != &o) {
-    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
-    db_ = o.db_;
-    stmt_ = o.stmt_;
-    o.stmt_ = nullptr;
-  }
-  return *this;
-}
-
-Stmt::~Stmt() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
-}
-
-Stmt& Stmt::Bind(int i, std::int64_t v) {
-  sqlite3_bind_int64(stmt_, i, v);
-  return *this;
-}
-Stmt& Stmt::Bind(int i, double v) {
-  sqlite3_bind_double(stmt_, i, v);
-  return *this;
-}
-Stmt& Stmt::Bind(int i, std::string_view v) {
-  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  return *this;
-}
-Stmt& Stmt::BindBlob(int i, const void* data, int size) {
-  sqlite3_bind_blob(stmt_, i, data, size, SQLITE_TRANSIENT);
-  return *this;
-}
-Stmt& Stmt::BindNull(int i) {
-  sqlite3_bind_null(stmt_, i);
-  return *this;
-}
-
-StatusOr<bool> Stmt::Step() {
-  int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return SqliteStatus(rc, db_, "step");
-}
-
 Status Stmt::Run() {
   for (;;) {
     ASSIGN_OR_RETURN(bool row, Step());
@@ -74,24 +32,105 @@ Status Stmt::Run() {
   }
 }
 
-void Stmt::Reset() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
+StatusOr<Stmt*> Db::Cached(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
+    it = cache_.emplace(sql, std::make_unique<Stmt>(std::move(s))).first;
+  } else {
+    it->second->Reset();
+  }
+  return it->second.get();
 }
 
-std::string Stmt::Text(int col) const { return std::string(TextView(col)); }
-
-std::string_view Stmt::TextView(int col) const {
-  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-  if (p == nullptr) return {};
-  return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+void Db::ResetAll() {
+  for (auto& [sql, stmt] : cache_) stmt->Reset();
 }
 
-std::string_view Stmt::Blob(int col) const {
-  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
-  if (p == nullptr) return {};
-  return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
-}
+namespace {
+
+class SqliteStmt final : public StmtImpl {
+ public:
+  SqliteStmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStmt() override { sqlite3_finalize(stmt_); }
+
+  void BindInt(int i, std::int64_t v) override { sqlite3_bind_int64(stmt_, i, v); }
+  void BindDouble(int i, double v) override { sqlite3_bind_double(stmt_, i, v); }
+  void BindText(int i, std::string_view v) override {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void BindBlob(int i, const void* data, int size) override {
+    sqlite3_bind_blob(stmt_, i, data, size, SQLITE_TRANSIENT);
+  }
+  void BindNull(int i) override { sqlite3_bind_null(stmt_, i); }
+
+  StatusOr<bool> Step() override {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteStatus(rc, db_, "step");
+  }
+  void Reset() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  std::int64_t Int(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const override { return sqlite3_column_double(stmt_, col); }
+  bool IsNull(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string_view TextView(int col) const override {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    if (p == nullptr) return {};
+    return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+  std::string_view Blob(int col) const override {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+    if (p == nullptr) return {};
+    return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteDb final : public Db {
+ public:
+  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  ~SqliteDb() override {
+    ClearCache();
+    sqlite3_close_v2(db_);
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  Status Exec(std::string_view sql) override {
+    std::string s(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err != nullptr ? err : "";
+      sqlite3_free(err);
+      return SqliteStatus(rc, db_, "exec: " + msg);
+    }
+    return Status::Ok();
+  }
+
+  StatusOr<Stmt> Prepare(std::string_view sql) override {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "prepare");
+    return Stmt(std::make_unique<SqliteStmt>(db_, stmt));
+  }
+
+  std::int64_t LastInsertRowid() const override { return sqlite3_last_insert_rowid(db_); }
+  int Changes() const override { return sqlite3_changes(db_); }
+
+ private:
+  sqlite3* db_;
+};
+
+}  // namespace
 
 StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool readonly) {
   if (!readonly && !path.empty() && path[0] != ':' && path.rfind("file:", 0) != 0) {
@@ -113,16 +152,17 @@ StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool readonly) {
     sqlite3_close(raw);
     return st;
   }
-  std::unique_ptr<Db> db(new Db(raw));
+  std::unique_ptr<Db> db(new SqliteDb(raw));
   sqlite3_busy_timeout(raw, 10000);
   sqlite3_extended_result_codes(raw, 1);
   // WAL: readers never block the writer. synchronous=FULL: every commit fsyncs the WAL, so an
   // acknowledged write survives a crash of the process or of the machine.
   // Memory-mapped reads avoid a read() copy per page; the page cache is sized for the writer's
   // working set (profiling showed the writer re-reading pages with the 2 MB default).
+  // case_sensitive_like: MLflow's LIKE is case-sensitive (ILIKE is not), as on PostgreSQL.
   RETURN_IF_ERROR(
       db->Exec("PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
-               "PRAGMA mmap_size=1073741824;"));
+               "PRAGMA mmap_size=1073741824; PRAGMA case_sensitive_like=ON;"));
   RETURN_IF_ERROR(db->Exec(readonly ? "PRAGMA cache_size=-8192" : "PRAGMA cache_size=-65536"));
   if (!readonly) {
     RETURN_IF_ERROR(
@@ -130,45 +170,6 @@ StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool readonly) {
                  "PRAGMA wal_autocheckpoint=4000;"));
   }
   return db;
-}
-
-Db::~Db() {
-  cache_.clear();
-  sqlite3_close_v2(db_);
-}
-
-Status Db::Exec(std::string_view sql) {
-  std::string s(sql);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string msg = err != nullptr ? err : "";
-    sqlite3_free(err);
-    return SqliteStatus(rc, db_, "exec: " + msg);
-  }
-  return Status::Ok();
-}
-
-StatusOr<Stmt> Db::Prepare(std::string_view sql) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "prepare");
-  return Stmt(db_, stmt);
-}
-
-StatusOr<Stmt*> Db::Cached(const char* sql) {
-  auto it = cache_.find(sql);
-  if (it == cache_.end()) {
-    ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
-    it = cache_.emplace(sql, std::make_unique<Stmt>(std::move(s))).first;
-  } else {
-    it->second->Reset();
-  }
-  return it->second.get();
-}
-
-void Db::ResetAll() {
-  for (auto& [sql, stmt] : cache_) stmt->Reset();
 }
 
 }  // namespace mlws::store::sqlite

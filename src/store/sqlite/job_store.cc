@@ -157,7 +157,7 @@ StatusOr<std::vector<jobs::Job>> SqliteStore::ListJobs(std::int64_t workspace_id
                                                        bool include_archived) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql = fmt::format(
-      "SELECT {} FROM jobs WHERE workspace_id = ? AND (archived = 0 OR ?) ORDER BY rowid DESC",
+      "SELECT {} FROM jobs WHERE workspace_id = ? AND (archived = 0 OR ? = 1) ORDER BY rowid DESC",
       kJobColumns);
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached(sql.c_str()));
   s->Bind(1, workspace_id).Bind(2, include_archived ? 1 : 0);

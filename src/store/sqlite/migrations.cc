@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <string>
+
+#include "store/postgres/pg_sql.h"
 
 namespace mlws::store::sqlite {
 namespace {
@@ -460,6 +463,10 @@ constexpr std::array<const char*, 10> kMigrations = {
 }  // namespace
 
 StatusOr<int> ApplyMigrations(Db& db) {
+  const bool pg = db.dialect() == Dialect::kPostgres;
+  // Servers starting together on one PostgreSQL database migrate one at a time (the session
+  // lock ends with the migration connection).
+  if (pg) RETURN_IF_ERROR(db.Exec("SELECT pg_advisory_lock(1835825011)"));
   RETURN_IF_ERROR(db.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
   int current = 0;
   {
@@ -472,16 +479,21 @@ StatusOr<int> ApplyMigrations(Db& db) {
         "database schema version {} is newer than this mlws supports ({}); upgrade mlws", current,
         kMigrations.size()));
   }
+  // On PostgreSQL (transactional DDL) the pending migrations commit together: one commit instead
+  // of one per migration, most of a first start's time there.
+  if (pg) RETURN_IF_ERROR(db.Exec("BEGIN"));
   for (int v = current + 1; v <= static_cast<int>(kMigrations.size()); ++v) {
-    RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    Status st = db.Exec(kMigrations[v - 1]);
+    if (!pg) RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    // PostgreSQL runs the same numbered list, translated (store/postgres/pg_sql.h).
+    Status st = db.Exec(pg ? postgres::TranslateDdl(kMigrations[v - 1]) : kMigrations[v - 1]);
     if (st.ok()) st = db.Exec(fmt::format("INSERT INTO schema_version VALUES ({})", v));
     if (!st.ok()) {
       (void)db.Exec("ROLLBACK");
       return Status(st.code(), fmt::format("migration {} failed: {}", v, st.message()));
     }
-    RETURN_IF_ERROR(db.Exec("COMMIT"));
+    if (!pg) RETURN_IF_ERROR(db.Exec("COMMIT"));
   }
+  if (pg) RETURN_IF_ERROR(db.Exec("COMMIT"));
   return static_cast<int>(kMigrations.size());
 }
 

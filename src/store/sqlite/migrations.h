@@ -1,5 +1,6 @@
-// Numbered schema migrations of the SQLite store. Applied in order, each in its own transaction,
-// recording the version reached in `schema_version`. Never edit a released migration: add one.
+// Numbered schema migrations of the SQL store (SQLite; PostgreSQL runs them translated). Applied in
+// order, each in its own transaction, recording the version reached in `schema_version`. Never edit
+// a released migration: add one.
 #pragma once
 
 #include "mlws/common/status.h"

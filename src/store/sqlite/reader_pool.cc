@@ -15,8 +15,7 @@ StatusOr<ReaderPool::Lease> ReaderPool::Borrow() {
       return Lease(this, std::move(db));
     }
   }
-  ASSIGN_OR_RETURN(auto db, Db::Open(path_, /*readonly=*/true));
-  RETURN_IF_ERROR(db->Exec("PRAGMA case_sensitive_like=ON"));
+  ASSIGN_OR_RETURN(auto db, connect_(/*readonly=*/true));
   return Lease(this, std::move(db));
 }
 

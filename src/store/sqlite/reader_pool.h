@@ -1,7 +1,8 @@
-// ReaderPool: read-only SQLite connections handed out one per borrowing thread.
+// ReaderPool: read-only connections (SQLite or PostgreSQL) handed out one per borrowing thread.
 // Thread-safe. A borrowed connection is returned (and its statements reset) when the Lease dies.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -11,9 +12,12 @@
 
 namespace mlws::store::sqlite {
 
+// Opens one connection to the store's database; `readonly` ones refuse writes.
+using Connector = std::function<StatusOr<std::unique_ptr<Db>>(bool readonly)>;
+
 class ReaderPool {
  public:
-  explicit ReaderPool(std::string path) : path_(std::move(path)) {}
+  explicit ReaderPool(Connector connect) : connect_(std::move(connect)) {}
 
   class Lease {
    public:
@@ -34,7 +38,7 @@ class ReaderPool {
  private:
   void Return(std::unique_ptr<Db> db);
 
-  std::string path_;
+  Connector connect_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Db>> idle_;  // guarded by mu_
 };

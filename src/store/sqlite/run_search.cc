@@ -152,6 +152,7 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
     b.Param(num);
     first = false;
   }
+  if (first) b.Add("NULL");  // no id can exist: match nothing (an empty IN () is SQLite-only)
   b.Add("))");
   if (q.view == tracking::ViewType::kActiveOnly) b.Add(" AND r.lifecycle_stage = 'active'");
   if (q.view == tracking::ViewType::kDeletedOnly) b.Add(" AND r.lifecycle_stage = 'deleted'");
@@ -170,13 +171,7 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
     if (!row) break;
     rowids.push_back(s.Int(0));
   }
-  std::vector<tracking::Run> runs;
-  runs.reserve(rowids.size());
-  for (std::int64_t id : rowids) {
-    ASSIGN_OR_RETURN(auto run, LoadRun(lease.db(), id));
-    runs.push_back(std::move(run));
-  }
-  return runs;
+  return LoadRuns(lease.db(), rowids);
 }
 
 }  // namespace mlws::store::sqlite

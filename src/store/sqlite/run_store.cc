@@ -194,13 +194,14 @@ Status SqliteStore::LogBatch(std::int64_t workspace_id, const std::string& run_i
       // Replace the stored latest point only if this one is later (step, timestamp, value).
       ASSIGN_OR_RETURN(
           Stmt * up,
-          db.Cached("INSERT INTO latest_metrics (run_rowid, key_id, value, is_nan, timestamp, "
-                    "step) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_rowid, key_id) DO "
-                    "UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = "
-                    "excluded.timestamp, step = excluded.step WHERE excluded.step > step OR "
-                    "(excluded.step = step AND (excluded.timestamp > timestamp OR "
-                    "(excluded.timestamp = timestamp AND (excluded.is_nan > is_nan OR "
-                    "(excluded.is_nan = is_nan AND excluded.value > value)))))"));
+          db.Cached(
+              "INSERT INTO latest_metrics AS l (run_rowid, key_id, value, is_nan, "
+              "timestamp, step) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_rowid, key_id) DO "
+              "UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = "
+              "excluded.timestamp, step = excluded.step WHERE excluded.step > l.step OR "
+              "(excluded.step = l.step AND (excluded.timestamp > l.timestamp OR "
+              "(excluded.timestamp = l.timestamp AND (excluded.is_nan > l.is_nan OR "
+              "(excluded.is_nan = l.is_nan AND excluded.value > l.value)))))"));
       up->Bind(1, ref.rowid).Bind(2, key_id);
       if (nan) {
         up->BindNull(3);

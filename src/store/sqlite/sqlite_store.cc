@@ -5,15 +5,18 @@
 namespace mlws::store::sqlite {
 
 StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
-  ASSIGN_OR_RETURN(auto writer, Db::Open(path, /*readonly=*/false));
-  RETURN_IF_ERROR(writer->Exec("PRAGMA case_sensitive_like=ON"));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(writer)));
+  return OpenWith([path](bool readonly) { return Db::Open(path, readonly); });
 }
 
-SqliteStore::SqliteStore(std::string path, std::unique_ptr<Db> writer)
-    : path_(std::move(path)),
+StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::OpenWith(Connector connect) {
+  ASSIGN_OR_RETURN(auto writer, connect(/*readonly=*/false));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(connect), std::move(writer)));
+}
+
+SqliteStore::SqliteStore(Connector connect, std::unique_ptr<Db> writer)
+    : connect_(std::move(connect)),
       writes_(std::move(writer), [this] { key_ids_.clear(); }),
-      readers_(path_) {}
+      readers_(connect_) {}
 
 SqliteStore::~SqliteStore() { Close(); }
 
@@ -25,7 +28,7 @@ void SqliteStore::Close() {
 StatusOr<int> SqliteStore::Migrate() {
   int version = 0;
   {
-    ASSIGN_OR_RETURN(auto db, Db::Open(path_, /*readonly=*/false));
+    ASSIGN_OR_RETURN(auto db, connect_(/*readonly=*/false));
     ASSIGN_OR_RETURN(version, ApplyMigrations(*db));
   }
   RETURN_IF_ERROR(writes_.Submit([this](Db& db) -> Status {

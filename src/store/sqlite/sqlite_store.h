@@ -1,4 +1,5 @@
-// SqliteStore: the embedded MetadataStore on one SQLite file (WAL mode).
+// SqliteStore: the SQL MetadataStore, on one SQLite file (WAL mode) or on a PostgreSQL database
+// (the same code over PgDb connections, see store/postgres/pg_db.h; the name is historical).
 //
 // Writes go through the WriteQueue (group commit, one writer thread); reads use a pool of
 // read-only connections, so reads never wait for writes. Implementation is split by resource:
@@ -32,6 +33,8 @@ class SqliteStore final : public MetadataStore,
                           public JobStore {
  public:
   static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  // The store over connections `connect` opens (the first one is the writer's).
+  static StatusOr<std::unique_ptr<SqliteStore>> OpenWith(Connector connect);
   ~SqliteStore() override;
 
   // MetadataStore
@@ -235,7 +238,7 @@ class SqliteStore final : public MetadataStore,
   Status DeleteCompute(std::int64_t workspace_id, const std::string& name) override;
 
  private:
-  SqliteStore(std::string path, std::unique_ptr<Db> writer);
+  SqliteStore(Connector connect, std::unique_ptr<Db> writer);
 
   // A run as the writer sees it (inside a write task).
   struct RunRef {
@@ -251,6 +254,9 @@ class SqliteStore final : public MetadataStore,
                                                        const std::string& experiment_id);
   static StatusOr<tracking::Experiment> LoadExperiment(Db& db, std::int64_t rowid);
   static StatusOr<tracking::Run> LoadRun(Db& db, std::int64_t rowid);
+  // The runs with these rowids, in that order (run_batch_read.cc); NotFound if one is missing.
+  static StatusOr<std::vector<tracking::Run>> LoadRuns(Db& db,
+                                                       const std::vector<std::int64_t>& rowids);
   static StatusOr<tracking::RunInfo> LoadRunInfo(Db& db, std::int64_t rowid);
   static StatusOr<tracking::TraceInfo> LoadTrace(Db& db, const std::string& request_id);
   // Interned id of a metric key (writer thread only).
@@ -258,7 +264,7 @@ class SqliteStore final : public MetadataStore,
   static Status WriteRunTags(Db& db, std::int64_t run_rowid,
                              const std::vector<tracking::KeyValue>& tags);
 
-  std::string path_;
+  Connector connect_;
   WriteQueue writes_;
   ReaderPool readers_;
   SqliteLoggedModelStore logged_models_{writes_, readers_};

@@ -136,6 +136,7 @@ StatusOr<std::vector<TraceInfo>> SqliteStore::SearchTraces(const TraceQuery& q) 
     b.Param(static_cast<std::int64_t>(std::stoll(id)));
     first = false;
   }
+  if (first) b.Add("NULL");  // no id can exist: match nothing (an empty IN () is SQLite-only)
   b.Add(")");
   for (const auto& c : q.filter) {
     if (c.type == tracking::EntityType::kTag || c.type == tracking::EntityType::kParam) {
@@ -195,7 +196,8 @@ StatusOr<std::int64_t> SqliteStore::DeleteTraces(const TraceDelete& r) {
     }
     if (r.max_timestamp_millis) b.Add(" AND timestamp_ms <= ").Param(*r.max_timestamp_millis);
     b.Add(" ORDER BY timestamp_ms ASC");
-    if (r.max_traces) b.Add(" LIMIT ").Param(*r.max_traces);
+    // A negative max_traces means no limit (as SQLite reads LIMIT -1; PostgreSQL refuses it).
+    if (r.max_traces && *r.max_traces >= 0) b.Add(" LIMIT ").Param(*r.max_traces);
     b.Add(")");
     ASSIGN_OR_RETURN(Stmt s, db.Prepare(b.sql));
     b.BindAll(s);

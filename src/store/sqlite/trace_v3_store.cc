@@ -117,7 +117,7 @@ StatusOr<std::int64_t> SqliteTraceV3Store::DeleteTraces(
                                          "request_time_ms <= ? ORDER BY request_time_ms LIMIT ?)"));
     s->Bind(1, exp)
         .Bind(2, max_timestamp_millis.value_or(INT64_MAX))
-        .Bind(3, max_traces.value_or(-1));
+        .Bind(3, max_traces && *max_traces >= 0 ? *max_traces : INT64_MAX);  // no LIMIT -1 on PG
     RETURN_IF_ERROR(s->Run());
     deleted = db.Changes();
     return Status::Ok();

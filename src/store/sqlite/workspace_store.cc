@@ -31,9 +31,9 @@ StatusOr<Workspace> SqliteStore::CreateWorkspace(const std::string& name,
     // Ids come from a counter (migration 9), never max(id) + 1: a deleted workspace's id is not
     // given to the next one.
     ASSIGN_OR_RETURN(Stmt * next,
-                     db.Cached("UPDATE id_counters SET last_id = MAX(last_id, (SELECT "
-                               "COALESCE(MAX(id), 0) FROM workspaces)) + 1 WHERE name = "
-                               "'workspaces' RETURNING last_id"));
+                     db.Cached("UPDATE id_counters SET last_id = (SELECT MAX(v) FROM (SELECT "
+                               "last_id AS v UNION ALL SELECT MAX(id) FROM workspaces) m) + 1 "
+                               "WHERE name = 'workspaces' RETURNING last_id"));
     ASSIGN_OR_RETURN(bool got, next->Step());
     if (!got) return Internal("the workspace id counter is missing (migration 9)");
     std::int64_t id = next->Int(0);

@@ -1,0 +1,368 @@
+// The metadata conformance suite: one set of tests run against every MetadataStore backend
+// (a real SQLite file in a temporary folder; a fresh database in a throwaway PostgreSQL 15
+// cluster, see store_backends.h). The PostgreSQL half skips only when its binaries are absent.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "mlws/common/ids.h"
+#include "mlws/store/metadata_store.h"
+#include "store_backends.h"
+
+namespace mlws::store {
+namespace {
+
+using tracking::KeyValue;
+using tracking::Metric;
+
+class StoreConformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("mlws-store-" + NewRunId());
+    std::filesystem::create_directories(dir_);
+    if (GetParam() == "postgres" && !testing::PgCluster::Get().base_uri()) {
+      GTEST_SKIP() << "PostgreSQL half skipped: " << testing::PgCluster::Get().why_not();
+    }
+    uri_ = testing::FreshStoreUri(GetParam(), dir_);
+    ASSERT_FALSE(uri_.empty());
+    Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    auto s = OpenMetadataStore(uri_);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    auto v = store_->Migrate();
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+  }
+  std::int64_t Workspace(const std::string& name) {
+    auto w = store_->workspaces().CreateWorkspace(name, "");
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    return w->id;
+  }
+  std::string NewRunIn(std::int64_t ws, const std::string& exp = "0") {
+    NewRun nr;
+    nr.workspace_id = ws;
+    nr.experiment_id = exp;
+    nr.run_id = NewRunId();
+    nr.run_name = "r";
+    nr.start_time = 1;
+    nr.artifact_uri = "mlflow-artifacts:/0/" + nr.run_id + "/artifacts";
+    auto r = store_->runs().CreateRun(nr);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return nr.run_id;
+  }
+
+  std::filesystem::path dir_;
+  std::string uri_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "postgres"),
+                         testing::BackendName);
+
+// Workspace ids are never reused (migration 9), even across a reopen: caches keyed by workspace
+// id must never see a deleted workspace's id again.
+TEST_P(StoreConformance, DeletedWorkspaceIdsAreNeverHandedOutAgain) {
+  auto a = store_->workspaces().CreateWorkspace("a", "");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(store_->workspaces().DeleteWorkspace("a").ok());
+  auto b = store_->workspaces().CreateWorkspace("b", "");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_GT(b->id, a->id);  // SQLite's rowid alone would give a->id again
+  ASSERT_TRUE(store_->workspaces().DeleteWorkspace("b").ok());
+  store_.reset();
+  Open();
+  auto c = store_->workspaces().CreateWorkspace("c", "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_GT(c->id, b->id);
+}
+
+TEST_P(StoreConformance, MigrateIsIdempotentAndDataSurvivesReopen) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"loss", 0.5, 10, 1}}, {{"lr", "0.1"}}, {}).ok());
+  store_.reset();
+  Open();  // migrations run again: a no-op
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->params.size(), 1u);
+  EXPECT_EQ(got->params[0].value, "0.1");
+  ASSERT_EQ(got->metrics.size(), 1u);
+  EXPECT_DOUBLE_EQ(got->metrics[0].value, 0.5);
+}
+
+TEST_P(StoreConformance, WorkspaceGetsDefaultExperimentAndDuplicatesFail) {
+  std::int64_t ws = Workspace("w");
+  auto e = store_->experiments().GetExperiment(ws, "0");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->name, "Default");
+  auto dup = store_->workspaces().CreateWorkspace("w", "");
+  EXPECT_EQ(dup.status().code(), ErrorCode::kResourceAlreadyExists);
+}
+
+TEST_P(StoreConformance, ExperimentIdsAreUniqueAcrossWorkspaces) {
+  std::int64_t a = Workspace("a"), b = Workspace("b");
+  auto ea = store_->experiments().CreateExperiment(a, "x", "mlflow-artifacts:/{id}", {});
+  auto eb = store_->experiments().CreateExperiment(b, "x", "mlflow-artifacts:/{id}", {});
+  ASSERT_TRUE(ea.ok() && eb.ok());
+  EXPECT_NE(ea->experiment_id, eb->experiment_id);
+  EXPECT_EQ(ea->artifact_location, "mlflow-artifacts:/" + ea->experiment_id);
+  EXPECT_EQ(store_->experiments().GetExperiment(b, ea->experiment_id).status().code(),
+            ErrorCode::kResourceDoesNotExist);
+}
+
+TEST_P(StoreConformance, RunsAreInvisibleFromOtherWorkspaces) {
+  std::int64_t a = Workspace("a"), b = Workspace("b");
+  std::string run = NewRunIn(a);
+  EXPECT_TRUE(store_->runs().GetRun(a, run).ok());
+  EXPECT_EQ(store_->runs().GetRun(b, run).status().code(), ErrorCode::kResourceDoesNotExist);
+  EXPECT_EQ(store_->runs().LogBatch(b, run, {{"m", 1, 1, 0}}, {}, {}).code(),
+            ErrorCode::kResourceDoesNotExist);
+}
+
+TEST_P(StoreConformance, ParamsAreImmutableAndFailedBatchChangesNothing) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {}, {{"lr", "0.1"}}, {}).ok());
+  EXPECT_TRUE(store_->runs().LogBatch(ws, run, {}, {{"lr", "0.1"}}, {}).ok());  // same value ok
+  Status st =
+      store_->runs().LogBatch(ws, run, {{"loss", 1.0, 5, 0}}, {{"lr", "0.2"}}, {{"t", "v"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidParameterValue);
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->metrics.empty()) << "the failed batch must not leave its metrics behind";
+  for (const auto& t : got->tags) EXPECT_NE(t.key, "t");
+}
+
+TEST_P(StoreConformance, LatestMetricFollowsStepThenTimestamp) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 5, 100, 3}, {"m", 7, 50, 2}}, {}, {}).ok());
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 9, 10, 1}}, {}, {}).ok());  // older step
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_EQ(got->metrics.size(), 1u);
+  EXPECT_DOUBLE_EQ(got->metrics[0].value, 5);
+  EXPECT_EQ(got->metrics[0].step, 3);
+}
+
+TEST_P(StoreConformance, HistoryKeepsNaNAndInfinityAndIsOrderedByTimestamp) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  double inf = std::numeric_limits<double>::infinity();
+  ASSERT_TRUE(store_->runs()
+                  .LogBatch(ws, run, {{"m", inf, 30, 2}, {"m", std::nan(""), 20, 1}}, {}, {})
+                  .ok());
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", -1, 10, 0}, {"m", -1, 10, 0}}, {}, {}).ok());
+  auto h = store_->runs().GetMetricHistory({ws, run, "m"});
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 3u);  // the identical point is stored once
+  EXPECT_EQ((*h)[0].timestamp, 10);
+  EXPECT_TRUE(std::isnan((*h)[1].value));
+  EXPECT_EQ((*h)[2].value, inf);
+}
+
+TEST_P(StoreConformance, DeletedRunRejectsWritesUntilRestored) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().SetRunLifecycle(ws, run, tracking::LifecycleStage::kDeleted).ok());
+  EXPECT_EQ(store_->runs().LogBatch(ws, run, {{"m", 1, 1, 0}}, {}, {}).code(),
+            ErrorCode::kInvalidParameterValue);
+  ASSERT_TRUE(store_->runs().SetRunLifecycle(ws, run, tracking::LifecycleStage::kActive).ok());
+  EXPECT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 1, 1, 0}}, {}, {}).ok());
+}
+
+TEST_P(StoreConformance, ConcurrentWritersAreAllCommitted) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  constexpr int kThreads = 8, kBatches = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<Metric> ms;
+        for (int i = 0; i < 10; ++i)
+          ms.push_back({"m", 1.0 * i, 1000 + t, t * 100000 + b * 10 + i});
+        EXPECT_TRUE(store_->runs().LogBatch(ws, run, ms, {}, {}).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto h = store_->runs().GetMetricHistory({ws, run, "m"});
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->size(), static_cast<size_t>(kThreads * kBatches * 10));
+}
+
+TEST_P(StoreConformance, SearchFiltersAndOrdersByMetric) {
+  std::int64_t ws = Workspace("w");
+  std::vector<std::string> runs;
+  for (int i = 0; i < 10; ++i) {
+    runs.push_back(NewRunIn(ws));
+    ASSERT_TRUE(store_->runs()
+                    .LogBatch(ws, runs.back(), {{"acc", i / 10.0, 1, 0}},
+                              {{"p", i % 2 ? "odd" : "even"}}, {})
+                    .ok());
+  }
+  RunQuery q;
+  q.workspace_id = ws;
+  q.experiment_ids = {"0"};
+  tracking::Clause c;
+  c.type = tracking::EntityType::kMetric;
+  c.key = "acc";
+  c.op = tracking::Comparator::kGt;
+  c.is_numeric = true;
+  c.number = 0.45;
+  q.filter = {c};
+  q.order_by = {{tracking::EntityType::kMetric, "acc", false}};
+  q.limit = 3;
+  auto res = store_->runs().SearchRuns(q);
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  ASSERT_EQ(res->size(), 3u);
+  EXPECT_EQ((*res)[0].info.run_id, runs[9]);
+  EXPECT_EQ((*res)[2].info.run_id, runs[7]);
+  q.offset = 3;
+  auto page2 = store_->runs().SearchRuns(q);
+  ASSERT_EQ(page2->size(), 2u);  // 0.5 and 0.6 remain
+  EXPECT_EQ((*page2)[1].info.run_id, runs[5]);
+}
+
+TEST_P(StoreConformance, SecretsKeepTheirBytesAndPutReplaces) {
+  std::int64_t ws = Workspace("w");
+  std::string nonce("\x00\x01\xff\x7f", 4), ct("\xde\xad\x00\xbe\xef", 5);
+  ASSERT_TRUE(store_->secrets().PutSecret(ws, {"k", nonce, ct, 1, 1}).ok());
+  auto got = store_->secrets().GetSecret(ws, "k");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->nonce, nonce);
+  EXPECT_EQ(got->ciphertext, ct);
+  ASSERT_TRUE(store_->secrets().PutSecret(ws, {"k", "n2", "c2", 1, 2}).ok());
+  got = store_->secrets().GetSecret(ws, "k");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->ciphertext, "c2");
+  EXPECT_EQ(got->update_time, 2);
+  EXPECT_EQ(store_->secrets().DeleteSecret(ws, "nope").code(), ErrorCode::kResourceDoesNotExist);
+}
+
+TEST_P(StoreConformance, TokensAreFoundByTheirBinaryHash) {
+  auto u = store_->auth().CreateUser("alice", "hash");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(store_->auth().CreateUser("alice", "x").status().code(),
+            ErrorCode::kResourceAlreadyExists);
+  Sha256 secret{};
+  for (size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<unsigned char>(255 - i * 7);
+  auto t = store_->auth().CreateToken(u->id, "ci", "mlws_ab", secret, std::nullopt, "");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_GT(t->id, 0);
+  auto found = store_->auth().FindToken(secret);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->second.name, "alice");
+  secret[0] ^= 1;
+  EXPECT_FALSE(store_->auth().FindToken(secret).ok());
+}
+
+TEST_P(StoreConformance, ExperimentLikeIsCaseSensitiveAndILikeIsNot) {
+  std::int64_t ws = Workspace("w");
+  ASSERT_TRUE(store_->experiments().CreateExperiment(ws, "Alpha", "a/{id}", {}).ok());
+  ASSERT_TRUE(store_->experiments().CreateExperiment(ws, "alpha-2", "a/{id}", {}).ok());
+  auto names = [&](tracking::Comparator op, const std::string& pattern) {
+    ExperimentQuery q;
+    q.workspace_id = ws;
+    tracking::Clause c;
+    c.type = tracking::EntityType::kAttribute;
+    c.key = "name";
+    c.op = op;
+    c.text = pattern;
+    q.filter = {c};
+    auto page = store_->experiments().SearchExperiments(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::set<std::string> out;
+    if (page.ok()) {
+      for (const auto& e : page->experiments) out.insert(e.name);
+    }
+    return out;
+  };
+  EXPECT_EQ(names(tracking::Comparator::kLike, "alpha%"), std::set<std::string>{"alpha-2"});
+  EXPECT_EQ(names(tracking::Comparator::kILike, "ALPHA%"),
+            (std::set<std::string>{"Alpha", "alpha-2"}));
+}
+
+TEST_P(StoreConformance, RegistryTagsAndAliasesAreReplacedInPlace) {
+  std::int64_t ws = Workspace("w");
+  ASSERT_TRUE(store_->registry().CreateRegisteredModel(ws, "m", "", {{"k", "1"}}).ok());
+  ASSERT_TRUE(store_->registry().SetRegisteredModelTag(ws, "m", {"k", "2"}).ok());
+  assets::ModelVersion v;
+  v.name = "m";
+  v.source = "runs:/x/model";
+  auto v1 = store_->registry().CreateModelVersion(ws, v);
+  auto v2 = store_->registry().CreateModelVersion(ws, v);
+  ASSERT_TRUE(v1.ok() && v2.ok()) << v1.status().ToString() << v2.status().ToString();
+  EXPECT_EQ(v2->version, v1->version + 1);
+  ASSERT_TRUE(store_->registry().SetAlias(ws, "m", "champion", v1->version).ok());
+  ASSERT_TRUE(store_->registry().SetAlias(ws, "m", "champion", v2->version).ok());
+  auto by_alias = store_->registry().GetVersionByAlias(ws, "m", "champion");
+  ASSERT_TRUE(by_alias.ok()) << by_alias.status().ToString();
+  EXPECT_EQ(by_alias->version, v2->version);
+  auto m = store_->registry().GetRegisteredModel(ws, "m");
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->tags.size(), 1u);
+  EXPECT_EQ(m->tags[0].value, "2");
+  EXPECT_EQ(store_->registry().CreateRegisteredModel(ws, "m", "", {}).status().code(),
+            ErrorCode::kResourceAlreadyExists);
+}
+
+TEST_P(StoreConformance, AssetVersionsAreImmutableAndLatestFollowsCreation) {
+  std::int64_t ws = Workspace("w");
+  assets::Asset a;
+  a.kind = assets::AssetKind::kData;
+  a.name = "d";
+  a.type = "uri_file";
+  a.version = "1";
+  ASSERT_TRUE(store_->assets().CreateAsset(ws, a).ok());
+  a.version = "2";
+  ASSERT_TRUE(store_->assets().CreateAsset(ws, a).ok());
+  EXPECT_EQ(store_->assets().CreateAsset(ws, a).status().code(), ErrorCode::kResourceAlreadyExists);
+  auto latest = store_->assets().GetLatestAsset(ws, assets::AssetKind::kData, "d");
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(latest->version, "2");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->assets().RecordAssetInput(ws, run, assets::AssetKind::kData, "d", "1").ok());
+  ASSERT_TRUE(store_->assets().RecordAssetInput(ws, run, assets::AssetKind::kData, "d", "1").ok());
+  auto users = store_->assets().RunsUsingAsset(ws, assets::AssetKind::kData, "d", "1");
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  EXPECT_EQ(*users, std::vector<std::string>{run});
+}
+
+TEST_P(StoreConformance, DocumentsArePutReplacedListedAndDeleted) {
+  std::int64_t ws = Workspace("w");
+  ASSERT_TRUE(store_->webhooks().Put(ws, {"h1", 5, "{\"a\":1}"}).ok());
+  ASSERT_TRUE(store_->webhooks().Put(ws, {"h1", 5, "{\"a\":2}"}).ok());
+  ASSERT_TRUE(store_->webhooks().Put(ws, {"h0", 9, "{}"}).ok());
+  auto list = store_->webhooks().List(ws);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, "h1");
+  EXPECT_EQ((*list)[0].doc, "{\"a\":2}");
+  ASSERT_TRUE(store_->webhooks().Delete(ws, "h1").ok());
+  EXPECT_EQ(store_->webhooks().Delete(ws, "h1").code(), ErrorCode::kResourceDoesNotExist);
+}
+
+TEST_P(StoreConformance, AcknowledgedWritesAreVisibleToANewConnection) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  Status logged = store_->runs().LogBatch(ws, run, {{"m", 1.5, 1, 0}}, {}, {{"t", "v"}});
+  ASSERT_TRUE(logged.ok()) << logged.ToString();
+  auto other = OpenMetadataStore(uri_);  // another process's view: only committed data
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  auto got = (*other)->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->metrics.size(), 1u);
+  EXPECT_DOUBLE_EQ(got->metrics[0].value, 1.5);
+}
+
+}  // namespace
+}  // namespace mlws::store
