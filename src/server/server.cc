@@ -200,6 +200,13 @@ int RunServer(const Config& raw) {
   if (const char* b = std::getenv("MLWS_JOB_BWRAP"); b != nullptr && *b != 0) {
     job_options.bwrap = b;
   }
+  // Slurm computes: how long a Slurm tool may take, how often squeue polls (docs/compute.md).
+  if (const char* t = std::getenv("MLWS_SLURM_COMMAND_TIMEOUT_S"); t != nullptr && *t != 0) {
+    job_options.slurm.command_timeout_ms = std::max(1, static_cast<int>(std::atof(t) * 1000));
+  }
+  if (const char* t = std::getenv("MLWS_SLURM_POLL_MS"); t != nullptr && *t != 0) {
+    job_options.slurm.poll_ms = std::max(10, std::atoi(t));
+  }
   jobs::JobService job_service(**store, tracking, **artifacts, auth, *job_assets, job_options);
   if (job_service.sandboxed()) {
     // Environment builds run user-chosen code too: in the same sandbox, as the job user.
