@@ -14,6 +14,8 @@ fail=0
 echo "== unit tests"
 (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)") || fail=1
 echo "== end-to-end tests"
+# test_openapi.py regenerates the studio's API types with web/'s pinned openapi-typescript.
+(cd web && { [ -x node_modules/.bin/openapi-typescript ] || npm ci --no-audit --no-fund; }) || fail=1
 .venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e || fail=1
 echo "== OpenAPI: real responses against the served schemas, and schemathesis (bounded)"
 .venv-schemathesis/bin/python -m pytest -q -p no:cacheprovider tests/schemathesis || fail=1

@@ -2588,7 +2588,7 @@ export interface components {
         AssetList: {
             value: components["schemas"]["Asset"][];
         };
-        /** @description the asset's YAML spec as JSON (name, version, path, type, description, tags, properties and the kind's own fields) */
+        /** @description the asset's YAML spec as JSON (and the kind's own fields) */
         AssetSpec: {
             description?: string;
             name?: string;
@@ -2623,10 +2623,12 @@ export interface components {
             entries: components["schemas"]["AuditEntry"][];
         };
         Compute: {
+            account?: string;
             busy: number;
             cost: number;
             created_at: number | null;
             description: string;
+            gres?: string;
             idle: number;
             idle_time_before_scale_down: number;
             max_instances: number;
@@ -2634,23 +2636,33 @@ export interface components {
             name: string;
             node_seconds: number;
             nodes: number;
+            partition?: string;
             price_per_node_hour: number;
+            qos?: string;
             queued: number;
             running_jobs: number;
             size: string;
+            time_limit?: number | string;
             type: string;
         };
         ComputeList: {
             value: components["schemas"]["Compute"][];
         };
+        /** @description type: amlcompute (default), local or slurm; the Slurm fields only with slurm */
         ComputeSpec: {
+            account?: string;
             description?: string;
+            gres?: string;
             idle_time_before_scale_down?: number;
             max_instances?: number;
+            max_nodes?: number;
             min_instances?: number;
             name: string;
+            partition?: string;
             price_per_node_hour?: number;
+            qos?: string;
             size?: string;
+            time_limit?: number | string;
             type?: string;
         };
         Cost: {
@@ -2771,6 +2783,10 @@ export interface components {
             process_id: number | null;
             resolved_command?: string;
             run_id: string;
+            /** @description on Slurm computes */
+            slurm?: {
+                job_id?: number;
+            };
             started_at: number | null;
             status: string;
             tags: Record<string, never>;
@@ -2792,7 +2808,7 @@ export interface components {
                 size: number;
             }[];
         };
-        /** @description an Azure ML command job spec as JSON (command, environment, code, inputs, outputs, compute, ...) */
+        /** @description an Azure ML command job spec as JSON (docs/jobs.md) */
         JobSpec: {
             command?: string;
             compute?: string;
