@@ -33,6 +33,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 from mlws_testkit.net import free_port  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wrk_rows  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 ALL_TARGETS = ("mlws", "mlflow", "fml")
 PEERS = ("mlflow", "fml")
@@ -172,6 +175,8 @@ class Server:
             return [str(self.args.mlws_bin), "server", "--host", "127.0.0.1", "--port", p,
                     "--home", d], env
         if self.name == "mlflow":
+            venv_bin = str(Path(self.args.mlflow_venv) / "bin")
+            env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
             # gunicorn sync workers, one per core; a generous worker timeout so a slow but
             # legitimate request (e.g. a large metric history) is measured, not killed.
             return [f"{venv_bin}/mlflow", "server", "--host", "127.0.0.1", "--port", p,
@@ -442,6 +447,22 @@ def bench_target(srv: Server, args: argparse.Namespace, sizes: dict, raw: dict) 
         if not res.get("points_ok"):
             cells["history"]["text"] += " (wrong point count)"
 
+    # --- the same rows again under wrk (an independent load generator) -------------------------
+    if args.wrk and wrk_rows.have_wrk() and srv.alive() and not over_budget():
+        hist = raw[name].get("history") or raw[name].get("history_probe") or {}
+        history_run = {"run_id": hist.get("run_id"), "points": hist.get("points", 0),
+                       "key": "loss", "full": "history" in raw[name]}
+
+        def populate(n: int):
+            res = record("wrk_populate", run_loadgen(
+                args, "populate", url, budget + 4 * T, runs=n, clients=8, max_seconds=budget,
+                timeout=T))
+            return res.get("experiment_id") if (res.get("runs") or 0) >= n else None
+
+        wcells, wraw = wrk_rows.bench_wrk(url, srv.prefix, S, populate, history_run, log)
+        cells.update(wcells)
+        raw[name]["wrk"] = wraw
+
     after = srv.memory()
     raw[name]["rss_after"] = after
     if after:
@@ -471,7 +492,7 @@ def row_defs(args: argparse.Namespace, sizes: dict) -> list[tuple[str, str, bool
         ("history", f"get-history p50, {human(sizes['history_points'])} points (ms)", False),
         ("rss_idle", "server RSS idle (MiB)", False),
         ("rss_after", "server RSS after load (MiB)", False),
-    ]
+    ] + (wrk_rows.row_defs(args.seconds) if args.wrk and wrk_rows.have_wrk() else [])
 
 
 def ratio_text(cells: dict, key: str, higher: bool, peers: list[str]) -> str:
@@ -538,6 +559,11 @@ def main() -> int:
     ap.add_argument("--mlws-prefix", default="", help="URL path prefix for mlws, e.g. /workspaces/default")
     ap.add_argument("--loadgen", help="path of mlws-loadgen (default: build/*/bench/mlws-loadgen)")
     ap.add_argument("--venv", default=str(ROOT / ".venv"), help="venv with mlflow and fml")
+    ap.add_argument("--mlflow-venv", default=str(ROOT / (
+        ".venv-mlflow3-server" if (ROOT / ".venv-mlflow3-server/bin/mlflow").exists() else ".venv")),
+        help="venv whose `mlflow server` is benchmarked (default: the MLflow 3.x one)")
+    ap.add_argument("--no-wrk", dest="wrk", action="store_false",
+                    help="skip the wrk rows (wrk_rows.py)")
     ap.add_argument("--mlflow-workers", type=int, default=os.cpu_count() or 2,
                     help="gunicorn workers for the MLflow server (default: one per core)")
     ap.add_argument("--runs-small", type=int, help="runs in the small search experiment (10000)")

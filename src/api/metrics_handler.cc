@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/handlers.h"
+#include "api/metric_history_body.h"
 #include "api/mlflow3_handlers.h"
 #include "api/mlflow_json.h"
 #include "mlws/tracking/validation.h"
@@ -205,6 +206,18 @@ http::Response GetMetricHistory(ApiContext& ctx, http::Request& req) {
   if (!max_results.ok()) return http::ErrorResponse(max_results.status());
   auto page_token = d->OptionalString("page_token");
   if (!page_token.ok()) return http::ErrorResponse(page_token.status());
+  if (!*max_results && page_token->value_or("").empty()) {
+    // The whole history, streamed: no page limit is needed when memory is bounded anyway.
+    auto cursor = ctx.tracking.OpenMetricHistory(req.workspace, *id, *key);
+    if (!cursor.ok()) return http::ErrorResponse(cursor.status());
+    std::vector<tracking::MetricPoint> first;
+    Status st = (*cursor)->Next(first, MetricHistoryBody::kBatch);
+    if (!st.ok()) return http::ErrorResponse(st);
+    if (first.empty()) return http::JsonResponse("{}");
+    http::Response r;
+    r.body_source = std::make_shared<MetricHistoryBody>(std::move(*cursor), *key, std::move(first));
+    return r;
+  }
   auto page = ctx.tracking.GetMetricHistoryPage(req.workspace, *id, *key, page_token->value_or(""),
                                                 *max_results);
   if (!page.ok()) return http::ErrorResponse(page.status());

@@ -5,12 +5,15 @@
 #pragma once
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -18,6 +21,7 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <list>
@@ -27,7 +31,6 @@
 #include <string>
 #include <unordered_map>
 
-#include "http/source_body.h"
 #include "mlws/http/server.h"
 #include "mlws/http/wire_rules.h"
 #include "mlws/http/worker_pool.h"
@@ -437,6 +440,7 @@ class Session : public SessionBase {
       if (!HasHeader(resp_, k)) resp_.headers.emplace_back(k, v);
     }
     bool ka = keep_alive_ && !close_after_ && !core_.stopping;
+    if (resp_.body_source && resp_.file_path.empty()) return StartStream(ka);
     if (!resp_.file_path.empty() && !head_) {
       auto msg = std::make_shared<bhttp::response<bhttp::file_body>>();
       beast::error_code ec;
@@ -448,29 +452,12 @@ class Session : public SessionBase {
       }
       resp_ = ErrorResponse(Internal("cannot open the file to send: " + ec.message()));
     }
-    if (resp_.body_source != nullptr && !head_) {
-      auto msg = std::make_shared<bhttp::response<SourceBody>>();
-      Fill(*msg, ka);
-      if (auto size = resp_.body_source->Size()) {
-        msg->content_length(static_cast<std::uint64_t>(*size));
-      } else {
-        msg->chunked(true);
-      }
-      msg->body().source = std::move(resp_.body_source);
-      return Write(std::move(msg), ka);
-    }
     if (head_) {
       // HEAD: the headers a GET would send, Content-Length included, and no body.
       auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>();
       Fill(*msg, ka);
-      if (resp_.body_source != nullptr && !resp_.body_source->Size()) {
-        msg->chunked(true);
-      } else {
-        msg->content_length(resp_.body_source != nullptr
-                                ? static_cast<std::size_t>(*resp_.body_source->Size())
-                            : resp_.file_path.empty() ? resp_.body.size()
-                                                      : static_cast<std::size_t>(resp_.file_size));
-      }
+      msg->content_length(resp_.file_path.empty() ? resp_.body.size()
+                                                  : static_cast<std::size_t>(resp_.file_size));
       return Write(std::move(msg), ka);
     }
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
@@ -515,6 +502,91 @@ class Session : public SessionBase {
                             });
   }
 
+  // ---- a body pulled from a BodySource: header first, then Read() on a worker, write, repeat.
+  // Only one piece is in memory at a time, and a slow client slows the source down.
+
+  void StartStream(bool ka) {
+    src_ = std::move(resp_.body_source);
+    std::optional<std::int64_t> size = src_->Size();
+    stream_left_ = size.value_or(-1);
+    auto msg = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    Fill(*msg, ka);
+    if (size) {
+      msg->content_length(static_cast<std::uint64_t>(*size));
+    } else {
+      msg->chunked(true);
+    }
+    auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*msg);
+    Lowest().expires_after(Secs(core_.opt.write_timeout_seconds));
+    bhttp::async_write_header(stream_, *sr,
+                              [self = Self(), msg, sr, ka](beast::error_code ec, std::size_t) {
+                                if (ec) return self->StreamFailed(ec);
+                                if (self->head_) return self->Finish(ka, true);
+                                self->PullSome(ka);
+                              });
+  }
+
+  // Runs the source's Read() on a worker; a full pool delays the next piece, it never fails it.
+  void PullSome(bool ka) {
+    if (sbuf_.empty()) sbuf_.resize(kStreamPiece);
+    bool posted = core_.pool->TryPost([self = Self(), ka] {
+      StatusOr<std::size_t> n = Internal("the body source failed");
+      try {
+        n = self->src_->Read(self->sbuf_.data(), self->sbuf_.size());
+      } catch (const std::exception& e) {
+        n = Internal(std::string("unexpected error: ") + e.what());
+      }
+      asio::post(self->stream_.get_executor(),
+                 [self, ka, n = std::move(n)]() mutable { self->OnPulled(ka, std::move(n)); });
+    });
+    if (posted) return;
+    if (!retry_) retry_.emplace(stream_.get_executor());
+    retry_->expires_after(std::chrono::milliseconds(2));
+    retry_->async_wait([self = Self(), ka](beast::error_code) { self->PullSome(ka); });
+  }
+
+  void OnPulled(bool ka, StatusOr<std::size_t> n) {
+    bool sized = stream_left_ >= 0;
+    if (n.ok() && sized) {
+      auto got = static_cast<std::int64_t>(*n);
+      if (got > stream_left_ || (got == 0 && stream_left_ != 0)) {
+        n = Internal("the body source's size does not match what it returned");
+      } else {
+        stream_left_ -= got;
+      }
+    }
+    if (!n.ok() || *n > sbuf_.size()) {
+      // The status line has gone out: the client learns of the failure from the cut body.
+      spdlog::error("streamed response to {} {} ended early: {}", req_.method, req_.path,
+                    n.ok() ? std::string("the source overran its buffer") : n.status().ToString());
+      return Finish(false, false);
+    }
+    Lowest().expires_after(Secs(core_.opt.write_timeout_seconds));
+    auto done = [self = Self(), ka, last = *n == 0](beast::error_code ec, std::size_t) {
+      if (ec) return self->StreamFailed(ec);
+      if (last) return self->Finish(ka, true);
+      self->PullSome(ka);
+    };
+    static const std::string kCrlf = "\r\n";
+    static const std::string kLastChunk = "0\r\n\r\n";
+    if (*n == 0) {
+      if (sized) return Finish(ka, true);
+      return asio::async_write(stream_, asio::buffer(kLastChunk), std::move(done));
+    }
+    if (sized) return asio::async_write(stream_, asio::buffer(sbuf_.data(), *n), std::move(done));
+    char hex[24];
+    int len = std::snprintf(hex, sizeof(hex), "%zx\r\n", *n);
+    chunk_head_.assign(hex, static_cast<std::size_t>(len));
+    std::array<asio::const_buffer, 3> bufs{asio::buffer(chunk_head_),
+                                           asio::buffer(sbuf_.data(), *n), asio::buffer(kCrlf)};
+    asio::async_write(stream_, bufs, std::move(done));
+  }
+
+  void StreamFailed(beast::error_code ec) {
+    if (ec == beast::error::timeout) ++core_.timeouts;
+    Finish(false, false);
+  }
+
   void Finish(bool keep_alive, bool written) {
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
     if (core_.opt.on_request) core_.opt.on_request(req_, resp_, ms);
@@ -525,6 +597,8 @@ class Session : public SessionBase {
     has_body_ = false;
     head_ = false;
     resp_ = Response{};
+    src_.reset();
+    std::vector<char>().swap(sbuf_);  // bounded memory while idle
     if (keep_alive) return WaitRequest(false);
     if (written) Shutdown();
   }
@@ -570,6 +644,14 @@ class Session : public SessionBase {
   Clock::time_point start_;
   Clock::time_point body_start_;
   std::uint64_t body_bytes_ = 0;
+  // A streamed response (StartStream): its source, the piece being written, bytes still owed
+  // when the size is known (-1: chunked).
+  static constexpr std::size_t kStreamPiece = 64 * 1024;
+  std::shared_ptr<BodySource> src_;
+  std::vector<char> sbuf_;
+  std::string chunk_head_;
+  std::int64_t stream_left_ = -1;
+  std::optional<asio::steady_timer> retry_;
 };
 
 std::string StagingName();

@@ -303,6 +303,12 @@ StatusOr<std::vector<MetricPoint>> TrackingService::GetMetricHistory(const std::
   return store_.runs().GetMetricHistory(store::MetricHistoryQuery{wid, run_id, key});
 }
 
+StatusOr<std::unique_ptr<store::MetricHistoryCursor>> TrackingService::OpenMetricHistory(
+    const std::string& ws, const std::string& run_id, const std::string& key) {
+  ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
+  return store_.runs().OpenMetricHistory(store::MetricHistoryQuery{wid, run_id, key});
+}
+
 StatusOr<MetricHistoryPage> TrackingService::GetMetricHistoryPage(
     const std::string& ws, const std::string& run_id, const std::string& key,
     const std::string& page_token, std::optional<std::int64_t> max_results) {

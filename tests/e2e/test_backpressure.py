@@ -9,22 +9,7 @@ import re
 import requests
 
 from conftest import ML, unique
-from test_security_http import connect, experiment_exists, read_response
-
-
-def burst_of_creates(port: int, n: int) -> list[tuple[str, tuple[int, dict, bytes]]]:
-    """n experiment creates sent at once on n connections; (name, answer) for each."""
-    names = [unique("bp") for _ in range(n)]
-    socks = [connect(port) for _ in names]
-    for s, name in zip(socks, names):
-        body = json.dumps({"name": name})
-        s.sendall(f"POST {ML}/experiments/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-                  f"{body}".encode())
-    answers = [read_response(s) for s in socks]
-    for s in socks:
-        s.close()
-    return list(zip(names, answers))
+from test_security_http import burst_of_creates, experiment_exists
 
 
 def metric(url: str, name: str) -> float:

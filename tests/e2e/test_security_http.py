@@ -76,6 +76,21 @@ def experiment_exists(url: str, name: str) -> bool:
     return r.status_code == 200
 
 
+def burst_of_creates(port: int, n: int) -> list[tuple[str, tuple[int, dict, bytes]]]:
+    """n experiment creates sent at once on n connections; (name, answer) for each."""
+    names = [unique("burst") for _ in range(n)]
+    socks = [connect(port) for _ in names]
+    for s, name in zip(socks, names):
+        body = json.dumps({"name": name})
+        s.sendall(f"POST {ML}/experiments/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                  f"{body}".encode())
+    answers = [read_response(s) for s in socks]
+    for s in socks:
+        s.close()
+    return list(zip(names, answers))
+
+
 @pytest.fixture
 def fast(spawn):
     return spawn(extra_args=FAST)
@@ -479,15 +494,8 @@ def test_audit_names_the_addressed_workspace_and_secret_reads(signed_in):
 
 def test_full_worker_queue_answers_503_at_once_and_changes_nothing(spawn):
     srv = spawn(extra_args=["--worker-threads", "1", "--worker-queue", "1"])
-    names = [unique("burst") for _ in range(60)]
-    socks = [connect(srv.port) for _ in names]
     # All requests at once: one worker and one queue slot cannot take them all.
-    for s, name in zip(socks, names):
-        body = json.dumps({"name": name})
-        s.sendall(f"POST {ML}/experiments/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-                  f"{body}".encode())
-    answers = [read_response(s) for s in socks]
+    names, answers = zip(*burst_of_creates(srv.port, 60))
     statuses = [a[0] for a in answers]
     assert set(statuses) <= {200, 503}, statuses
     busy = [a for a in answers if a[0] == 503]
@@ -499,8 +507,6 @@ def test_full_worker_queue_answers_503_at_once_and_changes_nothing(spawn):
     rejected = int(re.search(r"^mlws_http_busy_rejections_total (\d+)", metrics, re.M).group(1))
     assert rejected >= len(busy)
     assert re.search(r"^mlws_http_worker_queue_capacity 1$", metrics, re.M)
-    for s in socks:
-        s.close()
 
 
 def test_expect_continue_is_answered_after_admission(server):

@@ -3,6 +3,7 @@
 // cluster, see store_backends.h). The PostgreSQL half skips only when its binaries are absent.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -362,6 +363,66 @@ TEST_P(StoreConformance, AcknowledgedWritesAreVisibleToANewConnection) {
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   ASSERT_EQ(got->metrics.size(), 1u);
   EXPECT_DOUBLE_EQ(got->metrics[0].value, 1.5);
+}
+
+std::vector<tracking::MetricPoint> Drain(MetricHistoryCursor& c, std::size_t batch) {
+  std::vector<tracking::MetricPoint> out;
+  for (;;) {
+    std::size_t before = out.size();
+    Status st = c.Next(out, batch);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    EXPECT_LE(out.size() - before, batch);
+    if (!st.ok() || out.size() == before) return out;
+  }
+}
+bool SamePoints(const std::vector<tracking::MetricPoint>& a,
+                const std::vector<tracking::MetricPoint>& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](auto& x, auto& y) {
+           return x.step == y.step && x.timestamp == y.timestamp &&
+                  (x.value == y.value || (std::isnan(x.value) && std::isnan(y.value)));
+         });
+}
+
+TEST_P(StoreConformance, HistoryCursorReadsWhatGetMetricHistoryReturnsInBatches) {
+  std::int64_t ws = Workspace("w");
+  std::string in_order = NewRunIn(ws), shuffled = NewRunIn(ws);
+  double nan = std::nan("");
+  // In logging order, a point repeated across two requests, NaN values.
+  for (const auto& batch :
+       std::vector<std::vector<Metric>>{{{"m", 1, 10, 1}, {"m", 2, 20, 2}},
+                                        {{"m", 2, 20, 2}, {"m", nan, 30, 3}},
+                                        {{"m", nan, 30, 3}, {"m", 4, 40, 4}, {"m", 5, 50, 5}}}) {
+    ASSERT_TRUE(store_->runs().LogBatch(ws, in_order, batch, {}, {}).ok());
+  }
+  for (const auto& batch : std::vector<std::vector<Metric>>{{{"m", 3, 30, 3}, {"m", 1, 10, 1}},
+                                                            {{"m", 1, 10, 1}, {"m", 2, 5, 9}}}) {
+    ASSERT_TRUE(store_->runs().LogBatch(ws, shuffled, batch, {}, {}).ok());
+  }
+  for (const std::string& run : {in_order, shuffled}) {
+    auto want = store_->runs().GetMetricHistory({ws, run, "m"});
+    ASSERT_TRUE(want.ok());
+    for (std::size_t batch : {1u, 2u, 1000u}) {
+      auto c = store_->runs().OpenMetricHistory({ws, run, "m"});
+      ASSERT_TRUE(c.ok()) << c.status().ToString();
+      EXPECT_TRUE(SamePoints(Drain(**c, batch), *want)) << run << " batch " << batch;
+    }
+  }
+  EXPECT_EQ(store_->runs().GetMetricHistory({ws, in_order, "m"})->size(), 5u);
+}
+
+TEST_P(StoreConformance, HistoryCursorEndsWhereItWasOpened) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 1, 10, 1}, {"m", 2, 20, 2}}, {}, {}).ok());
+  auto c = store_->runs().OpenMetricHistory({ws, run, "m"});
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 3, 30, 3}}, {}, {}).ok());
+  EXPECT_EQ(Drain(**c, 10).size(), 2u);
+  auto missing_key = store_->runs().OpenMetricHistory({ws, run, "never"});
+  ASSERT_TRUE(missing_key.ok());
+  EXPECT_TRUE(Drain(**missing_key, 10).empty());
+  auto missing_run = store_->runs().OpenMetricHistory({ws, NewRunId(), "m"});
+  EXPECT_EQ(missing_run.status().code(), ErrorCode::kResourceDoesNotExist);
 }
 
 }  // namespace

@@ -1,10 +1,14 @@
-// BodySource: a response body pulled piece by piece while it is sent, for bodies that are not a
-// local file and too big to hold in memory (an artifact streamed from an object store).
+// BodySource: a response body pulled piece by piece while it is sent, so a body of any size
+// (a 10M-point metric history, a 10 GiB blob) needs bounded server memory.
 //
-// The server calls Read() from the connection's thread until it returns 0 (end) or an error
-// (the connection is then closed: the status line has already gone out). Size() known up front
-// gives a Content-Length; nullopt sends the body chunked. One source serves one response and is
-// used by one thread at a time.
+// The server calls Read() on its worker pool (never on an I/O thread: Read may block on the
+// store or on storage), one call at a time, and writes each piece before asking for the next;
+// a client that reads slowly therefore slows the source instead of growing a buffer. The
+// source is destroyed when the response is done or the connection ends, whichever is first,
+// possibly before Read() returned 0.
+//
+// With Size() known the response carries Content-Length and must have exactly that many bytes
+// (fewer or more closes the connection); without it the body is sent chunked.
 #pragma once
 
 #include <cstddef>
@@ -18,9 +22,10 @@ namespace mlws::http {
 class BodySource {
  public:
   virtual ~BodySource() = default;
-  // Copies up to `cap` bytes into `buf`; 0 means the body is complete.
+  // Fills up to cap bytes; returns bytes written, 0 at the end, or an error (connection is then
+  // closed).
   virtual StatusOr<std::size_t> Read(char* buf, std::size_t cap) = 0;
-  virtual std::optional<std::int64_t> Size() const { return std::nullopt; }
+  virtual std::optional<std::int64_t> Size() const { return std::nullopt; }  // nullopt → chunked
 };
 
 }  // namespace mlws::http

@@ -52,8 +52,9 @@ struct Response {
   // When set, the server streams this file as the body instead of `body`.
   std::string file_path;
   std::int64_t file_size = 0;
-  // When set (and file_path is not), the server pulls the body from this source while sending.
-  std::shared_ptr<http::BodySource> body_source;
+  // When set (and file_path is not), the server pulls the body from this source as it sends it
+  // (body_source.h); `body` is then ignored.
+  std::shared_ptr<BodySource> body_source;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

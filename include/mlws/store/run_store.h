@@ -7,6 +7,9 @@
 // is only visible through the workspace that owns it.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +61,34 @@ struct RunMetricPoints {
   std::vector<tracking::Metric> points;
 };
 
+// A metric's history read a batch at a time, in the order GetMetricHistory returns it, so a
+// long history needs bounded memory. Not thread-safe: one reader at a time. It sees the points
+// that existed when it was opened (later ones may or may not be included).
+class MetricHistoryCursor {
+ public:
+  virtual ~MetricHistoryCursor() = default;
+  // Appends up to `max` points to `out`; appending none means the history is exhausted.
+  virtual Status Next(std::vector<tracking::MetricPoint>& out, std::size_t max) = 0;
+};
+
+// A cursor over points already in memory (the default for backends without a streamed read).
+class VectorHistoryCursor final : public MetricHistoryCursor {
+ public:
+  explicit VectorHistoryCursor(std::vector<tracking::MetricPoint> points)
+      : points_(std::move(points)) {}
+  Status Next(std::vector<tracking::MetricPoint>& out, std::size_t max) override {
+    std::size_t n = std::min(max, points_.size() - pos_);
+    out.insert(out.end(), points_.begin() + static_cast<std::ptrdiff_t>(pos_),
+               points_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
+    pos_ += n;
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<tracking::MetricPoint> points_;
+  std::size_t pos_ = 0;
+};
+
 class RunStore {
  public:
   virtual ~RunStore() = default;
@@ -82,6 +113,14 @@ class RunStore {
   // All points, ordered by (timestamp, step, value) as MLflow's SQL store returns them.
   virtual StatusOr<std::vector<tracking::MetricPoint>> GetMetricHistory(
       const MetricHistoryQuery& query) = 0;
+  // The same points through a cursor; NotFound for an unknown run, before any point is read.
+  // The default reads the whole history into memory.
+  virtual StatusOr<std::unique_ptr<MetricHistoryCursor>> OpenMetricHistory(
+      const MetricHistoryQuery& query) {
+    ASSIGN_OR_RETURN(auto points, GetMetricHistory(query));
+    return std::unique_ptr<MetricHistoryCursor>(
+        std::make_unique<VectorHistoryCursor>(std::move(points)));
+  }
 };
 
 }  // namespace mlws::store

@@ -114,6 +114,11 @@ class TrackingService {
   StatusOr<std::vector<MetricPoint>> GetMetricHistory(const std::string& ws,
                                                       const std::string& run_id,
                                                       const std::string& key);
+  // The whole history through a cursor (bounded memory however long it is); NotFound for an
+  // unknown run before any point is read.
+  StatusOr<std::unique_ptr<store::MetricHistoryCursor>> OpenMetricHistory(const std::string& ws,
+                                                                          const std::string& run_id,
+                                                                          const std::string& key);
   // One page of a metric's history, at most `max_results` points (default and ceiling
   // kMaxHistoryPage), so a response's size is bounded however long the history is; clients
   // follow `next_page_token` (MLflow's client does).

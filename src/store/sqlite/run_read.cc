@@ -124,21 +124,10 @@ StatusOr<std::vector<tracking::MetricPoint>> SqliteStore::GetMetricHistory(
   }
   // MLflow's SQL store returns points ordered by (timestamp, step, value); logging order is
   // usually that order already, so check before sorting.
-  using tracking::MetricPoint;
-  auto less = [](const MetricPoint& a, const MetricPoint& b) {
-    if (a.timestamp != b.timestamp) return a.timestamp < b.timestamp;
-    if (a.step != b.step) return a.step < b.step;
-    return a.value < b.value;
-  };
-  if (!std::is_sorted(out.begin(), out.end(), less)) {
-    std::sort(out.begin(), out.end(), less);
+  if (!std::is_sorted(out.begin(), out.end(), HistoryLess)) {
+    std::sort(out.begin(), out.end(), HistoryLess);
   }
-  // Identical points (same step, timestamp and value) are one point, as in MLflow.
-  auto same = [](const MetricPoint& a, const MetricPoint& b) {
-    return a.timestamp == b.timestamp && a.step == b.step &&
-           (a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)));
-  };
-  out.erase(std::unique(out.begin(), out.end(), same), out.end());
+  out.erase(std::unique(out.begin(), out.end(), HistorySame), out.end());
   return out;
 }
 

@@ -102,6 +102,8 @@ class SqliteStore final : public MetadataStore,
   StatusOr<std::vector<tracking::Run>> SearchRuns(const RunQuery& query) override;
   StatusOr<std::vector<tracking::MetricPoint>> GetMetricHistory(
       const MetricHistoryQuery& query) override;
+  StatusOr<std::unique_ptr<MetricHistoryCursor>> OpenMetricHistory(
+      const MetricHistoryQuery& q) override;
 
   // TraceStore
   StatusOr<tracking::TraceInfo> StartTrace(std::int64_t workspace_id,
