@@ -178,6 +178,7 @@ StatusOr<OutputSpec> ParseOutput(const std::string& name, const json& v) {
     }
   }
   ASSIGN_OR_RETURN(out.description, StringField(v, "description", where + "."));
+  ASSIGN_OR_RETURN(out.path, StringField(v, "path", where + "."));
   return out;
 }
 
