@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: all deps deps-cpp build web run test unit-test e2e-test compat-test bench format fuzz clean
+.PHONY: all deps deps-cpp build web run test unit-test e2e-test compat-test schema-test bench format fuzz clean
 
 all: build
 
@@ -49,6 +49,10 @@ compat-test: build
 	MLWS_BIN=$(CURDIR)/$(BUILD)/mlws .venv/bin/python -m pytest -q tests/compat
 	MLWS_BIN=$(CURDIR)/$(BUILD)/mlws .venv-mlflow3/bin/python -m pytest -q tests/compat
 	./scripts/mlflow3_reference.sh
+
+# The OpenAPI document against real responses, and schemathesis (bounded; about 90 s).
+schema-test: build
+	MLWS_BIN=$(CURDIR)/$(BUILD)/mlws .venv-schemathesis/bin/python -m pytest -q tests/schemathesis
 
 bench: deps build
 	.venv/bin/python bench/run_bench.py --mlws-bin $(CURDIR)/$(BUILD)/mlws \

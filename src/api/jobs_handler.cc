@@ -76,6 +76,7 @@ json JobJson(const jobs::Job& j) {
     out["command"] = nullptr;
     for (const char* k : {"steps", "edges", "settings"}) out[k] = detail.value(k, json());
   }
+  if (detail.contains("slurm")) out["slurm"] = detail["slurm"];  // {"job_id": N} on Slurm
   return out;
 }
 
@@ -106,7 +107,7 @@ void RefreshSteps(ApiContext& ctx, const std::string& ws, json& job) {
 
 namespace {
 
-json ComputeJson(const jobs::ComputeState& s) {
+json ComputeJsonBase(const jobs::ComputeState& s) {
   const auto& c = s.compute;
   return {{"name", c.name},
           {"type", c.type},
@@ -124,6 +125,17 @@ json ComputeJson(const jobs::ComputeState& s) {
           {"price_per_node_hour", c.price_per_node_hour},
           {"cost", Round(s.cost, 1e-6)},
           {"created_at", OrNull(c.created_at)}};
+}
+
+// A Slurm compute also shows where its jobs go.
+json ComputeJson(const jobs::ComputeState& s) {
+  json out = ComputeJsonBase(s);
+  if (s.compute.type != "slurm") return out;
+  json spec = json::parse(s.compute.spec_json, nullptr, false);
+  for (const char* k : {"partition", "account", "qos", "gres", "time_limit"}) {
+    if (spec.is_object() && spec.contains(k)) out[k] = spec[k];
+  }
+  return out;
 }
 
 const std::string& Ws(http::Request& req) { return req.path_params["ws"]; }

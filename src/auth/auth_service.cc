@@ -338,6 +338,22 @@ StatusOr<User> AuthService::CreateUser(const std::string& name, const std::strin
 StatusOr<std::vector<User>> AuthService::ListUsers() { return store_.auth().ListUsers(); }
 
 Status AuthService::DeleteUser(const std::string& name) {
+  // The server must keep someone who can administer it: deleting the last user who holds Owner
+  // at server scope would lock everyone out (authentication stays on once a user exists).
+  ASSIGN_OR_RETURN(auto all, store_.auth().ListRoleAssignments(std::nullopt));
+  int owners = 0;
+  bool is_owner = false;
+  for (const auto& a : all) {
+    if (a.role != "Owner" || a.workspace_id || a.user_id == 0) continue;
+    ++owners;
+    is_owner = is_owner || a.user_name == name;
+  }
+  if (is_owner && owners == 1) {
+    return Status(ErrorCode::kResourceConflict,
+                  "User '" + name +
+                      "' is the last server Owner and cannot be deleted: assign Owner at server "
+                      "scope to another user first.");
+  }
   RETURN_IF_ERROR(store_.auth().DeleteUser(name));
   InvalidateCaches();
   return Status::Ok();

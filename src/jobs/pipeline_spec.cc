@@ -158,10 +158,7 @@ StatusOr<StepInput> ParseParentInput(const std::string& name, const json& v) {
   in.name = name;
   if (IsScalar(v)) {
     in.value = Scalar(v);
-    in.type = v.is_string()           ? "string"
-              : v.is_boolean()        ? "boolean"
-              : v.is_number_integer() ? "integer"
-                                      : "number";
+    in.type = LiteralTypeOf(v);
     return in;
   }
   if (!v.is_object()) return InvalidArgument(where + ": must be a value or a mapping.");
@@ -487,6 +484,13 @@ Status ParseStep(const std::string& name, const json& v, const PipelineSpec& p,
 }
 
 }  // namespace
+
+std::string LiteralTypeOf(const json& v) {
+  return v.is_string()           ? "string"
+         : v.is_boolean()        ? "boolean"
+         : v.is_number_integer() ? "integer"
+                                 : "number";
+}
 
 bool IsPipelineSpec(const json& spec) {
   return spec.is_object() && spec.contains("type") && spec["type"] == "pipeline";

@@ -412,3 +412,22 @@ def test_address_throttle_is_looser_than_user_throttle(open_server):
     r = get(url, "/api/v1/whoami", bearer("mlws_" + "s" * 43))
     assert r.status_code == 429
     assert get(url, "/api/v1/whoami", alice).status_code == 200
+
+
+def test_the_last_server_owner_cannot_be_deleted(open_server):
+    url = open_server.url
+    alice = make_admin(url)
+    r = requests.delete(url + "/api/v1/users/alice", headers=alice, timeout=30)
+    assert r.status_code == 409, r.text
+    assert r.json()["error_code"] == "RESOURCE_CONFLICT"
+    assert "last server Owner" in r.json()["message"]
+    assert get(url, "/api/v1/whoami", alice).json()["user"] == "alice"  # nothing changed
+    # With a second server Owner, either may go.
+    assert post(url, "/api/v1/users", {"name": "bob", "password": PASSWORD}, alice).status_code == 201
+    assert post(url, "/api/v1/role-assignments", {"user": "bob", "role": "Owner"},
+                alice).status_code == 201
+    bob = basic("bob", PASSWORD)
+    assert requests.delete(url + "/api/v1/users/alice", headers=bob, timeout=30).status_code == 200
+    assert get(url, "/api/v1/whoami", alice).status_code == 401
+    r = requests.delete(url + "/api/v1/users/bob", headers=bob, timeout=30)
+    assert r.status_code == 409, r.text

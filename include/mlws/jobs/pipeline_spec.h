@@ -88,6 +88,10 @@ struct PipelineSpec {
 // "azureml://registries/…/components/…"): the asset's spec JSON, with its version filled in.
 using ComponentResolver = std::function<StatusOr<nlohmann::json>(const std::string& ref)>;
 
+// The literal type a scalar YAML value has: "string", "boolean", "integer" or "number" (what a
+// command job's or a pipeline's input written as a bare value is).
+std::string LiteralTypeOf(const nlohmann::json& scalar);
+
 // True when `spec` says `type: pipeline`.
 bool IsPipelineSpec(const nlohmann::json& spec);
 

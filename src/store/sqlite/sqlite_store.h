@@ -50,6 +50,11 @@ class SqliteStore final : public MetadataStore,
   TraceV3Store& traces_v3() override { return traces_v3_; }
   DocumentStore& webhooks() override { return webhooks_; }
   DocumentStore& eval_datasets() override { return eval_datasets_; }
+  void SetWriteQueueLimit(std::size_t limit) override { writes_.SetLimit(limit); }
+  WriteQueueStats WriteStats() override {
+    WriteQueue::Stats s = writes_.GetStats();
+    return WriteQueueStats{s.depth, s.limit, s.rejected};
+  }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
