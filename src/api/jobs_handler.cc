@@ -70,9 +70,40 @@ json JobJson(const jobs::Job& j) {
   };
   if (detail.contains("environment_note")) out["environment_note"] = detail["environment_note"];
   if (detail.contains("resolved_command")) out["resolved_command"] = detail["resolved_command"];
+  if (detail.contains("reused_from")) out["reused_from"] = detail["reused_from"];
+  if (detail.value("type", "") == "pipeline") {
+    out["type"] = "pipeline";
+    out["command"] = nullptr;
+    for (const char* k : {"steps", "edges", "settings"}) out[k] = detail.value(k, json());
+  }
   if (detail.contains("slurm")) out["slurm"] = detail["slurm"];  // {"job_id": N} on Slurm
   return out;
 }
+
+namespace {
+
+// A pipeline's unfinished steps as their jobs are now (the pipeline records ends only), with
+// each step's duration.
+void RefreshSteps(ApiContext& ctx, const std::string& ws, json& job) {
+  if (job.value("type", "") != "pipeline" || !job["steps"].is_object()) return;
+  std::int64_t now = NowMillis();
+  for (auto& [name, st] : job["steps"].items()) {
+    bool done = st["status"] == "Completed" || st["status"] == "Failed" ||
+                st["status"] == "Canceled" || st["status"] == "Skipped";
+    if (!done && st["job"].is_string()) {
+      auto child = ctx.jobs.Get(ws, st["job"].get<std::string>());
+      if (child.ok()) {
+        st["status"] = jobs::JobStatusName(child->status);
+        st["started_at"] = OrNull(child->started_at);
+      }
+    }
+    std::int64_t start = st["started_at"].is_number() ? st["started_at"].get<std::int64_t>() : 0;
+    std::int64_t end = st["ended_at"].is_number() ? st["ended_at"].get<std::int64_t>() : now;
+    st["duration_ms"] = start == 0 ? json() : json(std::max<std::int64_t>(0, end - start));
+  }
+}
+
+}  // namespace
 
 namespace {
 
@@ -135,7 +166,9 @@ http::Response ListJobs(ApiContext& ctx, http::Request& req) {
 http::Response GetJob(ApiContext& ctx, http::Request& req) {
   return Reply([&]() -> StatusOr<json> {
     ASSIGN_OR_RETURN(jobs::Job j, ctx.jobs.Get(Ws(req), Name(req)));
-    return JobJson(j);
+    json out = JobJson(j);
+    RefreshSteps(ctx, Ws(req), out);
+    return out;
   }());
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/output.h"
+#include "cli/pipeline_commands.h"
 #include "cli/spec_file.h"
 #include "cli/uploads.h"
 #include "cli/verbs.h"
@@ -52,6 +53,7 @@ void PrintJob(const Globals& g, const json& job) {
     const json& v = job[f];
     std::cout << f << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
   }
+  if (IsPipeline(job)) PrintSteps(job, std::cout);
 }
 
 // Uploads the local `code` folder and local input paths; fills the default experiment name.
@@ -61,6 +63,10 @@ StatusOr<json> PrepareSpec(const Globals& g, const SpecFile& f) {
     // Azure ML names the experiment after the submitting folder; mlws uses the spec's folder,
     // so the same spec lands in the same experiment wherever it is submitted from.
     spec["experiment_name"] = fs::path(f.dir).filename().string();
+  }
+  if (IsPipeline(spec)) {
+    RETURN_IF_ERROR(PreparePipelineSpec(g, f, spec));
+    return spec;
   }
   if (spec.contains("environment")) {
     // An inline environment's conda file travels as its content.
@@ -88,6 +94,9 @@ StatusOr<json> PrepareSpec(const Globals& g, const SpecFile& f) {
 std::optional<json> Stream(const Globals& g, const std::string& name, std::ostream& out) {
   std::int64_t offset = 0;
   std::string path = Jobs(g) + "/" + UrlEscape(name);
+  auto first = Call(g, "GET", path);
+  if (!first) return std::nullopt;
+  if (IsPipeline(*first)) return StreamPipeline(g, Jobs(g), name, out);
   for (;;) {
     auto r = Call(g, "GET", path + "/logs?offset=" + std::to_string(offset));
     if (!r) return std::nullopt;
@@ -109,6 +118,7 @@ int Summarize(const Globals& g, const json& job) {
     std::cout << "\nExecution summary: job " << job["name"].get<std::string>() << " " << status;
     if (!job["exit_code"].is_null()) std::cout << " (exit code " << job["exit_code"].dump() << ")";
     std::cout << "\n";
+    if (IsPipeline(job)) PrintSteps(job, std::cout);
   }
   if (status == "Completed") return 0;
   std::cerr << "error: job " << job["name"].get<std::string>() << " " << status;
@@ -196,27 +206,15 @@ void AddJobCommands(CLI::App& app, Globals& g, int& rc) {
       ->capture_default_str();
   dl->add_option("--output-name", o->output_name,
                  "Only this output ('artifacts' = logs and ./outputs, or a named output)");
-  dl->add_flag("--all", o->all, "Everything (the default)");
+  dl->add_flag("--all", o->all,
+               "Everything (the default); for a pipeline, every step into <path>/<step>/");
   dl->callback([&] {
-    std::string base = Jobs(g) + "/" + UrlEscape(o->name) + "/outputs";
-    auto r = Call(g, "GET", base);
-    if (!r) return void(rc = 1);
-    int n = 0;
-    for (const auto& f : (*r)["value"]) {
-      std::string output = f["output"].get<std::string>();
-      if (!o->output_name.empty() && output != o->output_name) continue;
-      std::string rel = f["path"].get<std::string>();
-      fs::path dest = output == "artifacts"
-                          ? fs::path(o->download_path) / "artifacts" / rel
-                          : fs::path(o->download_path) / "named-outputs" / output / rel;
-      std::error_code ec;
-      fs::create_directories(dest.parent_path(), ec);
-      if (!DownloadFile(g, base + "/" + UrlEscape(output) + "/" + UrlEscapePath(rel),
-                        dest.string())) {
-        return void(rc = 1);
-      }
-      ++n;
-    }
+    auto job = Call(g, "GET", Jobs(g) + "/" + UrlEscape(o->name));
+    if (!job) return void(rc = 1);
+    int n = IsPipeline(*job)
+                ? DownloadPipeline(g, Jobs(g), *job, o->download_path, o->output_name)
+                : DownloadJobFiles(g, Jobs(g), o->name, o->download_path, o->output_name);
+    if (n < 0) return void(rc = 1);
     if (!o->output_name.empty() && n == 0) {
       std::cerr << "error: job " << o->name << " has no files in output '" << o->output_name
                 << "'\n";

@@ -65,6 +65,15 @@ class AssetJobAssets final : public JobAssets {
     return r;
   }
 
+  StatusOr<json> ResolveComponent(const std::string& ws, const std::string& ref) override {
+    ASSIGN_OR_RETURN(assets::Asset a, assets_.Resolve(ws, assets::AssetKind::kComponent, ref));
+    json spec = json::parse(a.spec_json, nullptr, false);
+    if (!spec.is_object()) return Internal("the stored component " + Ref(a) + " does not parse");
+    spec["name"] = a.name;
+    spec["version"] = a.version;
+    return spec;
+  }
+
   StatusOr<ResolvedPath> ResolveCode(const std::string& ws, const std::string& uri) override {
     if (uri.rfind("azureml://datastores/", 0) != 0) {
       return InvalidArgument(

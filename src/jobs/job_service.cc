@@ -17,6 +17,7 @@
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
 #include "mlws/common/json.h"
+#include "mlws/jobs/pipeline_runner.h"
 #include "mlws/jobs/sandbox.h"
 #include "mlws/jobs/slurm_executor.h"
 
@@ -70,6 +71,7 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
   } else {
     sandbox_problem_ = "the sandbox is disabled";
   }
+  pipelines_ = std::make_unique<PipelineRunner>(store_, tracking_, assets_, *this);
   if (!sandboxed_) {
     spdlog::warn(
         "jobs cannot be sandboxed: {}. {}", sandbox_problem_,
@@ -117,6 +119,10 @@ void JobService::ForgetWorkspace(std::int64_t workspace_id) {
 
 JobService::~JobService() { Stop(); }
 
+void JobService::NotifyEnded(const Job& job) {
+  if (pipelines_) pipelines_->OnJobEnded(job);
+}
+
 std::string JobService::WorkspaceName(std::int64_t ws_id) {
   auto list = tracking_.ListWorkspaces();
   if (list.ok()) {
@@ -129,6 +135,11 @@ std::string JobService::WorkspaceName(std::int64_t ws_id) {
 
 StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
                                  const auth::Principal& who) {
+  if (IsPipelineSpec(spec_json)) {
+    ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+    RETURN_IF_ERROR(MayRunJobs(who));
+    return pipelines_->Create(ws, ws_id, spec_json, who);
+  }
   ASSIGN_OR_RETURN(JobSpec spec, ParseJobSpec(spec_json));
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
   RETURN_IF_ERROR(MayRunJobs(who));
@@ -297,6 +308,7 @@ StatusOr<std::vector<Job>> JobService::List(const std::string& ws, bool include_
 
 StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  if (auto pipeline = pipelines_->Cancel(ws_id, name)) return std::move(*pipeline);
   Key key = JobKey(ws_id, name);
   Job snapshot;
   bool persist = false;
@@ -333,6 +345,7 @@ StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name)
   }
   if (signal) executor_->Signal(*signal, SIGTERM);
   if (persist) Persist(snapshot);
+  if (IsTerminal(snapshot.status)) NotifyEnded(snapshot);
   cv_.notify_all();
   return snapshot;
 }
@@ -392,6 +405,7 @@ StatusOr<std::vector<OutputFile>> JobService::ListOutputs(const std::string& ws,
                                                           const std::string& name) {
   ASSIGN_OR_RETURN(Job j, Get(ws, name));
   std::vector<OutputFile> out;
+  if (IsPipelineJob(j)) return out;  // its files are its steps' (mlws job download --all)
   fs::path dir(j.job_dir);
   // The run's files: the log and ./outputs (captured into the run's artifacts at the end).
   ListFolder(dir / "user_logs", "artifacts", out);
@@ -413,6 +427,7 @@ StatusOr<std::string> JobService::OutputFilePath(const std::string& ws, const st
   RETURN_IF_ERROR(artifacts::ValidateArtifactPath(path));
   if (path.empty()) return InvalidArgument("Name a file inside the output.");
   ASSIGN_OR_RETURN(Job j, Get(ws, name));
+  if (IsPipelineJob(j)) return NotFound("A pipeline's files are its steps' (see its steps).");
   fs::path base;
   std::string rel = path;
   if (output == "artifacts") {

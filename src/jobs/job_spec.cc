@@ -8,6 +8,7 @@
 
 #include "jobs/job_files.h"
 #include "mlws/common/json.h"
+#include "mlws/jobs/pipeline_spec.h"
 
 namespace mlws::jobs {
 
@@ -93,10 +94,7 @@ StatusOr<InputSpec> ParseInput(const std::string& name, const json& v) {
   if (v.is_null()) return InvalidArgument(fmt::format("Input '{}' has no value.", name));
   if (IsScalar(v)) {
     in.value = Scalar(v);
-    in.type = v.is_string()           ? "string"
-              : v.is_boolean()        ? "boolean"
-              : v.is_number_integer() ? "integer"
-                                      : "number";
+    in.type = LiteralTypeOf(v);
     return in;
   }
   if (!v.is_object()) {
@@ -178,6 +176,7 @@ StatusOr<OutputSpec> ParseOutput(const std::string& name, const json& v) {
     }
   }
   ASSIGN_OR_RETURN(out.description, StringField(v, "description", where + "."));
+  ASSIGN_OR_RETURN(out.path, StringField(v, "path", where + "."));
   return out;
 }
 

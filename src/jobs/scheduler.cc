@@ -16,6 +16,7 @@
 #include "jobs/slurm_compute.h"
 #include "mlws/common/json.h"
 #include "mlws/common/strings.h"
+#include "mlws/jobs/pipeline_runner.h"
 #include "mlws/jobs/sandbox.h"
 #include "mlws/jobs/slurm_executor.h"
 
@@ -63,7 +64,12 @@ Status JobService::Recover() {
   ASSIGN_OR_RETURN(auto jobs, store_.jobs().ListActiveJobs());
   std::vector<Job> failed;
   std::vector<Job> found_started;
+  std::vector<Job> pipelines;
   for (auto& j : jobs) {
+    if (IsPipelineJob(j)) {
+      pipelines.push_back(j);
+      continue;
+    }
     if (j.status == JobStatus::kQueued && !j.job_dir.empty()) {
       // Launched, but the server died before recording it: adopt it, never start it again.
       if (auto started = ReadStartedFile(j.job_dir + "/exit")) {
@@ -138,6 +144,8 @@ Status JobService::Recover() {
                  found_started.size());
     RETURN_IF_ERROR(store_.jobs().UpdateJobs(found_started));
   }
+  for (const auto& j : failed) NotifyEnded(j);
+  pipelines_->Recover(pipelines);
   kicked_ = true;
   return Status::Ok();
 }
@@ -151,9 +159,11 @@ void JobService::Start(const std::string& server_url) {
   for (int i = 0; i < options_.finalizer_threads; ++i) {
     finalizers_.emplace_back([this] { FinalizerLoop(); });
   }
+  pipelines_->Start();
 }
 
 void JobService::Stop() {
+  pipelines_->Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
@@ -232,6 +242,7 @@ void JobService::SchedulerLoop() {
     }
     for (const auto& [h, sig] : signals) executor_->Signal(h, sig);
     if (!impossible.empty()) (void)store_.jobs().UpdateJobs(impossible);
+    for (const auto& j : impossible) NotifyEnded(j);
     std::vector<std::shared_ptr<Active>> fast;
     for (auto& a : to_launch) {
       if (NeedsSlowStart(a->spec)) {
@@ -335,6 +346,7 @@ void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& bat
   cv_.notify_all();
   for (const auto& h : to_signal) executor_->Signal(h, SIGTERM);
   for (const auto& s : started) {
+    if (!s.st.ok()) NotifyEnded(s.job);
     if (!s.st.ok() && s.job.token_id != 0) {
       (void)auth_.RevokeToken(auth::Principal{s.job.owner_id, s.job.owner, false}, s.job.token_id,
                               true);
@@ -428,6 +440,12 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
     fs::path local = dir / "named_outputs" / out.name;
     fs::create_directories(local, ec);
     b.outputs[out.name] = local.string();
+    if (out.type == "uri_file") {
+      // The command writes the file itself: named like the output's path (else the output).
+      std::string file = out.path.substr(out.path.find_last_of('/') + 1);
+      if (file.empty() || file.find("${{") != std::string::npos) file = out.name;
+      b.outputs[out.name] = (local / file).string();
+    }
     box.mounts.push_back({local.string(), local.string(), true});
     RETURN_IF_ERROR(ChownTree(local, uid, gid));
   }
@@ -653,6 +671,7 @@ void JobService::Finalize(const Key& key, const ExitRecord& rec) {
     kicked_ = true;
   }
   cv_.notify_all();
+  NotifyEnded(job);
 }
 
 }  // namespace mlws::jobs

@@ -76,9 +76,9 @@ def test_example_output_data_is_downloadable(server, tmp_path):
     assert (dest / "all" / "artifacts" / "user_logs" / "std_log.txt").exists()
 
 
-def test_pipeline_and_sweep_examples_are_rejected_clearly(server, tmp_path):
+def test_sweep_examples_are_rejected_clearly(server, tmp_path):
     before = requests.get(jobs_url(server.url), timeout=10).json()["value"]
-    for example in ("hello-pipeline.yml", "hello-sweep.yml"):
+    for example in ("hello-sweep.yml",):
         spec = copy_example(example, tmp_path / "p")
         proc = cli(server.url, "job", "create", "-f", str(spec))
         assert proc.returncode == 1
@@ -282,8 +282,8 @@ def test_bad_rest_bodies(server):
     url = jobs_url(server.url)
     assert_error(requests.post(url, data="{", timeout=10), 400, "BAD_REQUEST")
     assert_error(requests.post(url, json=[1], timeout=10), 400, "BAD_REQUEST")
-    assert_error(requests.post(url, json={"type": "pipeline", "jobs": {}}, timeout=10), 501,
-                 "NOT_IMPLEMENTED", "not supported yet")
+    assert_error(requests.post(url, json={"type": "pipeline", "jobs": {}}, timeout=10), 400,
+                 "INVALID_PARAMETER_VALUE", "needs 'jobs'")
     assert_error(requests.post(url, json={"command": "echo", "inputs": {"d": {
         "type": "uri_folder", "path": "azureml:missing-data:1"}}}, timeout=10), 404,
         ("RESOURCE_DOES_NOT_EXIST", "NOT_IMPLEMENTED"))

@@ -53,6 +53,13 @@ class JobAssets {
   // Lineage: the run used this asset (as ResolveInput returned it).
   virtual Status RecordRunInput(const std::string& ws, const std::string& run_id,
                                 const ResolvedPath& input) = 0;
+  // A registered component's spec (azureml:<name>:<version>, azureml:<name>@latest, a registry
+  // reference), with "name" and "version" filled in. NotFound when there is none.
+  virtual StatusOr<nlohmann::json> ResolveComponent(const std::string& ws,
+                                                    const std::string& reference) {
+    (void)ws;
+    return NotFound("Component '" + reference + "' does not exist (no component assets here).");
+  }
 };
 
 std::unique_ptr<JobAssets> NewBasicJobAssets();

@@ -40,6 +40,8 @@
 
 namespace mlws::jobs {
 
+class PipelineRunner;  // pipeline_runner.h: pipeline jobs, whose steps are jobs of this service
+
 struct JobServiceOptions {
   std::string jobs_root;      // <home>/jobs: one folder per job
   int local_slots = 0;        // slots of the built-in "local" compute (0 = number of CPUs)
@@ -192,6 +194,10 @@ class JobService {
   bool sandboxed_ = false;                      // set once by the constructor
   std::string sandbox_problem_;                 // set once by the constructor: why not sandboxed
   std::vector<std::string> sandbox_read_only_;  // set once by the constructor
+
+  // Pipelines (pipeline_runner.h): told of every job's end, without mu_ held.
+  void NotifyEnded(const Job& job);
+  std::unique_ptr<PipelineRunner> pipelines_;
 };
 
 }  // namespace mlws::jobs

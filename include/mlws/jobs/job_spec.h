@@ -33,6 +33,7 @@ struct OutputSpec {
   std::string asset_name;           // register the output as this asset when the job completes
   std::string asset_version;        // "" = next version
   std::string description;
+  std::string path;  // as written; a uri_file output's file is named after its last segment
 };
 
 struct JobSpec {

@@ -2757,12 +2757,19 @@ export interface components {
             archived: boolean;
             cancel_requested: boolean;
             code: unknown;
-            command: string;
+            command: string | null;
             compute: string;
             cost: number;
             created_at: number;
             description: string;
             display_name: string;
+            /** @description pipelines: output -> input bindings */
+            edges?: {
+                from?: string;
+                input?: string;
+                output?: string;
+                to?: string;
+            }[];
             ended_at: number | null;
             environment: unknown;
             environment_note?: string;
@@ -2782,13 +2789,21 @@ export interface components {
             priority: number;
             process_id: number | null;
             resolved_command?: string;
+            /** @description a reused pipeline step: the job it reused */
+            reused_from?: string;
             run_id: string;
+            /** @description pipelines: the pipeline's settings */
+            settings?: Record<string, never>;
             /** @description on Slurm computes */
             slurm?: {
                 job_id?: number;
             };
             started_at: number | null;
             status: string;
+            /** @description pipelines: step name -> state */
+            steps?: {
+                [key: string]: Record<string, never>;
+            };
             tags: Record<string, never>;
             timeout: number | null;
             type: string;
@@ -2808,7 +2823,7 @@ export interface components {
                 size: number;
             }[];
         };
-        /** @description an Azure ML command job spec as JSON (docs/jobs.md) */
+        /** @description an Azure ML command or pipeline job spec as JSON (docs/jobs.md, pipelines.md) */
         JobSpec: {
             command?: string;
             compute?: string;

@@ -1,0 +1,61 @@
+// PipelineRunner internals shared by pipeline_runner.cc, pipeline_state.cc and
+// pipeline_reuse.cc.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "mlws/jobs/job_spec.h"
+#include "mlws/jobs/pipeline_runner.h"
+
+namespace mlws::jobs {
+
+// One step's state, as the pipeline's job detail records it.
+struct PipelineRunner::Step {
+  std::string status = "NotStarted";  // NotStarted | a JobStatus name | Skipped
+  std::string job;                    // the step's job ("" before it is created)
+  std::string reused_from;            // the job whose results it reused
+  std::string reason;                 // why it failed / was skipped / canceled
+  std::string reuse_key;
+  std::int64_t started_at = 0;
+  std::int64_t ended_at = 0;
+  std::map<std::string, std::string> outputs;  // output -> datastore URI (when completed)
+  std::map<std::string, std::string> assets;   // output -> registered asset
+  std::vector<std::string> notes;
+};
+
+// Touched by the runner thread only, except `cancel` (set by Cancel under the runner's lock).
+struct PipelineRunner::Run {
+  Job job;
+  PipelineSpec spec;
+  std::string ws;
+  auth::Principal who;
+  std::map<std::string, Step> steps;
+  bool cancel = false;     // guarded by the runner's mu_
+  bool stop_sent = false;  // running steps were told to stop
+  bool recovered = false;  // read the steps' jobs before trusting the recorded state
+};
+
+bool IsStepTerminal(const std::string& status);
+
+// "<pipeline>--<step>".
+inline std::string StepJobName(const std::string& pipeline, const std::string& step) {
+  return pipeline + "--" + step;
+}
+
+// A path input of a step as the job service's InputSpec.
+InputSpec ToInputSpec(const StepInput& in);
+
+// {"type":"pipeline","steps":{…},"edges":[…],"inputs","outputs","settings","notes"}.
+nlohmann::json DetailJson(const PipelineRunner::Run& run);
+// The steps' state from the job's detail (after a restart).
+void RestoreSteps(PipelineRunner::Run& run);
+// The tags of a step's run: mlflow.parentRunId, mlws.pipeline, mlws.pipeline.step, reuse key.
+std::map<std::string, std::string> StepTags(const PipelineRunner::Run& run,
+                                            const PipelineStep& step, const std::string& reuse_key);
+
+}  // namespace mlws::jobs

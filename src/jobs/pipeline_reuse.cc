@@ -1,0 +1,153 @@
+// Step reuse: the reuse key of a step and the lookup of a completed step with the same key.
+//
+// The key is sha256 over: the component (name:version, or "inline"), the command as written,
+// the code snapshot's content hash, the environment (what it resolves to, and its definition),
+// the environment variables, every input (literals by type and value; data by type, mode and
+// the content hash of its files — never its path), every output's type, mode and asset
+// name/version, the compute and limits.timeout.
+#include <fmt/format.h>
+
+#include "jobs/job_service_internal.h"
+#include "jobs/pipeline_internal.h"
+#include "mlws/assets/snapshot.h"
+#include "mlws/common/json.h"
+#include "mlws/common/sha256.h"
+#include "mlws/jobs/job_service.h"
+
+namespace mlws::jobs {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kUploads = "/paths/LocalUpload/";
+
+StatusOr<std::string> ContentHash(JobAssets& assets, const std::string& ws, const InputSpec& in) {
+  ASSIGN_OR_RETURN(ResolvedPath r, assets.ResolveInput(ws, in));
+  ASSIGN_OR_RETURN(assets::SnapshotInfo info, assets::HashLocalPath(r.local_path));
+  return info.hash;
+}
+
+}  // namespace
+
+StatusOr<std::string> PipelineRunner::ReuseKey(Run& run, const PipelineStep& step,
+                                               const std::map<std::string, std::string>& upstream) {
+  json k = {{"component", step.component},
+            {"command", step.command},
+            {"environment_definition", step.environment},
+            {"environment_variables", step.environment_variables},
+            {"compute", step.compute},
+            {"timeout", step.timeout_s}};
+  if (!step.code.empty()) {
+    size_t at = step.code.find(kUploads);
+    if (at != std::string::npos) {
+      k["code"] = step.code.substr(at + std::string(kUploads).size());  // already a content hash
+    } else {
+      ASSIGN_OR_RETURN(ResolvedPath code, assets_.ResolveCode(run.ws, step.code));
+      ASSIGN_OR_RETURN(assets::SnapshotInfo info, assets::HashLocalPath(code.local_path));
+      k["code"] = info.hash;
+    }
+  }
+  ASSIGN_OR_RETURN(std::string env, assets_.CheckEnvironment(run.ws, step.environment));
+  k["environment"] = env;
+  json inputs = json::object();
+  for (const auto& in : step.inputs) {
+    if (in.kind == StepInput::Kind::kLiteral) {
+      inputs[in.name] = {{"type", in.type}, {"value", in.value}};
+      continue;
+    }
+    InputSpec spec = ToInputSpec(in);
+    if (in.kind == StepInput::Kind::kStepOutput) {
+      auto it = upstream.find(in.step + "." + in.output);
+      if (it == upstream.end() || it->second.empty()) {
+        return NotFound(
+            fmt::format("step '{}' recorded no URI for output '{}'", in.step, in.output));
+      }
+      spec.path = it->second;
+    }
+    ASSIGN_OR_RETURN(std::string hash, ContentHash(assets_, run.ws, spec));
+    inputs[in.name] = {{"type", in.type}, {"mode", spec.mode}, {"content", hash}};
+  }
+  k["inputs"] = inputs;
+  json outputs = json::object();
+  for (const auto& o : step.outputs) {
+    outputs[o.name] = {
+        {"type", o.type}, {"mode", o.mode}, {"name", o.asset_name}, {"version", o.asset_version}};
+  }
+  k["outputs"] = outputs;
+  return Sha256Hex(DumpJson(k));
+}
+
+bool PipelineRunner::TryReuse(Run& run, const PipelineStep& step, Step& st, const json& spec,
+                              const std::string& key) {
+  const std::string child = spec["name"].get<std::string>();
+  st.reuse_key = key;
+  // The newest finished run with this key, in any experiment of the workspace.
+  tracking::SearchExperimentsRequest er;
+  auto exps = tracking_.SearchExperiments(run.ws, er);
+  if (!exps.ok()) return false;
+  tracking::SearchRunsRequest rr;
+  for (const auto& e : exps->experiments) rr.experiment_ids.push_back(e.experiment_id);
+  rr.filter = fmt::format("tags.`mlws.reuse_key` = '{}' and attributes.status = 'FINISHED'", key);
+  rr.max_results = 5;
+  rr.order_by = {"attributes.start_time DESC"};
+  auto found = tracking_.SearchRuns(run.ws, rr);
+  if (!found.ok() || found->runs.empty()) return false;
+  std::optional<Job> orig;
+  for (const auto& r : found->runs) {
+    for (const auto& t : r.tags) {
+      if (t.key != "mlws.job.name") continue;
+      auto j = store_.jobs().GetJob(run.job.workspace_id, t.value);
+      if (j.ok() && j->status == JobStatus::kCompleted) orig = *j;
+    }
+    if (orig) break;
+  }
+  if (!orig) return false;
+
+  // The step's job and run record the reuse: Completed at once, with the original's results.
+  tracking::CreateRunRequest req;
+  req.experiment_id = run.job.experiment_id;
+  req.user_id = run.who.name;
+  req.run_name = step.display_name.empty() ? step.name : step.display_name;
+  req.tags = {{"mlflow.user", run.who.name},      {"mlflow.source.type", "JOB"},
+              {"mlflow.source.name", child},      {"mlws.job.name", child},
+              {"mlws.job.compute", step.compute}, {"mlws.reused_from", orig->name}};
+  for (const auto& [k, v] : StepTags(run, step, key)) req.tags.push_back({k, v});
+  auto made = tracking_.CreateRun(run.ws, req);
+  if (!made.ok()) return false;
+  std::vector<tracking::KeyValue> params;
+  for (const auto& in : step.inputs) {
+    if (in.kind == StepInput::Kind::kLiteral) params.push_back({in.name, in.value});
+  }
+  if (!params.empty()) (void)tracking_.LogBatch(run.ws, made->info.run_id, {}, params, {});
+  Job j = *orig;
+  j.name = child;
+  j.display_name = req.run_name;
+  j.experiment_id = run.job.experiment_id;
+  j.experiment_name = run.job.experiment_name;
+  j.run_id = made->info.run_id;
+  j.spec_json = DumpJson(spec);
+  j.owner = run.who.name;
+  j.owner_id = run.who.user_id;
+  j.created_at = j.started_at = j.ended_at = NowMs();
+  j.token_id = 0;
+  j.supervisor_pid = j.process_pid = j.supervisor_start = 0;
+  j.archived = false;
+  j.cancel_requested = false;
+  json detail = json::parse(orig->detail_json, nullptr, false);
+  if (!detail.is_object()) detail = json::object();
+  detail["reused_from"] = orig->name;
+  j.detail_json = DumpJson(detail);
+  Status s = store_.jobs().CreateJob(j);
+  if (s.ok()) s = store_.jobs().UpdateJobs({j});
+  if (!s.ok()) {
+    (void)tracking_.DeleteRun(run.ws, made->info.run_id);
+    return false;
+  }
+  st.job = child;
+  st.reused_from = orig->name;
+  Apply(run, st, j);
+  return true;
+}
+
+}  // namespace mlws::jobs
