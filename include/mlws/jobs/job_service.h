@@ -40,6 +40,8 @@
 
 namespace mlws::jobs {
 
+class SweepController;  // sweep jobs (src/jobs/sweep_controller.h)
+
 struct JobServiceOptions {
   std::string jobs_root;      // <home>/jobs: one folder per job
   int local_slots = 0;        // slots of the built-in "local" compute (0 = number of CPUs)
@@ -145,8 +147,12 @@ class JobService {
   StatusOr<CostReport> Cost(const std::string& ws);
 
  private:
+  friend class SweepController;  // submits trials as this service's jobs
   struct Active;
   struct Pool;
+
+  // The experiment named `name` ("" = "Default"), created when missing.
+  StatusOr<tracking::Experiment> EnsureExperiment(const std::string& ws, const std::string& name);
   using Key = std::string;  // "<workspace id>/<job name>"
 
   StatusOr<Compute> FindCompute(std::int64_t ws_id, const std::string& name);
@@ -192,6 +198,7 @@ class JobService {
   bool sandboxed_ = false;                      // set once by the constructor
   std::string sandbox_problem_;                 // set once by the constructor: why not sandboxed
   std::vector<std::string> sandbox_read_only_;  // set once by the constructor
+  std::unique_ptr<SweepController> sweeps_;     // set once by the constructor
 };
 
 }  // namespace mlws::jobs
