@@ -13,6 +13,7 @@ DEB_PKGS=(
   libssl-dev libcurl4-openssl-dev libpq-dev libarchive-dev libzstd-dev libsodium-dev libargon2-dev
   clang clang-format libclang-rt-14-dev python3 python3-venv curl openssl linux-perf
   bubblewrap  # the job sandbox (docs/security.md "Job sandbox")
+  libcctz-dev  # schedules' time zones from the system tz database (docs/schedules.md)
 )
 
 # Test-only Debian packages: the studio's browser tests drive Debian's chromium; wrk drives

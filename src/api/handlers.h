@@ -183,4 +183,13 @@ http::Response GetCompute(ApiContext&, http::Request&);
 http::Response DeleteCompute(ApiContext&, http::Request&);
 http::Response GetCost(ApiContext&, http::Request&);
 
+// schedules_handler.cc: schedules (schedules::ScheduleService)
+http::Response CreateSchedule(ApiContext&, http::Request&);
+http::Response ListSchedules(ApiContext&, http::Request&);
+http::Response GetSchedule(ApiContext&, http::Request&);
+http::Response UpdateSchedule(ApiContext&, http::Request&);
+http::Response EnableSchedule(ApiContext&, http::Request&);
+http::Response DisableSchedule(ApiContext&, http::Request&);
+http::Response DeleteSchedule(ApiContext&, http::Request&);
+
 }  // namespace mlws::api

@@ -1,6 +1,7 @@
 // /api/v1/workspaces/{ws}/jobs, computes and cost (jobs::JobService).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -23,6 +24,31 @@ StatusOr<json> BodyObject(const http::Request& req) {
   if (body.is_discarded()) return BadRequest("The request body is not valid JSON.");
   if (!body.is_object()) return BadRequest("The request body must be a JSON object.");
   return body;
+}
+
+// A sweep's trials sorted by the objective (best first; trials without a value last, by index),
+// its best trial and value, and the spec's objective, search space and limits.
+void AddSweepFields(const json& spec, const json& detail, json& out) {
+  const json& sweep = detail.value("sweep", json::object());
+  bool maximize = sweep.value("goal", "minimize") == "maximize";
+  json trials = detail["trials"];
+  if (!trials.is_array()) trials = json::array();
+  std::vector<json> rows(trials.begin(), trials.end());
+  std::stable_sort(rows.begin(), rows.end(), [maximize](const json& a, const json& b) {
+    bool av = a.contains("value") && a["value"].is_number();
+    bool bv = b.contains("value") && b["value"].is_number();
+    if (av != bv) return av;
+    if (!av) return false;
+    double x = a["value"].get<double>(), y = b["value"].get<double>();
+    return maximize ? x > y : x < y;
+  });
+  out["trials"] = rows;
+  out["best_trial"] = detail.value("best_trial", json());
+  out["best_value"] = detail.value("best_value", json());
+  for (const char* k : {"objective", "search_space", "sampling_algorithm", "limits"}) {
+    out[k] = spec.value(k, json());
+  }
+  out["sweep"] = sweep;
 }
 
 }  // namespace
@@ -68,6 +94,8 @@ json JobJson(const jobs::Job& j) {
       {"notes", detail.value("notes", json::array())},
       {"process_id", j.process_pid == 0 ? json() : json(j.process_pid)},
   };
+  if (spec.contains("type") && spec["type"].is_string()) out["type"] = spec["type"];
+  if (detail.contains("trials")) AddSweepFields(spec, detail, out);
   if (detail.contains("environment_note")) out["environment_note"] = detail["environment_note"];
   if (detail.contains("resolved_command")) out["resolved_command"] = detail["resolved_command"];
   if (detail.contains("reused_from")) out["reused_from"] = detail["reused_from"];

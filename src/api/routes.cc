@@ -224,6 +224,14 @@ const Row kJobRows[] = {
   {"GET",    "/api/v1/workspaces/{ws}/computes/{name}",                      "workspaces/computes/read",  GetCompute},
   {"DELETE", "/api/v1/workspaces/{ws}/computes/{name}",                      "workspaces/computes/write", DeleteCompute},
   {"GET",    "/api/v1/workspaces/{ws}/cost",                                 "workspaces/cost/read",      GetCost},
+  // Schedules (schedules_handler.cc).
+  {"POST",   "/api/v1/workspaces/{ws}/schedules",                            "workspaces/schedules/write", CreateSchedule},
+  {"GET",    "/api/v1/workspaces/{ws}/schedules",                            "workspaces/schedules/read",  ListSchedules},
+  {"GET",    "/api/v1/workspaces/{ws}/schedules/{name}",                     "workspaces/schedules/read",  GetSchedule},
+  {"PUT",    "/api/v1/workspaces/{ws}/schedules/{name}",                     "workspaces/schedules/write", UpdateSchedule},
+  {"POST",   "/api/v1/workspaces/{ws}/schedules/{name}/enable",              "workspaces/schedules/write", EnableSchedule},
+  {"POST",   "/api/v1/workspaces/{ws}/schedules/{name}/disable",             "workspaces/schedules/write", DisableSchedule},
+  {"DELETE", "/api/v1/workspaces/{ws}/schedules/{name}",                     "workspaces/schedules/write", DeleteSchedule},
 };
 // clang-format on
 

@@ -9,6 +9,7 @@
 #include "cli/auth_commands.h"
 #include "cli/client.h"
 #include "cli/job_commands.h"
+#include "cli/schedule_commands.h"
 #include "cli/output.h"
 #include "cli/routes_command.h"
 #include "cli/secret_commands.h"
@@ -204,6 +205,7 @@ int Main(int argc, char** argv) {
   AddAssetCommands(app, g, rc);
   AddJobCommands(app, g, rc);
   AddComputeCommands(app, g, rc);
+  AddScheduleCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);

@@ -41,6 +41,23 @@ const std::vector<Column>& JobColumns() {
   return cols;
 }
 
+// A sweep's trials, best first (the server sorts them by the objective).
+void PrintTrials(const json& job) {
+  if (!job.contains("trials") || !job["trials"].is_array()) return;
+  std::cout << "objective: " << job["objective"].dump() << "\n";
+  if (job.contains("best_trial") && !job["best_trial"].is_null()) {
+    std::cout << "best trial: " << job["best_trial"].get<std::string>() << " (value "
+              << job["best_value"].dump() << ")\n";
+  }
+  std::cout << "trials:\n";
+  PrintResult("table", job["trials"], job["trials"],
+              {{"TRIAL", "/job"},
+               {"STATUS", "/status"},
+               {"VALUE", "/value"},
+               {"PARAMS", "/params"},
+               {"ERROR", "/error"}});
+}
+
 void PrintJob(const Globals& g, const json& job) {
   if (g.output != "table") {
     PrintResult(g.output, job, json::array({job}), JobColumns());
@@ -54,6 +71,7 @@ void PrintJob(const Globals& g, const json& job) {
     std::cout << f << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
   }
   if (IsPipeline(job)) PrintSteps(job, std::cout);
+  PrintTrials(job);
 }
 
 // Uploads the local `code` folder and local input paths; fills the default experiment name.
@@ -76,6 +94,28 @@ StatusOr<json> PrepareSpec(const Globals& g, const SpecFile& f) {
     ASSIGN_OR_RETURN(std::string uri,
                      UploadSpecPath(g, f, "code", spec["code"].get<std::string>()));
     spec["code"] = uri;
+  }
+  // A sweep's trial: a command component file (read, its code next to it) or inline.
+  if (spec.contains("trial") && spec["trial"].is_string() &&
+      IsLocalPath(spec["trial"].get<std::string>())) {
+    ASSIGN_OR_RETURN(SpecFile component,
+                     LoadSpecFile(ResolveLocal(f, spec["trial"].get<std::string>()), {}));
+    json trial = component.spec;
+    if (trial.contains("code") && trial["code"].is_string()) {
+      ASSIGN_OR_RETURN(trial["code"], UploadSpecPath(g, component, "trial.code",
+                                                     trial["code"].get<std::string>()));
+    }
+    if (trial.contains("environment"))
+      RETURN_IF_ERROR(InlineCondaFile(component, trial["environment"]));
+    spec["trial"] = trial;
+  } else if (spec.contains("trial") && spec["trial"].is_object()) {
+    json& trial = spec["trial"];
+    if (trial.contains("code") && trial["code"].is_string()) {
+      ASSIGN_OR_RETURN(std::string uri,
+                       UploadSpecPath(g, f, "trial.code", trial["code"].get<std::string>()));
+      trial["code"] = uri;
+    }
+    if (trial.contains("environment")) RETURN_IF_ERROR(InlineCondaFile(f, trial["environment"]));
   }
   if (spec.contains("inputs") && spec["inputs"].is_object()) {
     for (auto& [name, in] : spec["inputs"].items()) {
@@ -128,6 +168,8 @@ int Summarize(const Globals& g, const json& job) {
 }
 
 }  // namespace
+
+StatusOr<json> PrepareJobSpec(const Globals& g, const SpecFile& f) { return PrepareSpec(g, f); }
 
 void AddJobCommands(CLI::App& app, Globals& g, int& rc) {
   static auto o = std::make_unique<JobOpts>();

@@ -16,6 +16,7 @@
 
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
+#include "jobs/sweep_controller.h"
 #include "mlws/common/json.h"
 #include "mlws/jobs/pipeline_runner.h"
 #include "mlws/jobs/sandbox.h"
@@ -44,6 +45,7 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
   if (options_.local_slots <= 0) {
     options_.local_slots = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
+  sweeps_ = std::make_unique<SweepController>(store_, tracking_, *this);
   auto on_exit = [this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); };
   executor_ = NewExecutorWithSlurm(NewLocalExecutor(on_exit, options_.supervisor),
                                    NewSlurmExecutor(on_exit, options_.slurm));
@@ -133,12 +135,29 @@ std::string JobService::WorkspaceName(std::int64_t ws_id) {
   return "";
 }
 
+StatusOr<tracking::Experiment> JobService::EnsureExperiment(const std::string& ws,
+                                                            const std::string& name) {
+  std::string exp_name = name.empty() ? "Default" : name;
+  auto exp = tracking_.GetExperimentByName(ws, exp_name);
+  if (!exp.ok() && exp.status().code() == ErrorCode::kResourceDoesNotExist) {
+    exp = tracking_.CreateExperiment(ws, exp_name, "", {});
+    if (!exp.ok() && exp.status().code() == ErrorCode::kResourceAlreadyExists) {
+      exp = tracking_.GetExperimentByName(ws, exp_name);
+    }
+  }
+  return exp;
+}
+
 StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
                                  const auth::Principal& who) {
   if (IsPipelineSpec(spec_json)) {
     ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
     RETURN_IF_ERROR(MayRunJobs(who));
     return pipelines_->Create(ws, ws_id, spec_json, who);
+  }
+  // Sweeps are parents of ordinary jobs (sweep_controller.h).
+  if (spec_json.is_object() && spec_json.contains("type") && spec_json["type"] == "sweep") {
+    return sweeps_->Create(ws, spec_json, who);
   }
   ASSIGN_OR_RETURN(JobSpec spec, ParseJobSpec(spec_json));
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
@@ -189,15 +208,8 @@ StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
   ASSIGN_OR_RETURN(std::string env_ref, assets_.CheckEnvironment(ws, spec.environment));
   detail["environment"] = env_ref;
 
-  std::string exp_name = spec.experiment_name.empty() ? "Default" : spec.experiment_name;
-  auto exp = tracking_.GetExperimentByName(ws, exp_name);
-  if (!exp.ok() && exp.status().code() == ErrorCode::kResourceDoesNotExist) {
-    exp = tracking_.CreateExperiment(ws, exp_name, "", {});
-    if (!exp.ok() && exp.status().code() == ErrorCode::kResourceAlreadyExists) {
-      exp = tracking_.GetExperimentByName(ws, exp_name);
-    }
-  }
-  if (!exp.ok()) return exp.status();
+  ASSIGN_OR_RETURN(tracking::Experiment experiment, EnsureExperiment(ws, spec.experiment_name));
+  const tracking::Experiment* exp = &experiment;
 
   tracking::CreateRunRequest rr;
   rr.experiment_id = exp->experiment_id;
@@ -318,6 +330,7 @@ StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name)
     auto it = active_.find(key);
     if (it == active_.end()) {
       lock.unlock();
+      if (auto sweep = sweeps_->Cancel(ws_id, name); sweep.ok()) return sweep;
       ASSIGN_OR_RETURN(Job j, store_.jobs().GetJob(ws_id, name));
       return Status(ErrorCode::kResourceConflict,
                     fmt::format("Job '{}' already ended ({}).", name, JobStatusName(j.status)));

@@ -14,6 +14,7 @@
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
 #include "jobs/slurm_compute.h"
+#include "jobs/sweep_controller.h"
 #include "mlws/common/json.h"
 #include "mlws/common/strings.h"
 #include "mlws/jobs/pipeline_runner.h"
@@ -88,7 +89,12 @@ Status JobService::Recover() {
     }
     auto a = std::make_shared<Active>();
     std::string ws = WorkspaceName(j.workspace_id);
-    auto spec = ParseJobSpec(json::parse(j.spec_json, nullptr, false));
+    json stored_spec = json::parse(j.spec_json, nullptr, false);
+    if (stored_spec.is_object() && stored_spec.contains("type") && stored_spec["type"] == "sweep") {
+      sweeps_->Recover(ws, j);  // a sweep parent: its controller continues it
+      continue;
+    }
+    auto spec = ParseJobSpec(stored_spec);
     auto compute = FindCompute(j.workspace_id, j.compute);
     if (ws.empty() || !spec.ok() || (!compute.ok() && j.status == JobStatus::kQueued)) {
       j.status = JobStatus::kFailed;
@@ -160,6 +166,7 @@ void JobService::Start(const std::string& server_url) {
     finalizers_.emplace_back([this] { FinalizerLoop(); });
   }
   pipelines_->Start();
+  sweeps_->Start();
 }
 
 void JobService::Stop() {
@@ -167,6 +174,10 @@ void JobService::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
+  }
+  sweeps_->Stop();  // before the scheduler: it submits trials
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -672,6 +683,7 @@ void JobService::Finalize(const Key& key, const ExitRecord& rec) {
   }
   cv_.notify_all();
   NotifyEnded(job);
+  sweeps_->Kick();  // a trial may have ended
 }
 
 }  // namespace mlws::jobs

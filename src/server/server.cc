@@ -29,6 +29,7 @@
 #include "mlws/http/server.h"
 #include "mlws/jobs/asset_job_assets.h"
 #include "mlws/jobs/job_service.h"
+#include "mlws/schedules/schedule_service.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/store/store_uri.h"
 #include "mlws/tracking/tracking_service.h"
@@ -245,6 +246,11 @@ int RunServer(const Config& raw) {
   api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,       registry,
                       asset_service, metrics,     kVersion, cfg.web_root,  job_service,
                       logged_models, traces_v3,   webhooks, eval_datasets, &quota};
+  // --- schedules: fire times claimed in the store, so several servers fire each once ---
+  schedules::ScheduleService schedule_service(**store, tracking, job_service,
+                                              schedules::ClockFromEnvironment());
+  ctx.schedules = &schedule_service;
+  // --- end schedules ---
   http::Router router;
   api::BrowserSafety browser_safety(cfg.host, cfg.port, cfg.allowed_origins);
   api::RegisterRoutes(router, ctx, &browser_safety);
@@ -304,6 +310,7 @@ int RunServer(const Config& raw) {
     job_service.Start(
         fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
   }
+  schedule_service.Start();
   double start_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info(
@@ -325,6 +332,7 @@ int RunServer(const Config& raw) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("received signal {}, finishing requests in flight", sig);
+  schedule_service.Stop();
   job_service.Stop();  // running jobs keep running; the next start re-adopts them
   server.Stop();
   (*store)->Close();

@@ -41,6 +41,7 @@
 namespace mlws::jobs {
 
 class PipelineRunner;  // pipeline_runner.h: pipeline jobs, whose steps are jobs of this service
+class SweepController;  // sweep jobs (src/jobs/sweep_controller.h)
 
 struct JobServiceOptions {
   std::string jobs_root;      // <home>/jobs: one folder per job
@@ -147,8 +148,12 @@ class JobService {
   StatusOr<CostReport> Cost(const std::string& ws);
 
  private:
+  friend class SweepController;  // submits trials as this service's jobs
   struct Active;
   struct Pool;
+
+  // The experiment named `name` ("" = "Default"), created when missing.
+  StatusOr<tracking::Experiment> EnsureExperiment(const std::string& ws, const std::string& name);
   using Key = std::string;  // "<workspace id>/<job name>"
 
   StatusOr<Compute> FindCompute(std::int64_t ws_id, const std::string& name);
@@ -198,6 +203,7 @@ class JobService {
   // Pipelines (pipeline_runner.h): told of every job's end, without mu_ held.
   void NotifyEnded(const Job& job);
   std::unique_ptr<PipelineRunner> pipelines_;
+  std::unique_ptr<SweepController> sweeps_;     // set once by the constructor
 };
 
 }  // namespace mlws::jobs

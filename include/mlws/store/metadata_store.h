@@ -18,6 +18,7 @@
 #include "mlws/store/logged_model_store.h"
 #include "mlws/store/registry_store.h"
 #include "mlws/store/run_store.h"
+#include "mlws/store/schedule_store.h"
 #include "mlws/store/secret_store.h"
 #include "mlws/store/trace_store.h"
 #include "mlws/store/trace_v3_store.h"
@@ -59,6 +60,8 @@ class MetadataStore {
   // with TemporarilyUnavailable (0 = unbounded). Backends without a write queue ignore it.
   virtual void SetWriteQueueLimit(std::size_t /*limit*/) {}
   virtual WriteQueueStats WriteStats() { return {}; }
+  // Schedules and the jobs they created (schedule_store.h).
+  virtual ScheduleStore& schedules() = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

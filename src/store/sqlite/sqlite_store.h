@@ -17,6 +17,7 @@
 #include "store/sqlite/db.h"
 #include "store/sqlite/mlflow3_stores.h"
 #include "store/sqlite/reader_pool.h"
+#include "store/sqlite/schedule_store.h"
 #include "store/sqlite/write_queue.h"
 
 namespace mlws::store::sqlite {
@@ -58,6 +59,7 @@ class SqliteStore final : public MetadataStore,
     WriteQueue::Stats s = writes_.GetStats();
     return WriteQueueStats{s.depth, s.limit, s.rejected};
   }
+  ScheduleStore& schedules() override { return schedules_; }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
@@ -273,6 +275,7 @@ class SqliteStore final : public MetadataStore,
   SqliteTraceV3Store traces_v3_{writes_, readers_};
   SqliteDocumentStore webhooks_{writes_, readers_, "webhooks", "Webhook"};
   SqliteDocumentStore eval_datasets_{writes_, readers_, "eval_datasets", "Evaluation dataset"};
+  SqliteScheduleStore schedules_{writes_, readers_};
   // Writer-thread state: interned metric keys, next chunk sequence number.
   std::unordered_map<std::string, std::int64_t> key_ids_;
   std::int64_t next_seq_ = 1;
