@@ -453,9 +453,34 @@ CREATE TABLE eval_datasets (
 CREATE INDEX eval_datasets_by_workspace ON eval_datasets (workspace_id, creation_ms);
 )sql";
 
-constexpr std::array<const char*, 10> kMigrations = {
-    kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
-    kMigration6, kMigration7, kMigration8, kMigration9, kMigration10};
+// Migrations 11-13 are assigned to other branches; until they merge, these placeholders keep
+// the numbering (each is replaced by its real migration on merge).
+constexpr const char* kMigration11 = "SELECT 1";
+constexpr const char* kMigration12 = "SELECT 1";
+constexpr const char* kMigration13 = "SELECT 1";
+
+// 14: online endpoints and deployments (serving::EndpointService), one JSON document each, the
+// same columns as the other document tables (document_store.cc).
+constexpr const char* kMigration14 = R"sql(
+CREATE TABLE online_endpoints (
+  id TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+CREATE TABLE online_deployments (
+  id TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+)sql";
+
+constexpr std::array<const char*, 14> kMigrations = {
+    kMigration1, kMigration2, kMigration3,  kMigration4,  kMigration5,  kMigration6,  kMigration7,
+    kMigration8, kMigration9, kMigration10, kMigration11, kMigration12, kMigration13, kMigration14};
 
 }  // namespace
 
