@@ -11,6 +11,7 @@
 #include "mlws/auth/secret_service.h"
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
+#include "mlws/serving/endpoint_service.h"
 #include "mlws/tracking/eval_dataset_service.h"
 #include "mlws/tracking/logged_model_service.h"
 #include "mlws/tracking/trace_v3_service.h"
@@ -35,6 +36,8 @@ struct ApiContext {
   tracking::WebhookService& webhooks;           // MLflow 3
   tracking::EvalDatasetService& eval_datasets;  // MLflow 3
   artifacts::StorageQuota* quota = nullptr;  // per-workspace storage limit; null = none
+  // Online endpoints (null = not served).
+  serving::EndpointService* endpoints = nullptr;
 };
 
 }  // namespace mlws::api

@@ -8,6 +8,7 @@
 #include "cli/asset_commands.h"
 #include "cli/auth_commands.h"
 #include "cli/client.h"
+#include "cli/endpoint_commands.h"
 #include "cli/job_commands.h"
 #include "cli/output.h"
 #include "cli/routes_command.h"
@@ -195,6 +196,7 @@ int Main(int argc, char** argv) {
   AddAssetCommands(app, g, rc);
   AddJobCommands(app, g, rc);
   AddComputeCommands(app, g, rc);
+  AddEndpointCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);
