@@ -341,4 +341,8 @@ def test_sample_with_curated_environment_unmodified(server, tmp_path):
     green = json.loads(ok(cli(url, "online-endpoint", "invoke", "-n", "my-endpoint",
                               "--request-file", str(sample / "sample-request.json"),
                               "--deployment-name", "green")))
-    assert len(green) == 2 and green != out  # model-2 is another model
+    assert green == out  # the sample's model-2 is the same file as model-1
+    k = keys(url, "my-endpoint")["primaryKey"]
+    body = json.loads((sample / "sample-request.json").read_text())
+    r = score(url, "my-endpoint", body, key=k, deployment="green")
+    assert r.status_code == 200 and r.headers["azureml-model-deployment"] == "green", r.text
