@@ -19,6 +19,8 @@ DEB_PKGS=(
 # bench/front_door_bench.py; the upload tests pack archives with `tar --zstd`. `make deps-cpp`
 # (MLWS_SKIP_TEST_DEPS=1) leaves them out.
 [ "${MLWS_SKIP_TEST_DEPS:-0}" = 1 ] || DEB_PKGS+=(chromium wrk zstd)
+# The Slurm compute tests start a single-node Slurm 22.05 (python/mlws_testkit/slurm.py).
+[ "${MLWS_SKIP_TEST_DEPS:-0}" = 1 ] || DEB_PKGS+=(slurm-wlm munge)
 
 missing=()
 # The studio (web/) builds with Node.js (>= 20) and npm; a node from another source is kept.

@@ -4,6 +4,7 @@
 #   .venv-mlflow3 mlflow 3.x client (mlflow-skinny + scikit-learn) for compat tests
 #   .venv-mlflow3-server full mlflow 3.x: the reference `mlflow server` tests/compat/test_mlflow3.py
 #                 is checked against (scripts/mlflow3_reference.sh)
+#   .venv-schemathesis schemathesis and a JSON Schema validator for tests/schemathesis
 # A venv is rebuilt only when its requirements file changes (stamp holds the file's hash).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,4 @@ build() {
 build .venv python/requirements.txt
 build .venv-mlflow3 python/requirements-mlflow3.txt
 build .venv-mlflow3-server python/requirements-mlflow3-server.txt
+build .venv-schemathesis python/requirements-schemathesis.txt

@@ -47,4 +47,49 @@ json ToJson(const assets::RunRef& r) {
               {"status", r.status}};
 }
 
+json AssetSchema() {
+  return json::parse(R"({
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "kind", "name", "version", "type", "description", "tags", "properties",
+                 "path", "archived", "content_hash", "source_run_id", "created_at", "updated_at",
+                 "created_by", "spec"],
+    "properties": {
+      "id": {"type": "string", "description": "azureml:<name>:<version>"},
+      "kind": {"enum": ["model", "data", "environment", "component"]},
+      "name": {"type": "string"}, "version": {"type": "string"}, "type": {"type": "string"},
+      "description": {"type": "string"},
+      "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+      "properties": {"type": "object", "additionalProperties": {"type": "string"}},
+      "path": {"type": "string"}, "archived": {"type": "boolean"},
+      "content_hash": {"type": "string"}, "source_run_id": {"type": "string"},
+      "created_at": {"type": "integer"}, "updated_at": {"type": "integer"},
+      "created_by": {"type": "string"},
+      "spec": {"type": "object", "description": "the validated spec, kind-specific fields included"}
+    }})");
+}
+
+json DatastoreSchema() {
+  // The type-specific fields of the spec (path; bucket, prefix, endpoint_url, ...) are merged in.
+  return json::parse(R"({
+    "type": "object",
+    "required": ["name", "type", "description", "is_default", "created_at", "created_by"],
+    "properties": {
+      "name": {"type": "string"}, "type": {"type": "string"}, "description": {"type": "string"},
+      "is_default": {"type": "boolean"}, "created_at": {"type": "integer"},
+      "created_by": {"type": "string"},
+      "path": {"type": "string"}, "bucket": {"type": "string"}, "prefix": {"type": "string"},
+      "endpoint_url": {"type": "string"}, "region": {"type": "string"},
+      "credentials_secret": {"type": "string"}
+    },
+    "additionalProperties": true})");
+}
+
+json RunRefSchema() {
+  return json::parse(R"({
+    "type": "object", "additionalProperties": false,
+    "required": ["run_id", "experiment_id", "run_name", "status"],
+    "properties": {"run_id": {"type": "string"}, "experiment_id": {"type": "string"},
+                   "run_name": {"type": "string"}, "status": {"type": "string"}}})");
+}
+
 }  // namespace mlws::api

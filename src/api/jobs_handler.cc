@@ -70,12 +70,13 @@ json JobJson(const jobs::Job& j) {
   };
   if (detail.contains("environment_note")) out["environment_note"] = detail["environment_note"];
   if (detail.contains("resolved_command")) out["resolved_command"] = detail["resolved_command"];
+  if (detail.contains("slurm")) out["slurm"] = detail["slurm"];  // {"job_id": N} on Slurm
   return out;
 }
 
 namespace {
 
-json ComputeJson(const jobs::ComputeState& s) {
+json ComputeJsonBase(const jobs::ComputeState& s) {
   const auto& c = s.compute;
   return {{"name", c.name},
           {"type", c.type},
@@ -93,6 +94,17 @@ json ComputeJson(const jobs::ComputeState& s) {
           {"price_per_node_hour", c.price_per_node_hour},
           {"cost", Round(s.cost, 1e-6)},
           {"created_at", OrNull(c.created_at)}};
+}
+
+// A Slurm compute also shows where its jobs go.
+json ComputeJson(const jobs::ComputeState& s) {
+  json out = ComputeJsonBase(s);
+  if (s.compute.type != "slurm") return out;
+  json spec = json::parse(s.compute.spec_json, nullptr, false);
+  for (const char* k : {"partition", "account", "qos", "gres", "time_limit"}) {
+    if (spec.is_object() && spec.contains(k)) out[k] = spec[k];
+  }
+  return out;
 }
 
 const std::string& Ws(http::Request& req) { return req.path_params["ws"]; }

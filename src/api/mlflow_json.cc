@@ -29,6 +29,14 @@ json ToJson(const tracking::Workspace& w) {
   return {{"name", w.name}, {"description", w.description}, {"creation_time", w.creation_time}};
 }
 
+json WorkspaceSchema() {
+  return json::parse(R"({
+    "type": "object", "additionalProperties": false,
+    "required": ["name", "description", "creation_time"],
+    "properties": {"name": {"type": "string"}, "description": {"type": "string"},
+                   "creation_time": {"type": "integer"}}})");
+}
+
 json ToJson(const tracking::Experiment& e) {
   json j = {{"experiment_id", e.experiment_id},
             {"name", e.name},

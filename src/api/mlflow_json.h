@@ -18,6 +18,8 @@ nlohmann::json ToJson(const tracking::Run& r);
 nlohmann::json ToJson(const tracking::Metric& m);
 nlohmann::json ToJson(const tracking::TraceInfo& t);
 nlohmann::json ToJson(const tracking::Workspace& w);
+// The JSON Schema of ToJson(Workspace) (an /api/v1/openapi.json component).
+nlohmann::json WorkspaceSchema();
 nlohmann::json KeyValuesJson(const std::vector<tracking::KeyValue>& kvs);
 
 // Appends `{"key":...,"value":...,"timestamp":...,"step":...}` (fast path for long histories).

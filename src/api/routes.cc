@@ -5,6 +5,7 @@
 
 #include "api/handlers.h"
 #include "api/mlflow3_handlers.h"
+#include "api/openapi_schemas.h"
 #include "mlws/api/browser_safety.h"
 #include "mlws/common/ids.h"
 
@@ -400,12 +401,20 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx, const BrowserSafety* 
 
 std::vector<RouteInfo> RouteTable() {
   std::vector<RouteInfo> out;
-  for (const Row& row : kRows) out.push_back({row.method, ServedPath(row), row.action});
-  for (const Row& row : kArtifactRows) out.push_back({row.method, row.path, row.action});
-  for (const Row& row : kAssetRows) out.push_back({row.method, row.path, row.action});
-  for (const Row& row : kJobRows) out.push_back({row.method, row.path, row.action});
+  for (const Row& row : kRows) {
+    out.push_back({row.method, ServedPath(row), row.action, SchemaOf(row.fn)});
+  }
+  for (const Row& row : kArtifactRows) {
+    out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
+  }
+  for (const Row& row : kAssetRows) {
+    out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
+  }
+  for (const Row& row : kJobRows) {
+    out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
+  }
   for (const Row& row : kEndpointRows) {
-    out.push_back({row.method, std::string(kEp) + row.path, row.action});
+    out.push_back({row.method, std::string(kEp) + row.path, row.action, SchemaOf(row.fn)});
   }
   return out;
 }

@@ -41,6 +41,10 @@ void AddFrontDoorOptions(CLI::App* srv, server::Config& cfg) {
                   "Requests that may wait for a worker thread before new ones get 503")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
+  srv->add_option("--store-write-queue", cfg.store_write_queue,
+                  "Writes that may wait for the store's writer before new ones get 503")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   srv->add_option("--allowed-origin", cfg.allowed_origins,
                   "An origin besides the server's own that may send state-changing requests, "
                   "e.g. https://ml.example.com (repeatable)");

@@ -110,7 +110,13 @@ std::string RequestMetrics::Render() const {
     gauge("mlws_http_timeouts_total",
           "Connections ended by a header, idle, body or write deadline.", "counter", st.timeouts);
   }
+  for (const auto& source : sources_) out += source();
   return out;
+}
+
+void AppendGauge(std::string& out, const char* name, const char* help, const char* type,
+                 double value) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
 }
 
 }  // namespace mlws::http

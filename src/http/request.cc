@@ -62,7 +62,12 @@ Response ErrorResponse(const Status& status) {
   }
   nlohmann::json j = {{"error_code", std::string(ErrorCodeName(status.code()))},
                       {"message", std::move(message)}};
-  return JsonResponse(DumpJson(j), HttpStatusFor(status.code()));
+  Response r = JsonResponse(DumpJson(j), HttpStatusFor(status.code()));
+  // Every 503 is a passing condition (a full queue, a busy database, a stopping server): the
+  // client is told when to retry (MLflow's client retries 503 by itself).
+  if (status.code() == ErrorCode::kTemporarilyUnavailable)
+    r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
 Response JsonResponse(std::string json, int status) {

@@ -61,10 +61,9 @@ Status FillRequest(const bhttp::request_header<>& h, Request& req) {
 }
 
 Response BusyResponse() {
-  Response r = ErrorResponse(Status(ErrorCode::kTemporarilyUnavailable,
-                                    "the server is busy: too many requests in flight; retry"));
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
+  // ErrorResponse adds Retry-After to every 503.
+  return ErrorResponse(Status(ErrorCode::kTemporarilyUnavailable,
+                              "the server is busy: too many requests in flight; retry"));
 }
 
 Response TooLargeResponse(std::size_t limit) {

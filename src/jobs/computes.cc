@@ -5,6 +5,7 @@
 
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
+#include "jobs/slurm_compute.h"
 #include "mlws/common/json.h"
 
 namespace mlws::jobs {
@@ -34,7 +35,7 @@ StatusOr<Compute> ParseComputeSpec(const json& spec) {
                                                  "enable_node_public_ip",
                                                  "price_per_node_hour"};
   for (const auto& [k, v] : spec.items()) {
-    if (!kAllowed.contains(k)) {
+    if (!kAllowed.contains(k) && !IsSlurmComputeField(k)) {
       return InvalidArgument(fmt::format("Unknown field '{}' in the compute spec.", k));
     }
   }
@@ -47,10 +48,10 @@ StatusOr<Compute> ParseComputeSpec(const json& spec) {
   c.type = spec.value("type", json("amlcompute")).is_string()
                ? spec.value("type", std::string("amlcompute"))
                : "";
-  if (c.type != "amlcompute" && c.type != "local") {
+  if (c.type != "amlcompute" && c.type != "local" && c.type != "slurm") {
     return Status(ErrorCode::kNotImplemented,
                   fmt::format("Compute type '{}' is not supported yet: use amlcompute (a local "
-                              "pool of max_instances slots).",
+                              "pool of max_instances slots) or slurm (a Slurm cluster).",
                               c.type));
   }
   auto int_field = [&](const char* key, std::int64_t def, std::int64_t lo,
@@ -72,6 +73,7 @@ StatusOr<Compute> ParseComputeSpec(const json& spec) {
                    int_field("idle_time_before_scale_down", 120, 0, 86400 * 365));
   c.min_instances = static_cast<int>(min);
   c.max_instances = static_cast<int>(max);
+  RETURN_IF_ERROR(ValidateSlurmComputeFields(spec, c));
   if (spec.contains("size")) {
     if (!spec["size"].is_string()) return InvalidArgument("'size' must be a string.");
     c.size = spec["size"].get<std::string>();

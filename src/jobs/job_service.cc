@@ -18,6 +18,7 @@
 #include "jobs/job_service_internal.h"
 #include "mlws/common/json.h"
 #include "mlws/jobs/sandbox.h"
+#include "mlws/jobs/slurm_executor.h"
 
 namespace mlws::jobs {
 
@@ -42,9 +43,9 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
   if (options_.local_slots <= 0) {
     options_.local_slots = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
-  executor_ =
-      NewLocalExecutor([this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); },
-                       options_.supervisor);
+  auto on_exit = [this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); };
+  executor_ = NewExecutorWithSlurm(NewLocalExecutor(on_exit, options_.supervisor),
+                                   NewSlurmExecutor(on_exit, options_.slurm));
   if (geteuid() != 0) options_.job_uid = options_.job_gid = -1;
   if (options_.sandbox) {
     const char* path = std::getenv("PATH");

@@ -13,9 +13,11 @@
 
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
+#include "jobs/slurm_compute.h"
 #include "mlws/common/json.h"
 #include "mlws/common/strings.h"
 #include "mlws/jobs/sandbox.h"
+#include "mlws/jobs/slurm_executor.h"
 
 extern char** environ;
 
@@ -71,6 +73,11 @@ Status JobService::Recover() {
         j.process_pid = started->process_pid;
         j.started_at = started->started_at;
         found_started.push_back(j);
+      } else if (auto slurm_id = ReadSlurmJobFile(j.job_dir + "/exit")) {
+        j.status = JobStatus::kRunning;  // submitted to Slurm: adopt it by its Slurm job id
+        SetSlurmJobId(j, *slurm_id);
+        j.started_at = NowMs();
+        found_started.push_back(j);
       }
     }
     auto a = std::make_shared<Active>();
@@ -110,10 +117,15 @@ Status JobService::Recover() {
     }
     a->launched = true;
     a->handle = {j.supervisor_pid, j.supervisor_start, j.process_pid};
+    a->handle.slurm_job_id = SlurmJobIdOf(j);
     pool->busy += j.instance_count;
     active_[key] = a;
-    spdlog::info("re-adopting job {} (supervisor pid {}, process group {})", j.name,
-                 j.supervisor_pid, j.process_pid);
+    if (a->handle.slurm_job_id > 0) {
+      spdlog::info("re-adopting job {} (Slurm job {})", j.name, a->handle.slurm_job_id);
+    } else {
+      spdlog::info("re-adopting job {} (supervisor pid {}, process group {})", j.name,
+                   j.supervisor_pid, j.process_pid);
+    }
     executor_->Adopt(key, a->handle, j.job_dir + "/exit");
     if (j.cancel_requested) {
       a->term_sent_at = NowMs();
@@ -278,6 +290,7 @@ void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& bat
     s.job.supervisor_start = handles[k]->supervisor_start;
     s.job.process_pid = handles[k]->process_pid;
     s.job.started_at = handles[k]->started_ms;
+    if (handles[k]->slurm_job_id > 0) SetSlurmJobId(s.job, handles[k]->slurm_job_id);
   }
   // One transaction for the whole batch. Only then may a job be finalized (an exit seen before
   // waits in early_exits_), so its final state is never overwritten by "Running".
@@ -304,6 +317,7 @@ void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& bat
       }
       a.launched = true;
       a.handle = {s.job.supervisor_pid, s.job.supervisor_start, s.job.process_pid};
+      a.handle.slurm_job_id = SlurmJobIdOf(s.job);
       s.job.cancel_requested = a.job.cancel_requested;
       a.job = s.job;
       if (s.job.cancel_requested && a.term_sent_at == 0) {
@@ -489,6 +503,8 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
   ls.command = command;
   ls.env = std::move(envv);
   if (sandboxed) ls.sandbox_argv = SandboxArgv(box, {DefaultShell(), "-c", command});
+  auto compute = FindCompute(job.workspace_id, job.compute);
+  if (compute.ok() && compute->type == "slurm") ls.slurm = SlurmPlacementOf(*compute, job);
   job.started_at = NowMs();
   job.status = JobStatus::kRunning;
   job.detail_json = DumpJson(detail);
@@ -520,6 +536,8 @@ void JobService::FinalizerLoop() {
 // May throw (it reads what untrusted code wrote); Finalize turns that into a failed job.
 void JobService::Conclude(const Active& a, Job& job, const ExitRecord& rec, bool timed_out) {
   job.ended_at = rec.ended_at > 0 ? rec.ended_at : NowMs();
+  // Slurm: when it really started on its nodes (it may have waited in the cluster's queue).
+  if (rec.started_at > 0 && rec.started_at <= job.ended_at) job.started_at = rec.started_at;
   if (job.ended_at < job.started_at) job.ended_at = job.started_at;
   if (!rec.lost) job.exit_code = rec.exit_code;
   fs::path dir(job.job_dir);
@@ -549,8 +567,10 @@ void JobService::Conclude(const Active& a, Job& job, const ExitRecord& rec, bool
   } else if (rec.lost) {
     job.status = JobStatus::kFailed;
     job.error =
-        "The job's process is gone and left no exit code (its supervisor was killed, e.g. the "
-        "machine restarted while the job ran).";
+        !rec.reason.empty()
+            ? rec.reason
+            : "The job's process is gone and left no exit code (its supervisor was killed, e.g. "
+              "the machine restarted while the job ran).";
   } else if (rec.exit_code == 0) {
     job.status = JobStatus::kCompleted;
     for (const auto& out : a.spec.outputs) {
@@ -569,6 +589,7 @@ void JobService::Conclude(const Active& a, Job& job, const ExitRecord& rec, bool
     job.status = JobStatus::kFailed;
     job.error = rec.signal != 0 ? fmt::format("The job was killed by signal {}.", rec.signal)
                                 : fmt::format("The job exited with code {}.", rec.exit_code);
+    if (!rec.reason.empty()) job.error += " " + rec.reason;
     std::string tail = ToValidUtf8(LastLines(log, 20));
     RedactTokens(tail);
     if (!tail.empty()) job.error += "\nLast lines of user_logs/std_log.txt:\n" + tail;

@@ -201,6 +201,13 @@ int RunServer(const Config& raw) {
   if (const char* b = std::getenv("MLWS_JOB_BWRAP"); b != nullptr && *b != 0) {
     job_options.bwrap = b;
   }
+  // Slurm computes: how long a Slurm tool may take, how often squeue polls (docs/compute.md).
+  if (const char* t = std::getenv("MLWS_SLURM_COMMAND_TIMEOUT_S"); t != nullptr && *t != 0) {
+    job_options.slurm.command_timeout_ms = std::max(1, static_cast<int>(std::atof(t) * 1000));
+  }
+  if (const char* t = std::getenv("MLWS_SLURM_POLL_MS"); t != nullptr && *t != 0) {
+    job_options.slurm.poll_ms = std::max(10, std::atoi(t));
+  }
   jobs::JobService job_service(**store, tracking, **artifacts, auth, *job_assets, job_options);
   if (job_service.sandboxed()) {
     // Environment builds run user-chosen code too: in the same sandbox, as the job user.
@@ -271,6 +278,21 @@ int RunServer(const Config& raw) {
   };
   http::HttpServer server(opt, router);
   metrics.SetServerStats([&server] { return server.Stats(); });
+  // Store backpressure (docs/server.md "Limits"): a full write queue answers 503 at once.
+  (*store)->SetWriteQueueLimit(cfg.store_write_queue);
+  metrics.AddSource([&store] {
+    store::WriteQueueStats w = (*store)->WriteStats();
+    std::string out;
+    http::AppendGauge(out, "mlws_store_write_queue_depth", "Writes waiting to be committed.",
+                      "gauge", static_cast<double>(w.depth));
+    http::AppendGauge(out, "mlws_store_write_queue_limit",
+                      "Writes that may wait before new ones get 503 (0 = unbounded).", "gauge",
+                      static_cast<double>(w.limit));
+    http::AppendGauge(out, "mlws_store_write_rejections_total",
+                      "Writes answered 503 because the store's write queue was full.", "counter",
+                      static_cast<double>(w.rejected));
+    return out;
+  });
   st = server.Start();
   if (!st.ok()) return Fail("cannot start the HTTP server", st);
   browser_safety.set_port(server.port());

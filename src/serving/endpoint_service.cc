@@ -31,6 +31,16 @@ std::vector<std::string> DeploymentNames(const LiveEndpoint& e) {
   return out;
 }
 
+StatusOr<std::shared_ptr<LiveDeployment>> FindDeployment(LiveEndpoint& ep,
+                                                         const std::string& name) {
+  auto it = ep.deployments.find(name);
+  if (it == ep.deployments.end()) {
+    return NotFound(
+        fmt::format("deployment '{}' not found in online endpoint '{}'", name, ep.e.name));
+  }
+  return it->second;
+}
+
 bool HasFile(const std::string& dir, const std::string& name) {
   std::error_code ec;
   return fs::exists(fs::path(dir) / name, ec);
@@ -385,12 +395,8 @@ StatusOr<OnlineDeployment> EndpointService::GetDeployment(const std::string& ws,
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
   std::lock_guard<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto ep, s_->FindEndpoint(ws_id, endpoint));
-  auto it = ep->deployments.find(name);
-  if (it == ep->deployments.end()) {
-    return NotFound(
-        fmt::format("deployment '{}' not found in online endpoint '{}'", name, endpoint));
-  }
-  return it->second->d;
+  ASSIGN_OR_RETURN(auto dep, FindDeployment(*ep, name));
+  return dep->d;
 }
 
 StatusOr<std::vector<OnlineDeployment>> EndpointService::ListDeployments(
@@ -408,11 +414,7 @@ Status EndpointService::DeleteDeployment(const std::string& ws, const std::strin
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
   std::lock_guard<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto ep, s_->FindEndpoint(ws_id, endpoint));
-  auto it = ep->deployments.find(name);
-  if (it == ep->deployments.end()) {
-    return NotFound(
-        fmt::format("deployment '{}' not found in online endpoint '{}'", name, endpoint));
-  }
+  ASSIGN_OR_RETURN(auto dep, FindDeployment(*ep, name));
   auto t = ep->e.traffic.find(name);
   if (t != ep->e.traffic.end() && t->second > 0) {
     return InvalidArgument(fmt::format(
@@ -420,9 +422,9 @@ Status EndpointService::DeleteDeployment(const std::string& ws, const std::strin
         t->second));
   }
   RETURN_IF_ERROR(s_->store.online_deployments().Delete(ws_id, DeploymentId(endpoint, name)));
-  it->second->d.provisioning_state = "Deleting";
-  s_->RetireAll(*it->second);
-  ep->deployments.erase(it);
+  dep->d.provisioning_state = "Deleting";
+  s_->RetireAll(*dep);
+  ep->deployments.erase(name);
   ep->e.traffic.erase(name);
   if (ep->e.mirror_traffic.erase(name) > 0) (void)s_->PersistEndpoint(*ep);
   return Status::Ok();

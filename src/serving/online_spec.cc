@@ -298,24 +298,30 @@ StatusOr<OnlineDeployment> ParseDeploymentSpec(const json& spec, const std::stri
   return d;
 }
 
+namespace {
+
+// The stored form back; the one place a json exception is turned into a Status.
+template <typename T>
+StatusOr<T> FromStored(const json& j, const char* what) {
+  try {
+    return j.get<T>();
+  } catch (const json::exception& ex) {
+    return Internal(fmt::format("stored {} is malformed: {}", what, ex.what()));
+  }
+}
+
+}  // namespace
+
 json EndpointToJson(const OnlineEndpoint& e) { return json(e); }
 
 StatusOr<OnlineEndpoint> EndpointFromJson(const json& j) {
-  try {
-    return j.get<OnlineEndpoint>();
-  } catch (const json::exception& ex) {
-    return Internal(std::string("stored endpoint is malformed: ") + ex.what());
-  }
+  return FromStored<OnlineEndpoint>(j, "endpoint");
 }
 
 json DeploymentToJson(const OnlineDeployment& d) { return json(d); }
 
 StatusOr<OnlineDeployment> DeploymentFromJson(const json& j) {
-  try {
-    return j.get<OnlineDeployment>();
-  } catch (const json::exception& ex) {
-    return Internal(std::string("stored deployment is malformed: ") + ex.what());
-  }
+  return FromStored<OnlineDeployment>(j, "deployment");
 }
 
 }  // namespace mlws::serving

@@ -73,6 +73,12 @@ int ReadAll(int fd, char* buf, std::size_t len, Clock::time_point deadline) {
   return 1;
 }
 
+ScoreReply TimedOut() {
+  ScoreReply r;
+  r.timed_out = true;
+  return r;
+}
+
 void PutU32(std::string& s, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) s.push_back(static_cast<char>((v >> shift) & 0xff));
 }
@@ -136,9 +142,7 @@ StatusOr<ScoreReply> ScoringChannel::Call(char kind, const std::string& request_
     int w = WriteAll(fd, frame, deadline);
     if (w == 0) {
       ::close(fd);
-      ScoreReply r;
-      r.timed_out = true;
-      return r;
+      return TimedOut();
     }
     if (w < 0) {
       ::close(fd);
@@ -149,9 +153,7 @@ StatusOr<ScoreReply> ScoringChannel::Call(char kind, const std::string& request_
     int rd = ReadAll(fd, reinterpret_cast<char*>(head), sizeof head, deadline);
     if (rd == 0) {
       ::close(fd);
-      ScoreReply r;
-      r.timed_out = true;
-      return r;
+      return TimedOut();
     }
     if (rd < 0) {
       ::close(fd);
@@ -173,9 +175,7 @@ StatusOr<ScoreReply> ScoringChannel::Call(char kind, const std::string& request_
     if (rd <= 0) {
       ::close(fd);
       if (rd == 0) {
-        ScoreReply t;
-        t.timed_out = true;
-        return t;
+        return TimedOut();
       }
       return Gone("the instance closed the connection");
     }

@@ -94,6 +94,18 @@ def logs(url: str, name: str, ws: str = "default", headers=None) -> str:
         offset = body["next_offset"]
 
 
+def run_output_example(url: str, spec: Path, dest: Path) -> dict:
+    """Runs hello-world-output-data.yml (`spec`) with --stream and checks that its named output
+    downloads with the CLI into `dest`; returns the job."""
+    job = ok_json(cli(url, "-o", "json", "job", "create", "-f", str(spec), "--stream"))
+    assert job["status"] == "Completed", job
+    ok(cli(url, "job", "download", job["name"], "--download-path", str(dest),
+           "--output-name", "hello_output"))
+    assert (dest / "named-outputs" / "hello_output" / "helloworld.txt").read_text() == \
+        "hello world\n"
+    return job
+
+
 def copy_example(name: str, dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / name

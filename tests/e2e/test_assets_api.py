@@ -4,48 +4,19 @@ nothing."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import subprocess
 import tarfile
 
 import pytest
 import requests
 
 from conftest import ML, unique
+from mlws_testkit.uploads import content_hash, tar_zst  # noqa: E402
 
 COLLECTIONS = ["models", "data", "environments", "components"]
 
 
 def v1(server, path: str, ws: str = "default") -> str:
     return f"{server.url}/api/v1/workspaces/{ws}{path}"
-
-
-def content_hash(files: dict[str, bytes]) -> str:
-    m = hashlib.sha256()
-    for rel in sorted(files):
-        data = files[rel]
-        m.update(rel.encode() + b"\0" + str(len(data)).encode() + b"\0" +
-                 hashlib.sha256(data).hexdigest().encode() + b"\n")
-    return m.hexdigest()
-
-
-def tar_zst(files: dict[str, bytes], extra=None) -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as t:
-        for rel, data in files.items():
-            info = tarfile.TarInfo(rel)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-        for info, data in (extra or []):
-            t.addfile(info, io.BytesIO(data) if data is not None else None)
-    return subprocess.run(["zstd", "-q", "-c"], input=raw.getvalue(), capture_output=True,
-                          check=True).stdout if shutil_which("zstd") else raw.getvalue()
-
-
-def shutil_which(name: str):
-    import shutil
-    return shutil.which(name)
 
 
 def upload(server, files: dict[str, bytes], ws="default") -> str:

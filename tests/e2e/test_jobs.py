@@ -13,7 +13,7 @@ import requests
 
 from conftest import ML, MlwsServer, assert_error, unique
 from jobs_util import (cli, copy_example, get_job, group_alive, jobs_url, logs, ok, ok_json,
-                       submit, wait_status)
+                       run_output_example, submit, wait_status)
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +70,8 @@ def test_example_literal_inputs_become_params(server, tmp_path):
 
 def test_example_output_data_is_downloadable(server, tmp_path):
     spec = copy_example("hello-world-output-data.yml", tmp_path / "out")
-    job = ok_json(cli(server.url, "-o", "json", "job", "create", "-f", str(spec), "--stream"))
-    assert job["status"] == "Completed", job
     dest = tmp_path / "dl"
-    ok(cli(server.url, "job", "download", job["name"], "--download-path", str(dest),
-           "--output-name", "hello_output"))
-    assert (dest / "named-outputs" / "hello_output" / "helloworld.txt").read_text() == \
-        "hello world\n"
+    job = run_output_example(server.url, spec, dest)
     ok(cli(server.url, "job", "download", job["name"], "--download-path", str(dest / "all")))
     assert (dest / "all" / "artifacts" / "user_logs" / "std_log.txt").exists()
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "mlws/api/openapi_schema.h"
 #include "mlws/artifacts/artifact_store.h"
 #include "mlws/http/router.h"
 #include "mlws/tracking/tracking_service.h"
@@ -23,6 +24,9 @@ struct RouteInfo {
   std::string method;
   std::string path;
   std::string action;
+  // The bodies the route reads and renders; nullptr when not declared (every /api/v1 route
+  // declares one: tests/api/route_table_test.cc).
+  const RouteSchema* schema = nullptr;
 };
 std::vector<RouteInfo> RouteTable();
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "mlws/http/server.h"
 
@@ -25,6 +26,9 @@ class RequestMetrics {
               std::int64_t bytes_in);
   std::string Render() const;
   void SetServerStats(std::function<ServerStats()> source) { server_stats_ = std::move(source); }
+  // More series (Prometheus text, e.g. from AppendGauge) appended to Render()'s output; for
+  // layers http does not depend on (the store). Call before serving.
+  void AddSource(std::function<std::string()> source) { sources_.push_back(std::move(source)); }
 
  private:
   static constexpr std::array<double, 10> kBucketsMs = {1,  2.5, 5,   10,   25,
@@ -41,6 +45,11 @@ class RequestMetrics {
   std::uint64_t bytes_in_ = 0;                                                 // guarded by mu_
   std::chrono::steady_clock::time_point started_;
   std::function<ServerStats()> server_stats_;
+  std::vector<std::function<std::string()>> sources_;
 };
+
+// Appends one unlabelled series with its HELP and TYPE lines ("gauge" or "counter").
+void AppendGauge(std::string& out, const char* name, const char* help, const char* type,
+                 double value);
 
 }  // namespace mlws::http

@@ -29,6 +29,17 @@
 
 namespace mlws::jobs {
 
+// Where a job runs on a Slurm cluster: sbatch's options (empty = the cluster's default).
+struct SlurmPlacement {
+  std::string job_name;  // --job-name
+  std::string partition;
+  std::string account;
+  std::string qos;
+  std::string gres;
+  int nodes = 1;                  // --nodes
+  std::int64_t time_limit_s = 0;  // --time; 0 = the partition's limit
+};
+
 struct LaunchSpec {
   std::string key;               // identifies the job in callbacks
   std::string work_dir;          // the job's current directory (must exist)
@@ -40,6 +51,8 @@ struct LaunchSpec {
   // line of sandbox.h, which runs `command` inside. The supervisor then starts it with the stop
   // signals ignored (the exec mode inside restores them for the job).
   std::vector<std::string> sandbox_argv;
+  // Set for a job on a `type: slurm` compute: the job goes to the cluster (slurm_executor.h).
+  std::optional<SlurmPlacement> slurm;
 };
 
 struct ProcessHandle {
@@ -47,6 +60,7 @@ struct ProcessHandle {
   std::int64_t supervisor_start = 0;  // clock ticks since boot
   std::int64_t process_pid = 0;       // = the job's process group id
   std::int64_t started_ms = 0;        // when the job's process was known to exist (ms since epoch)
+  std::int64_t slurm_job_id = 0;      // a job submitted to Slurm (then the pids are 0)
 };
 
 struct ExitRecord {
@@ -54,6 +68,11 @@ struct ExitRecord {
   int signal = 0;             // the signal that ended it, 0 if it exited
   std::int64_t ended_at = 0;  // ms since epoch (0 = unknown)
   bool lost = false;          // no exit file: the supervisor died or was killed
+  // Known for Slurm jobs: when the job really started on its nodes (it may have waited in the
+  // cluster's queue), and what the cluster said about its end when it was not a plain exit
+  // (e.g. "Slurm: TIMEOUT").
+  std::int64_t started_at = 0;  // ms since epoch (0 = unknown)
+  std::string reason;
 };
 
 using ExitFn = std::function<void(const std::string& key, const ExitRecord& record)>;

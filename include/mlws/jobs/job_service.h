@@ -34,6 +34,7 @@
 #include "mlws/jobs/job.h"
 #include "mlws/jobs/job_assets.h"
 #include "mlws/jobs/job_spec.h"
+#include "mlws/jobs/slurm_executor.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/tracking/tracking_service.h"
 
@@ -58,6 +59,8 @@ struct JobServiceOptions {
   // Extra host folders bound read-only into every sandbox (e.g. an interpreter outside /usr);
   // the python3 on PATH and $PYENV_ROOT are found by themselves.
   std::vector<std::string> sandbox_read_only;
+  // How jobs on `type: slurm` computes reach the cluster (slurm_executor.h).
+  SlurmOptions slurm;
 };
 
 struct LogChunk {

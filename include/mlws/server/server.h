@@ -40,6 +40,8 @@ struct Config {
   int io_threads = 2;
   int worker_threads = 16;
   std::size_t worker_queue = 1024;
+  // Writes that may wait for the store's writer before new ones get 503 (0 = unbounded).
+  std::size_t store_write_queue = 256;
   // Origins besides the server's own that may send state-changing requests (a proxy's URL).
   std::vector<std::string> allowed_origins;
   // Jobs run in a bubblewrap sandbox (docs/security.md "Job sandbox"). Where it is unavailable

@@ -5,6 +5,7 @@
 // happen at a visible point, never as a side effect of a constructor.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,13 @@
 #include "mlws/store/workspace_store.h"
 
 namespace mlws::store {
+
+// The store's write queue, for backpressure and /metrics.
+struct WriteQueueStats {
+  std::size_t depth = 0;       // writes waiting to be committed now
+  std::size_t limit = 0;       // 0 = unbounded
+  std::uint64_t rejected = 0;  // writes refused with TemporarilyUnavailable at the limit
+};
 
 class MetadataStore {
  public:
@@ -50,6 +58,11 @@ class MetadataStore {
   // documents are serving::OnlineEndpoint / OnlineDeployment in their stored JSON form.
   virtual DocumentStore& online_endpoints() = 0;
   virtual DocumentStore& online_deployments() = 0;
+
+  // Backpressure: at most `limit` writes wait to be committed; past that a write fails at once
+  // with TemporarilyUnavailable (0 = unbounded). Backends without a write queue ignore it.
+  virtual void SetWriteQueueLimit(std::size_t /*limit*/) {}
+  virtual WriteQueueStats WriteStats() { return {}; }
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

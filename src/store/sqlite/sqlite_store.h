@@ -52,6 +52,11 @@ class SqliteStore final : public MetadataStore,
   DocumentStore& eval_datasets() override { return eval_datasets_; }
   DocumentStore& online_endpoints() override { return online_endpoints_; }
   DocumentStore& online_deployments() override { return online_deployments_; }
+  void SetWriteQueueLimit(std::size_t limit) override { writes_.SetLimit(limit); }
+  WriteQueueStats WriteStats() override {
+    WriteQueue::Stats s = writes_.GetStats();
+    return WriteQueueStats{s.depth, s.limit, s.rejected};
+  }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,

@@ -28,6 +28,12 @@ Status WriteQueue::Submit(Task task) {
   if (stopping_) {
     return Status(ErrorCode::kTemporarilyUnavailable, "the store is shutting down");
   }
+  if (limit_ > 0 && queue_.size() >= limit_) {
+    ++rejected_;
+    return Status(ErrorCode::kTemporarilyUnavailable,
+                  "the server is busy: " + std::to_string(queue_.size()) +
+                      " writes are waiting for the store (--store-write-queue); retry");
+  }
   queue_.push_back(p);
   work_cv_.notify_one();
   p->cv.wait(lock, [&] { return p->done; });
@@ -45,6 +51,16 @@ void WriteQueue::SubmitAsync(Task task) {
   }
   queue_.push_back(p);
   work_cv_.notify_one();
+}
+
+void WriteQueue::SetLimit(std::size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  limit_ = limit;
+}
+
+WriteQueue::Stats WriteQueue::GetStats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Stats{queue_.size(), limit_, rejected_};
 }
 
 void WriteQueue::Loop() {

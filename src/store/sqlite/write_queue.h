@@ -6,10 +6,16 @@
 // commits once (one WAL fsync for the whole group) and wakes the callers. Under concurrent load
 // this turns N fsyncs into one, which is what lets acknowledged writes stay durable and fast.
 //
+// Backpressure: at most `limit` writes wait for the writer (the group being committed is not
+// counted). Submit() past that fails at once with TemporarilyUnavailable (the HTTP layer answers
+// 503 with Retry-After) instead of letting every caller's latency grow; SubmitAsync() writes are
+// never refused (nobody waits for them) but count in the depth.
+//
 // Thread-safe. After Stop(), Submit() fails with TemporarilyUnavailable.
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -36,6 +42,14 @@ class WriteQueue {
   // Queues `task` for the next group without waiting; its Status is logged if it fails.
   void SubmitAsync(Task task);
   void Stop();
+  // 0 = unbounded (the default). May be called at any time.
+  void SetLimit(std::size_t limit);
+  struct Stats {
+    std::size_t depth = 0;       // writes waiting for the writer now
+    std::size_t limit = 0;       // 0 = unbounded
+    std::uint64_t rejected = 0;  // Submit() calls refused at the limit
+  };
+  Stats GetStats();
 
  private:
   struct Pending {
@@ -54,6 +68,8 @@ class WriteQueue {
   std::condition_variable work_cv_;             // writer waits for tasks
   std::deque<std::shared_ptr<Pending>> queue_;  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
+  std::size_t limit_ = 0;                       // guarded by mu_
+  std::uint64_t rejected_ = 0;                  // guarded by mu_
   std::thread thread_;
 };
 

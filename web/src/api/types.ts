@@ -1,4 +1,5 @@
 // MLflow wire types (the subset the studio reads) and mlws asset/job/compute types.
+import type { components } from './openapi.gen';
 
 export interface KV {
   key: string;
@@ -68,88 +69,19 @@ export interface RegisteredModel {
   aliases?: { alias: string; version: string }[];
   tags?: KV[];
 }
-export interface Workspace {
-  name: string;
-  description?: string;
-  creation_time?: number;
-}
-export interface WhoAmI {
-  user: string;
-  authenticated: boolean;
-  auth_required: boolean;
-  workspace: string;
-  allowed_actions: Record<string, boolean>;
-}
-
-// mlws API (/api/v1/workspaces/{ws}/...)
-export interface Asset {
-  id: string;
-  name: string;
-  version: string;
-  type?: string;
-  description?: string;
-  tags?: Record<string, string>;
-  properties?: Record<string, string>;
-  path?: string;
-  archived?: boolean;
-  created_at?: number;
-  created_by?: string;
-  spec?: unknown;
-}
-export interface RunSummary {
-  run_id: string;
-  experiment_id: string;
-  run_name?: string;
-  status?: string;
-}
-export interface Lineage {
-  produced_by_run: RunSummary | null;
-  used_by_runs: RunSummary[];
-}
-export interface Datastore {
-  name: string;
-  type: string;
-  is_default?: boolean;
-  [k: string]: unknown;
-}
-export interface Job {
-  name: string;
-  display_name?: string;
-  status: string;
-  run_id?: string;
-  experiment_id?: string;
-  experiment_name?: string;
-  compute?: string;
-  command?: string;
-  created_at?: number;
-  started_at?: number;
-  ended_at?: number;
-  exit_code?: number | null;
-  error?: string | null;
-}
-export interface JobLogChunk {
-  data: string;
-  next_offset: number;
-  finished: boolean;
-}
-export interface Compute {
-  name: string;
-  type: string;
-  min_instances?: number;
-  max_instances?: number;
-  busy?: number;
-  idle?: number;
-  queued?: number;
-  node_seconds?: number;
-  price_per_node_hour?: number;
-  cost?: number;
-}
-export interface Cost {
-  currency: string;
-  total: number;
-  by_experiment: { experiment_id: string; experiment_name: string; node_seconds: number; cost: number }[];
-  by_job: { name: string; node_seconds: number; cost: number }[];
-}
+// mlws API (/api/v1/...): generated from the served /api/v1/openapi.json (openapi.gen.ts,
+// `npm run gen:api`), so they are what the server renders.
+type Schemas = components['schemas'];
+export type Workspace = Schemas['Workspace'];
+export type WhoAmI = Schemas['WhoAmI'];
+export type Asset = Schemas['Asset'];
+export type RunSummary = Schemas['RunRef'];
+export type Lineage = Schemas['AssetLineage'];
+export type Datastore = Schemas['Datastore'];
+export type Job = Schemas['Job'];
+export type JobLogChunk = Schemas['JobLogs'];
+export type Compute = Schemas['Compute'];
+export type Cost = Schemas['Cost'];
 
 // MLflow 3 logged models (/api/2.0/mlflow/logged-models/...).
 export interface LoggedModelMetric extends Metric {

@@ -1,0 +1,27 @@
+// Running a short external command (a Slurm client tool) and collecting what it printed.
+// Thread-safe (each call owns its process and pipes).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mlws/common/status.h"
+
+namespace mlws::jobs {
+
+struct CommandResult {
+  int exit_code = -1;  // 128+N when killed by signal N
+  std::string out;     // stdout
+  std::string err;     // stderr
+};
+
+// Runs argv[0] (looked up on PATH when it has no '/') with `env` ("NAME=value") and stdin from
+// /dev/null, waiting at most `timeout_ms` (then SIGKILL). Unavailable when the program cannot be
+// started or timed out, naming it; a non-zero exit is a result, not an error.
+StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                   const std::vector<std::string>& env, int timeout_ms);
+
+// `s` quoted for a POSIX shell: 'it'\''s'.
+std::string ShellQuote(const std::string& s);
+
+}  // namespace mlws::jobs

@@ -1,0 +1,443 @@
+// The Slurm executor (see slurm_executor.h) and the executor that routes between it and the
+// local one.
+#include "mlws/jobs/slurm_executor.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "jobs/command.h"
+#include "jobs/slurm_parse.h"
+#include "mlws/common/ids.h"
+
+extern char** environ;
+
+namespace mlws::jobs {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Status WriteFile(const fs::path& path, const std::string& data, fs::perms perms) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << data;
+    if (!f.flush()) return Internal("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  fs::permissions(tmp, perms, fs::perm_options::replace, ec);
+  fs::rename(tmp, path, ec);
+  if (ec) return Internal("cannot write " + path.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+std::string NulJoined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    out += s;
+    out.push_back('\0');
+  }
+  return out;
+}
+
+std::optional<std::int64_t> ReadNumberFile(const fs::path& p) {
+  std::ifstream in(p);
+  std::int64_t v = 0;
+  if (!(in >> v) || v <= 0) return std::nullopt;
+  return v;
+}
+
+std::string FirstLines(const std::string& s, size_t max = 2000) {
+  std::string t = s.substr(0, max);
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  return t;
+}
+
+// The batch script: the sandboxed command in the job's environment only (env -i), its output
+// appended to the job's log; then the exit file in executor.h's format.
+std::string BatchScript(const LaunchSpec& spec, const fs::path& dir) {
+  std::string d = ShellQuote(dir.string());
+  std::string exit_path = ShellQuote(spec.exit_path);
+  std::string exit_tmp = ShellQuote(spec.exit_path + ".tmp");
+  return "#!/bin/bash\n"
+         "# Written by mlws: runs one job on Slurm (see docs/compute.md).\n"
+         "d=" +
+         d +
+         "\n"
+         "date +%s%3N > \"$d/started.tmp\" && mv \"$d/started.tmp\" \"$d/started\"\n"
+         "mapfile -d '' -t envv < \"$d/env\"\n"
+         "mapfile -d '' -t argv < \"$d/argv\"\n"
+         "cd " +
+         ShellQuote(spec.work_dir) +
+         " || exit 1\n"
+         "env -i \"${envv[@]}\" \"${argv[@]}\" >> " +
+         ShellQuote(spec.log_path) +
+         " 2>&1 < /dev/null\n"
+         "rc=$?\n"
+         "sig=0; [ \"$rc\" -gt 128 ] && sig=$((rc - 128))\n"
+         "printf '%d %d %s\\n' \"$rc\" \"$sig\" \"$(date +%s%3N)\" > " +
+         exit_tmp + " && mv " + exit_tmp + " " + exit_path +
+         "\n"
+         "exit \"$rc\"\n";
+}
+
+class SlurmExecutor final : public Executor {
+ public:
+  SlurmExecutor(ExitFn on_exit, SlurmOptions options)
+      : on_exit_(std::move(on_exit)), options_(std::move(options)) {
+    // The Slurm tools get the server's PATH and Slurm settings, nothing else of its
+    // environment (its credentials are not the cluster's business).
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      std::string_view v(*e);
+      if (v.starts_with("PATH=") || v.starts_with("HOME=") || v.starts_with("SLURM_CONF=") ||
+          v.starts_with("LANG=") || v.starts_with("TZ=")) {
+        tool_env_.emplace_back(v);
+      }
+    }
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~SlurmExecutor() override { Stop(); }
+
+  StatusOr<ProcessHandle> Launch(const LaunchSpec& spec) override {
+    if (!spec.slurm) return Internal("a job without a Slurm placement reached the Slurm executor");
+    fs::path dir = fs::path(spec.exit_path).parent_path() / "slurm";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Internal("cannot create " + dir.string() + ": " + ec.message());
+    std::vector<std::string> argv = spec.sandbox_argv;
+    if (argv.empty()) argv = {DefaultShell(), "-c", spec.command};
+    RETURN_IF_ERROR(WriteFile(dir / "env", NulJoined(spec.env), fs::perms::owner_read));
+    RETURN_IF_ERROR(WriteFile(dir / "argv", NulJoined(argv), fs::perms::owner_read));
+    RETURN_IF_ERROR(WriteFile(dir / "job.sh", BatchScript(spec, dir), fs::perms::owner_all));
+
+    const SlurmPlacement& p = *spec.slurm;
+    std::vector<std::string> cmd = {Tool("sbatch"),
+                                    "--parsable",
+                                    "--job-name=" + p.job_name,
+                                    "--chdir=" + spec.work_dir,
+                                    "--output=" + (dir / "slurm.out").string(),
+                                    "--open-mode=append",
+                                    "--nodes=" + std::to_string(std::max(1, p.nodes))};
+    if (!p.partition.empty()) cmd.push_back("--partition=" + p.partition);
+    if (!p.account.empty()) cmd.push_back("--account=" + p.account);
+    if (!p.qos.empty()) cmd.push_back("--qos=" + p.qos);
+    if (!p.gres.empty()) cmd.push_back("--gres=" + p.gres);
+    if (p.time_limit_s > 0) cmd.push_back("--time=" + SlurmTimeLimit(p.time_limit_s));
+    cmd.push_back((dir / "job.sh").string());
+    // After a submission timed out, the next ones fail at once for a while instead of each
+    // waiting the whole timeout (the scheduler waits for them).
+    std::int64_t now = NowMillis();
+    if (now < controller_down_until_ms_.load()) {
+      return Status(ErrorCode::kTemporarilyUnavailable,
+                    "sbatch failed: the Slurm controller did not answer a submission within " +
+                        std::to_string(options_.command_timeout_ms / 1000) +
+                        " s; submissions are tried again " +
+                        std::to_string((controller_down_until_ms_.load() - now + 999) / 1000) +
+                        " s from now");
+    }
+    auto run = RunCommand(cmd, tool_env_, options_.command_timeout_ms);
+    if (!run.ok() && run.status().message().find("did not answer") != std::string::npos) {
+      controller_down_until_ms_.store(NowMillis() + options_.command_timeout_ms);
+    }
+    if (!run.ok()) return Status(run.status().code(), "sbatch failed: " + run.status().message());
+    const CommandResult& r = *run;
+    if (r.exit_code != 0) {
+      return Status(ErrorCode::kTemporarilyUnavailable,
+                    "sbatch failed (exit " + std::to_string(r.exit_code) +
+                        "): " + FirstLines(r.err.empty() ? r.out : r.err));
+    }
+    std::int64_t id = std::atoll(r.out.substr(0, r.out.find(';')).c_str());
+    if (id <= 0) return Internal("sbatch printed no job id: " + FirstLines(r.out));
+    RETURN_IF_ERROR(
+        WriteFile(spec.exit_path + ".slurm", std::to_string(id) + "\n", fs::perms::owner_read));
+    ProcessHandle h;
+    h.slurm_job_id = id;
+    h.started_ms = NowMillis();
+    Watch(spec.key, id, spec.exit_path);
+    return h;
+  }
+
+  std::vector<StatusOr<ProcessHandle>> LaunchMany(const std::vector<LaunchSpec>& specs) override {
+    std::vector<std::optional<StatusOr<ProcessHandle>>> slots(specs.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < specs.size(); i = next++) slots[i] = Launch(specs[i]);
+    };
+    size_t n = std::min<size_t>(specs.size(), std::max(1, options_.max_parallel_submits));
+    std::vector<std::thread> threads;
+    for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+    std::vector<StatusOr<ProcessHandle>> out;
+    for (auto& s : slots) out.push_back(std::move(*s));
+    return out;
+  }
+
+  void Adopt(const std::string& key, const ProcessHandle& handle,
+             const std::string& exit_path) override {
+    Watch(key, handle.slurm_job_id, exit_path);
+  }
+
+  void Signal(const ProcessHandle& h, int sig) override {
+    if (h.slurm_job_id <= 0) return;
+    std::vector<std::string> cmd = {Tool("scancel")};
+    if (sig != SIGTERM) {
+      cmd.push_back("--full");
+      cmd.push_back("--signal=" + std::to_string(sig));
+    }
+    cmd.push_back(std::to_string(h.slurm_job_id));
+    auto r = RunCommand(cmd, tool_env_, options_.command_timeout_ms);
+    if (!r.ok() || r->exit_code != 0) {
+      spdlog::warn("scancel of Slurm job {} failed: {}", h.slurm_job_id,
+                   r.ok() ? FirstLines(r->err) : r.status().message());
+    }
+  }
+
+  void Stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  struct Watched {
+    std::string key;
+    std::string exit_path;
+    int misses = 0;  // polls in a row that squeue did not list it
+  };
+
+  std::string Tool(const std::string& name) const {
+    return options_.bin_dir.empty() ? name : (fs::path(options_.bin_dir) / name).string();
+  }
+
+  void Watch(const std::string& key, std::int64_t id, const std::string& exit_path) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      watches_[id] = {key, exit_path, 0};
+    }
+    cv_.notify_all();
+  }
+
+  void Loop() {
+    for (;;) {
+      std::map<std::int64_t, Watched> snapshot;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
+                     [this] { return stopping_; });
+        if (stopping_) return;
+        snapshot = watches_;
+      }
+      if (!snapshot.empty()) Poll(snapshot);
+    }
+  }
+
+  // What the cluster remembers of jobs that left no exit file: one sacct call where the cluster
+  // keeps accounting, else one scontrol call (every job slurmctld still knows).
+  std::map<std::int64_t, SlurmJobState> Details(const std::vector<std::int64_t>& ids) {
+    std::map<std::int64_t, SlurmJobState> out;
+    std::string list;
+    for (auto id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
+    if (accounting_ != 0) {
+      auto r = RunCommand({Tool("sacct"), "-n", "-P", "-X", "-o", kSacctFields, "-j", list},
+                          tool_env_, options_.command_timeout_ms);
+      if (r.ok() && r->exit_code == 0) {
+        accounting_ = 1;
+        for (auto& j : ParseSacct(r->out)) out[j.id] = j;
+        return out;
+      }
+      if (r.ok() && r->err.find("disabled") != std::string::npos) accounting_ = 0;
+    }
+    auto r =
+        RunCommand({Tool("scontrol"), "-o", "show", "job"}, tool_env_, options_.command_timeout_ms);
+    if (r.ok() && r->exit_code == 0) {
+      for (auto& j : ParseScontrolJobs(r->out)) out[j.id] = j;
+    }
+    return out;
+  }
+
+  void Poll(const std::map<std::int64_t, Watched>& jobs) {
+    std::string list;
+    for (const auto& [id, w] : jobs) list += (list.empty() ? "" : ",") + std::to_string(id);
+    auto r = RunCommand({Tool("squeue"), "-h", "-t", "all", "-j", list, "-o", kSqueueFormat},
+                        tool_env_, options_.command_timeout_ms);
+    std::map<std::int64_t, SlurmJobState> listed;
+    if (!r.ok() || (r->exit_code != 0 && r->err.find("Invalid job id") == std::string::npos)) {
+      // The controller is unreachable: the jobs keep their state; try again next poll.
+      std::int64_t now = NowMillis();
+      if (now - last_warning_ms_ > 30000) {
+        last_warning_ms_ = now;
+        spdlog::warn("squeue failed ({} Slurm jobs watched): {}", jobs.size(),
+                     r.ok() ? FirstLines(r->err) : r.status().message());
+      }
+      return;
+    }
+    for (auto& j : ParseSqueue(r->out)) listed[j.id] = j;
+
+    struct Ended {
+      std::int64_t id;
+      Watched w;
+      std::optional<SlurmJobState> slurm;
+      std::optional<ExitRecord> file;
+    };
+    std::vector<Ended> ended;
+    std::vector<std::int64_t> need_details;
+    std::vector<std::int64_t> missing;
+    for (const auto& [id, w] : jobs) {
+      auto it = listed.find(id);
+      std::optional<SlurmJobState> st;
+      if (it != listed.end()) {
+        if (!SlurmStateEnded(it->second.state)) continue;
+        st = it->second;
+      }
+      auto file = ReadExitFile(w.exit_path);
+      if (!st && !file) {
+        // squeue forgot it (or has not shown it yet): give it a few polls before asking more.
+        missing.push_back(id);
+        if (w.misses + 1 < 3) continue;
+      }
+      if (!file) need_details.push_back(id);
+      ended.push_back({id, w, st, file});
+    }
+    std::map<std::int64_t, SlurmJobState> details;
+    if (!need_details.empty()) details = Details(need_details);
+
+    std::vector<std::pair<std::string, ExitRecord>> reports;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto id : missing) {
+        auto it = watches_.find(id);
+        if (it != watches_.end()) ++it->second.misses;
+      }
+      for (auto& e : ended) {
+        if (watches_.erase(e.id) == 0) continue;
+        reports.emplace_back(e.w.key, Record(e.id, e.w, e.slurm, e.file, details));
+      }
+    }
+    for (const auto& [key, rec] : reports) on_exit_(key, rec);
+  }
+
+  static ExitRecord Record(std::int64_t id, const Watched& w,
+                           const std::optional<SlurmJobState>& listed,
+                           const std::optional<ExitRecord>& file,
+                           const std::map<std::int64_t, SlurmJobState>& details) {
+    std::optional<SlurmJobState> st = listed;
+    auto d = details.find(id);
+    if (d != details.end()) {
+      // Details carry the exit code; squeue's state is as good.
+      std::string state = st ? st->state : d->second.state;
+      st = d->second;
+      st->state = state;
+    }
+    ExitRecord rec;
+    if (file) {
+      rec = *file;
+    } else if (st && st->exit_code >= 0) {
+      rec.exit_code = st->signal != 0 ? 128 + st->signal : st->exit_code;
+      rec.signal = st->signal;
+      rec.ended_at = st->end_ms;
+    } else {
+      rec.lost = true;
+    }
+    if (auto started = ReadNumberFile(fs::path(w.exit_path).parent_path() / "slurm" / "started")) {
+      rec.started_at = *started;
+    } else if (st && st->start_ms > 0) {
+      rec.started_at = st->start_ms;
+    }
+    if (!file && st && st->state != "COMPLETED" && st->state != "FAILED") {
+      rec.reason = "Slurm job " + std::to_string(id) + " ended " + st->state + ".";
+    } else if (rec.lost) {
+      rec.reason = "Slurm no longer knows job " + std::to_string(id) + " and it left no exit file.";
+    }
+    return rec;
+  }
+
+  ExitFn on_exit_;
+  SlurmOptions options_;
+  std::vector<std::string> tool_env_;                      // set once by the constructor
+  std::atomic<std::int64_t> controller_down_until_ms_{0};  // see Launch
+  int accounting_ = -1;               // monitor thread only: 1 = sacct works, 0 = no, -1 = ?
+  std::int64_t last_warning_ms_ = 0;  // monitor thread only
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::int64_t, Watched> watches_;  // guarded by mu_: Slurm job id -> job
+  bool stopping_ = false;                    // guarded by mu_
+  std::thread thread_;
+};
+
+class RoutingExecutor final : public Executor {
+ public:
+  RoutingExecutor(std::unique_ptr<Executor> local, std::unique_ptr<Executor> slurm)
+      : local_(std::move(local)), slurm_(std::move(slurm)) {}
+
+  StatusOr<ProcessHandle> Launch(const LaunchSpec& spec) override {
+    return spec.slurm ? slurm_->Launch(spec) : local_->Launch(spec);
+  }
+  std::vector<StatusOr<ProcessHandle>> LaunchMany(const std::vector<LaunchSpec>& specs) override {
+    std::vector<LaunchSpec> parts[2];
+    std::vector<size_t> where[2];
+    for (size_t i = 0; i < specs.size(); ++i) {
+      int k = specs[i].slurm ? 1 : 0;
+      parts[k].push_back(specs[i]);
+      where[k].push_back(i);
+    }
+    std::vector<std::optional<StatusOr<ProcessHandle>>> slots(specs.size());
+    for (int k = 0; k < 2; ++k) {
+      if (parts[k].empty()) continue;
+      auto got = (k == 1 ? slurm_ : local_)->LaunchMany(parts[k]);
+      for (size_t j = 0; j < got.size(); ++j) slots[where[k][j]] = std::move(got[j]);
+    }
+    std::vector<StatusOr<ProcessHandle>> out;
+    for (auto& s : slots) out.push_back(std::move(*s));
+    return out;
+  }
+  void Adopt(const std::string& key, const ProcessHandle& handle,
+             const std::string& exit_path) override {
+    (handle.slurm_job_id > 0 ? slurm_ : local_)->Adopt(key, handle, exit_path);
+  }
+  void Signal(const ProcessHandle& handle, int sig) override {
+    (handle.slurm_job_id > 0 ? slurm_ : local_)->Signal(handle, sig);
+  }
+  void Stop() override {
+    local_->Stop();
+    slurm_->Stop();
+  }
+
+ private:
+  std::unique_ptr<Executor> local_;
+  std::unique_ptr<Executor> slurm_;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> NewSlurmExecutor(ExitFn on_exit, SlurmOptions options) {
+  return std::make_unique<SlurmExecutor>(std::move(on_exit), std::move(options));
+}
+
+std::unique_ptr<Executor> NewExecutorWithSlurm(std::unique_ptr<Executor> local,
+                                               std::unique_ptr<Executor> slurm) {
+  return std::make_unique<RoutingExecutor>(std::move(local), std::move(slurm));
+}
+
+std::optional<std::int64_t> ReadSlurmJobFile(const std::string& exit_path) {
+  return ReadNumberFile(exit_path + ".slurm");
+}
+
+}  // namespace mlws::jobs

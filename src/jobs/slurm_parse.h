@@ -1,0 +1,42 @@
+// Parsing what Slurm's command line tools print (squeue, scontrol -o, sacct -P) and formatting
+// what sbatch takes. Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mlws::jobs {
+
+// One job as a Slurm tool reports it. Times in ms since epoch (0 = unknown).
+struct SlurmJobState {
+  std::int64_t id = 0;
+  std::string state;  // "PENDING", "RUNNING", "COMPLETED", "CANCELLED", ...
+  std::int64_t start_ms = 0;
+  std::int64_t end_ms = 0;
+  int nodes = 0;
+  int exit_code = -1;  // -1 = not reported
+  int signal = 0;
+};
+
+// The squeue format this parser reads (`squeue -h -t all -o <it>`).
+inline constexpr const char* kSqueueFormat = "%i|%T|%S|%e|%D";
+std::vector<SlurmJobState> ParseSqueue(std::string_view out);
+// `scontrol -o show job`: one line per job of "Key=Value" words.
+std::vector<SlurmJobState> ParseScontrolJobs(std::string_view out);
+// The sacct fields this parser reads (`sacct -n -P -X -o <them>`).
+inline constexpr const char* kSacctFields = "JobIDRaw,State,ExitCode,Start,End,NNodes";
+std::vector<SlurmJobState> ParseSacct(std::string_view out);
+
+// "2026-12-01T12:53:19" (the server's local time, as Slurm prints it) -> ms; 0 for "Unknown",
+// "N/A", "None" or anything else.
+std::int64_t ParseSlurmTime(std::string_view s);
+// Whether a job in this state has ended for good ("CANCELLED by 0" counts as CANCELLED).
+bool SlurmStateEnded(std::string_view state);
+// sbatch --time: "minutes:seconds" (rounded up to whole seconds by the caller).
+std::string SlurmTimeLimit(std::int64_t seconds);
+// A Slurm time limit ("M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S") in seconds; -1 if malformed.
+std::int64_t ParseSlurmDuration(std::string_view s);
+
+}  // namespace mlws::jobs

@@ -1,0 +1,108 @@
+// WriteQueue's backpressure: past its limit a write is refused at once, never queued.
+#include "store/sqlite/write_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "mlws/common/ids.h"
+
+namespace mlws::store::sqlite {
+namespace {
+
+class WriteQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("mlws-wq-" + NewRunId());
+    std::filesystem::create_directories(dir_);
+    auto db = Db::Open((dir_ / "db.sqlite").string(), false);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    queue_ = std::make_unique<WriteQueue>(std::move(*db), nullptr);
+    ASSERT_TRUE(queue_->Submit([](Db& d) { return d.Exec("CREATE TABLE t (v INTEGER)"); }).ok());
+  }
+  void TearDown() override {
+    queue_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  // Waits (bounded) until `n` writes are queued behind the one the writer runs.
+  void AwaitDepth(std::size_t n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (queue_->GetStats().depth != n) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "depth never reached " << n;
+      std::this_thread::yield();
+    }
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<WriteQueue> queue_;
+};
+
+TEST_F(WriteQueueTest, RefusesPastTheLimitAndCountsIt) {
+  queue_->SetLimit(1);
+  std::promise<void> release;
+  std::promise<void> writer_busy;
+  std::shared_future<void> gate = release.get_future().share();
+  // 1: holds the writer inside its transaction.
+  auto first = std::async(std::launch::async, [&] {
+    return queue_->Submit([&](Db& d) {
+      writer_busy.set_value();
+      gate.wait();
+      return d.Exec("INSERT INTO t VALUES (1)");
+    });
+  });
+  writer_busy.get_future().wait();
+  // 2: waits in the queue, which is now at its limit.
+  auto second = std::async(std::launch::async, [&] {
+    return queue_->Submit([](Db& d) { return d.Exec("INSERT INTO t VALUES (2)"); });
+  });
+  AwaitDepth(1);
+  // 3: refused at once, and never run.
+  bool ran = false;
+  Status third = queue_->Submit([&](Db& d) {
+    ran = true;
+    return d.Exec("INSERT INTO t VALUES (3)");
+  });
+  EXPECT_EQ(third.code(), ErrorCode::kTemporarilyUnavailable) << third.ToString();
+  EXPECT_NE(third.message().find("--store-write-queue"), std::string::npos) << third.message();
+  WriteQueue::Stats st = queue_->GetStats();
+  EXPECT_EQ(st.limit, 1u);
+  EXPECT_EQ(st.rejected, 1u);
+  release.set_value();
+  EXPECT_TRUE(first.get().ok());
+  EXPECT_TRUE(second.get().ok());
+  EXPECT_FALSE(ran);
+  // Once drained, writes are accepted again.
+  EXPECT_TRUE(queue_->Submit([](Db& d) { return d.Exec("INSERT INTO t VALUES (4)"); }).ok());
+  EXPECT_EQ(queue_->GetStats().depth, 0u);
+}
+
+TEST_F(WriteQueueTest, UnboundedByDefault) {
+  EXPECT_EQ(queue_->GetStats().limit, 0u);
+  std::promise<void> release;
+  std::promise<void> writer_busy;
+  std::shared_future<void> gate = release.get_future().share();
+  auto first = std::async(std::launch::async, [&] {
+    return queue_->Submit([&](Db&) {
+      writer_busy.set_value();
+      gate.wait();
+      return Status::Ok();
+    });
+  });
+  writer_busy.get_future().wait();
+  std::vector<std::future<Status>> waiting;
+  for (int i = 0; i < 8; ++i) {
+    waiting.push_back(std::async(std::launch::async, [&] {
+      return queue_->Submit([](Db& d) { return d.Exec("INSERT INTO t VALUES (0)"); });
+    }));
+  }
+  AwaitDepth(8);
+  release.set_value();
+  EXPECT_TRUE(first.get().ok());
+  for (auto& f : waiting) EXPECT_TRUE(f.get().ok());
+  EXPECT_EQ(queue_->GetStats().rejected, 0u);
+}
+
+}  // namespace
+}  // namespace mlws::store::sqlite
