@@ -12,6 +12,7 @@
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
 #include "mlws/schedules/schedule_service.h"
+#include "mlws/serving/endpoint_service.h"
 #include "mlws/tracking/eval_dataset_service.h"
 #include "mlws/tracking/logged_model_service.h"
 #include "mlws/tracking/trace_v3_service.h"
@@ -37,6 +38,8 @@ struct ApiContext {
   tracking::EvalDatasetService& eval_datasets;  // MLflow 3
   artifacts::StorageQuota* quota = nullptr;  // per-workspace storage limit; null = none
   schedules::ScheduleService* schedules = nullptr;  // null = not wired (503)
+  // Online endpoints (null = not served).
+  serving::EndpointService* endpoints = nullptr;
 };
 
 }  // namespace mlws::api

@@ -191,5 +191,24 @@ http::Response UpdateSchedule(ApiContext&, http::Request&);
 http::Response EnableSchedule(ApiContext&, http::Request&);
 http::Response DisableSchedule(ApiContext&, http::Request&);
 http::Response DeleteSchedule(ApiContext&, http::Request&);
+// The user name the admission step gives a scoring request that carried one of the endpoint's
+// keys (':' never appears in user names).
+inline constexpr const char* kEndpointKeyUser = "endpoint-key:";
+// online_endpoints_handler.cc: /api/v1/workspaces/{ws}/online-endpoints[/{name}[/score|keys]]
+http::Response CreateOnlineEndpoint(ApiContext&, http::Request&);
+http::Response ListOnlineEndpoints(ApiContext&, http::Request&);
+http::Response GetOnlineEndpoint(ApiContext&, http::Request&);
+http::Response UpdateOnlineEndpoint(ApiContext&, http::Request&);
+http::Response DeleteOnlineEndpoint(ApiContext&, http::Request&);
+http::Response GetOnlineEndpointKeys(ApiContext&, http::Request&);
+http::Response RegenerateOnlineEndpointKeys(ApiContext&, http::Request&);
+http::Response ScoreOnlineEndpoint(ApiContext&, http::Request&);
+// online_deployments_handler.cc: .../online-endpoints/{endpoint}/deployments[/{name}[/logs]]
+http::Response CreateOnlineDeployment(ApiContext&, http::Request&);
+http::Response ListOnlineDeployments(ApiContext&, http::Request&);
+http::Response GetOnlineDeployment(ApiContext&, http::Request&);
+http::Response UpdateOnlineDeployment(ApiContext&, http::Request&);
+http::Response DeleteOnlineDeployment(ApiContext&, http::Request&);
+http::Response GetOnlineDeploymentLogs(ApiContext&, http::Request&);
 
 }  // namespace mlws::api

@@ -13,7 +13,9 @@ http::Response Version(ApiContext& ctx, http::Request&) {
 }
 
 http::Response PrometheusMetrics(ApiContext& ctx, http::Request&) {
-  auto r = http::TextResponse(ctx.metrics.Render());
+  std::string text = ctx.metrics.Render();
+  if (ctx.endpoints != nullptr) text += ctx.endpoints->PrometheusText();
+  auto r = http::TextResponse(std::move(text));
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
 }

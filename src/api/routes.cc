@@ -233,6 +233,26 @@ const Row kJobRows[] = {
   {"POST",   "/api/v1/workspaces/{ws}/schedules/{name}/disable",             "workspaces/schedules/write", DisableSchedule},
   {"DELETE", "/api/v1/workspaces/{ws}/schedules/{name}",                     "workspaces/schedules/write", DeleteSchedule},
 };
+
+// Online endpoints and deployments (online_endpoints_handler.cc, online_deployments_handler.cc).
+// Scoring admits a request that carries one of the endpoint's keys without a user (Admit).
+constexpr const char* kEp = "/api/v1/workspaces/{ws}/online-endpoints";
+const Row kEndpointRows[] = {
+  {"POST",   "",                                         "workspaces/onlineEndpoints/write",       CreateOnlineEndpoint},
+  {"GET",    "",                                         "workspaces/onlineEndpoints/read",        ListOnlineEndpoints},
+  {"GET",    "/{name}",                                  "workspaces/onlineEndpoints/read",        GetOnlineEndpoint},
+  {"PATCH",  "/{name}",                                  "workspaces/onlineEndpoints/write",       UpdateOnlineEndpoint},
+  {"DELETE", "/{name}",                                  "workspaces/onlineEndpoints/write",       DeleteOnlineEndpoint},
+  {"POST",   "/{name}/list-keys",                        "workspaces/onlineEndpoints/write",       GetOnlineEndpointKeys},
+  {"POST",   "/{name}/regenerate-keys",                  "workspaces/onlineEndpoints/write",       RegenerateOnlineEndpointKeys},
+  {"POST",   "/{name}/score",                            "workspaces/onlineEndpoints/score/write", ScoreOnlineEndpoint},
+  {"POST",   "/{endpoint}/deployments",                  "workspaces/onlineEndpoints/write",       CreateOnlineDeployment},
+  {"GET",    "/{endpoint}/deployments",                  "workspaces/onlineEndpoints/read",        ListOnlineDeployments},
+  {"GET",    "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/read",        GetOnlineDeployment},
+  {"PATCH",  "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/write",       UpdateOnlineDeployment},
+  {"DELETE", "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/write",       DeleteOnlineDeployment},
+  {"GET",    "/{endpoint}/deployments/{name}/logs",      "workspaces/onlineEndpoints/read",        GetOnlineDeploymentLogs},
+};
 // clang-format on
 
 // The workspace a request addresses: the {ws} path parameter of /api/v1/workspaces/{ws}/...,
@@ -253,6 +273,7 @@ std::optional<std::int64_t> AddressedWorkspace(ApiContext& ctx, const http::Requ
 constexpr std::size_t kAnonymousBodyBytes = 64 * 1024;
 constexpr std::string_view kPublic = "server/health/read";
 constexpr std::string_view kSecretRead = "workspaces/secrets/read";
+constexpr std::string_view kScore = "workspaces/onlineEndpoints/score/write";
 
 bool Mutating(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
@@ -280,6 +301,18 @@ std::optional<http::Response> Admit(ApiContext& ctx, const BrowserSafety* safety
     if (auto refused = safety->Check(req, streams_body)) {
       AuditRequest(ctx, req, action, refused->status);
       return refused;
+    }
+  }
+  if (action == kScore && ctx.endpoints != nullptr) {
+    // Scoring bodies have their own limit; a request with one of the endpoint's keys needs no
+    // user (the handler's service checks the endpoint's auth_mode).
+    req.max_body_bytes = ctx.endpoints->max_body_bytes();
+    if (ctx.endpoints->KeyMatches(AddressedWorkspaceName(req), req.path_params["name"],
+                                  req.Header("authorization"))) {
+      req.user = kEndpointKeyUser;
+      req.user_id = 0;
+      req.admitted = true;
+      return std::nullopt;
     }
   }
   // Public routes do not look at credentials: a wrong password sent to /health neither counts
@@ -320,7 +353,10 @@ http::Response Guarded(ApiContext& ctx, const BrowserSafety* safety, HandlerFn f
                        const char* action, bool streams_body, http::Request& req) {
   if (auto refused = Admit(ctx, safety, action, streams_body, req)) return *refused;
   http::Response r = fn(ctx, req);
-  if (Mutating(req.method) || action == kSecretRead) AuditRequest(ctx, req, action, r.status);
+  // Scoring requests are not audited one by one (they are counted in /metrics instead).
+  if ((Mutating(req.method) && action != kScore) || action == kSecretRead) {
+    AuditRequest(ctx, req, action, r.status);
+  }
   return r;
 }
 
@@ -356,6 +392,8 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx, const BrowserSafety* 
   for (const Row& row : kArtifactRows) AddRow(router, ctx, safety, row, row.path);
   for (const Row& row : kAssetRows) AddRow(router, ctx, safety, row, row.path);
   for (const Row& row : kJobRows) AddRow(router, ctx, safety, row, row.path);
+  for (const Row& row : kEndpointRows)
+    AddRow(router, ctx, safety, row, std::string(kEp) + row.path);
   http::Route studio;
   studio.method = "GET";
   studio.pattern = "/{path...}";
@@ -382,6 +420,9 @@ std::vector<RouteInfo> RouteTable() {
   }
   for (const Row& row : kJobRows) {
     out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
+  }
+  for (const Row& row : kEndpointRows) {
+    out.push_back({row.method, std::string(kEp) + row.path, row.action, SchemaOf(row.fn)});
   }
   return out;
 }

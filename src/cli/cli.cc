@@ -8,6 +8,7 @@
 #include "cli/asset_commands.h"
 #include "cli/auth_commands.h"
 #include "cli/client.h"
+#include "cli/endpoint_commands.h"
 #include "cli/job_commands.h"
 #include "cli/schedule_commands.h"
 #include "cli/output.h"
@@ -206,6 +207,7 @@ int Main(int argc, char** argv) {
   AddJobCommands(app, g, rc);
   AddComputeCommands(app, g, rc);
   AddScheduleCommands(app, g, rc);
+  AddEndpointCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);

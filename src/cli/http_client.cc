@@ -64,7 +64,7 @@ StatusOr<HttpResult> Perform(CURL* curl, const std::string& url, curl_slist* hea
 
 StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
                               const std::string& body, const std::string& authorization,
-                              long timeout_s) {
+                              long timeout_s, const std::vector<std::string>& extra_headers) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Internal("cannot initialise libcurl");
   HttpResult result;
@@ -77,7 +77,9 @@ StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
   // `result.body` is written through the pointer given above: perform in place.
-  auto r = Perform(curl, url, Headers("application/json", authorization), HttpResult{});
+  curl_slist* headers = Headers("application/json", authorization);
+  for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
+  auto r = Perform(curl, url, headers, HttpResult{});
   if (!r.ok()) return r;
   result.status = r->status;
   return result;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "mlws/common/status.h"
 
@@ -15,11 +16,13 @@ struct HttpResult {
 };
 
 // `method` GET/POST/DELETE; `body` JSON (sent with Content-Type: application/json if non-empty);
-// `authorization` the Authorization header value, if not empty.
-// Connection failures give TemporarilyUnavailable with the URL in the message.
+// `authorization` the Authorization header value, if not empty; `extra_headers` more
+// "Name: value" lines. Connection failures give TemporarilyUnavailable with the URL in the
+// message.
 StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
                               const std::string& body, const std::string& authorization = "",
-                              long timeout_s = 120);
+                              long timeout_s = 120,
+                              const std::vector<std::string>& extra_headers = {});
 
 // PUT of a local file as the body (streamed), with `progress(sent, total)` called as it goes.
 StatusOr<HttpResult> HttpUploadFile(

@@ -77,19 +77,7 @@ StatusOr<json> YamlToJson(const std::string& text) {
   }
 }
 
-StatusOr<SpecFile> LoadSpecFile(const std::string& path, const std::vector<std::string>& sets) {
-  std::ifstream in(path);
-  if (!in) return NotFound(path + ": no such file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto parsed = YamlToJson(ss.str());
-  if (!parsed.ok()) return InvalidArgument(path + ": " + parsed.status().message());
-  if (!parsed->is_object()) return InvalidArgument(path + ": the spec must be a YAML mapping");
-  SpecFile f;
-  f.path = path;
-  std::error_code ec;
-  f.dir = fs::absolute(fs::path(path), ec).parent_path().string();
-  f.spec = std::move(*parsed);
+Status ApplySets(json& spec, const std::vector<std::string>& sets) {
   for (const auto& s : sets) {
     size_t eq = s.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -97,7 +85,7 @@ StatusOr<SpecFile> LoadSpecFile(const std::string& path, const std::vector<std::
     }
     auto value = YamlToJson(s.substr(eq + 1));
     if (!value.ok()) return InvalidArgument("--set '" + s + "': " + value.status().message());
-    json* node = &f.spec;
+    json* node = &spec;
     std::string key = s.substr(0, eq);
     size_t start = 0;
     for (;;) {
@@ -112,6 +100,23 @@ StatusOr<SpecFile> LoadSpecFile(const std::string& path, const std::vector<std::
     }
     *node = *value;
   }
+  return Status::Ok();
+}
+
+StatusOr<SpecFile> LoadSpecFile(const std::string& path, const std::vector<std::string>& sets) {
+  std::ifstream in(path);
+  if (!in) return NotFound(path + ": no such file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto parsed = YamlToJson(ss.str());
+  if (!parsed.ok()) return InvalidArgument(path + ": " + parsed.status().message());
+  if (!parsed->is_object()) return InvalidArgument(path + ": the spec must be a YAML mapping");
+  SpecFile f;
+  f.path = path;
+  std::error_code ec;
+  f.dir = fs::absolute(fs::path(path), ec).parent_path().string();
+  f.spec = std::move(*parsed);
+  RETURN_IF_ERROR(ApplySets(f.spec, sets));
   return f;
 }
 

@@ -20,6 +20,9 @@ struct SpecFile {
 // YAML scalar). Errors name the file (and line for YAML syntax errors).
 StatusOr<SpecFile> LoadSpecFile(const std::string& path, const std::vector<std::string>& sets);
 
+// Applies `sets` ("a.b=value", value parsed as a YAML scalar) onto `spec`.
+Status ApplySets(nlohmann::json& spec, const std::vector<std::string>& sets);
+
 // YAML text -> JSON (quoted scalars stay strings; plain scalars become numbers/bools/null where
 // they look like one).
 StatusOr<nlohmann::json> YamlToJson(const std::string& text);

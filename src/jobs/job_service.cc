@@ -86,6 +86,12 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
 
 std::vector<std::string> JobService::SandboxedCommand(const std::vector<std::string>& command,
                                                       const std::string& writable_dir) const {
+  return SandboxedCommand(command, writable_dir, {});
+}
+
+std::vector<std::string> JobService::SandboxedCommand(
+    const std::vector<std::string>& command, const std::string& writable_dir,
+    const std::vector<std::string>& read_only) const {
   if (options_.job_uid >= 0 && ::chown(writable_dir.c_str(), static_cast<uid_t>(options_.job_uid),
                                        static_cast<gid_t>(options_.job_gid)) != 0) {
     spdlog::warn("cannot hand {} to uid {}: {}", writable_dir, options_.job_uid,
@@ -96,6 +102,7 @@ std::vector<std::string> JobService::SandboxedCommand(const std::vector<std::str
   spec.helper = options_.supervisor;
   spec.work_dir = writable_dir;
   spec.read_only = sandbox_read_only_;
+  spec.read_only.insert(spec.read_only.end(), read_only.begin(), read_only.end());
   spec.uid = options_.job_uid;
   spec.gid = options_.job_gid;
   return SandboxArgv(spec, command);

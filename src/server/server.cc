@@ -30,6 +30,7 @@
 #include "mlws/jobs/asset_job_assets.h"
 #include "mlws/jobs/job_service.h"
 #include "mlws/schedules/schedule_service.h"
+#include "mlws/serving/endpoint_service.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/store/store_uri.h"
 #include "mlws/tracking/tracking_service.h"
@@ -232,6 +233,16 @@ int RunServer(const Config& raw) {
   st = job_service.Recover();
   if (!st.ok()) return Fail("cannot recover the jobs of the previous run", st);
   // --- end jobs ---
+  // --- online endpoints: scoring instances run under the job supervisor, in the job sandbox ---
+  serving::ServingOptions serving_options;
+  serving_options.root = cfg.home + "/serving";
+  serving_options.python_path = FindPythonHelpers();
+  serving_options.supervisor = job_options.supervisor;
+  serving_options.allow_unsandboxed = cfg.allow_unsandboxed_jobs;
+  serving::EndpointService endpoints(**store, tracking, *job_assets, job_service, serving_options);
+  st = endpoints.Recover();
+  if (!st.ok()) return Fail("cannot recover the online endpoints of the previous run", st);
+  // --- end online endpoints ---
   tracking::LoggedModelService logged_models(**store, tracking);
   tracking::TraceV3Service traces_v3(**store, tracking, **artifacts);
   // Webhook delivery allow-list, set by the server's operator (see docs/mlflow3.md).
@@ -243,9 +254,10 @@ int RunServer(const Config& raw) {
   }
   tracking::WebhookService webhooks(**store, tracking, std::move(webhook_hosts));
   tracking::EvalDatasetService eval_datasets(**store, tracking);
-  api::ApiContext ctx{tracking,      **artifacts, auth,     secrets,       registry,
-                      asset_service, metrics,     kVersion, cfg.web_root,  job_service,
-                      logged_models, traces_v3,   webhooks, eval_datasets, &quota};
+  api::ApiContext ctx{tracking,     **artifacts,   auth,          secrets,
+                      registry,     asset_service, metrics,       kVersion,
+                      cfg.web_root, job_service,   logged_models, traces_v3,
+                      webhooks,     eval_datasets, &quota,        &endpoints};
   // --- schedules: fire times claimed in the store, so several servers fire each once ---
   schedules::ScheduleService schedule_service(**store, tracking, job_service,
                                               schedules::ClockFromEnvironment());
@@ -309,6 +321,8 @@ int RunServer(const Config& raw) {
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     job_service.Start(
         fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
+    endpoints.Start(
+        fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
   }
   schedule_service.Start();
   double start_ms =
@@ -335,6 +349,7 @@ int RunServer(const Config& raw) {
   schedule_service.Stop();
   job_service.Stop();  // running jobs keep running; the next start re-adopts them
   server.Stop();
+  endpoints.Stop();  // scoring instances keep running; the next start re-adopts them
   (*store)->Close();
   spdlog::info("stopped");
   return 0;

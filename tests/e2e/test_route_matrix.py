@@ -19,7 +19,8 @@ PARAMS = {"ws": "default", "name": "nobody", "user": "nobody", "id": "999999",
           "request_id": "tr-none", "version": "1", "run_id": "0" * 32, "hash": "0" * 64,
           "output": "none", "model_id": "m-none", "tag_key": "none", "trace_id": "tr-none",
           "assessment_id": "a-none", "dataset_id": "d-none", "webhook_id": "none",
-          "path...": "matrix/file.txt"}
+          "path...": "matrix/file.txt",
+          "endpoint": "nobody"}
 
 
 def route_table():

@@ -140,6 +140,11 @@ class JobService {
   // hands to that user): how environment builds run (pip runs packages' build scripts).
   std::vector<std::string> SandboxedCommand(const std::vector<std::string>& command,
                                             const std::string& writable_dir) const;
+  // The same, also seeing the host paths `read_only` (read-only, at their own paths): how
+  // online-deployment instances see their model, code and environment.
+  std::vector<std::string> SandboxedCommand(const std::vector<std::string>& command,
+                                            const std::string& writable_dir,
+                                            const std::vector<std::string>& read_only) const;
 
   StatusOr<Compute> CreateCompute(const std::string& ws, const nlohmann::json& spec);
   StatusOr<ComputeState> GetCompute(const std::string& ws, const std::string& name);

@@ -55,6 +55,10 @@ class MetadataStore {
   virtual TraceV3Store& traces_v3() = 0;
   virtual DocumentStore& webhooks() = 0;
   virtual DocumentStore& eval_datasets() = 0;
+  // Online endpoints (id: the name) and deployments (id: "<endpoint>/<deployment>"); the
+  // documents are serving::OnlineEndpoint / OnlineDeployment in their stored JSON form.
+  virtual DocumentStore& online_endpoints() = 0;
+  virtual DocumentStore& online_deployments() = 0;
 
   // Backpressure: at most `limit` writes wait to be committed; past that a write fails at once
   // with TemporarilyUnavailable (0 = unbounded). Backends without a write queue ignore it.

@@ -456,13 +456,9 @@ CREATE TABLE eval_datasets (
 CREATE INDEX eval_datasets_by_workspace ON eval_datasets (workspace_id, creation_ms);
 )sql";
 
-// Migrations 11 and 12 are assigned to other branches; until they merge, they do nothing here.
-constexpr const char* kMigration11 = "";
-constexpr const char* kMigration12 = "";
-
-// Migration 13: schedules (trigger + create_job as JSON, the claimed fire times) and the jobs
+// Migration 11: schedules (trigger + create_job as JSON, the claimed fire times) and the jobs
 // each fire created.
-constexpr const char* kMigration13 = R"sql(
+constexpr const char* kMigration11 = R"sql(
 CREATE TABLE schedules (
   workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
   name TEXT NOT NULL,
@@ -488,10 +484,28 @@ CREATE TABLE schedule_fires (
 );
 )sql";
 
-constexpr std::array<const char*, 13> kMigrations = {
-    kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
-    kMigration6, kMigration7, kMigration8, kMigration9, kMigration10,
-    kMigration11, kMigration12, kMigration13};
+// Migration 12: online endpoints and deployments (serving::EndpointService), one JSON document each, the
+// same columns as the other document tables (document_store.cc).
+constexpr const char* kMigration12 = R"sql(
+CREATE TABLE online_endpoints (
+  id TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+CREATE TABLE online_deployments (
+  id TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+)sql";
+
+constexpr std::array<const char*, 12> kMigrations = {
+    kMigration1, kMigration2, kMigration3, kMigration4,  kMigration5,  kMigration6,
+    kMigration7, kMigration8, kMigration9, kMigration10, kMigration11, kMigration12};
 
 }  // namespace
 

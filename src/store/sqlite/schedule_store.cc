@@ -1,4 +1,4 @@
-// ScheduleStore on SQLite: schedules and their fires (migration 13).
+// ScheduleStore on SQLite: schedules and their fires (migration 11).
 #include "store/sqlite/schedule_store.h"
 
 #include <fmt/format.h>

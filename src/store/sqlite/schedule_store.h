@@ -1,4 +1,4 @@
-// The SQLite ScheduleStore (migration 13). Shares the SqliteStore's write queue and reader pool.
+// The SQLite ScheduleStore (migration 11). Shares the SqliteStore's write queue and reader pool.
 #pragma once
 
 #include "mlws/store/schedule_store.h"

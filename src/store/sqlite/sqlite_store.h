@@ -54,6 +54,8 @@ class SqliteStore final : public MetadataStore,
   TraceV3Store& traces_v3() override { return traces_v3_; }
   DocumentStore& webhooks() override { return webhooks_; }
   DocumentStore& eval_datasets() override { return eval_datasets_; }
+  DocumentStore& online_endpoints() override { return online_endpoints_; }
+  DocumentStore& online_deployments() override { return online_deployments_; }
   void SetWriteQueueLimit(std::size_t limit) override { writes_.SetLimit(limit); }
   WriteQueueStats WriteStats() override {
     WriteQueue::Stats s = writes_.GetStats();
@@ -276,6 +278,9 @@ class SqliteStore final : public MetadataStore,
   SqliteDocumentStore webhooks_{writes_, readers_, "webhooks", "Webhook"};
   SqliteDocumentStore eval_datasets_{writes_, readers_, "eval_datasets", "Evaluation dataset"};
   SqliteScheduleStore schedules_{writes_, readers_};
+  SqliteDocumentStore online_endpoints_{writes_, readers_, "online_endpoints", "Online endpoint"};
+  SqliteDocumentStore online_deployments_{writes_, readers_, "online_deployments",
+                                          "Online deployment"};
   // Writer-thread state: interned metric keys, next chunk sequence number.
   std::unordered_map<std::string, std::int64_t> key_ids_;
   std::int64_t next_seq_ = 1;

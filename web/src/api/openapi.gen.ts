@@ -2394,6 +2394,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/online-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/onlineEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_online_endpoints"];
+        put?: never;
+        /** workspaces/onlineEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_online_endpoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/online-endpoints/{endpoint}/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/onlineEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_online_endpoints_endpoint_deployments"];
+        put?: never;
+        /** workspaces/onlineEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_online_endpoints_endpoint_deployments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/online-endpoints/{endpoint}/deployments/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/onlineEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_online_endpoints_endpoint_deployments_name_"];
+        put?: never;
+        post?: never;
+        /** workspaces/onlineEndpoints/write */
+        delete: operations["delete_api_v1_workspaces_ws_online_endpoints_endpoint_deployments_name_"];
+        options?: never;
+        head?: never;
+        /** workspaces/onlineEndpoints/write */
+        patch: operations["patch_api_v1_workspaces_ws_online_endpoints_endpoint_deployments_name_"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/online-endpoints/{endpoint}/deployments/{name}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/onlineEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_online_endpoints_endpoint_deployments_name_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/online-endpoints/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/onlineEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_online_endpoints_name_"];
+        put?: never;
+        post?: never;
+        /** workspaces/onlineEndpoints/write */
+        delete: operations["delete_api_v1_workspaces_ws_online_endpoints_name_"];
+        options?: never;
+        head?: never;
+        /** workspaces/onlineEndpoints/write */
+        patch: operations["patch_api_v1_workspaces_ws_online_endpoints_name_"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/online-endpoints/{name}/list-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/onlineEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_online_endpoints_name_list_keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/online-endpoints/{name}/regenerate-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/onlineEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_online_endpoints_name_regenerate_keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/online-endpoints/{name}/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/onlineEndpoints/score/write */
+        post: operations["post_api_v1_workspaces_ws_online_endpoints_name_score"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/runs/{run_id}/inputs": {
         parameters: {
             query?: never;
@@ -2724,6 +2866,14 @@ export interface components {
         /** @description an OpenAPI document */
         Document: Record<string, never>;
         Empty: Record<string, never>;
+        EndpointKeyType: {
+            /** @enum {unknown} */
+            key_type?: "primary" | "secondary";
+        };
+        EndpointKeys: {
+            primaryKey: string;
+            secondaryKey: string;
+        };
         EnvironmentBuild: {
             hash: string;
             host_interpreter: boolean;
@@ -2835,6 +2985,50 @@ export interface components {
                 [key: string]: string;
             };
         };
+        OnlineDeployment: {
+            endpoint_name: string;
+            error?: string;
+            instance_count: number;
+            instances: unknown[];
+            model_ref?: string;
+            name: string;
+            provisioning_state: string;
+            request_settings?: Record<string, never>;
+        };
+        OnlineDeploymentList: {
+            value: components["schemas"]["OnlineDeployment"][];
+        };
+        OnlineDeploymentLogs: {
+            logs: string;
+        };
+        /** @description a managedOnlineDeployment spec */
+        OnlineDeploymentSpec: Record<string, never>;
+        OnlineEndpoint: {
+            auth_mode: string;
+            created_ms?: number;
+            description?: string;
+            kind?: string;
+            mirror_traffic: Record<string, never>;
+            name: string;
+            provisioning_state?: string;
+            scoring_uri: string;
+            tags?: Record<string, never>;
+            traffic: Record<string, never>;
+            updated_ms?: number;
+        };
+        OnlineEndpointList: {
+            value: components["schemas"]["OnlineEndpoint"][];
+        };
+        /** @description a managedOnlineEndpoint spec */
+        OnlineEndpointSpec: {
+            /** @enum {unknown} */
+            auth_mode?: "key" | "aml_token";
+            description?: string;
+            mirror_traffic?: Record<string, never> | string;
+            name?: string;
+            tags?: Record<string, never>;
+            traffic?: Record<string, never> | string;
+        };
         Role: {
             allow: string[];
             builtin: boolean;
@@ -2891,6 +3085,10 @@ export interface components {
             run_name: string;
             status: string;
         };
+        /** @description what run() returned, as JSON */
+        ScoreAnswer: unknown;
+        /** @description the scoring script's input (passed to run() as text) */
+        ScoreRequest: unknown;
         Secret: {
             name: string;
             value: string;
@@ -8455,6 +8653,486 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_online_endpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineEndpointList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_online_endpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["OnlineEndpointSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineEndpoint"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_online_endpoints_endpoint_deployments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineDeploymentList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_online_endpoints_endpoint_deployments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OnlineDeploymentSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineDeployment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_online_endpoints_endpoint_deployments_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineDeployment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_v1_workspaces_ws_online_endpoints_endpoint_deployments_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Empty"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_api_v1_workspaces_ws_online_endpoints_endpoint_deployments_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OnlineDeploymentSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineDeployment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_online_endpoints_endpoint_deployments_name_logs: {
+        parameters: {
+            query?: {
+                lines?: number;
+            };
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineDeploymentLogs"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_online_endpoints_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineEndpoint"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_v1_workspaces_ws_online_endpoints_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Empty"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_api_v1_workspaces_ws_online_endpoints_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["OnlineEndpointSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineEndpoint"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_online_endpoints_name_list_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointKeys"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_online_endpoints_name_regenerate_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EndpointKeyType"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointKeys"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_online_endpoints_name_score: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScoreRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreAnswer"];
                 };
             };
             /** @description Error */

@@ -1,0 +1,135 @@
+// The EndpointService's in-memory state, shared by its three files: endpoint_service.cc (specs,
+// CRUD, keys), instances.cc (processes: launch, readiness, probes, restarts, retirement) and
+// front_door.cc (scoring, mirroring, metrics). Internal to src/serving/.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mlws/jobs/executor.h"
+#include "mlws/serving/endpoint_service.h"
+#include "mlws/serving/scoring_channel.h"
+
+namespace mlws::serving {
+
+enum class InstanceState { kStarting, kReady, kRetiring, kExited };
+
+struct Instance {
+  InstanceRecord rec;
+  std::string key;  // the executor's key of the current process
+  // Replaced on every launch; callers copy it under mu and call it without mu.
+  std::shared_ptr<ScoringChannel> channel;
+  InstanceState state = InstanceState::kStarting;
+  std::int64_t launched_ms = 0;
+  std::int64_t last_probe_ms = 0;
+  int probe_failures = 0;
+  int launches = 0;
+  int in_flight = 0;  // guarded by State::mu
+};
+
+// Latency buckets (ms) of the per-deployment histogram.
+inline constexpr std::array<double, 12> kLatencyBucketsMs = {1,   2.5, 5,    10,   25,   50,
+                                                             100, 250, 1000, 2500, 5000, 10000};
+
+struct DeploymentMetrics {
+  std::map<int, std::uint64_t> requests_by_status;
+  std::array<std::uint64_t, kLatencyBucketsMs.size()> buckets{};
+  std::uint64_t latency_count = 0;
+  double latency_sum_ms = 0;
+  std::uint64_t restarts = 0;
+  std::uint64_t mirrored = 0;
+};
+
+struct LiveDeployment {
+  OnlineDeployment d;
+  std::int64_t ws_id = 0;
+  std::string ws;
+  std::vector<std::shared_ptr<Instance>> instances;
+  int in_flight = 0;  // admitted requests, all instances
+  std::int64_t provision_started_ms = 0;
+  DeploymentMetrics metrics;
+  std::string sandbox_error;  // set when the instances cannot be sandboxed
+};
+
+struct LiveEndpoint {
+  OnlineEndpoint e;
+  std::int64_t ws_id = 0;
+  std::string ws;
+  std::map<std::string, std::shared_ptr<LiveDeployment>> deployments;
+  std::map<std::string, int> swrr_current;  // smooth weighted round robin state
+  std::uint64_t mirror_counter = 0;
+};
+
+struct EndpointService::State {
+  State(store::MetadataStore& st, tracking::TrackingService& tr, jobs::JobAssets& as,
+        jobs::JobService& jb, ServingOptions o)
+      : store(st), tracking(tr), assets(as), jobs(jb), options(std::move(o)) {}
+
+  store::MetadataStore& store;
+  tracking::TrackingService& tracking;
+  jobs::JobAssets& assets;
+  jobs::JobService& jobs;
+  ServingOptions options;
+  std::unique_ptr<jobs::Executor> executor;
+
+  std::mutex mu;
+  std::condition_variable cv;  // a slot freed, an instance became ready, stop
+  // "<ws id>/<endpoint>" -> endpoint
+  std::map<std::string, std::shared_ptr<LiveEndpoint>> endpoints;   // guarded by mu
+  std::map<std::string, std::weak_ptr<Instance>> by_key;            // guarded by mu
+  std::map<std::string, std::weak_ptr<LiveDeployment>> dep_of_key;  // guarded by mu
+  // Exits reported by the executor, handled by the monitor (own lock: the executor may call
+  // back while Launch() runs under mu).
+  std::mutex exit_mu;
+  std::deque<std::pair<std::string, jobs::ExitRecord>> exits;  // guarded by exit_mu
+  std::string server_url;
+  bool stopping = false;  // guarded by mu
+  std::thread monitor;
+  std::vector<std::thread> provisioners;  // guarded by mu
+  std::uint64_t launch_seq = 0;           // guarded by mu
+
+  // Mirrored requests: copied to the shadow deployment by one thread; dropped when it lags.
+  std::deque<std::pair<std::shared_ptr<LiveDeployment>, std::string>> mirror_queue;  // mu
+  std::condition_variable mirror_cv;
+  std::thread mirror_thread;
+
+  // --- helpers (callers hold mu unless noted) ---
+  static std::string EndpointKey(std::int64_t ws_id, const std::string& name) {
+    return std::to_string(ws_id) + "/" + name;
+  }
+  StatusOr<std::shared_ptr<LiveEndpoint>> FindEndpoint(std::int64_t ws_id, const std::string& name);
+  Status PersistEndpoint(const LiveEndpoint& e);      // without mu
+  Status PersistDeployment(const LiveDeployment& d);  // with or without mu
+
+  // instances.cc
+  void Provision(std::shared_ptr<LiveDeployment> dep, int generation);  // without mu
+  Status LaunchInstance(LiveDeployment& dep, Instance& inst);           // with mu
+  void MonitorLoop();
+  void OnExit(const std::string& key, const jobs::ExitRecord& rec);      // executor thread
+  void HandleExit(const std::string& key, const jobs::ExitRecord& rec);  // with mu
+  void Tick();                                                           // with mu
+  // Retires the instances of generations other than `keep` (or of `only` when set).
+  void RetireGeneration(LiveDeployment& dep, int keep_generation);                     // with mu
+  void RetireOnly(LiveDeployment& dep, int generation);                                // with mu
+  void RetireAll(LiveDeployment& dep);                                                 // with mu
+  void SyncRecords(LiveDeployment& dep);                                               // with mu
+  void FailProvisioning(LiveDeployment& dep, int generation, const std::string& why);  // mu
+  void Adopt(LiveDeployment& dep);                                                     // with mu
+  std::string LogTail(const std::string& dir, int lines) const;
+
+  // front_door.cc
+  void MirrorLoop();
+};
+
+std::string InstanceLogPath(const std::string& dir);
+
+}  // namespace mlws::serving
