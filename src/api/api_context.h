@@ -37,9 +37,9 @@ struct ApiContext {
   tracking::WebhookService& webhooks;           // MLflow 3
   tracking::EvalDatasetService& eval_datasets;  // MLflow 3
   artifacts::StorageQuota* quota = nullptr;  // per-workspace storage limit; null = none
-  schedules::ScheduleService* schedules = nullptr;  // null = not wired (503)
   // Online endpoints (null = not served).
   serving::EndpointService* endpoints = nullptr;
+  schedules::ScheduleService* schedules = nullptr;  // null = not wired (503)
 };
 
 }  // namespace mlws::api

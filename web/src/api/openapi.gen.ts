@@ -2570,6 +2570,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/schedules/read */
+        get: operations["get_api_v1_workspaces_ws_schedules"];
+        put?: never;
+        /** workspaces/schedules/write */
+        post: operations["post_api_v1_workspaces_ws_schedules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/schedules/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/schedules/read */
+        get: operations["get_api_v1_workspaces_ws_schedules_name_"];
+        /** workspaces/schedules/write */
+        put: operations["put_api_v1_workspaces_ws_schedules_name_"];
+        post?: never;
+        /** workspaces/schedules/write */
+        delete: operations["delete_api_v1_workspaces_ws_schedules_name_"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/schedules/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/schedules/write */
+        post: operations["post_api_v1_workspaces_ws_schedules_name_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/schedules/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/schedules/write */
+        post: operations["post_api_v1_workspaces_ws_schedules_name_enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/secrets": {
         parameters: {
             query?: never;
@@ -2905,6 +2976,8 @@ export interface components {
         };
         Job: {
             archived: boolean;
+            best_trial?: string | null;
+            best_value?: number | null;
             cancel_requested: boolean;
             code: unknown;
             command: string | null;
@@ -2930,9 +3003,11 @@ export interface components {
             experiment_name: string;
             inputs: Record<string, never>;
             instance_count: number;
+            limits?: unknown;
             name: string;
             node_seconds: number;
             notes: unknown[];
+            objective?: unknown;
             outputs: Record<string, never>;
             owner: string;
             price_per_node_hour: number;
@@ -2942,6 +3017,8 @@ export interface components {
             /** @description a reused pipeline step: the job it reused */
             reused_from?: string;
             run_id: string;
+            sampling_algorithm?: unknown;
+            search_space?: unknown;
             /** @description pipelines: the pipeline's settings */
             settings?: Record<string, never>;
             /** @description on Slurm computes */
@@ -2954,8 +3031,11 @@ export interface components {
             steps?: {
                 [key: string]: Record<string, never>;
             };
+            sweep?: Record<string, never>;
             tags: Record<string, never>;
             timeout: number | null;
+            /** @description sweep jobs: trials, best objective first */
+            trials?: components["schemas"]["SweepTrial"][];
             type: string;
         };
         JobList: {
@@ -3085,6 +3165,37 @@ export interface components {
             run_name: string;
             status: string;
         };
+        Schedule: {
+            create_job: unknown;
+            created_at: number;
+            is_enabled: boolean;
+            jobs: {
+                error: string | null;
+                fire_time: string;
+                job_name: string | null;
+            }[];
+            last_fire_time: string | null;
+            name: string;
+            next_fire_time: string | null;
+            next_fire_times: string[];
+            owner: string;
+            provisioning_state?: string;
+            trigger: Record<string, never>;
+            updated_at: number;
+        };
+        ScheduleList: {
+            value: components["schemas"]["Schedule"][];
+        };
+        /** @description an Azure ML schedule as JSON (name, trigger, create_job) */
+        ScheduleSpec: {
+            create_job?: unknown;
+            description?: string;
+            display_name?: string;
+            is_enabled?: boolean;
+            name?: string;
+            tags?: Record<string, never>;
+            trigger?: Record<string, never>;
+        };
         /** @description what run() returned, as JSON */
         ScoreAnswer: unknown;
         /** @description the scoring script's input (passed to run() as text) */
@@ -3103,6 +3214,15 @@ export interface components {
         };
         SecretSet: {
             value: string;
+        };
+        SweepTrial: {
+            error?: string;
+            index: number;
+            job: string;
+            params: Record<string, never>;
+            run_id: string;
+            status: string;
+            value?: number;
         };
         Token: {
             creation_time: number;
@@ -9201,6 +9321,244 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunLineage"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScheduleSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_schedules_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_v1_workspaces_ws_schedules_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScheduleSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_v1_workspaces_ws_schedules_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Empty"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_schedules_name_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_schedules_name_enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
                 };
             };
             /** @description Error */
