@@ -76,16 +76,6 @@ def test_example_output_data_is_downloadable(server, tmp_path):
     assert (dest / "all" / "artifacts" / "user_logs" / "std_log.txt").exists()
 
 
-def test_sweep_examples_are_rejected_clearly(server, tmp_path):
-    before = requests.get(jobs_url(server.url), timeout=10).json()["value"]
-    for example in ("hello-sweep.yml",):
-        spec = copy_example(example, tmp_path / "p")
-        proc = cli(server.url, "job", "create", "-f", str(spec))
-        assert proc.returncode == 1
-        assert "not supported yet" in proc.stderr, proc.stderr
-    assert requests.get(jobs_url(server.url), timeout=10).json()["value"] == before
-
-
 # ---------------------------------------------------------------------------------------------
 # the job is a run
 

@@ -6,6 +6,7 @@ and without continue_on_step_failure, cancel, reuse and what invalidates it."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -61,10 +62,11 @@ def copy_example(name: str, dest: Path) -> Path:
     folder = dest / name
     for comp in folder.glob("*.yml"):
         text = comp.read_text()
-        if "code:" not in text:
+        code_line = re.search(r"^code:\s*(\S+)", text, re.M)  # not `my_vscode:` and the like
+        script_word = re.search(r"python (\S+)", text)
+        if not code_line or not script_word:
             continue
-        code = text.split("code:")[1].split()[0]
-        script = text.split("python ")[1].split()[0]
+        code, script = code_line.group(1), script_word.group(1)
         (folder / code).mkdir(parents=True, exist_ok=True)
         (folder / code / script).write_text(SCRIPT.replace("__ME__", f"{code.strip('./')}/{script}"))
     return folder
