@@ -13,8 +13,10 @@ namespace {
 
 StatusOr<assets::AssetKind> KindOf(const http::Request& req) {
   // "/api/v1/workspaces/<ws>/<collection>/..."
-  constexpr std::string_view kPrefix = "/api/v1/workspaces/";
+  // (or "/api/v1/registries/<reg>/<collection>/...", registries_handler.h)
+  std::string_view kPrefix = "/api/v1/workspaces/";
   std::string_view p = req.path;
+  if (p.rfind("/api/v1/registries/", 0) == 0) kPrefix = "/api/v1/registries/";
   if (p.substr(0, kPrefix.size()) == kPrefix) {
     p.remove_prefix(kPrefix.size());
     size_t slash = p.find('/');

@@ -9,6 +9,7 @@
 
 #include "api/asset_json.h"
 #include "api/mlflow_json.h"
+#include "api/registries_handler.h"
 
 namespace mlws::api {
 
@@ -22,6 +23,29 @@ constexpr const char* kSchemas = R"json({
             "properties": {"error_code": {"type": "string"}, "message": {"type": "string"}}},
   "Empty": {"type": "object", "additionalProperties": false},
   "Document": {"type": "object", "description": "an OpenAPI document"},
+
+  "Registry": {"type": "object", "additionalProperties": false,
+    "required": ["name", "description", "tags", "location", "replication_locations",
+                 "allow_cross_workspace_reuse", "builtin", "public_read", "created_at",
+                 "created_by"],
+    "properties": {"name": {"type": "string"}, "description": {"type": "string"},
+      "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+      "location": {"type": "string"},
+      "replication_locations": {"type": "array", "items": {"type": "string"}},
+      "allow_cross_workspace_reuse": {"type": "boolean"}, "builtin": {"type": "boolean"},
+      "public_read": {"type": "boolean"}, "created_at": {"type": "integer"},
+      "created_by": {"type": "string"}}},
+  "RegistrySpec": {"type": "object", "required": ["name"],
+    "description": "Azure ML's registry YAML as JSON",
+    "properties": {"name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$"},
+      "description": {"type": "string"}, "tags": {"type": "object"},
+      "location": {"type": "string"}, "replication_locations": {"type": "array"},
+      "allow_cross_workspace_reuse": {"type": "boolean"}}},
+  "RegistryList": {"type": "object", "additionalProperties": false, "required": ["value"],
+    "properties": {"value": {"type": "array", "items": {"$ref": "#/components/schemas/Registry"}}}},
+  "AssetShare": {"type": "object", "required": ["registry_name"],
+    "properties": {"registry_name": {"type": "string"}, "share_with_name": {"type": "string"},
+      "share_with_version": {"type": "string"}}},
 
   "WorkspaceCreate": {"type": "object", "required": ["name"],
     "properties": {"name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
@@ -89,12 +113,13 @@ constexpr const char* kSchemas = R"json({
     "required": ["id", "role", "creation_time", "scope"],
     "properties": {"id": {"type": "integer"}, "role": {"type": "string"},
       "creation_time": {"type": "integer"}, "user": {"type": "string"},
-      "group": {"type": "string"}, "scope": {"enum": ["server", "workspace"]},
-      "workspace": {"type": "string"}}},
+      "group": {"type": "string"}, "scope": {"enum": ["server", "workspace", "registry"]},
+      "workspace": {"type": "string"}, "registry": {"type": "string"}}},
   "RoleAssignmentCreate": {"type": "object", "required": ["role"],
     "properties": {"role": {"type": "string"}, "user": {"type": "string"},
       "group": {"type": "string"},
-      "workspace": {"type": "string", "description": "absent or empty: server scope"}}},
+      "workspace": {"type": "string", "description": "absent or empty: server scope"},
+      "registry": {"type": "string", "description": "registry scope (instead of a workspace)"}}},
   "RoleAssignmentReply": {"type": "object", "additionalProperties": false,
     "required": ["role_assignment"],
     "properties": {"role_assignment": {"$ref": "#/components/schemas/RoleAssignment"}}},
@@ -451,6 +476,21 @@ const std::map<HandlerFn, RouteSchema>& Table() {
         {UpdateOnlineDeployment, Body("OnlineDeploymentSpec", "OnlineDeployment")},
         {DeleteOnlineDeployment, Reads("Empty")},
         {GetOnlineDeploymentLogs, Reads("OnlineDeploymentLogs", {{"lines", "integer"}})},
+        // Registries (registries_handler.cc).
+        {CreateRegistry, Body("RegistrySpec", "Registry", 201)},
+        {ListRegistries, Reads("RegistryList")},
+        {GetRegistry, Reads("Registry")},
+        {DeleteRegistry, Reads("Empty")},
+        {CreateRegistryAsset, Body("AssetSpec", "Asset")},
+        {InRegistry<ListAssets>, Reads("AssetList", {{"reference", "string"},
+                                                     {"name", "string"},
+                                                     {"all_versions", "boolean"},
+                                                     {"include_archived", "boolean"}})},
+        {InRegistry<GetAsset>, Reads("Asset")},
+        {InRegistry<ListAssetVersions>, Reads("AssetList", {{"include_archived", "boolean"}})},
+        {InRegistry<GetAssetVersion>, Reads("Asset")},
+        {InRegistry<DeleteAsset>, Reads("Empty")},
+        {ShareAsset, Body("AssetShare", "Asset")},
     };
     // The upload body is a tar+zstd archive whose name is its content hash.
     RouteSchema upload = Body("", "UploadAccepted");

@@ -14,7 +14,11 @@ json AssignmentJson(const auth::RoleAssignment& a) {
   } else {
     j["user"] = a.user_name;
   }
-  if (a.workspace_id) {
+  if (a.workspace_id && registries::IsRegistryWorkspace(a.workspace)) {
+    // Registry scope: an assignment on the registry's asset workspace (registry_directory.h).
+    j["scope"] = "registry";
+    j["registry"] = a.workspace.substr(registries::kRegistryWorkspacePrefix.size());
+  } else if (a.workspace_id) {
     j["scope"] = "workspace";
     j["workspace"] = a.workspace;
   } else {
@@ -66,7 +70,16 @@ http::Response CreateRoleAssignment(ApiContext& ctx, http::Request& req) {
     ASSIGN_OR_RETURN(std::string role, d.RequiredString("role"));
     ASSIGN_OR_RETURN(auto ws, d.OptionalString("workspace"));
     std::optional<std::int64_t> ws_id;
-    if (ws && !ws->empty()) {
+    ASSIGN_OR_RETURN(auto reg, d.OptionalString("registry"));
+    if (reg && !reg->empty()) {
+      if (ws && !ws->empty()) return InvalidArgument("give a workspace or a registry, not both");
+      if (ctx.registries == nullptr) return InvalidArgument("registries are not served here");
+      ASSIGN_OR_RETURN(ws_id, ctx.registries->WorkspaceIdOf(*reg));
+      ws = std::string(registries::kRegistryWorkspacePrefix) + *reg;
+    } else if (ws && !ws->empty()) {
+      if (registries::IsRegistryWorkspace(*ws)) {
+        return NotFound("Workspace '" + ws->substr(0, 100) + "' not found.");
+      }
       ASSIGN_OR_RETURN(ws_id, ctx.tracking.WorkspaceId(*ws));
     }
     ASSIGN_OR_RETURN(auto a, ctx.auth.Assign(user.value_or(""), group.value_or(""), role, ws_id));

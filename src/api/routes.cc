@@ -6,6 +6,7 @@
 #include "api/handlers.h"
 #include "api/mlflow3_handlers.h"
 #include "api/openapi_schemas.h"
+#include "api/registries_handler.h"
 #include "mlws/api/browser_safety.h"
 #include "mlws/common/ids.h"
 
@@ -253,6 +254,27 @@ const Row kEndpointRows[] = {
   {"DELETE", "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/write",       DeleteOnlineDeployment},
   {"GET",    "/{endpoint}/deployments/{name}/logs",      "workspaces/onlineEndpoints/read",        GetOnlineDeploymentLogs},
 };
+// Registries (registries_handler.cc, docs/registries.md): server-scope resources; their assets'
+// actions are "registries/<collection>/<verb>", checked against registry-scope role assignments.
+#define MLWS_REGISTRY_ASSET_ROWS(c)                                                              \
+  {"POST",   "/api/v1/registries/{reg}/" c,                      "registries/" c "/write", CreateRegistryAsset}, \
+  {"GET",    "/api/v1/registries/{reg}/" c,                      "registries/" c "/read",  InRegistry<ListAssets>}, \
+  {"GET",    "/api/v1/registries/{reg}/" c "/{name}",            "registries/" c "/read",  InRegistry<GetAsset>}, \
+  {"GET",    "/api/v1/registries/{reg}/" c "/{name}/versions",   "registries/" c "/read",  InRegistry<ListAssetVersions>}, \
+  {"GET",    "/api/v1/registries/{reg}/" c "/{name}/versions/{version}", "registries/" c "/read",  InRegistry<GetAssetVersion>}, \
+  {"DELETE", "/api/v1/registries/{reg}/" c "/{name}/versions/{version}", "registries/" c "/write", InRegistry<DeleteAsset>}, \
+  {"POST",   "/api/v1/workspaces/{ws}/" c "/{name}/versions/{version}/share", "workspaces/" c "/read", ShareAsset}
+const Row kRegistryRows[] = {
+  {"POST",   "/api/v1/registries",       "server/registries/write", CreateRegistry},
+  {"GET",    "/api/v1/registries",       "self/registries/read",    ListRegistries},
+  {"GET",    "/api/v1/registries/{reg}", "registries/read",         GetRegistry},
+  {"DELETE", "/api/v1/registries/{reg}", "server/registries/write", DeleteRegistry},
+  MLWS_REGISTRY_ASSET_ROWS("models"),
+  MLWS_REGISTRY_ASSET_ROWS("data"),
+  MLWS_REGISTRY_ASSET_ROWS("environments"),
+  MLWS_REGISTRY_ASSET_ROWS("components"),
+};
+#undef MLWS_REGISTRY_ASSET_ROWS
 // clang-format on
 
 // The workspace a request addresses: the {ws} path parameter of /api/v1/workspaces/{ws}/...,
@@ -264,6 +286,13 @@ const std::string& AddressedWorkspaceName(const http::Request& req) {
 
 // For workspace-scoped role assignments.
 std::optional<std::int64_t> AddressedWorkspace(ApiContext& ctx, const http::Request& req) {
+  if (auto reg = req.path_params.find("reg"); reg != req.path_params.end()) {
+    // A registry's scope is its asset workspace (registry_directory.h).
+    if (ctx.registries == nullptr) return std::nullopt;
+    auto id = ctx.registries->WorkspaceIdOf(reg->second);
+    if (!id.ok()) return std::nullopt;
+    return *id;
+  }
   auto id = ctx.tracking.WorkspaceId(AddressedWorkspaceName(req));
   if (!id.ok()) return std::nullopt;
   return *id;
@@ -337,7 +366,27 @@ std::optional<http::Response> Admit(ApiContext& ctx, const BrowserSafety* safety
   }
   req.user = who->name;
   req.user_id = who->user_id;
-  Status allowed = ctx.auth.Authorize(*who, action, AddressedWorkspace(ctx, req));
+  Status allowed = Status::Ok();
+  if (auto reg = req.path_params.find("reg");
+      reg != req.path_params.end() && ctx.registries != nullptr) {
+    // Unknown registries are 404. The built-in registry's public reading applies to references
+    // from workspaces (RegistryService::AssetWorkspace); its routes take roles like any other.
+    auto known = ctx.registries->Get(reg->second);
+    allowed = known.ok() ? ctx.auth.Authorize(*who, action, AddressedWorkspace(ctx, req))
+                         : known.status();
+    if (allowed.code() == ErrorCode::kPermissionDenied) {
+      allowed = Status(ErrorCode::kPermissionDenied,
+                       "User '" + who->name + "' may not perform '" + action + "' in registry '" +
+                           reg->second +
+                           "': ask for a role on the registry (AzureML Registry User to read and "
+                           "use its assets, Contributor or Owner to create and share).");
+    }
+  } else if (registries::IsRegistryWorkspace(AddressedWorkspaceName(req))) {
+    // A registry's asset workspace is reached only through /api/v1/registries/...
+    allowed = NotFound("Workspace '" + AddressedWorkspaceName(req) + "' not found.");
+  } else {
+    allowed = ctx.auth.Authorize(*who, action, AddressedWorkspace(ctx, req));
+  }
   if (!allowed.ok()) {
     http::Response r = http::ErrorResponse(allowed);
     AuditRequest(ctx, req, action, r.status);
@@ -352,6 +401,9 @@ std::optional<http::Response> Admit(ApiContext& ctx, const BrowserSafety* safety
 http::Response Guarded(ApiContext& ctx, const BrowserSafety* safety, HandlerFn fn,
                        const char* action, bool streams_body, http::Request& req) {
   if (auto refused = Admit(ctx, safety, action, streams_body, req)) return *refused;
+  // Registry references resolved while handling are checked against this caller.
+  const auth::Principal caller = PrincipalOf(ctx, req);
+  registries::ScopedCaller scoped(&caller);
   http::Response r = fn(ctx, req);
   // Scoring requests are not audited one by one (they are counted in /metrics instead).
   if ((Mutating(req.method) && action != kScore) || action == kSecretRead) {
@@ -394,6 +446,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx, const BrowserSafety* 
   for (const Row& row : kJobRows) AddRow(router, ctx, safety, row, row.path);
   for (const Row& row : kEndpointRows)
     AddRow(router, ctx, safety, row, std::string(kEp) + row.path);
+  for (const Row& row : kRegistryRows) AddRow(router, ctx, safety, row, row.path);
   http::Route studio;
   studio.method = "GET";
   studio.pattern = "/{path...}";
@@ -423,6 +476,9 @@ std::vector<RouteInfo> RouteTable() {
   }
   for (const Row& row : kEndpointRows) {
     out.push_back({row.method, std::string(kEp) + row.path, row.action, SchemaOf(row.fn)});
+  }
+  for (const Row& row : kRegistryRows) {
+    out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
   }
   return out;
 }

@@ -26,7 +26,10 @@ http::Response ListWorkspaces(ApiContext& ctx, http::Request&) {
   return Reply([&]() -> StatusOr<json> {
     ASSIGN_OR_RETURN(auto list, ctx.tracking.ListWorkspaces());
     json arr = json::array();
-    for (const auto& w : list) arr.push_back(ToJson(w));
+    for (const auto& w : list) {
+      // Registries' asset workspaces are not workspaces to their users (docs/registries.md).
+      if (!registries::IsRegistryWorkspace(w.name)) arr.push_back(ToJson(w));
+    }
     return json{{"workspaces", std::move(arr)}};
   }());
 }

@@ -82,6 +82,42 @@ Asset FromRegistry(const ModelVersion& v) {
   return a;
 }
 
+bool InRegistryWorkspace(const std::string& ws) {
+  return ws.rfind(std::string(registries::kRegistryWorkspacePrefix), 0) == 0;
+}
+
+// A registry's asset as a workspace sees it: its files are at azureml://datastores/registry:<reg>/
+// and its component's environment names the registry.
+Asset AsRegistryAsset(const std::string& reg, Asset a) {
+  const std::string own = std::string("azureml://datastores/") + kDefaultDatastore + "/";
+  const std::string seen = "azureml://datastores/" + registries::RegistryDatastore(reg) + "/";
+  auto rewrite = [&](json& v) {
+    if (v.is_string() && v.get<std::string>().rfind(own, 0) == 0) {
+      v = seen + v.get<std::string>().substr(own.size());
+    }
+  };
+  if (a.path.rfind(own, 0) == 0) a.path = seen + a.path.substr(own.size());
+  json spec = json::parse(a.spec_json, nullptr, false);
+  if (spec.is_object()) {
+    if (spec.contains("path")) rewrite(spec["path"]);
+    if (spec.contains("code")) rewrite(spec["code"]);
+    if (spec.contains("build") && spec["build"].is_object() && spec["build"].contains("path")) {
+      rewrite(spec["build"]["path"]);
+    }
+    if (spec.contains("environment") && spec["environment"].is_string()) {
+      std::string env = spec["environment"].get<std::string>();
+      auto r = ParseAssetReference(AssetKind::kEnvironment, env);
+      if (r.ok() && r->registry.empty()) {
+        spec["environment"] = "azureml://registries/" + reg + "/environments/" + r->name +
+                              (r->version.empty() ? "/labels/latest" : "/versions/" + r->version);
+      }
+    }
+    a.spec_json = DumpJson(spec);
+  }
+  a.properties["azureml.registry"] = reg;
+  return a;
+}
+
 }  // namespace
 
 AssetService::AssetService(store::MetadataStore& store, tracking::TrackingService& tracking,
@@ -199,7 +235,7 @@ StatusOr<Asset> AssetService::Create(const std::string& ws, AssetKind kind,
     }
   }
 
-  if (kind == AssetKind::kModel) {
+  if (kind == AssetKind::kModel && !InRegistryWorkspace(ws)) {
     // The MLflow registry numbers model versions; the asset takes the same number.
     auto rm = registry_.GetRegisteredModel(ws, a.name);
     if (!rm.ok()) {
@@ -250,6 +286,13 @@ StatusOr<Asset> AssetService::Get(const std::string& ws, AssetKind kind, const s
     return NotFound(fmt::format("{} '{}{}' does not exist in registry '{}'", KindName(kind), name,
                                 r.version.empty() ? "" : ":" + r.version, kCuratedRegistry));
   };
+  if (!r.registry.empty() && registries_ != nullptr) {
+    ASSIGN_OR_RETURN(std::string reg_ws, registries_->AssetWorkspace(r.registry, kind));
+    ASSIGN_OR_RETURN(
+        Asset a,
+        Get(reg_ws, kind, r.version.empty() ? r.name + "@latest" : r.name + ":" + r.version));
+    return AsRegistryAsset(r.registry, std::move(a));
+  }
   if (!r.registry.empty()) {
     if (r.registry != kCuratedRegistry) {
       return NotFound(
@@ -271,7 +314,13 @@ StatusOr<Asset> AssetService::Get(const std::string& ws, AssetKind kind, const s
   }
   if (found.ok() || found.status().code() != ErrorCode::kResourceDoesNotExist) return found;
   // Azure ML names curated environments "AzureML-<name>" in workspaces.
-  if (r.name.rfind("AzureML-", 0) == 0) return curated(r.name.substr(8));
+  if (r.name.rfind("AzureML-", 0) == 0) {
+    if (registries_ == nullptr) return curated(r.name.substr(8));
+    return Get(ws, kind,
+               fmt::format("azureml://registries/{}/{}/{}/{}", kCuratedRegistry,
+                           CollectionName(kind), r.name.substr(8),
+                           r.version.empty() ? "labels/latest" : "versions/" + r.version));
+  }
   if (kind == AssetKind::kModel) {
     // A version registered with the MLflow client.
     StatusOr<ModelVersion> mv = Status(ErrorCode::kResourceDoesNotExist, "");

@@ -228,6 +228,15 @@ Status AssetService::DeleteDatastore(const std::string& ws, const std::string& n
 StatusOr<std::string> AssetService::LocalPath(const std::string& ws,
                                               const std::string& datastore_uri) {
   ASSIGN_OR_RETURN(DatastoreUri u, ParseDatastoreUri(datastore_uri));
+  const std::string reg_prefix(registries::kRegistryWorkspacePrefix);
+  if (u.datastore.rfind(reg_prefix, 0) == 0 && registries_ != nullptr) {
+    // A registry's storage (registry_directory.h): its asset workspace's own blob store.
+    ASSIGN_OR_RETURN(
+        std::string reg_ws,
+        registries_->AssetWorkspace(u.datastore.substr(reg_prefix.size()), AssetKind::kData));
+    (void)ws;
+    return LocalPath(reg_ws, MakeDatastoreUri(kDefaultDatastore, u.path));
+  }
   ASSIGN_OR_RETURN(Datastore d, GetDatastore(ws, u.datastore));
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
   fs::path root;

@@ -301,7 +301,9 @@ Status AuthService::Authorize(const Principal& who, std::string_view action,
   if (who.open_mode) return Status::Ok();
   if (action.rfind("self/", 0) == 0) return Status::Ok();
   ASSIGN_OR_RETURN(auto assignments, AssignmentsOf(who.user_id));
-  bool workspace_action = action.rfind("workspaces/", 0) == 0;
+  // Registry-scope assignments are made on the registry's asset workspace (registries/).
+  bool workspace_action =
+      action.rfind("workspaces/", 0) == 0 || action.rfind("registries/", 0) == 0;
   for (const auto& a : assignments) {
     bool applies =
         !a.workspace_id || (workspace_action && workspace_id && *a.workspace_id == *workspace_id);

@@ -62,6 +62,12 @@ const std::vector<Role>& BuiltinRoles() {
        "Manage compute in a workspace; read the workspace.",
        {"workspaces/computes/*", "workspaces/read", "server/health/read", "server/workspaces/read"},
        {}},
+      // Registries (docs/registries.md): assigned at a registry's scope.
+      {"AzureML Registry User",
+       "Read a registry and use its assets (models, data, environments, components) from any "
+       "workspace.",
+       {"registries/read", "registries/*/read", "server/health/read"},
+       {}},
   };
   return kRoles;
 }

@@ -32,10 +32,20 @@ struct AssetOpts {
   std::string download_path = ".";
   bool all_versions = false;
   bool include_archived = false;
+  std::string registry;  // --registry-name: the registry's assets instead of the workspace's
+  std::string share_with_name;
+  std::string share_with_version;
 };
 
-std::string Collection(const Globals& g, assets::AssetKind kind) {
+std::string Collection(const Globals& g, assets::AssetKind kind, const std::string& registry = "") {
+  if (!registry.empty()) {
+    return "/api/v1/registries/" + UrlEscape(registry) + "/" + assets::CollectionName(kind);
+  }
   return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/" + assets::CollectionName(kind);
+}
+
+void AddRegistryOption(CLI::App* verb, AssetOpts& o) {
+  verb->add_option("--registry-name", o.registry, "In this registry instead of the workspace");
 }
 
 const std::vector<Column>& AssetColumns() {
@@ -147,10 +157,15 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
   create->add_option("-n,--name", o->name, "Name (overrides the spec's)");
   create->add_option("-v,--version", o->version, "Version (overrides the spec's)");
   create->add_option("--set", o->sets, "Override a field: key=value (dotted for nested)");
+  AddRegistryOption(create, *o);
   create->callback([&g, &rc, o, kind] {
     auto spec = PrepareSpec(g, kind, *o);
     if (!spec) return void(rc = 1);
-    auto r = Call(g, "POST", Collection(g, kind), *spec);
+    // Into a registry: files are uploaded to the workspace, the server copies them over.
+    std::string path = o->registry.empty() ? Collection(g, kind)
+                                           : Collection(g, kind, o->registry) +
+                                                 "?from_workspace=" + UrlEscape(g.workspace);
+    auto r = Call(g, "POST", path, *spec);
     if (!r) return void(rc = 1);
     PrintAsset(g, *r);
   });
@@ -159,12 +174,13 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
   list->add_option("-n,--name", o->name, "Only this name (lists its versions)");
   list->add_flag("--all-versions", o->all_versions, "Every version, not only the latest");
   list->add_flag("--include-archived", o->include_archived, "Include archived versions");
+  AddRegistryOption(list, *o);
   list->callback([&g, &rc, o, kind] {
     std::string q =
         "?all_versions=" + std::string(o->all_versions || !o->name.empty() ? "true" : "false") +
         "&include_archived=" + (o->include_archived ? "true" : "false");
     if (!o->name.empty()) q += "&name=" + UrlEscape(o->name);
-    auto r = Call(g, "GET", Collection(g, kind) + q);
+    auto r = Call(g, "GET", Collection(g, kind, o->registry) + q);
     if (!r) return void(rc = 1);
     PrintResult(g.output, *r, (*r)["value"], AssetColumns());
   });
@@ -174,7 +190,14 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
       ->required();
   show->add_option("-v,--version", o->version, "Version");
   show->add_option("-l,--label", o->label, "Label (latest)");
+  AddRegistryOption(show, *o);
   show->callback([&g, &rc, o, kind] {
+    if (!o->registry.empty()) {
+      auto r = Call(g, "GET",
+                    Collection(g, kind, o->registry) + "/" + UrlEscape(VersionRef(o->name, *o)));
+      if (!r) return void(rc = 1);
+      return PrintAsset(g, *r);
+    }
     if (o->name.rfind("azureml:", 0) == 0) {
       // Any reference form, e.g. azureml://registries/azureml/environments/sklearn-1.5/...
       auto r = Call(g, "GET", Collection(g, kind) + "?reference=" + UrlEscape(o->name));
@@ -248,14 +271,34 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
     });
   }
 
+  auto* share = noun->add_subcommand(
+      "share", "Copy a version into a registry (as az ml " + what + " share does)");
+  share->add_option("-n,--name", o->name, "Name in the workspace")->required();
+  share->add_option("-v,--version", o->version, "Version in the workspace")->required();
+  share->add_option("--registry-name", o->registry, "The registry")->required();
+  share->add_option("--share-with-name", o->share_with_name, "Name in the registry");
+  share->add_option("--share-with-version", o->share_with_version, "Version in the registry");
+  share->callback([&g, &rc, o, kind] {
+    json body = {{"registry_name", o->registry}};
+    if (!o->share_with_name.empty()) body["share_with_name"] = o->share_with_name;
+    if (!o->share_with_version.empty()) body["share_with_version"] = o->share_with_version;
+    auto r = Call(g, "POST",
+                  Collection(g, kind) + "/" + UrlEscape(o->name) + "/versions/" +
+                      UrlEscape(o->version) + "/share",
+                  body);
+    if (!r) return void(rc = 1);
+    PrintAsset(g, *r);
+  });
+
   auto* del = noun->add_subcommand("delete",
                                    "Delete a version (its uploaded files go when no "
                                    "other version uses them)");
   del->add_option("name", o->name, "Name")->required();
   del->add_option("-v,--version", o->version, "Version")->required();
+  AddRegistryOption(del, *o);
   del->callback([&g, &rc, o, kind] {
     if (!Call(g, "DELETE",
-              Collection(g, kind) + "/" + UrlEscape(o->name) + "/versions/" +
+              Collection(g, kind, o->registry) + "/" + UrlEscape(o->name) + "/versions/" +
                   UrlEscape(o->version))) {
       return void(rc = 1);
     }

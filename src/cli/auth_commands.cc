@@ -98,7 +98,7 @@ PathFn Fixed(std::string path) {
 void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
   // All option storage lives as long as the app: allocated once and owned by a static holder.
   struct Opts {
-    std::string user, group, password, name, role, workspace;
+    std::string user, group, password, name, role, workspace, registry;
     int days = 0;
     bool denied_only = false;
     int max_results = 100;
@@ -239,11 +239,13 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
   ra_user->excludes(ra_group);
   ra_create->add_option("--role", o->role, "Role name, e.g. Reader")->required();
   ra_create->add_option("--workspace", o->workspace, "Scope: this workspace (default: server)");
+  ra_create->add_option("--registry", o->registry, "Scope: this registry (instead of a workspace)");
   ra_create->callback([&] {
     json body = {{"role", o->role}};
     if (!o->user.empty()) body["user"] = o->user;
     if (!o->group.empty()) body["group"] = o->group;
     if (!o->workspace.empty()) body["workspace"] = o->workspace;
+    if (!o->registry.empty()) body["registry"] = o->registry;
     auto r = Call(g, "POST", "/api/v1/role-assignments", body);
     if (!r) return void(rc = 1);
     PrintResult(g.output, *r, json::array({(*r)["role_assignment"]}),
@@ -252,7 +254,8 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
                  {"GROUP", "/group"},
                  {"ROLE", "/role"},
                  {"SCOPE", "/scope"},
-                 {"WORKSPACE", "/workspace"}});
+                 {"WORKSPACE", "/workspace"},
+                 {"REGISTRY", "/registry"}});
   });
   AddListVerb(ra, g, rc, "List role assignments", Fixed("/api/v1/role-assignments"),
               "role_assignments",
@@ -261,7 +264,8 @@ void AddAuthCommands(CLI::App& app, Globals& g, int& rc) {
                {"GROUP", "/group"},
                {"ROLE", "/role"},
                {"SCOPE", "/scope"},
-               {"WORKSPACE", "/workspace"}});
+               {"WORKSPACE", "/workspace"},
+               {"REGISTRY", "/registry"}});
   AddDeleteVerb(ra, g, rc, "delete", "Remove a role assignment", Fixed("/api/v1/role-assignments"),
                 "id", "deleted", "role assignment");
 

@@ -10,9 +10,10 @@
 #include "cli/client.h"
 #include "cli/endpoint_commands.h"
 #include "cli/job_commands.h"
-#include "cli/schedule_commands.h"
 #include "cli/output.h"
+#include "cli/registry_commands.h"
 #include "cli/routes_command.h"
+#include "cli/schedule_commands.h"
 #include "cli/secret_commands.h"
 #include "cli/server_flags.h"
 #include "cli/verbs.h"
@@ -208,6 +209,7 @@ int Main(int argc, char** argv) {
   AddComputeCommands(app, g, rc);
   AddScheduleCommands(app, g, rc);
   AddEndpointCommands(app, g, rc);
+  AddRegistryCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);

@@ -18,7 +18,15 @@ bool IsModelType(const std::string& type) {
   return type == "custom_model" || type == "mlflow_model" || type == "triton_model";
 }
 
-std::string Ref(const assets::Asset& a) { return "azureml:" + a.name + ":" + a.version; }
+std::string Ref(const assets::Asset& a) {
+  // A registry's asset keeps naming its registry (lineage, later lookups from the workspace).
+  auto reg = a.properties.find("azureml.registry");
+  if (reg != a.properties.end()) {
+    return "azureml://registries/" + reg->second + "/" + assets::CollectionName(a.kind) + "/" +
+           a.name + "/versions/" + a.version;
+  }
+  return "azureml:" + a.name + ":" + a.version;
+}
 
 class AssetJobAssets final : public JobAssets {
  public:

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,21 @@ void RestoreSteps(PipelineRunner::Run& run);
 // The tags of a step's run: mlflow.parentRunId, mlws.pipeline, mlws.pipeline.step, reuse key.
 std::map<std::string, std::string> StepTags(const PipelineRunner::Run& run,
                                             const PipelineStep& step, const std::string& reuse_key);
+
+// Reuse across workspaces (pipeline_foreign_reuse.cc, docs/registries.md).
+struct ForeignReuse {
+  Job job;         // the completed step job of the other workspace
+  std::string ws;  // its workspace
+};
+std::optional<ForeignReuse> FindForeignReuse(store::MetadataStore& store,
+                                             tracking::TrackingService& tracking,
+                                             const PipelineRunner::Run& run,
+                                             const PipelineStep& step, const std::string& key);
+// Copies the original's outputs (detail["outputs"][*]["uri"]) into run.ws as the outputs of
+// `child` and points `detail` at the copies.
+Status CopyForeignOutputs(JobAssets& assets, const ForeignReuse& from,
+                          const PipelineRunner::Run& run, const PipelineStep& step,
+                          const std::string& child, const std::string& run_id,
+                          nlohmann::json& detail);
 
 }  // namespace mlws::jobs

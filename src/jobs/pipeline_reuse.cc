@@ -92,9 +92,15 @@ bool PipelineRunner::TryReuse(Run& run, const PipelineStep& step, Step& st, cons
   rr.max_results = 5;
   rr.order_by = {"attributes.start_time DESC"};
   auto found = tracking_.SearchRuns(run.ws, rr);
-  if (!found.ok() || found->runs.empty()) return false;
   std::optional<Job> orig;
-  for (const auto& r : found->runs) {
+  std::optional<ForeignReuse> foreign;
+  if (!found.ok() || found->runs.empty()) {
+    // A registry component's step may come from another workspace (pipeline_foreign_reuse.cc).
+    foreign = FindForeignReuse(store_, tracking_, run, step, key);
+    if (!foreign) return false;
+    orig = foreign->job;
+  }
+  for (const auto& r : foreign ? std::vector<tracking::Run>{} : found->runs) {
     for (const auto& t : r.tags) {
       if (t.key != "mlws.job.name") continue;
       auto j = store_.jobs().GetJob(run.job.workspace_id, t.value);
@@ -121,6 +127,7 @@ bool PipelineRunner::TryReuse(Run& run, const PipelineStep& step, Step& st, cons
   }
   if (!params.empty()) (void)tracking_.LogBatch(run.ws, made->info.run_id, {}, params, {});
   Job j = *orig;
+  j.workspace_id = run.job.workspace_id;  // the original may be another workspace's
   j.name = child;
   j.display_name = req.run_name;
   j.experiment_id = run.job.experiment_id;
@@ -137,6 +144,11 @@ bool PipelineRunner::TryReuse(Run& run, const PipelineStep& step, Step& st, cons
   json detail = json::parse(orig->detail_json, nullptr, false);
   if (!detail.is_object()) detail = json::object();
   detail["reused_from"] = orig->name;
+  if (foreign &&
+      !CopyForeignOutputs(assets_, *foreign, run, step, child, made->info.run_id, detail).ok()) {
+    (void)tracking_.DeleteRun(run.ws, made->info.run_id);
+    return false;
+  }
   j.detail_json = DumpJson(detail);
   Status s = store_.jobs().CreateJob(j);
   if (s.ok()) s = store_.jobs().UpdateJobs({j});

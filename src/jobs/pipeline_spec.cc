@@ -270,6 +270,13 @@ Status ParseStep(const std::string& name, const json& v, const PipelineSpec& p,
       component = *got;
       s.component = "azureml:" + component.value("name", std::string()) + ":" +
                     (component.contains("version") ? Scalar(component["version"]) : "");
+      if (ref.rfind("azureml://registries/", 0) == 0) {
+        // A registry's component keeps its registry (reuse across workspaces, registries.md).
+        std::string reg = ref.substr(21, ref.find('/', 21) - 21);
+        s.component = "azureml://registries/" + reg + "/components/" +
+                      component.value("name", std::string()) + "/versions/" +
+                      (component.contains("version") ? Scalar(component["version"]) : "");
+      }
     } else if (c.is_object()) {
       component = c;
       s.component = component.contains("name") && component["name"].is_string()

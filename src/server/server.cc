@@ -186,6 +186,13 @@ int RunServer(const Config& raw) {
   // One builder: jobs, deployments and explicit builds share its cache and its locks.
   assets::EnvironmentBuilder job_environments(cfg.home + "/envs");
   assets::AssetService asset_service(**store, tracking, registry, asset_paths, &job_environments);
+  // --- registries: shared asset collections; "azureml" holds the curated environments ---
+  registries::RegistryService registries(**store, tracking, auth, asset_service,
+                                         asset_paths.artifacts_root);
+  asset_service.SetRegistries(&registries);
+  st = registries.EnsureBuiltin();
+  if (!st.ok()) return Fail("cannot create the built-in registry", st);
+  // --- end registries ---
   http::RequestMetrics metrics;
   // --- jobs: the scheduler and the local executor (re-adopts jobs of a previous run) ---
   auto job_assets = jobs::NewAssetJobAssets(asset_service, job_environments);
@@ -262,6 +269,7 @@ int RunServer(const Config& raw) {
   schedules::ScheduleService schedule_service(**store, tracking, job_service,
                                               schedules::ClockFromEnvironment());
   ctx.schedules = &schedule_service;
+  ctx.registries = &registries;
   // --- end schedules ---
   http::Router router;
   api::BrowserSafety browser_safety(cfg.host, cfg.port, cfg.allowed_origins);

@@ -15,7 +15,7 @@ namespace mlws::api {
 namespace {
 
 TEST(RouteTableTest, EveryRouteDeclaresAWellFormedAction) {
-  std::regex shape("^(server|workspaces|self)(/[a-zA-Z]+)*/(read|write)$");
+  std::regex shape("^(server|workspaces|registries|self)(/[a-zA-Z]+)*/(read|write)$");
   std::set<std::string> seen;
   for (const auto& r : RouteTable()) {
     EXPECT_FALSE(r.action.empty()) << r.method << " " << r.path;
@@ -62,6 +62,8 @@ TEST(RouteTableTest, BuiltinRoleMatrix) {
                     (a == "workspaces/computes/read" || a.find("computes") == std::string::npos) &&
                     a.find("roleAssignments") == std::string::npos) ||
                    a == "server/workspaces/read";
+      } else if (role.name == "AzureML Registry User") {
+        expected = a.starts_with("registries/") && is_read;
       } else if (role.name == "AzureML Compute Operator") {
         expected = a.starts_with("workspaces/computes/") || a == "workspaces/read" ||
                    a == "server/workspaces/read";

@@ -29,6 +29,7 @@
 #include "mlws/assets/snapshot.h"
 #include "mlws/auth/entities.h"
 #include "mlws/common/status.h"
+#include "mlws/registries/registry_directory.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/tracking/tracking_service.h"
 
@@ -82,6 +83,10 @@ class AssetService {
   AssetService(store::MetadataStore& store, tracking::TrackingService& tracking,
                RegistryService& registry, AssetPaths paths,
                EnvironmentBuilder* environments = nullptr);
+
+  // Registries (not owned; null: only the curated environments of "azureml" resolve). Set once
+  // at start, before requests.
+  void SetRegistries(registries::RegistryDirectory* registries) { registries_ = registries; }
 
   // Creates a new version. Without "version" in the spec: 1 + the highest integer version (or
   // "1"). A model is also registered in the MLflow registry under the same name and version.
@@ -145,6 +150,7 @@ class AssetService {
   RegistryService& registry_;
   AssetPaths paths_;
   EnvironmentBuilder* environments_;
+  registries::RegistryDirectory* registries_ = nullptr;
 };
 
 }  // namespace mlws::assets
