@@ -3221,7 +3221,11 @@ export interface components {
             job: string;
             params: Record<string, never>;
             run_id: string;
+            /** @description bayesian: the point the sampler replays on restart */
+            sampler_state?: unknown;
             status: string;
+            /** @description early termination: the interval its policy stopped it at */
+            stopped_at_interval?: number;
             value?: number;
         };
         Token: {
