@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import math
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
-from conftest import MlwsServer
-from jobs_util import cli, ok, ok_json, wait_status
+from conftest import ML, MlwsServer
+from jobs_util import GATE, cli, get_job, ok, ok_json, open_gate, wait_status
 from test_sweeps import EVERY_DISTRIBUTION, all_jobs, check_every_distribution
 
 REPO = Path(__file__).resolve().parents[2]
@@ -138,3 +140,67 @@ def test_trials_of_a_registered_component(server, tmp_path):
     }))
     proc = cli(server.url, "job", "create", "-f", str(path))
     assert proc.returncode != 0 and "no_such_component" in proc.stderr, proc.stderr
+
+
+def test_a_bayesian_sweep_with_early_termination_continues_after_a_restart(tmp_path):
+    """Stopped while trial 0 runs (it logged its value and waits on a gate): the restarted
+    server replays the study (trial 0 keeps its point), reads trial 0's curve back for the
+    policy (median_stopping: trial 1 stops exactly when its value is above trial 0's), and the
+    sweep runs to max_total_trials with a new helper."""
+    env = {"MLWS_LOCAL_SLOTS": "2", "MLWS_SWEEP_PYTHON": str(OPTUNA_PYTHON)}
+    srv = MlwsServer(tmp_path / "home", log_dir=tmp_path, env=env).start()
+    path = tmp_path / "restart.yml"
+    path.write_text(yaml.safe_dump({
+        "type": "sweep", "name": "bayes_restart",
+        "trial": {"command": "python3 -c \"import mlws_log; "
+                             "mlws_log.log_metric('loss', ${{search_space.u}})\"; " + GATE},
+        "search_space": {"u": {"type": "uniform", "min_value": 0, "max_value": 1}},
+        "sampling_algorithm": "bayesian",
+        "objective": {"goal": "minimize", "primary_metric": "loss"},
+        "early_termination": {"type": "median_stopping"},
+        "limits": {"max_total_trials": 3, "max_concurrent_trials": 1},
+    }))
+    try:
+        ok(cli(srv.url, "job", "create", "-f", str(path)))
+        first = wait_trial(srv.url, "bayes_restart", 0)
+        point = first["params"]["u"]
+        wait_metric(srv.url, first["run_id"], "loss")
+        assert srv.stop() == 0, srv.stderr()
+        srv = MlwsServer(srv.home, log_dir=tmp_path, port=srv.port, env=env).start()
+        for i in range(3):
+            open_gate(srv.url, wait_trial(srv.url, "bayes_restart", i))
+        done = wait_status(srv.url, "bayes_restart", ("Completed", "Failed", "Canceled"),
+                           timeout=180)
+        assert done["status"] == "Completed", done
+        assert len(done["trials"]) == 3
+        t = {row["index"]: row for row in done["trials"]}
+        assert t[0]["params"]["u"] == point and t[0]["value"] == point
+        assert t[0]["status"] == "Completed"
+        u = [t[i]["params"]["u"] for i in range(3)]
+        assert all(0 <= x <= 1 for x in u)
+        assert (t[1]["status"] == "Canceled") == (u[1] > u[0]), t[1]
+        assert (t[2]["status"] == "Canceled") == (u[2] > sorted(u)[1]), t[2]
+        assert helpers(srv) == []
+    finally:
+        srv.stop()
+
+
+def wait_trial(url: str, sweep: str, index: int, timeout: float = 120) -> dict:
+    """Trial `index` of the sweep (its row) once its job has started (or already ended)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = {t["index"]: t for t in get_job(url, sweep)["trials"]}
+        if index in rows and get_job(url, rows[index]["job"])["status"] != "Queued":
+            return rows[index]
+        assert time.monotonic() < deadline, f"sweep {sweep}: {rows}"
+        time.sleep(0.05)
+
+
+def wait_metric(url: str, run_id: str, key: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        r = requests.get(f"{url}{ML}/runs/get", params={"run_id": run_id}, timeout=10)
+        if any(m["key"] == key for m in r.json()["run"]["data"].get("metrics", [])):
+            return
+        assert time.monotonic() < deadline, r.text
+        time.sleep(0.05)
