@@ -221,7 +221,6 @@ Status TrackingService::LogBatch(const std::string& ws, const std::string& run_i
   return Status::Ok();
 }
 
-
 Status TrackingService::DeleteTag(const std::string& ws, const std::string& run_id,
                                   const std::string& key) {
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
