@@ -5,6 +5,10 @@
 // Run: `node --test e2e/workloads.e2e.mjs` from web/ (after `npm run build`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, launchBrowser, shotPath } from './harness.mjs';
 
 let server;
@@ -179,6 +183,86 @@ test('sweep: trials sorted by the objective with the best marked, parallel coord
   // A trial opens its run.
   await rows.first().getByRole('link').first().click();
   await page.waitForURL(/\/runs\//);
+});
+
+// A scoring script with only the standard library: answers {"n", "who"}; {"raise": msg} raises.
+const SCORE = `
+import json, os
+
+def init():
+    global who
+    who = os.environ.get("WHO", "?")
+
+def run(raw_data):
+    req = json.loads(raw_data)
+    if "raise" in req:
+        raise ValueError(req["raise"])
+    return {"who": who, "n": req.get("n")}
+`;
+
+test('endpoints: list, deployments, traffic edit, last-hour charts, instance log', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlws-studio-ep-'));
+  const cli = (...args) => execFileSync(join(server.home, 'mlws'), ['--url', server.url, ...args], { cwd: dir, encoding: 'utf8', timeout: 240_000 });
+  try {
+    mkdirSync(join(dir, 'code'));
+    mkdirSync(join(dir, 'model'));
+    writeFileSync(join(dir, 'code', 'score.py'), SCORE);
+    writeFileSync(join(dir, 'model', 'weights.txt'), 'w');
+    writeFileSync(join(dir, 'ep.yml'), 'name: studio-ep\nauth_mode: key\n');
+    for (const d of ['blue', 'green'])
+      writeFileSync(
+        join(dir, `${d}.yml`),
+        `name: ${d}\nendpoint_name: studio-ep\nmodel:\n  path: model\ncode_configuration:\n  code: code\n  scoring_script: score.py\ninstance_count: 1\nenvironment_variables:\n  WHO: ${d}\n`,
+      );
+    cli('online-endpoint', 'create', '-f', 'ep.yml');
+    cli('online-deployment', 'create', '-f', 'blue.yml', '--all-traffic');
+    cli('online-deployment', 'create', '-f', 'green.yml');
+    const { primaryKey } = await call('POST', '/online-endpoints/studio-ep/list-keys', {});
+    const score = (body, rid) =>
+      fetch(v1('/online-endpoints/studio-ep/score'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${primaryKey}`, 'x-request-id': rid },
+        body: JSON.stringify(body),
+      });
+    for (let i = 0; i < 5; i++) assert.equal((await score({ n: i }, `studio-req-${i}`)).status, 200);
+    assert.equal((await score({ raise: 'bad input on purpose' }, 'studio-req-raise')).status, 500);
+
+    await page.goto(url('/workspaces/default/endpoints'));
+    const row = page.getByTestId('endpoints').locator('tr', { hasText: 'studio-ep' });
+    assert.match(await row.innerText(), /blue 100%/);
+    await row.getByRole('link', { name: 'studio-ep' }).click();
+    await page.waitForURL(/\/endpoints\/studio-ep$/);
+    const deps = page.getByTestId('deployments');
+    await deps.locator('tr', { hasText: 'green' }).waitFor();
+    assert.match(await deps.locator('tr', { hasText: 'blue' }).innerText(), /Succeeded\s+100%/);
+    assert.match(await deps.locator('tr', { hasText: 'green' }).innerText(), /0%/);
+
+    // The last hour: the front door counted 6 requests to blue, one of them a 500.
+    await page.locator('[data-testid=requests-blue]', { hasText: /^6$/ }).waitFor();
+    assert.equal(await page.getByTestId('server-errors-blue').innerText(), '1');
+    assert.equal(await page.getByTestId('requests-green').innerText(), '0');
+    for (const t of ['requests per minute', 'errors per minute', 'latency ms (p50, p90, p99)'])
+      await page.getByTestId(`chart-${t}`).locator('canvas').waitFor();
+    // The instance log names each request id.
+    await page.locator('[data-testid=endpoint-log]', { hasText: 'studio-req-3' }).waitFor();
+    assert.match(await page.getByTestId('endpoint-log').innerText(), /studio-req-raise: run\(\) raised ValueError/);
+
+    // Traffic: a split that does not add up cannot be saved; 90/10 is saved through PATCH.
+    const editor = page.getByTestId('traffic-editor');
+    await editor.getByLabel('Traffic to blue (%)').fill('90');
+    await editor.getByLabel('Traffic to green (%)').fill('5');
+    await editor.getByText('add up to 95%').waitFor();
+    assert.equal(await editor.getByRole('button', { name: 'Save traffic' }).isDisabled(), true);
+    await editor.getByLabel('Traffic to green (%)').fill('10');
+    await editor.getByRole('button', { name: 'Save traffic' }).click();
+    await editor.getByRole('status').filter({ hasText: 'Traffic is now blue 90% · green 10%' }).waitFor();
+    assert.deepEqual((await call('GET', '/online-endpoints/studio-ep')).traffic, { blue: 90, green: 10 });
+    await page.locator('.page-head', { hasText: 'blue 90% · green 10%' }).waitFor();
+    await page.screenshot({ path: shotPath('endpoint'), fullPage: true });
+  } finally {
+    await fetch(v1('/online-endpoints/studio-ep'), { method: 'DELETE' });
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('no uncaught errors in the page', () => {
