@@ -12,6 +12,7 @@ import { formatNumber, formatTime } from '../lib/format';
 import { parseTraffic, statsSeries, statsTotals, trafficSummary, type Series } from '../lib/endpoints';
 import { Empty, ErrorBox, Loading } from '../components/States';
 import { KeyTable } from '../components/KeyTable';
+import { Fields } from '../components/Fields';
 import { StatusBadge } from '../components/StatusBadge';
 import { MetricChart } from '../components/MetricChart';
 import type { OnlineDeployment, OnlineEndpoint } from '../api/types';
@@ -83,22 +84,15 @@ export function EndpointPage() {
         <h1>{e.name}</h1>
         <span className="muted">{trafficSummary(traffic(e))}</span>
       </div>
-      <dl className="fields">
-        {(
-          [
-            ['Scoring URI', <code key="u">{e.scoring_uri}</code>],
-            ['Auth mode', e.auth_mode],
-            ['Mirror', Object.keys(mirror).length ? Object.entries(mirror).map(([k, v]) => `${k} ${v}%`).join(', ') : ''],
-            ['Description', e.description],
-            ['Updated', formatTime(e.updated_ms)],
-          ] as [string, React.ReactNode][]
-        ).map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>{v === '' || v === undefined || v === null ? <span className="muted">–</span> : v}</dd>
-          </div>
-        ))}
-      </dl>
+      <Fields
+        rows={[
+          ['Scoring URI', <code key="u">{e.scoring_uri}</code>],
+          ['Auth mode', e.auth_mode],
+          ['Mirror', Object.keys(mirror).length ? Object.entries(mirror).map(([k, v]) => `${k} ${v}%`).join(', ') : ''],
+          ['Description', e.description],
+          ['Updated', formatTime(e.updated_ms)],
+        ]}
+      />
       <h2>Deployments</h2>
       {deps.error && <ErrorBox error={deps.error} onRetry={deps.reload} />}
       {deps.data && deps.data.length === 0 && (

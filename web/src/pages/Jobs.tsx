@@ -10,6 +10,7 @@ import { paths } from '../lib/urlState';
 import { formatDuration, formatTime } from '../lib/format';
 import { Empty, ErrorBox, Loading } from '../components/States';
 import { KeyTable } from '../components/KeyTable';
+import { Fields } from '../components/Fields';
 import { StatusBadge } from '../components/StatusBadge';
 import { PipelineGraph } from '../components/PipelineGraph';
 import { SweepView } from '../components/SweepView';
@@ -106,28 +107,21 @@ export function JobPage() {
         )}
       </div>
       {cancelErr && <ErrorBox error={cancelErr} />}
-      <dl className="fields">
-        {(
-          [
-            ['Name', <code key="n">{j.name}</code>],
-            ['Run', j.run_id ? <Link key="r" to={paths.run(ws, j.run_id)}>{j.run_id}</Link> : ''],
-            ['Experiment', j.experiment_id ? <Link key="e" to={paths.experiment(ws, j.experiment_id)}>{j.experiment_name ?? j.experiment_id}</Link> : ''],
-            ['Compute', j.compute],
-            ['Command', j.command && <code key="c" className="wrap">{j.command}</code>],
-            ['Submitted', formatTime(j.created_at)],
-            ['Started', formatTime(j.started_at)],
-            ['Ended', formatTime(j.ended_at)],
-            ['Duration', jobDuration(j)],
-            ['Exit code', j.exit_code ?? ''],
-            ['Error', j.error],
-          ] as [string, React.ReactNode][]
-        ).map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>{v === '' || v === null || v === undefined ? <span className="muted">–</span> : v}</dd>
-          </div>
-        ))}
-      </dl>
+      <Fields
+        rows={[
+          ['Name', <code key="n">{j.name}</code>],
+          ['Run', j.run_id ? <Link key="r" to={paths.run(ws, j.run_id)}>{j.run_id}</Link> : ''],
+          ['Experiment', j.experiment_id ? <Link key="e" to={paths.experiment(ws, j.experiment_id)}>{j.experiment_name ?? j.experiment_id}</Link> : ''],
+          ['Compute', j.compute],
+          ['Command', j.command && <code key="c" className="wrap">{j.command}</code>],
+          ['Submitted', formatTime(j.created_at)],
+          ['Started', formatTime(j.started_at)],
+          ['Ended', formatTime(j.ended_at)],
+          ['Duration', jobDuration(j)],
+          ['Exit code', j.exit_code ?? ''],
+          ['Error', j.error],
+        ]}
+      />
       {j.type === 'pipeline' && (
         <>
           <h2>Steps</h2>
