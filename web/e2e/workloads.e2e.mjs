@@ -14,6 +14,7 @@ import { startServer, launchBrowser, shotPath } from './harness.mjs';
 let server;
 let browser;
 let page;
+let ownerAuth; // set once the permissions test switched authentication on
 const pageErrors = [];
 
 const url = (p) => `${server.url}${p}`;
@@ -46,8 +47,9 @@ before(async () => {
 after(async () => {
   await browser?.close();
   // Scoring instances outlive a stopped server on purpose: delete the endpoints first.
-  for (const e of (await fetch(v1('/online-endpoints')).then((r) => r.json()).catch(() => ({}))).value ?? [])
-    await fetch(v1(`/online-endpoints/${e.name}`), { method: 'DELETE' });
+  const headers = ownerAuth ? { Authorization: ownerAuth } : {};
+  for (const e of (await fetch(v1('/online-endpoints'), { headers }).then((r) => r.json()).catch(() => ({}))).value ?? [])
+    await fetch(v1(`/online-endpoints/${e.name}`), { method: 'DELETE', headers });
   await server?.stop();
 });
 
@@ -260,9 +262,38 @@ test('endpoints: list, deployments, traffic edit, last-hour charts, instance log
     await page.locator('.page-head', { hasText: 'blue 90% · green 10%' }).waitFor();
     await page.screenshot({ path: shotPath('endpoint'), fullPage: true });
   } finally {
-    await fetch(v1('/online-endpoints/studio-ep'), { method: 'DELETE' });
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('endpoints: a Reader sees the endpoint but not the traffic editor', async () => {
+  // The first user becomes an Owner and switches authentication on (so this test runs last).
+  await call('POST', url('/api/v1/users'), { name: 'olivia', password: 'owner password 1' });
+  ownerAuth = 'Basic ' + Buffer.from('olivia:owner password 1').toString('base64');
+  const post = async (path, body) => {
+    const r = await fetch(url(path), { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: ownerAuth }, body: JSON.stringify(body) });
+    assert.ok(r.ok, `${path}: ${r.status} ${await r.text()}`);
+  };
+  await post('/api/v1/users', { name: 'rita', password: 'reader password 1' });
+  await post('/api/v1/role-assignments', { user: 'rita', role: 'Reader', workspace: 'default' });
+  const signIn = async (user, password) => {
+    const p = await browser.newPage();
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+    await p.goto(url('/workspaces/default/endpoints/studio-ep'));
+    await p.fill('input[autocomplete=username]', user);
+    await p.fill('input[type=password]', password);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.locator('.topbar .user', { hasText: user }).waitFor();
+    await p.getByTestId('deployments').locator('tr', { hasText: 'green' }).waitFor();
+    return p;
+  };
+  const reader = await signIn('rita', 'reader password 1');
+  await reader.locator('[data-testid=requests-blue]').waitFor();
+  assert.equal(await reader.getByTestId('traffic-editor').count(), 0);
+  await reader.close();
+  const owner = await signIn('olivia', 'owner password 1');
+  await owner.getByTestId('traffic-editor').waitFor();
+  await owner.close();
 });
 
 test('no uncaught errors in the page', () => {
