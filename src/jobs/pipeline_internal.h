@@ -18,6 +18,7 @@ namespace mlws::jobs {
 struct PipelineRunner::Step {
   std::string status = "NotStarted";  // NotStarted | a JobStatus name | Skipped
   std::string job;                    // the step's job ("" before it is created)
+  std::string run_id;                 // its MLflow run (for the studio's click-through)
   std::string reused_from;            // the job whose results it reused
   std::string reason;                 // why it failed / was skipped / canceled
   std::string reuse_key;
@@ -28,6 +29,14 @@ struct PipelineRunner::Step {
   std::vector<std::string> notes;
 };
 
+// A step found reusable in this pass whose job and run are yet to be written (RecordReuses).
+struct PipelineRunner::PendingReuse {
+  std::string step;
+  nlohmann::json spec;  // the step's job spec
+  std::string key;
+  Job orig;
+};
+
 // Touched by the runner thread only, except `cancel` (set by Cancel under the runner's lock).
 struct PipelineRunner::Run {
   Job job;
@@ -35,9 +44,11 @@ struct PipelineRunner::Run {
   std::string ws;
   auth::Principal who;
   std::map<std::string, Step> steps;
-  bool cancel = false;     // guarded by the runner's mu_
-  bool stop_sent = false;  // running steps were told to stop
-  bool recovered = false;  // read the steps' jobs before trusting the recorded state
+  bool cancel = false;                // guarded by the runner's mu_
+  bool stop_sent = false;             // running steps were told to stop
+  bool recovered = false;             // read the steps' jobs before trusting the recorded state
+  std::vector<PendingReuse> pending;  // written at the end of the pass
+  std::vector<std::string> experiment_ids;  // of the workspace, read once per pass
 };
 
 bool IsStepTerminal(const std::string& status);

@@ -131,6 +131,13 @@ StatusOr<Job> PipelineRunner::Create(const std::string& ws, std::int64_t ws_id, 
       auto r = assets_.ResolveInput(ws, ToInputSpec(in));
       if (!r.ok()) return Prefixed(r.status(), where + ".inputs." + in.name);
     }
+    for (const auto& o : s.outputs) {
+      OutputSpec out;
+      out.name = o.name;
+      out.path = o.path;
+      Status ok = assets_.CheckOutput(ws, child, out);
+      if (!ok.ok()) return Prefixed(ok, where + ".outputs." + o.name);
+    }
   }
 
   std::string exp_name = p.experiment_name.empty() ? "Default" : p.experiment_name;
@@ -287,6 +294,7 @@ void PipelineRunner::Loop() {
 void PipelineRunner::Apply(Run& run, Step& st, const Job& child) {
   (void)run;
   st.status = JobStatusName(child.status);
+  st.run_id = child.run_id;
   st.started_at = child.started_at;
   st.ended_at = child.ended_at;
   if (child.status == JobStatus::kFailed || child.status == JobStatus::kCanceled) {
@@ -374,6 +382,7 @@ void PipelineRunner::Advance(Run& run) {
     Dispatch(run, step, st);
     changed = true;
   }
+  RecordReuses(run);
   run.recovered = false;
   bool stop = run.job.cancel_requested || (!continue_on_failure && failed());
   if (stop && !run.stop_sent) {

@@ -153,6 +153,9 @@ def test_datastore_uri_example(server, tmp_path):
     assert job["steps"]["component_file"]["depends_on"] == ["component_folder"]
     assert job["edges"] == [{"from": "component_folder", "output": "sample_output_data",
                              "to": "component_file", "input": "placeholder"}]
+    # The pipeline output's path is where component_folder's output landed.
+    assert job["outputs"]["pipeline_sample_output_data"]["uri"] == \
+        "azureml://datastores/workspaceblobstore/paths/azureml/4b_datastore_datapath_uri"
 
 
 def test_data_asset_example(server, tmp_path):
@@ -301,6 +304,13 @@ BAD = [
     ("missing data",
      "jobs:\n  a:\n    command: ls ${{inputs.d}}\n    inputs:\n"
      "      d: {type: uri_folder, path: azureml:no_such_data:1}\n", 404, ["jobs.a.inputs.d"]),
+    ("output path not on a datastore",
+     "jobs:\n  a:\n    command: echo > ${{outputs.o}}/x\n    outputs:\n      o: {path: ./here}\n",
+     400, ["jobs.a", "Output 'o'", "datastore URI"]),
+    ("output on an unknown datastore",
+     "jobs:\n  a:\n    command: echo > ${{outputs.o}}/x\n    outputs:\n"
+     "      o: {path: 'azureml://datastores/nostore/paths/x'}\n", 404,
+     ["jobs.a.outputs.o", "nostore"]),
     ("empty", "jobs: {}\n", 400, ["needs 'jobs'"]),
     ("unknown field", "jobz: {}\njobs:\n  a:\n    command: echo\n", 400, ["jobz"]),
 ]
@@ -428,7 +438,7 @@ def test_reuse_and_what_invalidates_it(server, tmp_path):
     (tmp_path / "src" / "run.sh").write_text("cat \"$1\"/in.txt > \"$2\"/out.txt\necho \"$3\"\n")
     exp = unique("reuse")
 
-    def spec(word="a", env="python", force=False):
+    def spec(word="a", env="python", force=False, step_force=False, mode="rw_mount"):
         return write(tmp_path / "p.yml", f"""
 type: pipeline
 experiment_name: {exp}
@@ -442,6 +452,8 @@ jobs:
       inputs: {{d: {{type: uri_folder}}, word: {{type: string}}}}
       outputs: {{o: {{type: uri_folder}}}}
     environment_variables: {{E: "1"}}
+    force_rerun: {str(step_force).lower()}
+    outputs: {{o: {{mode: {mode}}}}}
     inputs:
       d: {{type: uri_folder, path: azureml://datastores/workspaceblobstore/paths/reuse-data}}
       word: {word}
@@ -468,6 +480,9 @@ jobs:
     assert reused(run_pipeline(server, spec())) is None
     assert reused(run_pipeline(server, spec())) is not None
     assert reused(run_pipeline(server, spec(force=True))) is None
+    assert reused(run_pipeline(server, spec(step_force=True))) is None
+    assert reused(run_pipeline(server, spec(mode="upload"))) is None  # output settings count
+    assert reused(run_pipeline(server, spec(mode="upload"))) is not None
 
 
 def test_uri_file_output_is_written_as_the_named_file(server, tmp_path):
@@ -480,3 +495,7 @@ def test_uri_file_output_is_written_as_the_named_file(server, tmp_path):
     ok(cli(server.url, "job", "download", child, "--download-path", str(tmp_path / "dl")))
     assert (tmp_path / "dl" / "named-outputs" / "output" / "hello_world.txt").read_text() == \
         "world\n"
+    # The output's path: ${{name}} is the step's job.
+    assert (datastore(server) / child / "hello_world.txt").read_text() == "world\n"
+    assert job["outputs"]["output"]["uri"] == \
+        f"azureml://datastores/workspaceblobstore/paths/{child}/hello_world.txt"
