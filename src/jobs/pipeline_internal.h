@@ -47,11 +47,17 @@ struct PipelineRunner::Run {
   bool cancel = false;                // guarded by the runner's mu_
   bool stop_sent = false;             // running steps were told to stop
   bool recovered = false;             // read the steps' jobs before trusting the recorded state
+  std::int64_t persisted_at = 0;      // steady ms of the last Persist
+  bool persist_due = false;           // state changed since (written within kPersistEveryMs)
   std::vector<PendingReuse> pending;  // written at the end of the pass
   std::vector<std::string> experiment_ids;  // of the workspace, read once per pass
 };
 
 bool IsStepTerminal(const std::string& status);
+
+// A running pipeline's state is written at most this often (its detail is O(steps) to write;
+// a restart re-reads the steps' own jobs, so a late write loses nothing).
+inline constexpr std::int64_t kPersistEveryMs = 250;
 
 // "<pipeline>--<step>".
 inline std::string StepJobName(const std::string& pipeline, const std::string& step) {
