@@ -70,6 +70,22 @@ class AssetJobAssets final : public JobAssets {
       return NotFound(fmt::format("Input '{}': {} does not exist.", in.name, path));
     }
     r.local_path = *local;
+    if (in.type == "uri_file" && fs::is_directory(*local, ec)) {
+      // A uri_file input is a file; a folder of exactly one file (e.g. another job's uri_file
+      // output folder) stands for that file.
+      std::vector<std::string> files;
+      for (const auto& e : fs::directory_iterator(*local, ec)) {
+        if (e.is_regular_file(ec)) files.push_back(e.path().filename().string());
+        if (files.size() > 1) break;
+      }
+      if (files.size() != 1) {
+        return InvalidArgument(fmt::format(
+            "Input '{}': {} is a folder; a uri_file input names a file (use type uri_folder).",
+            in.name, path));
+      }
+      r.uri += "/" + files[0];
+      r.local_path = (fs::path(*local) / files[0]).string();
+    }
     return r;
   }
 
@@ -156,39 +172,53 @@ class AssetJobAssets final : public JobAssets {
     return p;
   }
 
+  Status CheckOutput(const std::string& ws, const std::string& job,
+                     const OutputSpec& out) override {
+    if (out.path.empty()) return Status::Ok();
+    auto local = assets_.LocalPath(ws, OutputUri(out, job, assets::kDefaultDatastore));
+    if (!local.ok()) {
+      return Status(local.status().code(), fmt::format("Output '{}': path '{}': {}", out.name,
+                                                       out.path, local.status().message()));
+    }
+    return Status::Ok();
+  }
+
   StatusOr<ResolvedPath> PublishOutput(const std::string& ws, const std::string& job,
                                        const OutputSpec& out, const std::string& local_folder,
                                        const std::string& user,
                                        const std::string& run_id) override {
     ResolvedPath r;
-    r.uri = fmt::format("azureml://datastores/{}/paths/azureml/{}/{}", assets::kDefaultDatastore,
-                        job, out.name);
+    r.uri = OutputUri(out, job, assets::kDefaultDatastore);
     ASSIGN_OR_RETURN(std::string dest, assets_.LocalPath(ws, r.uri));
     std::error_code ec;
-    fs::create_directories(dest, ec);
-    fs::copy(local_folder, dest,
-             fs::copy_options::recursive | fs::copy_options::skip_symlinks |
-                 fs::copy_options::overwrite_existing,
-             ec);
+    if (out.type == "uri_file") {
+      // A uri_file output is the one file the job wrote into the output folder; its URI names
+      // that file (the output's path, else <folder>/<file>).
+      std::vector<fs::path> files;
+      for (const auto& e : fs::directory_iterator(local_folder, ec)) {
+        if (e.is_regular_file(ec)) files.push_back(e.path());
+      }
+      if (files.size() != 1) {
+        return InvalidArgument(fmt::format(
+            "a uri_file output must hold exactly one file; '{}' holds {}", out.name, files.size()));
+      }
+      if (out.path.empty()) {
+        r.uri += "/" + files[0].filename().string();
+        dest += "/" + files[0].filename().string();
+      }
+      fs::create_directories(fs::path(dest).parent_path(), ec);
+      fs::copy_file(files[0], dest, fs::copy_options::overwrite_existing, ec);
+    } else {
+      fs::create_directories(dest, ec);
+      fs::copy(local_folder, dest,
+               fs::copy_options::recursive | fs::copy_options::skip_symlinks |
+                   fs::copy_options::overwrite_existing,
+               ec);
+    }
     if (ec) return Internal("copying output " + out.name + ": " + ec.message());
     r.local_path = dest;
     if (out.asset_name.empty()) return r;
-    std::string path = r.uri;
-    if (out.type == "uri_file") {
-      // A uri_file output is the one file the job wrote into the output folder.
-      std::vector<std::string> files;
-      for (const auto& e : fs::directory_iterator(dest, ec)) {
-        if (e.is_regular_file(ec)) files.push_back(e.path().filename().string());
-      }
-      if (files.size() != 1) {
-        return InvalidArgument(
-            fmt::format("a uri_file output must hold exactly one file; '{}' "
-                        "holds {}",
-                        out.name, files.size()));
-      }
-      path += "/" + files[0];
-    }
-    json spec = {{"name", out.asset_name}, {"type", out.type}, {"path", path}};
+    json spec = {{"name", out.asset_name}, {"type", out.type}, {"path", r.uri}};
     if (!out.asset_version.empty()) spec["version"] = out.asset_version;
     if (!out.description.empty()) spec["description"] = out.description;
     assets::AssetKind kind =

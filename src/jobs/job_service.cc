@@ -203,7 +203,9 @@ StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
                                  {"asset", r.asset}};
   }
   for (const auto& out : spec.outputs) {
+    RETURN_IF_ERROR(assets_.CheckOutput(ws, name, out));
     json o = {{"type", out.type}, {"mode", out.mode}};
+    if (!out.path.empty()) o["path"] = out.path;
     if (!out.asset_name.empty()) o["name"] = out.asset_name;
     if (!out.asset_version.empty()) o["version"] = out.asset_version;
     detail["outputs"][out.name] = o;

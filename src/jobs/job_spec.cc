@@ -177,10 +177,38 @@ StatusOr<OutputSpec> ParseOutput(const std::string& name, const json& v) {
   }
   ASSIGN_OR_RETURN(out.description, StringField(v, "description", where + "."));
   ASSIGN_OR_RETURN(out.path, StringField(v, "path", where + "."));
+  if (!out.path.empty() && (out.path.rfind("azureml://datastores/", 0) != 0 ||
+                            out.path.find("/paths/") == std::string::npos)) {
+    return InvalidArgument(
+        fmt::format("Output '{}': path '{}' must be a datastore URI "
+                    "(azureml://datastores/<datastore>/paths/<path>).",
+                    name, out.path));
+  }
   return out;
 }
 
 }  // namespace
+
+std::string OutputUri(const OutputSpec& out, const std::string& job,
+                      const std::string& default_datastore) {
+  if (out.path.empty()) {
+    return fmt::format("azureml://datastores/{}/paths/azureml/{}/{}", default_datastore, job,
+                       out.name);
+  }
+  std::string uri = out.path;
+  const std::pair<std::string, std::string> vars[] = {
+      {"${{name}}", job},
+      {"${{output_name}}", out.name},
+      {"${{default_datastore}}", default_datastore}};
+  for (const auto& [var, value] : vars) {
+    for (size_t at = uri.find(var); at != std::string::npos;
+         at = uri.find(var, at + value.size())) {
+      uri.replace(at, var.size(), value);
+    }
+  }
+  while (uri.size() > 1 && uri.back() == '/') uri.pop_back();
+  return uri;
+}
 
 Status ValidateJobName(const std::string& name) {
   bool ok =
@@ -291,11 +319,6 @@ StatusOr<JobSpec> ParseJobSpec(const json& spec) {
     for (const auto& [k, v] : spec["outputs"].items()) {
       RETURN_IF_ERROR(ValidateJobName(k));
       ASSIGN_OR_RETURN(OutputSpec out, ParseOutput(k, v));
-      if (v.is_object() && v.contains("path")) {
-        s.notes.push_back("outputs." + k +
-                          ".path ignored: outputs are written to the workspace's "
-                          "default datastore under azureml/<job>/<output>");
-      }
       s.outputs.push_back(std::move(out));
     }
   }

@@ -19,6 +19,7 @@ namespace mlws::jobs {
 struct PipelineRunner::Step {
   std::string status = "NotStarted";  // NotStarted | a JobStatus name | Skipped
   std::string job;                    // the step's job ("" before it is created)
+  std::string run_id;                 // its MLflow run (for the studio's click-through)
   std::string reused_from;            // the job whose results it reused
   std::string reason;                 // why it failed / was skipped / canceled
   std::string reuse_key;
@@ -29,6 +30,15 @@ struct PipelineRunner::Step {
   std::vector<std::string> notes;
 };
 
+// A step found reusable in this pass whose job and run are yet to be written (RecordReuses).
+struct PipelineRunner::PendingReuse {
+  std::string step;
+  nlohmann::json spec;  // the step's job spec
+  std::string key;
+  Job orig;
+  std::string foreign_ws;  // set when orig is another workspace's step (pipeline_foreign_reuse.cc)
+};
+
 // Touched by the runner thread only, except `cancel` (set by Cancel under the runner's lock).
 struct PipelineRunner::Run {
   Job job;
@@ -36,12 +46,20 @@ struct PipelineRunner::Run {
   std::string ws;
   auth::Principal who;
   std::map<std::string, Step> steps;
-  bool cancel = false;     // guarded by the runner's mu_
-  bool stop_sent = false;  // running steps were told to stop
-  bool recovered = false;  // read the steps' jobs before trusting the recorded state
+  bool cancel = false;                // guarded by the runner's mu_
+  bool stop_sent = false;             // running steps were told to stop
+  bool recovered = false;             // read the steps' jobs before trusting the recorded state
+  std::int64_t persisted_at = 0;      // steady ms of the last Persist
+  bool persist_due = false;           // state changed since (written within kPersistEveryMs)
+  std::vector<PendingReuse> pending;  // written at the end of the pass
+  std::vector<std::string> experiment_ids;  // of the workspace, read once per pass
 };
 
 bool IsStepTerminal(const std::string& status);
+
+// A running pipeline's state is written at most this often (its detail is O(steps) to write;
+// a restart re-reads the steps' own jobs, so a late write loses nothing).
+inline constexpr std::int64_t kPersistEveryMs = 250;
 
 // "<pipeline>--<step>".
 inline std::string StepJobName(const std::string& pipeline, const std::string& step) {

@@ -83,6 +83,12 @@ StatusOr<tracking::Experiment> PipelineRunner::Experiment(const std::string& ws,
 
 namespace {
 
+std::int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 Status Prefixed(const Status& st, const std::string& where) {
   return Status(st.code(), where + ": " + st.message());
 }
@@ -99,6 +105,7 @@ StatusOr<Job> PipelineRunner::Create(const std::string& ws, std::int64_t ws_id, 
         fmt::format("A job named '{}' already exists in workspace '{}'.", name, ws));
   }
   // Everything the steps refer to must exist now, not when they start.
+  std::map<std::string, Status> computes;
   for (const auto& s : p.steps) {
     std::string where = "jobs." + s.name;
     std::string child = StepJobName(name, s.name);
@@ -112,9 +119,12 @@ StatusOr<Job> PipelineRunner::Create(const std::string& ws, std::int64_t ws_id, 
       return AlreadyExists(
           fmt::format("{}: a job named '{}' already exists in workspace '{}'.", where, child, ws));
     }
-    auto compute = jobs_.GetCompute(ws, s.compute);
+    // Each compute once: looking one up reads the workspace's jobs (its state).
+    auto [checked, fresh] = computes.emplace(s.compute, Status::Ok());
+    if (fresh) checked->second = jobs_.GetCompute(ws, s.compute).status();
+    const Status& compute = checked->second;
     if (!compute.ok()) {
-      if (compute.status().code() != ErrorCode::kResourceDoesNotExist) return compute.status();
+      if (compute.code() != ErrorCode::kResourceDoesNotExist) return compute;
       return InvalidArgument(fmt::format(
           "{}.compute: compute '{}' does not exist in workspace '{}' (create it with `mlws "
           "compute create -f cluster.yml`, or set settings.default_compute).",
@@ -130,6 +140,13 @@ StatusOr<Job> PipelineRunner::Create(const std::string& ws, std::int64_t ws_id, 
       if (in.kind != StepInput::Kind::kPath) continue;
       auto r = assets_.ResolveInput(ws, ToInputSpec(in));
       if (!r.ok()) return Prefixed(r.status(), where + ".inputs." + in.name);
+    }
+    for (const auto& o : s.outputs) {
+      OutputSpec out;
+      out.name = o.name;
+      out.path = o.path;
+      Status ok = assets_.CheckOutput(ws, child, out);
+      if (!ok.ok()) return Prefixed(ok, where + ".outputs." + o.name);
     }
   }
 
@@ -256,10 +273,22 @@ void PipelineRunner::Loop() {
   auto last_sweep = std::chrono::steady_clock::now();
   for (;;) {
     std::vector<std::shared_ptr<Run>> work;
+    std::vector<std::shared_ptr<Run>> due;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || !dirty_.empty(); });
-      if (stopping_) return;
+      bool waiting = false;  // a pipeline's state is to be written soon
+      for (const auto& [key, run] : runs_) waiting = waiting || run->persist_due;
+      cv_.wait_for(lock,
+                   waiting ? std::chrono::milliseconds(kPersistEveryMs) : std::chrono::seconds(1),
+                   [this] { return stopping_ || !dirty_.empty(); });
+      for (const auto& [key, run] : runs_) {
+        if (run->persist_due) due.push_back(run);
+      }
+      if (stopping_) {
+        lock.unlock();
+        for (auto& run : due) Persist(*run);  // what a stopping server knows, written
+        return;
+      }
       // A slow safety net: every few seconds each pipeline looks at its steps' jobs itself.
       if (std::chrono::steady_clock::now() - last_sweep > std::chrono::seconds(5)) {
         last_sweep = std::chrono::steady_clock::now();
@@ -281,12 +310,16 @@ void PipelineRunner::Loop() {
         spdlog::error("pipeline {}: {}", run->job.name, e.what());
       }
     }
+    for (auto& run : due) {
+      if (run->persist_due && SteadyMs() - run->persisted_at >= kPersistEveryMs) Persist(*run);
+    }
   }
 }
 
 void PipelineRunner::Apply(Run& run, Step& st, const Job& child) {
   (void)run;
   st.status = JobStatusName(child.status);
+  st.run_id = child.run_id;
   st.started_at = child.started_at;
   st.ended_at = child.ended_at;
   if (child.status == JobStatus::kFailed || child.status == JobStatus::kCanceled) {
@@ -344,6 +377,7 @@ void PipelineRunner::Advance(Run& run) {
     return false;
   };
   bool continue_on_failure = run.spec.settings.continue_on_step_failure;
+  bool any_failed = failed();  // once per pass, not per step (a pass may start 1000s)
   for (const auto& step : run.spec.steps) {
     Step& st = run.steps[step.name];
     if (IsStepTerminal(st.status) || !st.job.empty()) continue;
@@ -360,7 +394,7 @@ void PipelineRunner::Advance(Run& run) {
       changed = true;
       continue;
     }
-    bool stop = run.job.cancel_requested || (!continue_on_failure && failed());
+    bool stop = run.job.cancel_requested || (!continue_on_failure && any_failed);
     if (stop) {
       st.status = "Canceled";
       st.reason = run.job.cancel_requested
@@ -372,8 +406,10 @@ void PipelineRunner::Advance(Run& run) {
     }
     if (!ready) continue;
     Dispatch(run, step, st);
+    any_failed = any_failed || st.status == "Failed";
     changed = true;
   }
+  RecordReuses(run);
   run.recovered = false;
   bool stop = run.job.cancel_requested || (!continue_on_failure && failed());
   if (stop && !run.stop_sent) {
@@ -390,7 +426,8 @@ void PipelineRunner::Advance(Run& run) {
   bool done = true;
   for (const auto& [n, st] : run.steps) done = done && IsStepTerminal(st.status);
   if (done) return Finish(run);
-  if (changed) Persist(run);
+  run.persist_due = run.persist_due || changed;
+  if (run.persist_due && SteadyMs() - run.persisted_at >= kPersistEveryMs) Persist(run);
 }
 
 void PipelineRunner::Dispatch(Run& run, const PipelineStep& step, Step& st) {
@@ -471,6 +508,8 @@ void PipelineRunner::Finish(Run& run) {
 }
 
 void PipelineRunner::Persist(Run& run) {
+  run.persist_due = false;
+  run.persisted_at = SteadyMs();
   run.job.detail_json = DumpJson(DetailJson(run));
   Status st = store_.jobs().UpdateJobs({run.job});
   if (!st.ok())

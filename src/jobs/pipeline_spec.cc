@@ -572,11 +572,6 @@ StatusOr<PipelineSpec> ParsePipelineSpec(const json& spec, const ComponentResolv
       StepOutput probe;
       ASSIGN_OR_RETURN(probe, OutputSettings(probe, v, "outputs." + k));
       p.outputs[k] = v.is_null() ? json::object() : v;
-      if (v.is_object() && v.contains("path")) {
-        p.notes.push_back("outputs." + k +
-                          ".path ignored: outputs are written to the workspace's default "
-                          "datastore under azureml/<step job>/<output>");
-      }
     }
   }
 

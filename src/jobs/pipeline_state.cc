@@ -51,6 +51,7 @@ json DetailJson(const PipelineRunner::Run& run) {
     }
     json s = {{"status", st.status},
               {"job", st.job.empty() ? json() : json(st.job)},
+              {"run_id", st.run_id.empty() ? json() : json(st.run_id)},
               {"component", step.component},
               {"compute", step.compute},
               {"depends_on", step.depends_on},
@@ -108,6 +109,7 @@ void RestoreSteps(PipelineRunner::Run& run) {
     st.status = str("status");
     if (st.status.empty()) st.status = "NotStarted";
     st.job = str("job");
+    st.run_id = str("run_id");
     st.reused_from = str("reused_from");
     st.reason = str("reason");
     st.reuse_key = str("reuse_key");

@@ -432,6 +432,9 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
     ASSIGN_OR_RETURN(ResolvedPath r, assets_.ResolveInput(a.ws, in));
     if (!r.asset.empty()) (void)assets_.RecordRunInput(a.ws, job.run_id, r);
     fs::path local = dir / "inputs" / in.name;
+    if (in.type == "uri_file" && fs::is_regular_file(r.local_path, ec)) {
+      local /= fs::path(r.local_path).filename();  // the job sees the file under its own name
+    }
     fs::create_directories(local.parent_path(), ec);
     if (in.mode == "direct") {
       b.inputs[in.name] = r.uri;
@@ -453,7 +456,9 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
     b.outputs[out.name] = local.string();
     if (out.type == "uri_file") {
       // The command writes the file itself: named like the output's path (else the output).
-      std::string file = out.path.substr(out.path.find_last_of('/') + 1);
+      // Only the path's last segment matters here (the datastore is the publisher's business).
+      std::string uri = out.path.empty() ? "" : OutputUri(out, job.name, "");
+      std::string file = uri.substr(uri.find_last_of('/') + 1);
       if (file.empty() || file.find("${{") != std::string::npos) file = out.name;
       b.outputs[out.name] = (local / file).string();
     }
@@ -612,6 +617,10 @@ void JobService::Conclude(const Active& a, Job& job, const ExitRecord& rec, bool
         job.status = JobStatus::kFailed;
         job.error = fmt::format("Output '{}' could not be registered as {}: {}", out.name,
                                 out.asset_name, published.status().message());
+      } else if (!out.path.empty() || out.type == "uri_file") {
+        job.status = JobStatus::kFailed;
+        job.error = fmt::format("Output '{}' could not be published: {}", out.name,
+                                published.status().message());
       }
     }
   } else {

@@ -153,6 +153,9 @@ def test_datastore_uri_example(server, tmp_path):
     assert job["steps"]["component_file"]["depends_on"] == ["component_folder"]
     assert job["edges"] == [{"from": "component_folder", "output": "sample_output_data",
                              "to": "component_file", "input": "placeholder"}]
+    # The pipeline output's path is where component_folder's output landed.
+    assert job["outputs"]["pipeline_sample_output_data"]["uri"] == \
+        "azureml://datastores/workspaceblobstore/paths/azureml/4b_datastore_datapath_uri"
 
 
 def test_data_asset_example(server, tmp_path):
@@ -301,6 +304,13 @@ BAD = [
     ("missing data",
      "jobs:\n  a:\n    command: ls ${{inputs.d}}\n    inputs:\n"
      "      d: {type: uri_folder, path: azureml:no_such_data:1}\n", 404, ["jobs.a.inputs.d"]),
+    ("output path not on a datastore",
+     "jobs:\n  a:\n    command: echo > ${{outputs.o}}/x\n    outputs:\n      o: {path: ./here}\n",
+     400, ["jobs.a", "Output 'o'", "datastore URI"]),
+    ("output on an unknown datastore",
+     "jobs:\n  a:\n    command: echo > ${{outputs.o}}/x\n    outputs:\n"
+     "      o: {path: 'azureml://datastores/nostore/paths/x'}\n", 404,
+     ["jobs.a.outputs.o", "nostore"]),
     ("empty", "jobs: {}\n", 400, ["needs 'jobs'"]),
     ("unknown field", "jobz: {}\njobs:\n  a:\n    command: echo\n", 400, ["jobz"]),
 ]
@@ -428,7 +438,7 @@ def test_reuse_and_what_invalidates_it(server, tmp_path):
     (tmp_path / "src" / "run.sh").write_text("cat \"$1\"/in.txt > \"$2\"/out.txt\necho \"$3\"\n")
     exp = unique("reuse")
 
-    def spec(word="a", env="python", force=False):
+    def spec(word="a", env="python", force=False, step_force=False, mode="rw_mount"):
         return write(tmp_path / "p.yml", f"""
 type: pipeline
 experiment_name: {exp}
@@ -442,6 +452,8 @@ jobs:
       inputs: {{d: {{type: uri_folder}}, word: {{type: string}}}}
       outputs: {{o: {{type: uri_folder}}}}
     environment_variables: {{E: "1"}}
+    force_rerun: {str(step_force).lower()}
+    outputs: {{o: {{mode: {mode}}}}}
     inputs:
       d: {{type: uri_folder, path: azureml://datastores/workspaceblobstore/paths/reuse-data}}
       word: {word}
@@ -468,6 +480,9 @@ jobs:
     assert reused(run_pipeline(server, spec())) is None
     assert reused(run_pipeline(server, spec())) is not None
     assert reused(run_pipeline(server, spec(force=True))) is None
+    assert reused(run_pipeline(server, spec(step_force=True))) is None
+    assert reused(run_pipeline(server, spec(mode="upload"))) is None  # output settings count
+    assert reused(run_pipeline(server, spec(mode="upload"))) is not None
 
 
 def test_uri_file_output_is_written_as_the_named_file(server, tmp_path):
@@ -480,3 +495,77 @@ def test_uri_file_output_is_written_as_the_named_file(server, tmp_path):
     ok(cli(server.url, "job", "download", child, "--download-path", str(tmp_path / "dl")))
     assert (tmp_path / "dl" / "named-outputs" / "output" / "hello_world.txt").read_text() == \
         "world\n"
+    # The output's path: ${{name}} is the step's job.
+    assert (datastore(server) / child / "hello_world.txt").read_text() == "world\n"
+    assert job["outputs"]["output"]["uri"] == \
+        f"azureml://datastores/workspaceblobstore/paths/{child}/hello_world.txt"
+
+
+# ---------------------------------------------------------------------------------------------
+# outputs: `path:` on a datastore is where an output lands (upload and rw_mount), name/version
+# register it there, and uri_file outputs and inputs are files
+
+DS = "azureml://datastores/workspaceblobstore/paths"
+
+
+def test_outputs_land_on_their_datastore_path_and_uri_files_are_files(server):
+    name = unique("pipeout").replace("-", "_")
+    asset = name + "_greeting"
+    spec = {
+        "type": "pipeline", "name": name,
+        "outputs": {"report": {"type": "uri_file", "mode": "rw_mount",
+                               "path": DS + "/${{name}}/report.txt"}},
+        "jobs": {
+            "make": {
+                "command": "echo hello > ${{outputs.folder}}/a.txt && "
+                           "echo world > ${{outputs.greeting}}",
+                "outputs": {
+                    "folder": {"type": "uri_folder", "mode": "upload",
+                               "path": f"{DS}/custom/{name}/folder/"},
+                    "greeting": {"type": "uri_file", "name": asset, "version": "3",
+                                 "path": f"{DS}/custom/{name}/greeting.txt"},
+                    "plain": {"type": "uri_file"}}},
+            "use": {
+                "component": {
+                    "command": "cat ${{inputs.folder}}/a.txt ${{inputs.greeting}} > "
+                               "${{outputs.report}} && basename ${{inputs.greeting}} >> "
+                               "${{outputs.report}}",
+                    "inputs": {"folder": {"type": "uri_folder"},
+                               "greeting": {"type": "uri_file"}},
+                    "outputs": {"report": {"type": "uri_file"}}},
+                "inputs": {"folder": "${{parent.jobs.make.outputs.folder}}",
+                           "greeting": "${{parent.jobs.make.outputs.greeting}}"},
+                "outputs": {"report": "${{parent.outputs.report}}"}}}}
+    # plain: a uri_file output without a path (its URI below still names the file).
+    spec["jobs"]["make"]["command"] += " && echo x > ${{outputs.plain}}"
+    r = requests.post(jobs_url(server.url), json=spec, timeout=30)
+    assert r.status_code == 201, r.text
+    done = wait_status(server.url, name, ("Completed", "Failed"), timeout=120)
+    assert done["status"] == "Completed", done
+    store = datastore(server)
+    assert (store / "custom" / name / "folder" / "a.txt").read_text() == "hello\n"
+    assert (store / "custom" / name / "greeting.txt").read_text() == "world\n"
+    # ${{name}} is the step's job; the next step read the file as greeting.txt.
+    assert (store / f"{name}--use" / "report.txt").read_text() == \
+        "hello\nworld\ngreeting.txt\n"
+    make = done["steps"]["make"]["outputs"]
+    assert make["folder"]["uri"] == f"{DS}/custom/{name}/folder"
+    assert make["greeting"]["uri"] == f"{DS}/custom/{name}/greeting.txt"
+    # Without a path a uri_file output's URI still names its file.
+    assert make["plain"]["uri"] == f"{DS}/azureml/{name}--make/plain/plain"
+    assert done["outputs"]["report"]["uri"] == f"{DS}/{name}--use/report.txt"
+    use = get_job(server.url, done["steps"]["use"]["job"])
+    assert use["inputs"]["greeting"]["uri"] == make["greeting"]["uri"]
+    data = ok_json(cli(server.url, "-o", "json", "data", "show", asset, "--version", "3"))
+    assert data["type"] == "uri_file" and data["path"] == make["greeting"]["uri"]
+
+
+def test_unwritten_uri_file_output_fails_the_step(server):
+    name = unique("pipenofile").replace("-", "_")
+    r = requests.post(jobs_url(server.url), timeout=30, json={
+        "type": "pipeline", "name": name,
+        "jobs": {"a": {"command": "true", "outputs": {"f": {"type": "uri_file"}}}}})
+    assert r.status_code == 201, r.text
+    done = wait_status(server.url, name, ("Completed", "Failed"), timeout=120)
+    assert done["status"] == "Failed"
+    assert "Output 'f' could not be published" in done["steps"]["a"]["reason"]

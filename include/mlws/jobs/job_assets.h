@@ -42,9 +42,18 @@ class JobAssets {
   // Builds (or finds) the environment right before the job starts; may take minutes.
   virtual StatusOr<PreparedEnvironment> PrepareEnvironment(const std::string& ws,
                                                            const nlohmann::json& env) = 0;
-  // Copies a finished job's output folder into the default datastore
-  // (azureml/<job>/<output>) and, when the output names an asset, registers it (data or model)
-  // with the run as its source. Returns the datastore URI and the asset reference ("" if none).
+  // At submission: the output's `path` (if any) names a datastore this server can write to.
+  virtual Status CheckOutput(const std::string& ws, const std::string& job,
+                             const OutputSpec& output) {
+    (void)ws;
+    (void)job;
+    (void)output;
+    return Status::Ok();
+  }
+  // Copies a finished job's output folder to OutputUri (its `path`, else the default datastore
+  // at azureml/<job>/<output>; a uri_file output's one file) and, when the output names an asset,
+  // registers it (data or model) with the run as its source. Returns the datastore URI and the
+  // asset reference ("" if none).
   virtual StatusOr<ResolvedPath> PublishOutput(const std::string& ws, const std::string& job,
                                                const OutputSpec& output,
                                                const std::string& local_folder,

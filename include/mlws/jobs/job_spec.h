@@ -33,7 +33,8 @@ struct OutputSpec {
   std::string asset_name;           // register the output as this asset when the job completes
   std::string asset_version;        // "" = next version
   std::string description;
-  std::string path;  // as written; a uri_file output's file is named after its last segment
+  std::string path;  // as written: azureml://datastores/<ds>/paths/<p> ("" = the default place);
+                     // a uri_file output's path names its file
 };
 
 struct JobSpec {
@@ -67,6 +68,13 @@ struct Bindings {
 // the brackets) when every input it references is bound, and dropped otherwise. A reference to
 // anything unbound outside an optional block is InvalidArgument naming it.
 StatusOr<std::string> SubstituteCommand(const std::string& command, const Bindings& bindings);
+
+// The datastore URI output `out` of job `job` is published to: its `path` with ${{name}} (the
+// job), ${{output_name}} and ${{default_datastore}} replaced and trailing '/' dropped, else
+// azureml://datastores/<default_datastore>/paths/azureml/<job>/<output>. For a uri_file output
+// with a path this names the file; without one, the folder holding it.
+std::string OutputUri(const OutputSpec& out, const std::string& job,
+                      const std::string& default_datastore);
 
 // Job and compute names: 1-255 of [A-Za-z0-9_-], starting with a letter or digit.
 Status ValidateJobName(const std::string& name);

@@ -13,8 +13,8 @@
 // in its job's detail, so a restarted server re-adopts a running pipeline (Recover).
 //
 // Reuse: a deterministic step (is_deterministic, default true) without force_rerun is not run
-// when a completed step in the workspace had the same reuse key (see StepReuseKey in
-// pipeline_runner.cc and docs/pipelines.md); its job is recorded Completed at once, with the
+// when a completed step in the workspace had the same reuse key (see ReuseKey in
+// pipeline_reuse.cc and docs/pipelines.md); its job is recorded Completed at once, with the
 // original's outputs and the tag mlws.reused_from.
 //
 // Thread-safe. One thread advances pipelines; JobService calls OnJobEnded (without its lock held)
@@ -69,6 +69,7 @@ class PipelineRunner {
   // State of one pipeline and of its steps (src/jobs/pipeline_internal.h).
   struct Step;
   struct Run;
+  struct PendingReuse;
 
  private:
   using Key = std::string;
@@ -76,9 +77,14 @@ class PipelineRunner {
   void Loop();
   void Advance(Run& run);
   void Dispatch(Run& run, const PipelineStep& step, Step& st);
-  // `spec`: the step's job spec (name, bound inputs and tags set).
+  // `spec`: the step's job spec (name, bound inputs and tags set). Reads only: when a completed
+  // job has `key`, the step takes its results now and its records join run.pending.
   bool TryReuse(Run& run, const PipelineStep& step, Step& st, const nlohmann::json& spec,
                 const std::string& key);
+  // Writes the pending reused steps' runs and jobs, several at once so the store's group commit
+  // batches them (a fully reused pipeline costs a few commits, not three per step).
+  void RecordReuses(Run& run);
+  Status RecordReuse(Run& run, const PendingReuse& p, Job& made);
   StatusOr<std::string> ReuseKey(Run& run, const PipelineStep& step,
                                  const std::map<std::string, std::string>& upstream);
   void Apply(Run& run, Step& st, const Job& child);
