@@ -24,3 +24,4 @@ build .venv python/requirements.txt
 build .venv-mlflow3 python/requirements-mlflow3.txt
 build .venv-mlflow3-server python/requirements-mlflow3-server.txt
 build .venv-schemathesis python/requirements-schemathesis.txt
+build .venv-sdk python/requirements-sdk.txt
