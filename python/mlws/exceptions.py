@@ -49,7 +49,7 @@ class ResourceConflictError(HttpResponseError):
 
 
 class QuotaExceededError(HttpResponseError):
-    """QUOTA_EXCEEDED: a workspace quota refused the request (the message names the quota)."""
+    """RESOURCE_EXHAUSTED (413): a workspace quota refused the request (its message names it)."""
 
 
 class ServiceUnavailableError(HttpResponseError):
@@ -62,7 +62,7 @@ class JobFailedError(MlwsError):
 
 def error_for(status_code: int, error_code: str | None, message: str) -> HttpResponseError:
     """The exception for one error answer (the one place HTTP errors become Python ones)."""
-    if error_code == "QUOTA_EXCEEDED":
+    if error_code in ("RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED"):
         cls = QuotaExceededError
     elif error_code == "RESOURCE_ALREADY_EXISTS":
         cls = ResourceExistsError

@@ -11,6 +11,7 @@
 #include "mlws/auth/secret_service.h"
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
+#include "mlws/quotas/quota_service.h"
 #include "mlws/schedules/schedule_service.h"
 #include "mlws/serving/endpoint_service.h"
 #include "mlws/tracking/eval_dataset_service.h"
@@ -40,6 +41,7 @@ struct ApiContext {
   // Online endpoints (null = not served).
   serving::EndpointService* endpoints = nullptr;
   schedules::ScheduleService* schedules = nullptr;  // null = not wired (503)
+  quotas::QuotaService* quotas = nullptr;           // quotas and cost series; null = 503
 };
 
 }  // namespace mlws::api

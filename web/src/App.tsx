@@ -14,6 +14,7 @@ import { AssetsPage, AssetPage, ASSET_KINDS } from './pages/Assets';
 import { DatastoresPage } from './pages/Datastores';
 import { JobsPage, JobPage } from './pages/Jobs';
 import { ComputePage } from './pages/Compute';
+import { CostOverTimePage } from './pages/CostOverTime';
 import { LoggedModelPage } from './pages/LoggedModels';
 import { TracePage } from './pages/Traces';
 import { useApi } from './lib/useApi';
@@ -57,6 +58,7 @@ export function App() {
         <Route path="jobs" element={<JobsPage />} />
         <Route path="jobs/:name" element={<JobPage />} />
         <Route path="compute" element={<ComputePage />} />
+        <Route path="cost" element={<CostOverTimePage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
       <Route path="*" element={<NotFound />} />

@@ -1349,6 +1349,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cost/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** server/cost/read */
+        get: operations["get_api_v1_cost_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups": {
         parameters: {
             query?: never;
@@ -1779,6 +1796,23 @@ export interface paths {
         };
         /** workspaces/cost/read */
         get: operations["get_api_v1_workspaces_ws_cost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/cost/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/cost/read */
+        get: operations["get_api_v1_workspaces_ws_cost_series"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2536,6 +2570,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/quota/read */
+        get: operations["get_api_v1_workspaces_ws_quota"];
+        /** workspaces/quota/write */
+        put: operations["put_api_v1_workspaces_ws_quota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/runs/{run_id}/inputs": {
         parameters: {
             query?: never;
@@ -2897,6 +2949,26 @@ export interface components {
             name: string;
             node_seconds: number;
         };
+        CostSeries: {
+            by: string;
+            currency: string;
+            from: number;
+            per: string;
+            period_starts: number[];
+            periods: string[];
+            series: components["schemas"]["CostSeriesLine"][];
+            to: number;
+            total_cost: number;
+            total_node_seconds: number;
+        };
+        CostSeriesLine: {
+            cost: number[];
+            key: string;
+            name: string;
+            node_seconds: number[];
+            total_cost: number;
+            total_node_seconds: number;
+        };
         Datastore: {
             bucket?: string;
             created_at: number;
@@ -3013,6 +3085,8 @@ export interface components {
             price_per_node_hour: number;
             priority: number;
             process_id: number | null;
+            /** @description why a Queued job waits (a quota) */
+            queue_reason?: string;
             resolved_command?: string;
             /** @description a reused pipeline step: the job it reused */
             reused_from?: string;
@@ -3108,6 +3182,43 @@ export interface components {
             name?: string;
             tags?: Record<string, never>;
             traffic?: Record<string, never> | string;
+        };
+        Quota: {
+            budget: components["schemas"]["QuotaBudget"];
+            computes: components["schemas"]["QuotaCompute"][];
+            on_exceed: string;
+            updated_at: number | null;
+            updated_by: string | null;
+            workspace: string;
+        };
+        QuotaBudget: {
+            max_cost: number | null;
+            max_node_hours: number | null;
+            month: string;
+            period: string;
+            spent_cost: number;
+            spent_node_hours: number;
+        };
+        QuotaCompute: {
+            compute: string;
+            max_nodes: number;
+            nodes_in_use: number;
+        };
+        /** @description docs/quotas.md */
+        QuotaSpec: {
+            budget?: {
+                max_cost?: number | null;
+                max_node_hours?: number | null;
+                /** @enum {string} */
+                period?: "month";
+            } | null;
+            computes?: {
+                [key: string]: {
+                    max_nodes?: number;
+                };
+            };
+            /** @enum {string} */
+            on_exceed?: "wait" | "refuse";
         };
         Role: {
             allow: string[];
@@ -5996,6 +6107,40 @@ export interface operations {
             };
         };
     };
+    get_api_v1_cost_series: {
+        parameters: {
+            query?: {
+                by?: string;
+                per?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostSeries"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_v1_groups: {
         parameters: {
             query?: never;
@@ -7196,6 +7341,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Cost"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_cost_series: {
+        parameters: {
+            query?: {
+                by?: string;
+                per?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostSeries"];
                 };
             };
             /** @description Error */
@@ -9253,6 +9434,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScoreAnswer"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_v1_workspaces_ws_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["QuotaSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
                 };
             };
             /** @description Error */
