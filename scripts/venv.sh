@@ -6,6 +6,7 @@
 #                 is checked against (scripts/mlflow3_reference.sh)
 #   .venv-schemathesis schemathesis and a JSON Schema validator for tests/schemathesis
 #   .venv-optuna  optuna for Bayesian sweeps (python/mlws_sweep; the server finds it by itself)
+#   .venv-sdk     the Python SDK (python/mlws, editable) and azure-ai-ml, for tests/e2e/test_sdk_azure.py
 # A venv is rebuilt only when its requirements file changes (stamp holds the file's hash).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,5 @@ build .venv python/requirements.txt
 build .venv-mlflow3 python/requirements-mlflow3.txt
 build .venv-mlflow3-server python/requirements-mlflow3-server.txt
 build .venv-schemathesis python/requirements-schemathesis.txt
+build .venv-sdk python/requirements-sdk.txt
 build .venv-optuna python/requirements-optuna.txt

@@ -12,6 +12,7 @@
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
 #include "mlws/registries/registry_service.h"
+#include "mlws/quotas/quota_service.h"
 #include "mlws/schedules/schedule_service.h"
 #include "mlws/serving/endpoint_service.h"
 #include "mlws/tracking/eval_dataset_service.h"
@@ -42,6 +43,7 @@ struct ApiContext {
   serving::EndpointService* endpoints = nullptr;
   schedules::ScheduleService* schedules = nullptr;  // null = not wired (503)
   registries::RegistryService* registries = nullptr;  // null = not wired (503)
+  quotas::QuotaService* quotas = nullptr;           // quotas and cost series; null = 503
 };
 
 }  // namespace mlws::api

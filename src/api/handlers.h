@@ -182,6 +182,11 @@ http::Response ListComputes(ApiContext&, http::Request&);
 http::Response GetCompute(ApiContext&, http::Request&);
 http::Response DeleteCompute(ApiContext&, http::Request&);
 http::Response GetCost(ApiContext&, http::Request&);
+// quotas_handler.cc, cost_handler.cc: quotas and cost over time (quotas::QuotaService)
+http::Response GetQuota(ApiContext&, http::Request&);
+http::Response SetQuota(ApiContext&, http::Request&);
+http::Response GetCostSeries(ApiContext&, http::Request&);
+http::Response GetServerCostSeries(ApiContext&, http::Request&);
 
 // schedules_handler.cc: schedules (schedules::ScheduleService)
 http::Response CreateSchedule(ApiContext&, http::Request&);

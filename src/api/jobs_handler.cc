@@ -98,6 +98,7 @@ json JobJson(const jobs::Job& j) {
   if (detail.contains("trials")) AddSweepFields(spec, detail, out);
   if (detail.contains("environment_note")) out["environment_note"] = detail["environment_note"];
   if (detail.contains("resolved_command")) out["resolved_command"] = detail["resolved_command"];
+  if (!j.queue_reason.empty()) out["queue_reason"] = j.queue_reason;  // docs/quotas.md
   if (detail.contains("reused_from")) out["reused_from"] = detail["reused_from"];
   if (detail.value("type", "") == "pipeline") {
     out["type"] = "pipeline";

@@ -225,6 +225,11 @@ const Row kJobRows[] = {
   {"GET",    "/api/v1/workspaces/{ws}/computes/{name}",                      "workspaces/computes/read",  GetCompute},
   {"DELETE", "/api/v1/workspaces/{ws}/computes/{name}",                      "workspaces/computes/write", DeleteCompute},
   {"GET",    "/api/v1/workspaces/{ws}/cost",                                 "workspaces/cost/read",      GetCost},
+  // Quotas and cost over time (quotas_handler.cc, cost_handler.cc); setting a quota is Owner-only.
+  {"GET",    "/api/v1/workspaces/{ws}/quota",                                "workspaces/quota/read",     GetQuota},
+  {"PUT",    "/api/v1/workspaces/{ws}/quota",                                "workspaces/quota/write",    SetQuota},
+  {"GET",    "/api/v1/workspaces/{ws}/cost/series",                          "workspaces/cost/read",      GetCostSeries},
+  {"GET",    "/api/v1/cost/series",                                          "server/cost/read",          GetServerCostSeries},
   // Schedules (schedules_handler.cc).
   {"POST",   "/api/v1/workspaces/{ws}/schedules",                            "workspaces/schedules/write", CreateSchedule},
   {"GET",    "/api/v1/workspaces/{ws}/schedules",                            "workspaces/schedules/read",  ListSchedules},

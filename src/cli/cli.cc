@@ -12,6 +12,7 @@
 #include "cli/job_commands.h"
 #include "cli/output.h"
 #include "cli/registry_commands.h"
+#include "cli/quota_commands.h"
 #include "cli/routes_command.h"
 #include "cli/schedule_commands.h"
 #include "cli/secret_commands.h"
@@ -37,7 +38,7 @@ int Main(int argc, char** argv) {
   if (env_token != nullptr) g.token = env_token;
   app.add_option("--url", g.url, "Server URL (env MLWS_URL)")->capture_default_str();
   app.add_option("-o,--output", g.output, "Output format")
-      ->check(CLI::IsMember({"json", "table", "yaml"}))
+      ->check(CLI::IsMember({"json", "table", "yaml", "csv"}))
       ->capture_default_str();
   app.add_option("--token", g.token,
                  "API token (env MLWS_TOKEN; default: the one `mlws login` saved)");
@@ -210,6 +211,8 @@ int Main(int argc, char** argv) {
   AddScheduleCommands(app, g, rc);
   AddEndpointCommands(app, g, rc);
   AddRegistryCommands(app, g, rc);
+  AddQuotaCommands(app, g, rc);
+  AddCostCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);

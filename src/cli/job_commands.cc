@@ -63,9 +63,10 @@ void PrintJob(const Globals& g, const json& job) {
     PrintResult(g.output, job, json::array({job}), JobColumns());
     return;
   }
-  for (const char* f : {"name", "display_name", "status", "experiment_name", "experiment_id",
-                        "run_id", "compute", "command", "environment", "created_at", "started_at",
-                        "ended_at", "exit_code", "node_seconds", "cost", "error"}) {
+  for (const char* f :
+       {"name", "display_name", "status", "queue_reason", "experiment_name", "experiment_id",
+        "run_id", "compute", "command", "environment", "created_at", "started_at", "ended_at",
+        "exit_code", "node_seconds", "cost", "error"}) {
     if (!job.contains(f) || job[f].is_null()) continue;
     const json& v = job[f];
     std::cout << f << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
@@ -302,20 +303,6 @@ void AddComputeCommands(CLI::App& app, Globals& g, int& rc) {
   AddShowVerb(compute, g, rc, base, "value", "name", "compute");
   AddDeleteVerb(compute, g, rc, "delete", "Delete a compute (no queued or running jobs)", base,
                 "name", "deleted", "compute");
-
-  auto* cost = app.add_subcommand("cost", "The workspace's compute cost");
-  cost->require_subcommand(1);
-  cost->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
-  cost->add_subcommand("show", "Cost per experiment (node-seconds × price per node-hour)")
-      ->callback([&g, &rc] {
-        auto r = Call(g, "GET", "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/cost");
-        if (!r) return void(rc = 1);
-        PrintResult(g.output, *r, (*r)["by_experiment"],
-                    {{"EXPERIMENT ID", "/experiment_id"},
-                     {"EXPERIMENT", "/experiment_name"},
-                     {"NODE SECONDS", "/node_seconds"},
-                     {"COST", "/cost"}});
-      });
 }
 
 }  // namespace mlws::cli

@@ -1,4 +1,4 @@
-// `mlws job …` (command jobs, as `az ml job`), `mlws compute …` and `mlws cost show`.
+// `mlws job …` (command jobs, as `az ml job`) and `mlws compute …` (`mlws cost`: quota_commands.h).
 #pragma once
 
 #include <CLI/CLI.hpp>

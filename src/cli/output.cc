@@ -53,6 +53,25 @@ void PrintResult(const std::string& format, const json& whole, const json& rows,
     std::cout << out.c_str() << "\n";
     return;
   }
+  if (format == "csv") {  // the table's columns, RFC 4180 quoting
+    auto field = [](const std::string& v) {
+      if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+      std::string q = "\"";
+      for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+      return q + "\"";
+    };
+    for (size_t i = 0; i < columns.size(); ++i) {
+      std::cout << (i ? "," : "") << field(columns[i].title);
+    }
+    std::cout << "\n";
+    for (const auto& r : rows.is_array() ? rows : json::array()) {
+      for (size_t i = 0; i < columns.size(); ++i) {
+        std::cout << (i ? "," : "") << field(Cell(r, columns[i].json_path));
+      }
+      std::cout << "\n";
+    }
+    return;
+  }
   std::vector<std::vector<std::string>> cells;
   std::vector<size_t> width;
   for (const auto& c : columns) width.push_back(c.title.size());

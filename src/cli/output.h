@@ -13,7 +13,7 @@ struct Column {
 };
 
 // Prints `rows` (a JSON array) as a table of `columns`, or `whole` as JSON / YAML when format
-// is "json" / "yaml".
+// is "json" / "yaml", or the table's columns as CSV when it is "csv".
 void PrintResult(const std::string& format, const nlohmann::json& whole, const nlohmann::json& rows,
                  const std::vector<Column>& columns);
 

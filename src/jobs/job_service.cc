@@ -187,6 +187,10 @@ StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
         fmt::format("resources.instance_count is {}, but compute '{}' has at most {} nodes.",
                     spec.instance_count, compute->name, compute->max_instances));
   }
+  if (gate_ != nullptr) {  // workspace quotas: refused here, nothing is created
+    RETURN_IF_ERROR(gate_->AdmitSubmit(ws_id, compute->name, spec.instance_count,
+                                       NodesTaken(ws_id, compute->name)));
+  }
 
   // Everything the job refers to must exist now, not when it starts.
   json detail = {{"inputs", json::object()}, {"outputs", json::object()}, {"notes", spec.notes}};

@@ -243,6 +243,11 @@ void JobService::SchedulerLoop() {
             active_.erase(it);
             continue;
           }
+          if (gate_ != nullptr) {  // workspace quotas: the head waits, with the reason shown
+            a.job.queue_reason =
+                gate_->StartBlocker(pool->ws_id, pool->compute, a.job.instance_count, pool->busy);
+            if (!a.job.queue_reason.empty()) break;
+          }
           if (pool->busy + a.job.instance_count > pool->max_instances) break;  // FIFO: head waits
           pool->busy += a.job.instance_count;
           a.launching = true;
@@ -265,6 +270,26 @@ void JobService::SchedulerLoop() {
     }
     if (!fast.empty()) LaunchAndRecord(fast);
   }
+}
+
+void JobService::Reschedule() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    kicked_ = true;
+  }
+  cv_.notify_all();
+}
+
+int JobService::NodesTaken(std::int64_t ws_id, const std::string& compute) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pools_.find(PoolKey(ws_id, compute));
+  if (it == pools_.end()) return 0;
+  int n = it->second->busy;
+  for (const auto& [order, key] : it->second->queue) {
+    auto a = active_.find(key);
+    if (a != active_.end()) n += a->second->job.instance_count;
+  }
+  return n;
 }
 
 void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& batch) {

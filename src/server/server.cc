@@ -29,6 +29,7 @@
 #include "mlws/http/server.h"
 #include "mlws/jobs/asset_job_assets.h"
 #include "mlws/jobs/job_service.h"
+#include "mlws/quotas/quota_service.h"
 #include "mlws/schedules/schedule_service.h"
 #include "mlws/serving/endpoint_service.h"
 #include "mlws/store/metadata_store.h"
@@ -237,6 +238,9 @@ int RunServer(const Config& raw) {
           return job_service.SandboxedCommand(cmd, dir);
         });
   }
+  // Workspace quotas: the scheduler asks them before it queues or starts a job (docs/quotas.md).
+  quotas::QuotaService quota_service(**store, tracking, job_service);
+  job_service.SetAdmissionGate(&quota_service);
   st = job_service.Recover();
   if (!st.ok()) return Fail("cannot recover the jobs of the previous run", st);
   // --- end jobs ---
@@ -270,6 +274,7 @@ int RunServer(const Config& raw) {
                                               schedules::ClockFromEnvironment());
   ctx.schedules = &schedule_service;
   ctx.registries = &registries;
+  ctx.quotas = &quota_service;
   // --- end schedules ---
   http::Router router;
   api::BrowserSafety browser_safety(cfg.host, cfg.port, cfg.allowed_origins);

@@ -52,7 +52,7 @@ TEST(RouteTableTest, BuiltinRoleMatrix) {
       } else if (role.name == "Contributor") {
         expected = !a.starts_with("server/users/") && !a.starts_with("server/groups/") &&
                    a != "server/roles/write" && a.find("roleAssignments") == std::string::npos &&
-                   !a.starts_with("server/audit/");
+                   !a.starts_with("server/audit/") && a != "workspaces/quota/write";
       } else if (role.name == "Reader") {
         expected =
             is_read && !a.starts_with("server/audit/") && a.find("/secrets/") == std::string::npos;
@@ -60,7 +60,8 @@ TEST(RouteTableTest, BuiltinRoleMatrix) {
         expected = (a.starts_with("workspaces/") && a != "workspaces/write" &&
                     // reads computes (to pick one for a job) but does not manage them
                     (a == "workspaces/computes/read" || a.find("computes") == std::string::npos) &&
-                    a.find("roleAssignments") == std::string::npos) ||
+                    a.find("roleAssignments") == std::string::npos &&
+                    a != "workspaces/quota/write") ||  // quotas: Owners only
                    a == "server/workspaces/read";
       } else if (role.name == "AzureML Registry User") {
         expected = a.starts_with("registries/") && is_read;

@@ -14,6 +14,7 @@ import { AssetsPage, AssetPage, ASSET_KINDS } from './pages/Assets';
 import { DatastoresPage } from './pages/Datastores';
 import { JobsPage, JobPage } from './pages/Jobs';
 import { ComputePage } from './pages/Compute';
+import { CostOverTimePage } from './pages/CostOverTime';
 import { EndpointsPage, EndpointPage } from './pages/Endpoints';
 import { LoggedModelPage } from './pages/LoggedModels';
 import { TracePage } from './pages/Traces';
@@ -58,6 +59,7 @@ export function App() {
         <Route path="jobs" element={<JobsPage />} />
         <Route path="jobs/:name" element={<JobPage />} />
         <Route path="compute" element={<ComputePage />} />
+        <Route path="cost" element={<CostOverTimePage />} />
         <Route path="endpoints" element={<EndpointsPage />} />
         <Route path="endpoints/:name" element={<EndpointPage />} />
         <Route path="*" element={<NotFound />} />

@@ -74,6 +74,7 @@ struct Job {
   std::string error;  // failure reason (with the last lines of the log for failed processes)
   bool archived = false;
   bool cancel_requested = false;
+  std::string queue_reason;  // why a Queued job waits (a workspace quota); not stored
 
   // Where it runs: the job folder and the supervisor that watches the process (see executor.h).
   std::string job_dir;

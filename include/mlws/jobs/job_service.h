@@ -35,6 +35,7 @@
 #include "mlws/jobs/job_assets.h"
 #include "mlws/jobs/job_spec.h"
 #include "mlws/jobs/slurm_executor.h"
+#include "mlws/quotas/admission.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/tracking/tracking_service.h"
 
@@ -152,6 +153,12 @@ class JobService {
   Status DeleteCompute(const std::string& ws, const std::string& name);
   StatusOr<CostReport> Cost(const std::string& ws);
 
+  // Workspace quotas (quotas/admission.h): asked at submit and before a queued job starts.
+  // Set before Start; not owned; null = no quotas.
+  void SetAdmissionGate(quotas::AdmissionGate* gate) { gate_ = gate; }
+  // Asks the scheduler to look at its queues again now (e.g. a quota changed).
+  void Reschedule();
+
  private:
   friend class SweepController;  // submits trials as this service's jobs
   struct Active;
@@ -209,6 +216,9 @@ class JobService {
   void NotifyEnded(const Job& job);
   std::unique_ptr<PipelineRunner> pipelines_;
   std::unique_ptr<SweepController> sweeps_;     // set once by the constructor
+  quotas::AdmissionGate* gate_ = nullptr;       // set once before Start
+  // Nodes the workspace's jobs hold or wait for on `compute` (for the gate).
+  int NodesTaken(std::int64_t ws_id, const std::string& compute);
 };
 
 }  // namespace mlws::jobs

@@ -66,6 +66,8 @@ class MetadataStore {
   virtual WriteQueueStats WriteStats() { return {}; }
   // Schedules and the jobs they created (schedule_store.h).
   virtual ScheduleStore& schedules() = 0;
+  // Workspace quotas (id "quota"; the document is quotas::QuotaService's, docs/quotas.md).
+  virtual DocumentStore& quotas() = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

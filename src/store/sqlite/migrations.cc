@@ -503,9 +503,24 @@ CREATE TABLE online_deployments (
 );
 )sql";
 
-constexpr std::array<const char*, 12> kMigrations = {
+// Migration 18 (issue 17): each workspace's quota (docs/quotas.md), one JSON document (id
+// "quota"), in the document-table shape (document_store.cc).
+constexpr const char* kMigration18 = R"sql(
+CREATE TABLE workspace_quotas (
+  id TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+)sql";
+// Numbers 13-17 are assigned to branches not merged yet: each replaces its placeholder.
+constexpr const char* kReserved = "SELECT 1";
+
+constexpr std::array<const char*, 18> kMigrations = {
     kMigration1, kMigration2, kMigration3, kMigration4,  kMigration5,  kMigration6,
-    kMigration7, kMigration8, kMigration9, kMigration10, kMigration11, kMigration12};
+    kMigration7, kMigration8, kMigration9, kMigration10, kMigration11, kMigration12,
+    kReserved,   kReserved,   kReserved,   kReserved,    kReserved,    kMigration18};
 
 }  // namespace
 

@@ -56,6 +56,7 @@ class SqliteStore final : public MetadataStore,
   DocumentStore& eval_datasets() override { return eval_datasets_; }
   DocumentStore& online_endpoints() override { return online_endpoints_; }
   DocumentStore& online_deployments() override { return online_deployments_; }
+  DocumentStore& quotas() override { return quotas_; }
   void SetWriteQueueLimit(std::size_t limit) override { writes_.SetLimit(limit); }
   WriteQueueStats WriteStats() override {
     WriteQueue::Stats s = writes_.GetStats();
@@ -281,6 +282,7 @@ class SqliteStore final : public MetadataStore,
   SqliteDocumentStore online_endpoints_{writes_, readers_, "online_endpoints", "Online endpoint"};
   SqliteDocumentStore online_deployments_{writes_, readers_, "online_deployments",
                                           "Online deployment"};
+  SqliteDocumentStore quotas_{writes_, readers_, "workspace_quotas", "Quota"};
   // Writer-thread state: interned metric keys, next chunk sequence number.
   std::unordered_map<std::string, std::int64_t> key_ids_;
   std::int64_t next_seq_ = 1;
