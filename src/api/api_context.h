@@ -12,6 +12,7 @@
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
 #include "mlws/schedules/schedule_service.h"
+#include "mlws/serving/batch_service.h"
 #include "mlws/serving/endpoint_service.h"
 #include "mlws/tracking/eval_dataset_service.h"
 #include "mlws/tracking/logged_model_service.h"
@@ -40,6 +41,7 @@ struct ApiContext {
   // Online endpoints (null = not served).
   serving::EndpointService* endpoints = nullptr;
   schedules::ScheduleService* schedules = nullptr;  // null = not wired (503)
+  serving::BatchService* batch = nullptr;           // batch endpoints; null = not wired (503)
 };
 
 }  // namespace mlws::api

@@ -203,6 +203,7 @@ http::Response DeleteOnlineEndpoint(ApiContext&, http::Request&);
 http::Response GetOnlineEndpointKeys(ApiContext&, http::Request&);
 http::Response RegenerateOnlineEndpointKeys(ApiContext&, http::Request&);
 http::Response ScoreOnlineEndpoint(ApiContext&, http::Request&);
+http::Response GetOnlineEndpointStats(ApiContext&, http::Request&);  // the studio's charts
 // online_deployments_handler.cc: .../online-endpoints/{endpoint}/deployments[/{name}[/logs]]
 http::Response CreateOnlineDeployment(ApiContext&, http::Request&);
 http::Response ListOnlineDeployments(ApiContext&, http::Request&);
@@ -210,5 +211,19 @@ http::Response GetOnlineDeployment(ApiContext&, http::Request&);
 http::Response UpdateOnlineDeployment(ApiContext&, http::Request&);
 http::Response DeleteOnlineDeployment(ApiContext&, http::Request&);
 http::Response GetOnlineDeploymentLogs(ApiContext&, http::Request&);
+// batch_endpoints_handler.cc: /api/v1/workspaces/{ws}/batch-endpoints[/{name}[/invoke|jobs]]
+// and .../batch-endpoints/{endpoint}/deployments[/{name}]
+http::Response CreateBatchEndpoint(ApiContext&, http::Request&);
+http::Response ListBatchEndpoints(ApiContext&, http::Request&);
+http::Response GetBatchEndpoint(ApiContext&, http::Request&);
+http::Response UpdateBatchEndpoint(ApiContext&, http::Request&);
+http::Response DeleteBatchEndpoint(ApiContext&, http::Request&);
+http::Response InvokeBatchEndpoint(ApiContext&, http::Request&);
+http::Response ListBatchEndpointJobs(ApiContext&, http::Request&);
+http::Response CreateBatchDeployment(ApiContext&, http::Request&);
+http::Response ListBatchDeployments(ApiContext&, http::Request&);
+http::Response GetBatchDeployment(ApiContext&, http::Request&);
+http::Response UpdateBatchDeployment(ApiContext&, http::Request&);
+http::Response DeleteBatchDeployment(ApiContext&, http::Request&);
 
 }  // namespace mlws::api

@@ -332,7 +332,51 @@ constexpr const char* kSchemas = R"json({
     "properties": {"value": {"type": "array",
                              "items": {"$ref": "#/components/schemas/OnlineDeployment"}}}},
   "OnlineDeploymentLogs": {"type": "object", "required": ["logs"],
-    "properties": {"logs": {"type": "string"}}}
+    "properties": {"logs": {"type": "string"}}},
+  "OnlineEndpointStatsPoint": {"type": "object", "additionalProperties": false,
+    "required": ["deployment", "minute_ms", "requests", "client_errors", "server_errors",
+                 "latency_mean_ms", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms"],
+    "properties": {"deployment": {"type": "string"}, "minute_ms": {"type": "integer"},
+      "requests": {"type": "integer"}, "client_errors": {"type": "integer"},
+      "server_errors": {"type": "integer"}, "latency_mean_ms": {"type": "number"},
+      "latency_p50_ms": {"type": "number"}, "latency_p95_ms": {"type": "number"},
+      "latency_p99_ms": {"type": "number"}}},
+  "OnlineEndpointStats": {"type": "object", "additionalProperties": false,
+    "required": ["window_minutes", "points"],
+    "properties": {"window_minutes": {"type": "integer"},
+      "points": {"type": "array",
+                 "items": {"$ref": "#/components/schemas/OnlineEndpointStatsPoint"}}}},
+
+  "BatchEndpointSpec": {"type": "object", "description": "a batchEndpoint spec",
+    "properties": {"name": {"type": "string"}, "description": {"type": "string"},
+      "auth_mode": {"enum": ["aad_token", "aml_token"]}, "tags": {"type": "object"},
+      "defaults": {"type": "object",
+                   "properties": {"deployment_name": {"type": "string"}}}}},
+  "BatchEndpoint": {"type": "object",
+    "required": ["name", "auth_mode", "default_deployment", "defaults", "scoring_uri"],
+    "properties": {"name": {"type": "string"}, "description": {"type": "string"},
+      "auth_mode": {"type": "string"}, "default_deployment": {"type": "string"},
+      "defaults": {"type": "object"}, "tags": {"type": "object"},
+      "scoring_uri": {"type": "string"}, "provisioning_state": {"type": "string"},
+      "created_ms": {"type": "integer"}, "updated_ms": {"type": "integer"}}},
+  "BatchEndpointList": {"type": "object", "required": ["value"],
+    "properties": {"value": {"type": "array",
+                             "items": {"$ref": "#/components/schemas/BatchEndpoint"}}}},
+  "BatchDeploymentSpec": {"type": "object", "description": "a modelBatchDeployment spec",
+    "required": ["name", "model"]},
+  "BatchDeployment": {"type": "object",
+    "required": ["name", "endpoint_name", "instance_count", "settings", "model_ref"],
+    "properties": {"name": {"type": "string"}, "endpoint_name": {"type": "string"},
+      "description": {"type": "string"}, "compute": {"type": "string"},
+      "instance_count": {"type": "integer"}, "settings": {"type": "object"},
+      "model_ref": {"type": "string"}, "model_type": {"type": "string"},
+      "scoring_script": {"type": "string"}, "provisioning_state": {"type": "string"}}},
+  "BatchDeploymentList": {"type": "object", "required": ["value"],
+    "properties": {"value": {"type": "array",
+                             "items": {"$ref": "#/components/schemas/BatchDeployment"}}}},
+  "BatchInvoke": {"type": "object", "additionalProperties": false, "required": ["input"],
+    "properties": {"input": {"type": "string"}, "input_type": {"enum": ["uri_folder", "uri_file"]},
+      "deployment_name": {"type": "string"}, "experiment_name": {"type": "string"}}}
 })json";
 
 RouteSchema Body(std::string request, std::string response, int status = 200) {
@@ -445,18 +489,35 @@ const std::map<HandlerFn, RouteSchema>& Table() {
         {GetOnlineEndpointKeys, Body("Empty", "EndpointKeys")},
         {RegenerateOnlineEndpointKeys, Body("EndpointKeyType", "EndpointKeys")},
         {ScoreOnlineEndpoint, Body("ScoreRequest", "ScoreAnswer")},
+        {GetOnlineEndpointStats, Reads("OnlineEndpointStats")},
         {CreateOnlineDeployment, Body("OnlineDeploymentSpec", "OnlineDeployment")},
         {ListOnlineDeployments, Reads("OnlineDeploymentList")},
         {GetOnlineDeployment, Reads("OnlineDeployment")},
         {UpdateOnlineDeployment, Body("OnlineDeploymentSpec", "OnlineDeployment")},
         {DeleteOnlineDeployment, Reads("Empty")},
         {GetOnlineDeploymentLogs, Reads("OnlineDeploymentLogs", {{"lines", "integer"}})},
+        // Batch endpoints and deployments (docs/endpoints.md).
+        {CreateBatchEndpoint, Body("BatchEndpointSpec", "BatchEndpoint")},
+        {ListBatchEndpoints, Reads("BatchEndpointList")},
+        {GetBatchEndpoint, Reads("BatchEndpoint")},
+        {UpdateBatchEndpoint, Body("BatchEndpointSpec", "BatchEndpoint")},
+        {DeleteBatchEndpoint, Reads("Empty")},
+        {InvokeBatchEndpoint, Body("BatchInvoke", "Job")},
+        {ListBatchEndpointJobs, Reads("JobList")},
+        {ListBatchDeployments, Reads("BatchDeploymentList")},
+        {GetBatchDeployment, Reads("BatchDeployment")},
+        {DeleteBatchDeployment, Reads("Empty")},
     };
     // The upload body is a tar+zstd archive whose name is its content hash.
     RouteSchema upload = Body("", "UploadAccepted");
     upload.request = "Archive";
     upload.request_media = "application/octet-stream";
     t->emplace(PutUpload, upload);
+    // ?set_default=true makes the deployment its batch endpoint's default.
+    RouteSchema put_batch = Body("BatchDeploymentSpec", "BatchDeployment");
+    put_batch.query = {{"set_default", "boolean"}};
+    t->emplace(CreateBatchDeployment, put_batch);
+    t->emplace(UpdateBatchDeployment, put_batch);
     return t;
   }();
   return *table;

@@ -246,12 +246,30 @@ const Row kEndpointRows[] = {
   {"POST",   "/{name}/list-keys",                        "workspaces/onlineEndpoints/write",       GetOnlineEndpointKeys},
   {"POST",   "/{name}/regenerate-keys",                  "workspaces/onlineEndpoints/write",       RegenerateOnlineEndpointKeys},
   {"POST",   "/{name}/score",                            "workspaces/onlineEndpoints/score/write", ScoreOnlineEndpoint},
+  {"GET",    "/{name}/stats",                            "workspaces/onlineEndpoints/read",        GetOnlineEndpointStats},
   {"POST",   "/{endpoint}/deployments",                  "workspaces/onlineEndpoints/write",       CreateOnlineDeployment},
   {"GET",    "/{endpoint}/deployments",                  "workspaces/onlineEndpoints/read",        ListOnlineDeployments},
   {"GET",    "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/read",        GetOnlineDeployment},
   {"PATCH",  "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/write",       UpdateOnlineDeployment},
   {"DELETE", "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/write",       DeleteOnlineDeployment},
   {"GET",    "/{endpoint}/deployments/{name}/logs",      "workspaces/onlineEndpoints/read",        GetOnlineDeploymentLogs},
+};
+
+// Batch endpoints and deployments (batch_endpoints_handler.cc); invoke also needs jobs/write.
+constexpr const char* kBatchEp = "/api/v1/workspaces/{ws}/batch-endpoints";
+const Row kBatchEndpointRows[] = {
+  {"POST",   "",                                         "workspaces/batchEndpoints/write",        CreateBatchEndpoint},
+  {"GET",    "",                                         "workspaces/batchEndpoints/read",         ListBatchEndpoints},
+  {"GET",    "/{name}",                                  "workspaces/batchEndpoints/read",         GetBatchEndpoint},
+  {"PATCH",  "/{name}",                                  "workspaces/batchEndpoints/write",        UpdateBatchEndpoint},
+  {"DELETE", "/{name}",                                  "workspaces/batchEndpoints/write",        DeleteBatchEndpoint},
+  {"POST",   "/{name}/invoke",                           "workspaces/batchEndpoints/write",        InvokeBatchEndpoint},
+  {"GET",    "/{name}/jobs",                             "workspaces/batchEndpoints/read",         ListBatchEndpointJobs},
+  {"POST",   "/{endpoint}/deployments",                  "workspaces/batchEndpoints/write",        CreateBatchDeployment},
+  {"GET",    "/{endpoint}/deployments",                  "workspaces/batchEndpoints/read",         ListBatchDeployments},
+  {"GET",    "/{endpoint}/deployments/{name}",           "workspaces/batchEndpoints/read",         GetBatchDeployment},
+  {"PATCH",  "/{endpoint}/deployments/{name}",           "workspaces/batchEndpoints/write",        UpdateBatchDeployment},
+  {"DELETE", "/{endpoint}/deployments/{name}",           "workspaces/batchEndpoints/write",        DeleteBatchDeployment},
 };
 // clang-format on
 
@@ -394,6 +412,8 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx, const BrowserSafety* 
   for (const Row& row : kJobRows) AddRow(router, ctx, safety, row, row.path);
   for (const Row& row : kEndpointRows)
     AddRow(router, ctx, safety, row, std::string(kEp) + row.path);
+  for (const Row& row : kBatchEndpointRows)
+    AddRow(router, ctx, safety, row, std::string(kBatchEp) + row.path);
   http::Route studio;
   studio.method = "GET";
   studio.pattern = "/{path...}";
@@ -423,6 +443,9 @@ std::vector<RouteInfo> RouteTable() {
   }
   for (const Row& row : kEndpointRows) {
     out.push_back({row.method, std::string(kEp) + row.path, row.action, SchemaOf(row.fn)});
+  }
+  for (const Row& row : kBatchEndpointRows) {
+    out.push_back({row.method, std::string(kBatchEp) + row.path, row.action, SchemaOf(row.fn)});
   }
   return out;
 }

@@ -208,6 +208,7 @@ int Main(int argc, char** argv) {
   AddComputeCommands(app, g, rc);
   AddScheduleCommands(app, g, rc);
   AddEndpointCommands(app, g, rc);
+  AddBatchEndpointCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);
