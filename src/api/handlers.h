@@ -203,7 +203,6 @@ http::Response DeleteOnlineEndpoint(ApiContext&, http::Request&);
 http::Response GetOnlineEndpointKeys(ApiContext&, http::Request&);
 http::Response RegenerateOnlineEndpointKeys(ApiContext&, http::Request&);
 http::Response ScoreOnlineEndpoint(ApiContext&, http::Request&);
-http::Response GetOnlineEndpointStats(ApiContext&, http::Request&);  // the studio's charts
 // online_deployments_handler.cc: .../online-endpoints/{endpoint}/deployments[/{name}[/logs]]
 http::Response CreateOnlineDeployment(ApiContext&, http::Request&);
 http::Response ListOnlineDeployments(ApiContext&, http::Request&);
@@ -225,5 +224,7 @@ http::Response ListBatchDeployments(ApiContext&, http::Request&);
 http::Response GetBatchDeployment(ApiContext&, http::Request&);
 http::Response UpdateBatchDeployment(ApiContext&, http::Request&);
 http::Response DeleteBatchDeployment(ApiContext&, http::Request&);
+// endpoint_stats_handler.cc: .../online-endpoints/{name}/stats
+http::Response GetOnlineEndpointStats(ApiContext&, http::Request&);
 
 }  // namespace mlws::api

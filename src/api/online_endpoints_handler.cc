@@ -112,24 +112,4 @@ http::Response ScoreOnlineEndpoint(ApiContext& ctx, http::Request& req) {
   return r;
 }
 
-http::Response GetOnlineEndpointStats(ApiContext& ctx, http::Request& req) {
-  return Reply([&]() -> StatusOr<json> {
-    RETURN_IF_ERROR(ServingAvailable(ctx));
-    ASSIGN_OR_RETURN(auto points, ctx.endpoints->RecentStats(Ws(req), Name(req)));
-    json arr = json::array();
-    for (const auto& p : points) {
-      arr.push_back({{"deployment", p.deployment},
-                     {"minute_ms", p.minute_ms},
-                     {"requests", p.requests},
-                     {"client_errors", p.client_errors},
-                     {"server_errors", p.server_errors},
-                     {"latency_mean_ms", p.latency_mean_ms},
-                     {"latency_p50_ms", p.latency_p50_ms},
-                     {"latency_p95_ms", p.latency_p95_ms},
-                     {"latency_p99_ms", p.latency_p99_ms}});
-    }
-    return json{{"window_minutes", 60}, {"points", arr}};
-  }());
-}
-
 }  // namespace mlws::api

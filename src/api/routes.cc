@@ -246,13 +246,14 @@ const Row kEndpointRows[] = {
   {"POST",   "/{name}/list-keys",                        "workspaces/onlineEndpoints/write",       GetOnlineEndpointKeys},
   {"POST",   "/{name}/regenerate-keys",                  "workspaces/onlineEndpoints/write",       RegenerateOnlineEndpointKeys},
   {"POST",   "/{name}/score",                            "workspaces/onlineEndpoints/score/write", ScoreOnlineEndpoint},
-  {"GET",    "/{name}/stats",                            "workspaces/onlineEndpoints/read",        GetOnlineEndpointStats},
   {"POST",   "/{endpoint}/deployments",                  "workspaces/onlineEndpoints/write",       CreateOnlineDeployment},
   {"GET",    "/{endpoint}/deployments",                  "workspaces/onlineEndpoints/read",        ListOnlineDeployments},
   {"GET",    "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/read",        GetOnlineDeployment},
   {"PATCH",  "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/write",       UpdateOnlineDeployment},
   {"DELETE", "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/write",       DeleteOnlineDeployment},
   {"GET",    "/{endpoint}/deployments/{name}/logs",      "workspaces/onlineEndpoints/read",        GetOnlineDeploymentLogs},
+  // Requests, errors and latency per minute over the last hour (endpoint_stats_handler.cc).
+  {"GET",    "/{name}/stats",                            "workspaces/onlineEndpoints/read",        GetOnlineEndpointStats},
 };
 
 // Batch endpoints and deployments (batch_endpoints_handler.cc); invoke also needs jobs/write.

@@ -2,7 +2,6 @@
 // timeouts, mirroring and metrics (see include/mlws/serving/endpoint_service.h).
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <chrono>
 
 #include "mlws/common/ids.h"
@@ -56,38 +55,14 @@ int ReadyCount(const LiveDeployment& dep) {
   return n;
 }
 
-void ObserveMinute(DeploymentMetrics& m, int status, double ms) {
-  std::int64_t minute = NowMillis() / 60000;
-  MinuteStats& slot = m.minutes[static_cast<std::size_t>(minute % 60)];
-  if (slot.minute != minute) slot = MinuteStats{minute};
-  ++slot.requests;
-  if (status >= 400 && status < 500) ++slot.client_errors;
-  if (status >= 500) ++slot.server_errors;
-  slot.latency_sum_ms += ms;
-  std::size_t b = 0;
-  while (b < kLatencyBucketsMs.size() && ms > kLatencyBucketsMs[b]) ++b;
-  ++slot.buckets[b];
-}
-
-// The upper bound of the bucket holding quantile `q` of `slot`.
-double Quantile(const MinuteStats& slot, double q) {
-  auto rank = static_cast<std::uint64_t>(q * static_cast<double>(slot.requests - 1)) + 1;
-  std::uint64_t seen = 0;
-  for (std::size_t b = 0; b < slot.buckets.size(); ++b) {
-    seen += slot.buckets[b];
-    if (seen >= rank) return kLatencyBucketsMs[std::min(b, kLatencyBucketsMs.size() - 1)];
-  }
-  return kLatencyBucketsMs.back();
-}
-
 void Observe(DeploymentMetrics& m, int status, double ms) {
-  ObserveMinute(m, status, ms);
   ++m.requests_by_status[status];
   ++m.latency_count;
   m.latency_sum_ms += ms;
   for (size_t b = 0; b < kLatencyBucketsMs.size(); ++b) {
     if (ms <= kLatencyBucketsMs[b]) ++m.buckets[b];
   }
+  m.minutes.Record(NowMillis(), status, ms);
 }
 
 }  // namespace
@@ -222,35 +197,6 @@ void EndpointService::State::MirrorLoop() {
     cv.notify_all();
     (void)r;  // mirrored answers are dropped
   }
-}
-
-StatusOr<std::vector<MinutePoint>> EndpointService::RecentStats(const std::string& ws,
-                                                                const std::string& endpoint) {
-  ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
-  std::int64_t now = NowMillis() / 60000;
-  std::vector<MinutePoint> out;
-  std::lock_guard<std::mutex> lock(s_->mu);
-  ASSIGN_OR_RETURN(auto ep, s_->FindEndpoint(ws_id, endpoint));
-  for (const auto& [name, dep] : ep->deployments) {
-    for (const MinuteStats& m : dep->metrics.minutes) {
-      if (m.minute < 0 || m.minute <= now - 60 || m.requests == 0) continue;
-      MinutePoint p;
-      p.deployment = name;
-      p.minute_ms = m.minute * 60000;
-      p.requests = m.requests;
-      p.client_errors = m.client_errors;
-      p.server_errors = m.server_errors;
-      p.latency_mean_ms = m.latency_sum_ms / static_cast<double>(m.requests);
-      p.latency_p50_ms = Quantile(m, 0.5);
-      p.latency_p95_ms = Quantile(m, 0.95);
-      p.latency_p99_ms = Quantile(m, 0.99);
-      out.push_back(std::move(p));
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const MinutePoint& a, const MinutePoint& b) {
-    return a.minute_ms != b.minute_ms ? a.minute_ms < b.minute_ms : a.deployment < b.deployment;
-  });
-  return out;
 }
 
 std::string EndpointService::PrometheusText() {

@@ -17,6 +17,7 @@
 
 #include "mlws/jobs/executor.h"
 #include "mlws/serving/endpoint_service.h"
+#include "mlws/serving/minute_stats.h"
 #include "mlws/serving/scoring_channel.h"
 
 namespace mlws::serving {
@@ -40,24 +41,14 @@ struct Instance {
 inline constexpr std::array<double, 12> kLatencyBucketsMs = {1,   2.5, 5,    10,   25,   50,
                                                              100, 250, 1000, 2500, 5000, 10000};
 
-// One minute of a deployment's scoring answers (the studio's charts of the last hour).
-struct MinuteStats {
-  std::int64_t minute = -1;  // ms since epoch / 60000; -1 = unused
-  std::uint64_t requests = 0;
-  std::uint64_t client_errors = 0;  // 4xx
-  std::uint64_t server_errors = 0;  // 5xx
-  double latency_sum_ms = 0;
-  std::array<std::uint64_t, kLatencyBucketsMs.size() + 1> buckets{};  // last: above the largest
-};
-
 struct DeploymentMetrics {
-  std::array<MinuteStats, 60> minutes;  // ring, indexed by minute % 60
   std::map<int, std::uint64_t> requests_by_status;
   std::array<std::uint64_t, kLatencyBucketsMs.size()> buckets{};
   std::uint64_t latency_count = 0;
   double latency_sum_ms = 0;
   std::uint64_t restarts = 0;
   std::uint64_t mirrored = 0;
+  MinuteStats minutes;  // the last hour, per minute (GET …/online-endpoints/{name}/stats)
 };
 
 struct LiveDeployment {

@@ -38,6 +38,7 @@
 #include "mlws/common/status.h"
 #include "mlws/jobs/job_assets.h"
 #include "mlws/jobs/job_service.h"
+#include "mlws/serving/minute_stats.h"
 #include "mlws/serving/online_spec.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/tracking/tracking_service.h"
@@ -68,20 +69,6 @@ struct ScoreResult {
   int status = 200;
   std::string body;
   std::string deployment;  // which deployment answered ("" when none)
-};
-
-// One minute of one deployment's answers (RecentStats). Percentiles are the upper bound of the
-// latency bucket holding them (1 … 10000 ms; 10000 for slower answers).
-struct MinutePoint {
-  std::string deployment;
-  std::int64_t minute_ms = 0;  // start of the minute
-  std::uint64_t requests = 0;
-  std::uint64_t client_errors = 0;
-  std::uint64_t server_errors = 0;
-  double latency_mean_ms = 0;
-  double latency_p50_ms = 0;
-  double latency_p95_ms = 0;
-  double latency_p99_ms = 0;
 };
 
 class EndpointService {
@@ -134,10 +121,14 @@ class EndpointService {
   std::string ScoringUri(const std::string& ws, const std::string& endpoint) const;
   // Prometheus text of the per-endpoint/deployment metrics (docs/endpoints.md).
   std::string PrometheusText();
-  // The endpoint's answers per deployment and minute over the last 60 minutes (minutes without
-  // requests left out), oldest first. Kept in memory: a server restart starts them afresh.
-  StatusOr<std::vector<MinutePoint>> RecentStats(const std::string& ws,
-                                                 const std::string& endpoint);
+  // Each deployment's requests in the last `minutes` (1..60) minutes, per minute, by name
+  // (endpoint_stats.cc); NotFound for an unknown endpoint.
+  struct DeploymentMinutes {
+    std::string deployment;
+    std::vector<MinutePoint> points;
+  };
+  StatusOr<std::vector<DeploymentMinutes>> RecentStats(const std::string& ws,
+                                                       const std::string& endpoint, int minutes);
 
   struct State;
 
