@@ -1612,6 +1612,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/batch-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints"];
+        put?: never;
+        /** workspaces/batchEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_batch_endpoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{endpoint}/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments"];
+        put?: never;
+        /** workspaces/batchEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{endpoint}/deployments/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_"];
+        put?: never;
+        post?: never;
+        /** workspaces/batchEndpoints/write */
+        delete: operations["delete_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_"];
+        options?: never;
+        head?: never;
+        /** workspaces/batchEndpoints/write */
+        patch: operations["patch_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints_name_"];
+        put?: never;
+        post?: never;
+        /** workspaces/batchEndpoints/write */
+        delete: operations["delete_api_v1_workspaces_ws_batch_endpoints_name_"];
+        options?: never;
+        head?: never;
+        /** workspaces/batchEndpoints/write */
+        patch: operations["patch_api_v1_workspaces_ws_batch_endpoints_name_"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{name}/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/batchEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_batch_endpoints_name_invoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{name}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints_name_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/components": {
         parameters: {
             query?: never;
@@ -2851,6 +2959,56 @@ export interface components {
         };
         AuditList: {
             entries: components["schemas"]["AuditEntry"][];
+        };
+        BatchDeployment: {
+            compute?: string;
+            description?: string;
+            endpoint_name: string;
+            instance_count: number;
+            model_ref: string;
+            model_type?: string;
+            name: string;
+            provisioning_state?: string;
+            scoring_script?: string;
+            settings: Record<string, never>;
+        };
+        BatchDeploymentList: {
+            value: components["schemas"]["BatchDeployment"][];
+        };
+        /** @description a modelBatchDeployment spec */
+        BatchDeploymentSpec: Record<string, never>;
+        BatchEndpoint: {
+            auth_mode: string;
+            created_ms?: number;
+            default_deployment: string;
+            defaults: Record<string, never>;
+            description?: string;
+            name: string;
+            provisioning_state?: string;
+            scoring_uri: string;
+            tags?: Record<string, never>;
+            updated_ms?: number;
+        };
+        BatchEndpointList: {
+            value: components["schemas"]["BatchEndpoint"][];
+        };
+        /** @description a batchEndpoint spec */
+        BatchEndpointSpec: {
+            /** @enum {unknown} */
+            auth_mode?: "aad_token" | "aml_token";
+            defaults?: {
+                deployment_name?: string;
+            };
+            description?: string;
+            name?: string;
+            tags?: Record<string, never>;
+        };
+        BatchInvoke: {
+            deployment_name?: string;
+            experiment_name?: string;
+            input: string;
+            /** @enum {unknown} */
+            input_type?: "uri_folder" | "uri_file";
         };
         Compute: {
             account?: string;
@@ -6737,6 +6895,415 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Empty"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_batch_endpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchEndpointList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_batch_endpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BatchEndpointSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchEndpoint"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDeploymentList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments: {
+        parameters: {
+            query?: {
+                set_default?: boolean;
+            };
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDeploymentSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDeployment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDeployment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Empty"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_: {
+        parameters: {
+            query?: {
+                set_default?: boolean;
+            };
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDeploymentSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDeployment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_batch_endpoints_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchEndpoint"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_v1_workspaces_ws_batch_endpoints_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Empty"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_api_v1_workspaces_ws_batch_endpoints_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BatchEndpointSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchEndpoint"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_batch_endpoints_name_invoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchInvoke"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_batch_endpoints_name_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
                 };
             };
             /** @description Error */
