@@ -11,9 +11,10 @@
 #include "mlws/auth/secret_service.h"
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
-#include "mlws/registries/registry_service.h"
 #include "mlws/quotas/quota_service.h"
+#include "mlws/registries/registry_service.h"
 #include "mlws/schedules/schedule_service.h"
+#include "mlws/serving/batch_service.h"
 #include "mlws/serving/endpoint_service.h"
 #include "mlws/tracking/eval_dataset_service.h"
 #include "mlws/tracking/logged_model_service.h"
@@ -38,12 +39,13 @@ struct ApiContext {
   tracking::TraceV3Service& traces_v3;          // MLflow 3
   tracking::WebhookService& webhooks;           // MLflow 3
   tracking::EvalDatasetService& eval_datasets;  // MLflow 3
-  artifacts::StorageQuota* quota = nullptr;  // per-workspace storage limit; null = none
+  artifacts::StorageQuota* quota = nullptr;     // per-workspace storage limit; null = none
   // Online endpoints (null = not served).
   serving::EndpointService* endpoints = nullptr;
-  schedules::ScheduleService* schedules = nullptr;  // null = not wired (503)
+  schedules::ScheduleService* schedules = nullptr;    // null = not wired (503)
   registries::RegistryService* registries = nullptr;  // null = not wired (503)
-  quotas::QuotaService* quotas = nullptr;           // quotas and cost series; null = 503
+  quotas::QuotaService* quotas = nullptr;             // quotas and cost series; null = 503
+  serving::BatchService* batch = nullptr;             // batch endpoints; null = not wired (503)
 };
 
 }  // namespace mlws::api

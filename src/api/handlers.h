@@ -215,6 +215,20 @@ http::Response GetOnlineDeployment(ApiContext&, http::Request&);
 http::Response UpdateOnlineDeployment(ApiContext&, http::Request&);
 http::Response DeleteOnlineDeployment(ApiContext&, http::Request&);
 http::Response GetOnlineDeploymentLogs(ApiContext&, http::Request&);
+// batch_endpoints_handler.cc: /api/v1/workspaces/{ws}/batch-endpoints[/{name}[/invoke|jobs]]
+// and .../batch-endpoints/{endpoint}/deployments[/{name}]
+http::Response CreateBatchEndpoint(ApiContext&, http::Request&);
+http::Response ListBatchEndpoints(ApiContext&, http::Request&);
+http::Response GetBatchEndpoint(ApiContext&, http::Request&);
+http::Response UpdateBatchEndpoint(ApiContext&, http::Request&);
+http::Response DeleteBatchEndpoint(ApiContext&, http::Request&);
+http::Response InvokeBatchEndpoint(ApiContext&, http::Request&);
+http::Response ListBatchEndpointJobs(ApiContext&, http::Request&);
+http::Response CreateBatchDeployment(ApiContext&, http::Request&);
+http::Response ListBatchDeployments(ApiContext&, http::Request&);
+http::Response GetBatchDeployment(ApiContext&, http::Request&);
+http::Response UpdateBatchDeployment(ApiContext&, http::Request&);
+http::Response DeleteBatchDeployment(ApiContext&, http::Request&);
 // endpoint_stats_handler.cc: .../online-endpoints/{name}/stats
 http::Response GetOnlineEndpointStats(ApiContext&, http::Request&);
 

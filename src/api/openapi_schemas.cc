@@ -416,7 +416,38 @@ constexpr const char* kSchemas = R"json({
     "properties": {"time": {"type": "integer"}, "requests": {"type": "integer"},
       "client_errors": {"type": "integer"}, "server_errors": {"type": "integer"},
       "p50_ms": {"type": ["number", "null"]}, "p90_ms": {"type": ["number", "null"]},
-      "p99_ms": {"type": ["number", "null"]}, "mean_ms": {"type": ["number", "null"]}}}
+      "p99_ms": {"type": ["number", "null"]}, "mean_ms": {"type": ["number", "null"]}}},
+
+  "BatchEndpointSpec": {"type": "object", "description": "a batchEndpoint spec",
+    "properties": {"name": {"type": "string"}, "description": {"type": "string"},
+      "auth_mode": {"enum": ["aad_token", "aml_token"]}, "tags": {"type": "object"},
+      "defaults": {"type": "object",
+                   "properties": {"deployment_name": {"type": "string"}}}}},
+  "BatchEndpoint": {"type": "object",
+    "required": ["name", "auth_mode", "default_deployment", "defaults", "scoring_uri"],
+    "properties": {"name": {"type": "string"}, "description": {"type": "string"},
+      "auth_mode": {"type": "string"}, "default_deployment": {"type": "string"},
+      "defaults": {"type": "object"}, "tags": {"type": "object"},
+      "scoring_uri": {"type": "string"}, "provisioning_state": {"type": "string"},
+      "created_ms": {"type": "integer"}, "updated_ms": {"type": "integer"}}},
+  "BatchEndpointList": {"type": "object", "required": ["value"],
+    "properties": {"value": {"type": "array",
+                             "items": {"$ref": "#/components/schemas/BatchEndpoint"}}}},
+  "BatchDeploymentSpec": {"type": "object", "description": "a modelBatchDeployment spec",
+    "required": ["name", "model"]},
+  "BatchDeployment": {"type": "object",
+    "required": ["name", "endpoint_name", "instance_count", "settings", "model_ref"],
+    "properties": {"name": {"type": "string"}, "endpoint_name": {"type": "string"},
+      "description": {"type": "string"}, "compute": {"type": "string"},
+      "instance_count": {"type": "integer"}, "settings": {"type": "object"},
+      "model_ref": {"type": "string"}, "model_type": {"type": "string"},
+      "scoring_script": {"type": "string"}, "provisioning_state": {"type": "string"}}},
+  "BatchDeploymentList": {"type": "object", "required": ["value"],
+    "properties": {"value": {"type": "array",
+                             "items": {"$ref": "#/components/schemas/BatchDeployment"}}}},
+  "BatchInvoke": {"type": "object", "additionalProperties": false, "required": ["input"],
+    "properties": {"input": {"type": "string"}, "input_type": {"enum": ["uri_folder", "uri_file"]},
+      "deployment_name": {"type": "string"}, "experiment_name": {"type": "string"}}}
 })json";
 
 RouteSchema Body(std::string request, std::string response, int status = 200) {
@@ -543,6 +574,17 @@ const std::map<HandlerFn, RouteSchema>& Table() {
         {UpdateOnlineDeployment, Body("OnlineDeploymentSpec", "OnlineDeployment")},
         {DeleteOnlineDeployment, Reads("Empty")},
         {GetOnlineDeploymentLogs, Reads("OnlineDeploymentLogs", {{"lines", "integer"}})},
+        // Batch endpoints and deployments (docs/endpoints.md).
+        {CreateBatchEndpoint, Body("BatchEndpointSpec", "BatchEndpoint")},
+        {ListBatchEndpoints, Reads("BatchEndpointList")},
+        {GetBatchEndpoint, Reads("BatchEndpoint")},
+        {UpdateBatchEndpoint, Body("BatchEndpointSpec", "BatchEndpoint")},
+        {DeleteBatchEndpoint, Reads("Empty")},
+        {InvokeBatchEndpoint, Body("BatchInvoke", "Job")},
+        {ListBatchEndpointJobs, Reads("JobList")},
+        {ListBatchDeployments, Reads("BatchDeploymentList")},
+        {GetBatchDeployment, Reads("BatchDeployment")},
+        {DeleteBatchDeployment, Reads("Empty")},
         {GetOnlineEndpointStats, Reads("OnlineEndpointStats", {{"minutes", "integer"}})},
         // Registries (registries_handler.cc).
         {CreateRegistry, Body("RegistrySpec", "Registry", 201)},
@@ -565,6 +607,11 @@ const std::map<HandlerFn, RouteSchema>& Table() {
     upload.request = "Archive";
     upload.request_media = "application/octet-stream";
     t->emplace(PutUpload, upload);
+    // ?set_default=true makes the deployment its batch endpoint's default.
+    RouteSchema put_batch = Body("BatchDeploymentSpec", "BatchDeployment");
+    put_batch.query = {{"set_default", "boolean"}};
+    t->emplace(CreateBatchDeployment, put_batch);
+    t->emplace(UpdateBatchDeployment, put_batch);
     return t;
   }();
   return *table;

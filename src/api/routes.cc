@@ -282,6 +282,23 @@ const Row kRegistryRows[] = {
   MLWS_REGISTRY_ASSET_ROWS("components"),
 };
 #undef MLWS_REGISTRY_ASSET_ROWS
+
+// Batch endpoints and deployments (batch_endpoints_handler.cc); invoke also needs jobs/write.
+constexpr const char* kBatchEp = "/api/v1/workspaces/{ws}/batch-endpoints";
+const Row kBatchEndpointRows[] = {
+  {"POST",   "",                                         "workspaces/batchEndpoints/write",        CreateBatchEndpoint},
+  {"GET",    "",                                         "workspaces/batchEndpoints/read",         ListBatchEndpoints},
+  {"GET",    "/{name}",                                  "workspaces/batchEndpoints/read",         GetBatchEndpoint},
+  {"PATCH",  "/{name}",                                  "workspaces/batchEndpoints/write",        UpdateBatchEndpoint},
+  {"DELETE", "/{name}",                                  "workspaces/batchEndpoints/write",        DeleteBatchEndpoint},
+  {"POST",   "/{name}/invoke",                           "workspaces/batchEndpoints/write",        InvokeBatchEndpoint},
+  {"GET",    "/{name}/jobs",                             "workspaces/batchEndpoints/read",         ListBatchEndpointJobs},
+  {"POST",   "/{endpoint}/deployments",                  "workspaces/batchEndpoints/write",        CreateBatchDeployment},
+  {"GET",    "/{endpoint}/deployments",                  "workspaces/batchEndpoints/read",         ListBatchDeployments},
+  {"GET",    "/{endpoint}/deployments/{name}",           "workspaces/batchEndpoints/read",         GetBatchDeployment},
+  {"PATCH",  "/{endpoint}/deployments/{name}",           "workspaces/batchEndpoints/write",        UpdateBatchDeployment},
+  {"DELETE", "/{endpoint}/deployments/{name}",           "workspaces/batchEndpoints/write",        DeleteBatchDeployment},
+};
 // clang-format on
 
 // The workspace a request addresses: the {ws} path parameter of /api/v1/workspaces/{ws}/...,
@@ -454,6 +471,8 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx, const BrowserSafety* 
   for (const Row& row : kEndpointRows)
     AddRow(router, ctx, safety, row, std::string(kEp) + row.path);
   for (const Row& row : kRegistryRows) AddRow(router, ctx, safety, row, row.path);
+  for (const Row& row : kBatchEndpointRows)
+    AddRow(router, ctx, safety, row, std::string(kBatchEp) + row.path);
   http::Route studio;
   studio.method = "GET";
   studio.pattern = "/{path...}";
@@ -486,6 +505,9 @@ std::vector<RouteInfo> RouteTable() {
   }
   for (const Row& row : kRegistryRows) {
     out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
+  }
+  for (const Row& row : kBatchEndpointRows) {
+    out.push_back({row.method, std::string(kBatchEp) + row.path, row.action, SchemaOf(row.fn)});
   }
   return out;
 }

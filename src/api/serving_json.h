@@ -7,6 +7,7 @@
 
 #include "api/api_context.h"
 #include "mlws/http/request.h"
+#include "mlws/jobs/job.h"
 #include "mlws/serving/online_spec.h"
 
 namespace mlws::api {
@@ -20,5 +21,7 @@ nlohmann::json OnlineDeploymentJson(const serving::OnlineDeployment& d);
 StatusOr<nlohmann::json> ServingBody(const http::Request& req);
 // 503 when the server runs without the endpoint service.
 Status ServingAvailable(ApiContext& ctx);
+// A job as the jobs API renders it (jobs_handler.cc): batch invokes answer with their job.
+nlohmann::json JobJson(const jobs::Job& j);
 
 }  // namespace mlws::api

@@ -213,6 +213,7 @@ int Main(int argc, char** argv) {
   AddRegistryCommands(app, g, rc);
   AddQuotaCommands(app, g, rc);
   AddCostCommands(app, g, rc);
+  AddBatchEndpointCommands(app, g, rc);
 
   try {
     app.parse(argc, argv);

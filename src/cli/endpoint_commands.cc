@@ -18,6 +18,60 @@ namespace mlws::cli {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+void PrintOne(const Globals& g, const json& item, const std::vector<Column>& cols) {
+  if (g.output != "table") return PrintResult(g.output, item, json::array({item}), cols);
+  for (const auto& [k, v] : item.items()) {
+    if (v.is_null() || (v.is_string() && v.get<std::string>().empty())) continue;
+    std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+  }
+}
+
+void Fail(int& rc, const Status& st) {
+  std::cerr << "error: " << st.message() << "\n";
+  rc = 1;
+}
+
+// The spec of `create`/`update`: from -f (with --set) or, without a file, from --set alone.
+StatusOr<SpecFile> SpecOf(const std::string& file, const std::vector<std::string>& sets,
+                          bool file_required) {
+  if (!file.empty()) return LoadSpecFile(file, sets);
+  if (file_required) return InvalidArgument("-f/--file is required");
+  SpecFile f;
+  f.dir = fs::current_path().string();
+  f.spec = json::object();
+  RETURN_IF_ERROR(ApplySets(f.spec, sets));
+  return f;
+}
+
+// Uploads the deployment's local model and code folders; inlines its conda file.
+Status PrepareDeployment(const Globals& g, SpecFile& f) {
+  json& spec = f.spec;
+  if (spec.contains("model") && spec["model"].is_object() && spec["model"].contains("path") &&
+      spec["model"]["path"].is_string()) {
+    std::string p = spec["model"]["path"].get<std::string>();
+    if (p.rfind("file:", 0) == 0) p = p.substr(5);
+    if (IsLocalPath(p)) {
+      std::string local = ResolveLocal(f, p);
+      ASSIGN_OR_RETURN(std::string uri, UploadSpecPath(g, f, "model.path", p));
+      spec["model"]["path"] = uri;
+      // Azure ML shows the model under AZUREML_MODEL_DIR/<its folder's name>.
+      fs::path lp = fs::path(local);
+      if (!lp.has_filename()) lp = lp.parent_path();
+      spec["model"]["folder_name"] = fs::weakly_canonical(lp).filename().string();
+    }
+  }
+  if (spec.contains("code_configuration") && spec["code_configuration"].is_object()) {
+    json& cc = spec["code_configuration"];
+    if (cc.contains("code") && cc["code"].is_string()) {
+      ASSIGN_OR_RETURN(std::string uri, UploadSpecPath(g, f, "code_configuration.code",
+                                                       cc["code"].get<std::string>()));
+      cc["code"] = uri;
+    }
+  }
+  if (spec.contains("environment")) RETURN_IF_ERROR(InlineCondaFile(f, spec["environment"]));
+  return Status::Ok();
+}
+
 namespace {
 
 struct EpOpts {
@@ -65,59 +119,6 @@ const std::vector<Column>& DeploymentColumns() {
   return cols;
 }
 
-void PrintOne(const Globals& g, const json& item, const std::vector<Column>& cols) {
-  if (g.output != "table") return PrintResult(g.output, item, json::array({item}), cols);
-  for (const auto& [k, v] : item.items()) {
-    if (v.is_null() || (v.is_string() && v.get<std::string>().empty())) continue;
-    std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
-  }
-}
-
-void Fail(int& rc, const Status& st) {
-  std::cerr << "error: " << st.message() << "\n";
-  rc = 1;
-}
-
-// The spec of `create`/`update`: from -f (with --set) or, without a file, from --set alone.
-StatusOr<SpecFile> SpecOf(const EpOpts& o, bool file_required) {
-  if (!o.file.empty()) return LoadSpecFile(o.file, o.sets);
-  if (file_required) return InvalidArgument("-f/--file is required");
-  SpecFile f;
-  f.dir = fs::current_path().string();
-  f.spec = json::object();
-  RETURN_IF_ERROR(ApplySets(f.spec, o.sets));
-  return f;
-}
-
-// Uploads the deployment's local model and code folders; inlines its conda file.
-Status PrepareDeployment(const Globals& g, SpecFile& f) {
-  json& spec = f.spec;
-  if (spec.contains("model") && spec["model"].is_object() && spec["model"].contains("path") &&
-      spec["model"]["path"].is_string()) {
-    std::string p = spec["model"]["path"].get<std::string>();
-    if (p.rfind("file:", 0) == 0) p = p.substr(5);
-    if (IsLocalPath(p)) {
-      std::string local = ResolveLocal(f, p);
-      ASSIGN_OR_RETURN(std::string uri, UploadSpecPath(g, f, "model.path", p));
-      spec["model"]["path"] = uri;
-      // Azure ML shows the model under AZUREML_MODEL_DIR/<its folder's name>.
-      fs::path lp = fs::path(local);
-      if (!lp.has_filename()) lp = lp.parent_path();
-      spec["model"]["folder_name"] = fs::weakly_canonical(lp).filename().string();
-    }
-  }
-  if (spec.contains("code_configuration") && spec["code_configuration"].is_object()) {
-    json& cc = spec["code_configuration"];
-    if (cc.contains("code") && cc["code"].is_string()) {
-      ASSIGN_OR_RETURN(std::string uri, UploadSpecPath(g, f, "code_configuration.code",
-                                                       cc["code"].get<std::string>()));
-      cc["code"] = uri;
-    }
-  }
-  if (spec.contains("environment")) RETURN_IF_ERROR(InlineCondaFile(f, spec["environment"]));
-  return Status::Ok();
-}
-
 // Polls the deployment until it is no longer Creating/Updating.
 std::optional<json> WaitDeployment(const Globals& g, const std::string& endpoint,
                                    const std::string& name) {
@@ -141,7 +142,7 @@ void AddOnlineEndpoint(CLI::App& app, Globals& g, int& rc, EpOpts& o) {
   create->add_option("-n,--name", o.name, "Endpoint name (default: the spec's)");
   create->add_option("--set", o.sets, "Override a field (repeatable)");
   create->callback([&] {
-    auto f = SpecOf(o, true);
+    auto f = SpecOf(o.file, o.sets, true);
     if (!f.ok()) return Fail(rc, f.status());
     if (!o.name.empty()) f->spec["name"] = o.name;
     auto r = Call(g, "POST", Endpoints(g), f->spec);
@@ -157,7 +158,7 @@ void AddOnlineEndpoint(CLI::App& app, Globals& g, int& rc, EpOpts& o) {
   update->add_option("--traffic", o.traffic, "Traffic split: \"blue=90 green=10\"");
   update->add_option("--mirror-traffic", o.mirror_traffic, "Mirror share: \"green=10\"");
   update->callback([&] {
-    auto f = SpecOf(o, false);
+    auto f = SpecOf(o.file, o.sets, false);
     if (!f.ok()) return Fail(rc, f.status());
     std::string name = o.name.empty() ? f->spec.value("name", "") : o.name;
     if (name.empty()) return Fail(rc, InvalidArgument("name the endpoint: --name or -f"));
@@ -259,7 +260,7 @@ void AddOnlineDeployment(CLI::App& app, Globals& g, int& rc, EpOpts& o) {
     if (!update) cmd->add_flag("--all-traffic", o.all_traffic, "Send all traffic to it once ready");
     cmd->add_flag("--no-wait", o.no_wait, "Return at once (provisioning continues)");
     cmd->callback([&g, &rc, &o, update] {
-      auto f = SpecOf(o, true);
+      auto f = SpecOf(o.file, o.sets, true);
       if (!f.ok()) return Fail(rc, f.status());
       if (!o.name.empty()) f->spec["name"] = o.name;
       if (!o.endpoint.empty()) f->spec["endpoint_name"] = o.endpoint;

@@ -31,6 +31,7 @@
 #include "mlws/jobs/job_service.h"
 #include "mlws/quotas/quota_service.h"
 #include "mlws/schedules/schedule_service.h"
+#include "mlws/serving/batch_service.h"
 #include "mlws/serving/endpoint_service.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/store/store_uri.h"
@@ -254,6 +255,7 @@ int RunServer(const Config& raw) {
   st = endpoints.Recover();
   if (!st.ok()) return Fail("cannot recover the online endpoints of the previous run", st);
   // --- end online endpoints ---
+  serving::BatchService batch_endpoints(**store, tracking, *job_assets, job_service);
   tracking::LoggedModelService logged_models(**store, tracking);
   tracking::TraceV3Service traces_v3(**store, tracking, **artifacts);
   // Webhook delivery allow-list, set by the server's operator (see docs/mlflow3.md).
@@ -275,6 +277,7 @@ int RunServer(const Config& raw) {
   ctx.schedules = &schedule_service;
   ctx.registries = &registries;
   ctx.quotas = &quota_service;
+  ctx.batch = &batch_endpoints;
   // --- end schedules ---
   http::Router router;
   api::BrowserSafety browser_safety(cfg.host, cfg.port, cfg.allowed_origins);

@@ -11,6 +11,7 @@
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
 #include "serving/serving_state.h"
+#include "serving/spec_fields.h"
 
 namespace mlws::serving {
 
@@ -272,24 +273,7 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
                   "--allow-unsandboxed-jobs.");
   }
   // The model's files.
-  jobs::InputSpec in;
-  in.name = "model";
-  in.type = "custom_model";
-  in.literal = false;
-  if (d.model.is_string()) {
-    in.path = d.model.get<std::string>();
-  } else {
-    in.path = d.model["path"].get<std::string>();
-    if (d.model.contains("type") && d.model["type"].is_string()) {
-      in.type = d.model["type"].get<std::string>();
-    }
-  }
-  if (in.path.rfind("azureml:", 0) != 0) {
-    return InvalidArgument(
-        "'model.path' must be a datastore URI (azureml://datastores/<ds>/paths/<p>; the CLI "
-        "uploads local folders) or an azureml:<name>:<version> reference; got '" +
-        in.path + "'");
-  }
+  ASSIGN_OR_RETURN(jobs::InputSpec in, spec::ModelInput(d.model));
   auto model = s_->assets.ResolveInput(ws, in);
   if (!model.ok()) return model.status();
   d.model_local = model->local_path;

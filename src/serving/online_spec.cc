@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "serving/spec_fields.h"
+
 namespace mlws::serving {
 
 using nlohmann::json;
@@ -30,43 +32,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
 
 namespace {
 
-Status Field(const std::string& field, const std::string& why) {
-  return InvalidArgument(fmt::format("'{}' {}", field, why));
-}
-
-StatusOr<std::string> OptString(const json& spec, const std::string& key) {
-  if (!spec.contains(key) || spec[key].is_null()) return std::string();
-  if (!spec[key].is_string()) return Field(key, "must be a string");
-  return spec[key].get<std::string>();
-}
-
-StatusOr<std::map<std::string, std::string>> StringMap(const json& spec, const std::string& key) {
-  std::map<std::string, std::string> out;
-  if (!spec.contains(key) || spec[key].is_null()) return out;
-  if (!spec[key].is_object()) return Field(key, "must be a mapping");
-  for (const auto& [k, v] : spec[key].items()) {
-    if (v.is_string()) {
-      out[k] = v.get<std::string>();
-    } else if (v.is_number() || v.is_boolean()) {
-      out[k] = v.dump();
-    } else {
-      return Field(key + "." + k, "must be a string");
-    }
-  }
-  return out;
-}
-
-// An integer field within [lo, hi].
-Status IntIn(const json& obj, const std::string& prefix, const char* key, int lo, int hi,
-             int& out) {
-  if (!obj.contains(key) || obj[key].is_null()) return Status::Ok();
-  const json& v = obj[key];
-  if (!v.is_number_integer()) return Field(prefix + key, "must be an integer");
-  auto n = v.get<std::int64_t>();
-  if (n < lo || n > hi) return Field(prefix + key, fmt::format("must be within {}..{}", lo, hi));
-  out = static_cast<int>(n);
-  return Status::Ok();
-}
+using spec::CheckKnown;
+using spec::Field;
+using spec::IntIn;
+using spec::OptString;
+using spec::StringMap;
 
 Status ParseProbe(const json& spec, const std::string& key, ProbeSettings& p) {
   if (!spec.contains(key) || spec[key].is_null()) return Status::Ok();
@@ -78,15 +48,6 @@ Status ParseProbe(const json& spec, const std::string& key, ProbeSettings& p) {
   RETURN_IF_ERROR(IntIn(o, pre, "timeout", 1, 3600, p.timeout_s));
   RETURN_IF_ERROR(IntIn(o, pre, "failure_threshold", 1, 1000, p.failure_threshold));
   RETURN_IF_ERROR(IntIn(o, pre, "success_threshold", 1, 1000, p.success_threshold));
-  return Status::Ok();
-}
-
-Status CheckKnown(const json& spec, const std::set<std::string>& known, const std::string& what) {
-  for (const auto& [k, v] : spec.items()) {
-    if (!known.count(k)) {
-      return InvalidArgument(fmt::format("unknown field '{}' in the {} spec", k, what));
-    }
-  }
   return Status::Ok();
 }
 
@@ -249,36 +210,8 @@ StatusOr<OnlineDeployment> ParseDeploymentSpec(const json& spec, const std::stri
   d.endpoint_name = endpoint;
   ASSIGN_OR_RETURN(d.description, OptString(spec, "description"));
   ASSIGN_OR_RETURN(d.instance_type, OptString(spec, "instance_type"));
-  if (!spec.contains("model") || spec["model"].is_null()) return Field("model", "is required");
-  d.model = spec["model"];
-  if (d.model.is_string()) {
-    if (d.model.get<std::string>().rfind("azureml:", 0) != 0) {
-      return Field("model", "must be azureml:<name>:<version> or a mapping with 'path'");
-    }
-  } else if (!d.model.is_object() || !d.model.contains("path") || !d.model["path"].is_string()) {
-    return Field("model", "must be azureml:<name>:<version> or a mapping with 'path'");
-  }
-  if (d.model.is_object() && d.model.contains("type") && d.model["type"].is_string()) {
-    std::string t = d.model["type"].get<std::string>();
-    if (t != "custom_model" && t != "mlflow_model") {
-      return Field("model.type", "must be custom_model or mlflow_model (got '" + t + "')");
-    }
-  }
-  if (spec.contains("code_configuration") && !spec["code_configuration"].is_null()) {
-    const json& cc = spec["code_configuration"];
-    if (!cc.is_object()) return Field("code_configuration", "must be a mapping");
-    ASSIGN_OR_RETURN(d.code, OptString(cc, "code"));
-    ASSIGN_OR_RETURN(d.scoring_script, OptString(cc, "scoring_script"));
-    if (d.scoring_script.empty()) return Field("code_configuration.scoring_script", "is required");
-    if (d.scoring_script.find("..") != std::string::npos || d.scoring_script[0] == '/') {
-      return Field("code_configuration.scoring_script", "must be a path inside 'code'");
-    }
-    if (d.code.empty()) return Field("code_configuration.code", "is required");
-  }
-  if (spec.contains("environment")) d.environment = spec["environment"];
-  if (!d.environment.is_null() && !d.environment.is_string() && !d.environment.is_object()) {
-    return Field("environment", "must be a reference or a mapping");
-  }
+  RETURN_IF_ERROR(spec::ParseModel(spec, d.model));
+  RETURN_IF_ERROR(spec::ParseCodeAndEnvironment(spec, d.code, d.scoring_script, d.environment));
   RETURN_IF_ERROR(IntIn(spec, "", "instance_count", 1, 16, d.instance_count));
   if (spec.contains("request_settings") && !spec["request_settings"].is_null()) {
     const json& rs = spec["request_settings"];
@@ -298,30 +231,16 @@ StatusOr<OnlineDeployment> ParseDeploymentSpec(const json& spec, const std::stri
   return d;
 }
 
-namespace {
-
-// The stored form back; the one place a json exception is turned into a Status.
-template <typename T>
-StatusOr<T> FromStored(const json& j, const char* what) {
-  try {
-    return j.get<T>();
-  } catch (const json::exception& ex) {
-    return Internal(fmt::format("stored {} is malformed: {}", what, ex.what()));
-  }
-}
-
-}  // namespace
-
 json EndpointToJson(const OnlineEndpoint& e) { return json(e); }
 
 StatusOr<OnlineEndpoint> EndpointFromJson(const json& j) {
-  return FromStored<OnlineEndpoint>(j, "endpoint");
+  return spec::FromStored<OnlineEndpoint>(j, "endpoint");
 }
 
 json DeploymentToJson(const OnlineDeployment& d) { return json(d); }
 
 StatusOr<OnlineDeployment> DeploymentFromJson(const json& j) {
-  return FromStored<OnlineDeployment>(j, "deployment");
+  return spec::FromStored<OnlineDeployment>(j, "deployment");
 }
 
 }  // namespace mlws::serving

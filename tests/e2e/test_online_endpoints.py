@@ -99,6 +99,11 @@ def test_cli_invoke_and_keys(server, blue, tmp_path):
     assert score(url, "echo-ep", {"n": 1}, key="wrong").status_code == 401
     logs = ok(cli(url, "online-deployment", "get-logs", "-n", "blue", "-e", "echo-ep"))
     assert "request rid-42: 200" in logs, logs
+    # The studio's charts count the answers of a real instance per deployment and minute.
+    stats = requests.get(f"{ep_url(url, 'echo-ep')}/stats", timeout=10).json()
+    blue_points = [d for d in stats["deployments"] if d["name"] == "blue"][0]["points"]
+    assert sum(p["requests"] for p in blue_points) >= 2, stats
+    assert all(p["p50_ms"] <= p["p99_ms"] for p in blue_points if p["requests"]), stats
     # Regenerated: the old primary stops working, the new one works.
     new = json.loads(ok(cli(url, "online-endpoint", "regenerate-keys", "-n", "echo-ep",
                             "--key-type", "primary")))
@@ -346,3 +351,64 @@ def test_sample_with_curated_environment_unmodified(server, tmp_path):
     body = json.loads((sample / "sample-request.json").read_text())
     r = score(url, "my-endpoint", body, key=k, deployment="green")
     assert r.status_code == 200 and r.headers["azureml-model-deployment"] == "green", r.text
+
+
+# A pyfunc model needing no ML library: MLflow imports `loader_module` from the model's code/
+# folder; predict() answers 10 * a + b for each row. Its signature names the columns a and b.
+NO_CODE_MLMODEL = """artifact_path: model
+flavors:
+  python_function:
+    loader_module: tens_model
+    code: code
+    python_version: 3.11.7
+signature:
+  inputs: '[{"name": "a", "type": "long"}, {"name": "b", "type": "long"}]'
+  outputs: '[{"type": "long"}]'
+"""
+NO_CODE_LOADER = """
+class TensModel:
+    def predict(self, frame, params=None):
+        return (frame["a"] * 10 + frame["b"]).tolist()
+
+def _load_pyfunc(path):
+    return TensModel()
+"""
+
+
+def test_no_code_mlflow_deployment_takes_every_input_form(server, tmp_path):
+    """An mlflow_model without a scoring script, served through pyfunc with its signature, in
+    the curated environment (built by the sample test before, or now)."""
+    if os.environ.get("MLWS_SKIP_ENV_BUILD"):
+        pytest.skip("MLWS_SKIP_ENV_BUILD set: the curated environment needs PyPI")
+    url = server.url
+    model = tmp_path / "tens" / "model"
+    (model / "code").mkdir(parents=True)
+    (model / "MLmodel").write_text(NO_CODE_MLMODEL)
+    (model / "code" / "tens_model.py").write_text(NO_CODE_LOADER)
+    create_endpoint(url, tmp_path, "nocode-ep")
+    spec = tmp_path / "tens" / "deployment.yml"
+    spec.write_text("name: pyfunc\nendpoint_name: nocode-ep\nmodel:\n  path: model\n"
+                    "  type: mlflow_model\nenvironment: "
+                    "azureml://registries/azureml/environments/sklearn-1.5/labels/latest\n")
+    d = ok_json(cli(url, "-o", "json", "online-deployment", "create", "-f", str(spec),
+                    "--all-traffic", timeout=1200))
+    assert d["provisioning_state"] == "Succeeded" and d["model_type"] == "mlflow_model", d
+    k = keys(url, "nocode-ep")["primaryKey"]
+    forms = [
+        {"input_data": {"columns": ["a", "b"], "index": [0, 1], "data": [[1, 2], [3, 4]]}},
+        {"input_data": [[1, 2], [3, 4]]},  # columns from the signature
+        {"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3, 4]]}},
+        {"dataframe_records": [{"a": 1, "b": 2}, {"a": 3, "b": 4}]},
+        {"instances": [{"a": 1, "b": 2}, {"a": 3, "b": 4}]},
+        {"inputs": {"a": [1, 3], "b": [2, 4]}},
+    ]
+    for body in forms:
+        r = score(url, "nocode-ep", body, key=k, headers={"x-request-id": "nocode-1"})
+        assert r.status_code == 200 and r.json() == [12, 34], (body, r.status_code, r.text)
+    r = score(url, "nocode-ep", {"data": [[1, 2]]}, key=k)
+    assert r.status_code == 500 and "exactly one of" in r.json()["message"], r.text
+    r = score(url, "nocode-ep", {"dataframe_records": [{"a": 1}]}, key=k)
+    assert r.status_code == 500 and "missing inputs" in r.json()["message"], r.text  # signature
+    logs = ok(cli(url, "online-deployment", "get-logs", "-n", "pyfunc", "-e", "nocode-ep"))
+    assert "request nocode-1: 200" in logs, logs
+    ok(cli(url, "online-endpoint", "delete", "-n", "nocode-ep", "--yes"))

@@ -59,6 +59,10 @@ class MetadataStore {
   // documents are serving::OnlineEndpoint / OnlineDeployment in their stored JSON form.
   virtual DocumentStore& online_endpoints() = 0;
   virtual DocumentStore& online_deployments() = 0;
+  // Batch endpoints (id: the name) and deployments (id: "<endpoint>/<deployment>"): the
+  // documents are serving::BatchEndpoint / BatchDeployment in their stored JSON form.
+  virtual DocumentStore& batch_endpoints() = 0;
+  virtual DocumentStore& batch_deployments() = 0;
 
   // Backpressure: at most `limit` writes wait to be committed; past that a write fails at once
   // with TemporarilyUnavailable (0 = unbounded). Backends without a write queue ignore it.

@@ -484,8 +484,8 @@ CREATE TABLE schedule_fires (
 );
 )sql";
 
-// Migration 12: online endpoints and deployments (serving::EndpointService), one JSON document each, the
-// same columns as the other document tables (document_store.cc).
+// Migration 12: online endpoints and deployments (serving::EndpointService), one JSON document
+// each, the same columns as the other document tables (document_store.cc).
 constexpr const char* kMigration12 = R"sql(
 CREATE TABLE online_endpoints (
   id TEXT NOT NULL,
@@ -503,9 +503,9 @@ CREATE TABLE online_deployments (
 );
 )sql";
 
-// Migration 18 (issue 17): each workspace's quota (docs/quotas.md), one JSON document (id
+// Migration 13 (issue 17): each workspace's quota (docs/quotas.md), one JSON document (id
 // "quota"), in the document-table shape (document_store.cc).
-constexpr const char* kMigration18 = R"sql(
+constexpr const char* kMigration13 = R"sql(
 CREATE TABLE workspace_quotas (
   id TEXT NOT NULL,
   workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
@@ -514,13 +514,29 @@ CREATE TABLE workspace_quotas (
   PRIMARY KEY (workspace_id, id)
 );
 )sql";
-// Numbers 13-17 are assigned to branches not merged yet: each replaces its placeholder.
-constexpr const char* kReserved = "SELECT 1";
 
-constexpr std::array<const char*, 18> kMigrations = {
-    kMigration1, kMigration2, kMigration3, kMigration4,  kMigration5,  kMigration6,
-    kMigration7, kMigration8, kMigration9, kMigration10, kMigration11, kMigration12,
-    kReserved,   kReserved,   kReserved,   kReserved,    kReserved,    kMigration18};
+// Migration 14: batch endpoints and deployments (serving::BatchService), one JSON document
+// each, the same columns as the other document tables (document_store.cc).
+constexpr const char* kMigration14 = R"sql(
+CREATE TABLE batch_endpoints (
+  id TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+CREATE TABLE batch_deployments (
+  id TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+)sql";
+
+constexpr std::array<const char*, 14> kMigrations = {
+    kMigration1, kMigration2, kMigration3,  kMigration4,  kMigration5,  kMigration6,  kMigration7,
+    kMigration8, kMigration9, kMigration10, kMigration11, kMigration12, kMigration13, kMigration14};
 
 }  // namespace
 

@@ -57,6 +57,8 @@ class SqliteStore final : public MetadataStore,
   DocumentStore& online_endpoints() override { return online_endpoints_; }
   DocumentStore& online_deployments() override { return online_deployments_; }
   DocumentStore& quotas() override { return quotas_; }
+  DocumentStore& batch_endpoints() override { return batch_endpoints_; }
+  DocumentStore& batch_deployments() override { return batch_deployments_; }
   void SetWriteQueueLimit(std::size_t limit) override { writes_.SetLimit(limit); }
   WriteQueueStats WriteStats() override {
     WriteQueue::Stats s = writes_.GetStats();
@@ -283,6 +285,9 @@ class SqliteStore final : public MetadataStore,
   SqliteDocumentStore online_deployments_{writes_, readers_, "online_deployments",
                                           "Online deployment"};
   SqliteDocumentStore quotas_{writes_, readers_, "workspace_quotas", "Quota"};
+  SqliteDocumentStore batch_endpoints_{writes_, readers_, "batch_endpoints", "Batch endpoint"};
+  SqliteDocumentStore batch_deployments_{writes_, readers_, "batch_deployments",
+                                         "Batch deployment"};
   // Writer-thread state: interned metric keys, next chunk sequence number.
   std::unordered_map<std::string, std::int64_t> key_ids_;
   std::int64_t next_seq_ = 1;

@@ -1349,6 +1349,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cost/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** server/cost/read */
+        get: operations["get_api_v1_cost_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups": {
         parameters: {
             query?: never;
@@ -1928,6 +1945,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/batch-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints"];
+        put?: never;
+        /** workspaces/batchEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_batch_endpoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{endpoint}/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments"];
+        put?: never;
+        /** workspaces/batchEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{endpoint}/deployments/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_"];
+        put?: never;
+        post?: never;
+        /** workspaces/batchEndpoints/write */
+        delete: operations["delete_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_"];
+        options?: never;
+        head?: never;
+        /** workspaces/batchEndpoints/write */
+        patch: operations["patch_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints_name_"];
+        put?: never;
+        post?: never;
+        /** workspaces/batchEndpoints/write */
+        delete: operations["delete_api_v1_workspaces_ws_batch_endpoints_name_"];
+        options?: never;
+        head?: never;
+        /** workspaces/batchEndpoints/write */
+        patch: operations["patch_api_v1_workspaces_ws_batch_endpoints_name_"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{name}/invoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/batchEndpoints/write */
+        post: operations["post_api_v1_workspaces_ws_batch_endpoints_name_invoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/batch-endpoints/{name}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/batchEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_batch_endpoints_name_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/components": {
         parameters: {
             query?: never;
@@ -2112,6 +2237,23 @@ export interface paths {
         };
         /** workspaces/cost/read */
         get: operations["get_api_v1_workspaces_ws_cost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/cost/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/cost/read */
+        get: operations["get_api_v1_workspaces_ws_cost_series"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2937,6 +3079,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/quota/read */
+        get: operations["get_api_v1_workspaces_ws_quota"];
+        /** workspaces/quota/write */
+        put: operations["put_api_v1_workspaces_ws_quota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/runs/{run_id}/inputs": {
         parameters: {
             query?: never;
@@ -3241,6 +3401,56 @@ export interface components {
         AuditList: {
             entries: components["schemas"]["AuditEntry"][];
         };
+        BatchDeployment: {
+            compute?: string;
+            description?: string;
+            endpoint_name: string;
+            instance_count: number;
+            model_ref: string;
+            model_type?: string;
+            name: string;
+            provisioning_state?: string;
+            scoring_script?: string;
+            settings: Record<string, never>;
+        };
+        BatchDeploymentList: {
+            value: components["schemas"]["BatchDeployment"][];
+        };
+        /** @description a modelBatchDeployment spec */
+        BatchDeploymentSpec: Record<string, never>;
+        BatchEndpoint: {
+            auth_mode: string;
+            created_ms?: number;
+            default_deployment: string;
+            defaults: Record<string, never>;
+            description?: string;
+            name: string;
+            provisioning_state?: string;
+            scoring_uri: string;
+            tags?: Record<string, never>;
+            updated_ms?: number;
+        };
+        BatchEndpointList: {
+            value: components["schemas"]["BatchEndpoint"][];
+        };
+        /** @description a batchEndpoint spec */
+        BatchEndpointSpec: {
+            /** @enum {unknown} */
+            auth_mode?: "aad_token" | "aml_token";
+            defaults?: {
+                deployment_name?: string;
+            };
+            description?: string;
+            name?: string;
+            tags?: Record<string, never>;
+        };
+        BatchInvoke: {
+            deployment_name?: string;
+            experiment_name?: string;
+            input: string;
+            /** @enum {unknown} */
+            input_type?: "uri_folder" | "uri_file";
+        };
         Compute: {
             account?: string;
             busy: number;
@@ -3302,6 +3512,26 @@ export interface components {
             cost: number;
             name: string;
             node_seconds: number;
+        };
+        CostSeries: {
+            by: string;
+            currency: string;
+            from: number;
+            per: string;
+            period_starts: number[];
+            periods: string[];
+            series: components["schemas"]["CostSeriesLine"][];
+            to: number;
+            total_cost: number;
+            total_node_seconds: number;
+        };
+        CostSeriesLine: {
+            cost: number[];
+            key: string;
+            name: string;
+            node_seconds: number[];
+            total_cost: number;
+            total_node_seconds: number;
         };
         Datastore: {
             bucket?: string;
@@ -3419,6 +3649,8 @@ export interface components {
             price_per_node_hour: number;
             priority: number;
             process_id: number | null;
+            /** @description why a Queued job waits (a quota) */
+            queue_reason?: string;
             resolved_command?: string;
             /** @description a reused pipeline step: the job it reused */
             reused_from?: string;
@@ -3534,6 +3766,43 @@ export interface components {
             }[];
             endpoint: string;
             minutes: number;
+        };
+        Quota: {
+            budget: components["schemas"]["QuotaBudget"];
+            computes: components["schemas"]["QuotaCompute"][];
+            on_exceed: string;
+            updated_at: number | null;
+            updated_by: string | null;
+            workspace: string;
+        };
+        QuotaBudget: {
+            max_cost: number | null;
+            max_node_hours: number | null;
+            month: string;
+            period: string;
+            spent_cost: number;
+            spent_node_hours: number;
+        };
+        QuotaCompute: {
+            compute: string;
+            max_nodes: number;
+            nodes_in_use: number;
+        };
+        /** @description docs/quotas.md */
+        QuotaSpec: {
+            budget?: {
+                max_cost?: number | null;
+                max_node_hours?: number | null;
+                /** @enum {string} */
+                period?: "month";
+            } | null;
+            computes?: {
+                [key: string]: {
+                    max_nodes?: number;
+                };
+            };
+            /** @enum {string} */
+            on_exceed?: "wait" | "refuse";
         };
         Registry: {
             allow_cross_workspace_reuse: boolean;
@@ -6455,6 +6724,40 @@ export interface operations {
             };
         };
     };
+    get_api_v1_cost_series: {
+        parameters: {
+            query?: {
+                by?: string;
+                per?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostSeries"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_v1_groups: {
         parameters: {
             query?: never;
@@ -8104,6 +8407,415 @@ export interface operations {
             };
         };
     };
+    get_api_v1_workspaces_ws_batch_endpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchEndpointList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_batch_endpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BatchEndpointSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchEndpoint"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDeploymentList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments: {
+        parameters: {
+            query?: {
+                set_default?: boolean;
+            };
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDeploymentSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDeployment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDeployment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Empty"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_api_v1_workspaces_ws_batch_endpoints_endpoint_deployments_name_: {
+        parameters: {
+            query?: {
+                set_default?: boolean;
+            };
+            header?: never;
+            path: {
+                ws: string;
+                endpoint: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDeploymentSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDeployment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_batch_endpoints_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchEndpoint"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_v1_workspaces_ws_batch_endpoints_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Empty"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_api_v1_workspaces_ws_batch_endpoints_name_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BatchEndpointSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchEndpoint"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_batch_endpoints_name_invoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchInvoke"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_batch_endpoints_name_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_v1_workspaces_ws_components: {
         parameters: {
             query?: {
@@ -8628,6 +9340,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Cost"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_cost_series: {
+        parameters: {
+            query?: {
+                by?: string;
+                per?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostSeries"];
                 };
             };
             /** @description Error */
@@ -10830,6 +11578,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OnlineEndpointStats"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_v1_workspaces_ws_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["QuotaSpec"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
                 };
             };
             /** @description Error */
