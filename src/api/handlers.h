@@ -210,5 +210,7 @@ http::Response GetOnlineDeployment(ApiContext&, http::Request&);
 http::Response UpdateOnlineDeployment(ApiContext&, http::Request&);
 http::Response DeleteOnlineDeployment(ApiContext&, http::Request&);
 http::Response GetOnlineDeploymentLogs(ApiContext&, http::Request&);
+// endpoint_stats_handler.cc: .../online-endpoints/{name}/stats
+http::Response GetOnlineEndpointStats(ApiContext&, http::Request&);
 
 }  // namespace mlws::api
