@@ -2,13 +2,13 @@
 # Runs tests/compat/test_mlflow3.py against the real MLflow 3 server from PyPI (the full mlflow in
 # .venv-mlflow3-server, built by scripts/venv.sh), to show that each test is right: it starts
 # `mlflow server` on a free loopback port below 32768 with a temporary sqlite backend and artifact
-# folder (MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: the webhook test uses a loopback URL), waits for /health, runs the module with COMPAT_TARGET_URL, and stops the server.
+# folder (MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS, ALLOWED_SCHEMES=http: the webhook tests use a loopback http URL), waits for /health, runs the module with COMPAT_TARGET_URL, and stops the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv-mlflow3-server
 tmp=$(mktemp -d)
 port=$(PYTHONPATH=python "$VENV/bin/python" -c 'from mlws_testkit.net import free_port; print(free_port())')
-MLFLOW_DISABLE_TELEMETRY=true MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$port" \
+MLFLOW_DISABLE_TELEMETRY=true MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true MLFLOW_WEBHOOK_ALLOWED_SCHEMES=http,https "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$port" \
   --backend-store-uri "sqlite:///$tmp/mlflow.db" --artifacts-destination "$tmp/artifacts" \
   --workers 1 >"$tmp/server.log" 2>&1 &
 pid=$!

@@ -62,4 +62,8 @@ Status ResolveLoggedModelSource(ApiContext& ctx, const http::Request& req,
                                 const std::string& source, const std::string& model_id,
                                 std::string& run_id);
 
+// webhook_events.cc: after a registry route answered `resp`, queues the MLflow webhook event it
+// is (if any) for the workspace's subscribed webhooks. Never blocks, never fails the request.
+void NotifyWebhookEvent(ApiContext& ctx, const http::Request& req, const http::Response& resp);
+
 }  // namespace mlws::api

@@ -84,7 +84,9 @@ http::Response DeleteWebhook(ApiContext& ctx, http::Request& req) {
 
 http::Response TestWebhook(ApiContext& ctx, http::Request& req) {
   return Reply([&]() -> StatusOr<json> {
-    ASSIGN_OR_RETURN(json r, ctx.webhooks.Test(req.workspace, req.path_params["webhook_id"]));
+    ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
+    ASSIGN_OR_RETURN(
+        json r, ctx.webhooks.Test(req.workspace, req.path_params["webhook_id"], d.Json("event")));
     return json{{"result", std::move(r)}};
   }());
 }

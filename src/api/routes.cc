@@ -429,6 +429,7 @@ http::Response Guarded(ApiContext& ctx, const BrowserSafety* safety, HandlerFn f
   const auth::Principal caller = PrincipalOf(ctx, req);
   registries::ScopedCaller scoped(&caller);
   http::Response r = fn(ctx, req);
+  if (action == std::string_view("workspaces/models/write")) NotifyWebhookEvent(ctx, req, r);
   // Scoring requests are not audited one by one (they are counted in /metrics instead).
   if ((Mutating(req.method) && action != kScore) || action == kSecretRead) {
     AuditRequest(ctx, req, action, r.status);

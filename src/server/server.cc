@@ -265,7 +265,16 @@ int RunServer(const Config& raw) {
       if (!h.empty()) webhook_hosts.emplace_back(h);
     }
   }
-  tracking::WebhookService webhooks(**store, tracking, std::move(webhook_hosts));
+  tracking::WebhookSender::Options webhook_options;
+  if (const char* t = std::getenv("MLWS_WEBHOOK_TIMEOUT_SECONDS")) {
+    webhook_options.timeout_ms = std::max(1L, std::atol(t)) * 1000;
+  }
+  if (const char* b = std::getenv("MLWS_WEBHOOK_BACKOFF_MS")) {
+    webhook_options.backoff_ms = std::max(1L, std::atol(b));
+  }
+  tracking::WebhookSender webhook_sender(webhook_options);
+  metrics.AddSource([&webhook_sender] { return webhook_sender.RenderMetrics(); });
+  tracking::WebhookService webhooks(**store, tracking, std::move(webhook_hosts), &webhook_sender);
   tracking::EvalDatasetService eval_datasets(**store, tracking);
   api::ApiContext ctx{tracking,     **artifacts,   auth,          secrets,
                       registry,     asset_service, metrics,       kVersion,

@@ -198,45 +198,49 @@ StatusOr<json> EvalDatasetService::Upsert(const std::string& ws, const std::stri
     }
   }
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
-  ASSIGN_OR_RETURN(auto rec, store_.eval_datasets().Get(wid, id));
-  ASSIGN_OR_RETURN(json doc, ParseDoc(rec));
   std::int64_t inserted = 0, updated = 0, now = NowMillis();
-  json& have = doc["records"];
-  for (const auto& r : in) {
-    auto it = std::find_if(have.begin(), have.end(),
-                           [&](const json& h) { return h["inputs"] == r["inputs"]; });
-    if (it != have.end()) {
-      for (const char* part : {"expectations", "outputs", "tags"}) {
-        if (!r.contains(part) || !r[part].is_object()) continue;
-        for (auto& [k, v] : r[part].items()) (*it)[part][k] = v;
+  // One read-merge-write step in the store: two merges at the same moment both land.
+  auto merge = [&](const store::DocumentRecord& rec) -> StatusOr<std::string> {
+    inserted = updated = 0;
+    ASSIGN_OR_RETURN(json doc, ParseDoc(rec));
+    json& have = doc["records"];
+    for (const auto& r : in) {
+      auto it = std::find_if(have.begin(), have.end(),
+                             [&](const json& h) { return h["inputs"] == r["inputs"]; });
+      if (it != have.end()) {
+        for (const char* part : {"expectations", "outputs", "tags"}) {
+          if (!r.contains(part) || !r[part].is_object()) continue;
+          for (auto& [k, v] : r[part].items()) (*it)[part][k] = v;
+        }
+        (*it)["last_update_time"] = now;
+        ++updated;
+        continue;
       }
-      (*it)["last_update_time"] = now;
-      ++updated;
-      continue;
+      json n = {{"dataset_record_id", "dr-" + NewRunId()},
+                {"dataset_id", id},
+                {"inputs", r["inputs"]},
+                {"expectations", r.value("expectations", json::object())},
+                {"tags", r.value("tags", json::object())},
+                {"outputs", r.value("outputs", json::object())},
+                {"created_time", now},
+                {"last_update_time", now}};
+      if (r.contains("source")) n["source"] = r["source"];
+      have.push_back(std::move(n));
+      ++inserted;
     }
-    json n = {{"dataset_record_id", "dr-" + NewRunId()},
-              {"dataset_id", id},
-              {"inputs", r["inputs"]},
-              {"expectations", r.value("expectations", json::object())},
-              {"tags", r.value("tags", json::object())},
-              {"outputs", r.value("outputs", json::object())},
-              {"created_time", now},
-              {"last_update_time", now}};
-    if (r.contains("source")) n["source"] = r["source"];
-    have.push_back(std::move(n));
-    ++inserted;
-  }
-  if (have.size() > kMaxEvalDatasetRecords) {
-    return Status(
-        ErrorCode::kPayloadTooLarge,
-        fmt::format("An evaluation dataset holds at most {} records", kMaxEvalDatasetRecords));
-  }
-  Refresh(doc);
-  std::string text = doc.dump();
-  if (text.size() > kMaxEvalDatasetBytes) {
-    return Status(ErrorCode::kPayloadTooLarge, "An evaluation dataset is at most 16 MiB");
-  }
-  RETURN_IF_ERROR(store_.eval_datasets().Put(wid, {id, rec.creation_ms, text}));
+    if (have.size() > kMaxEvalDatasetRecords) {
+      return Status(
+          ErrorCode::kPayloadTooLarge,
+          fmt::format("An evaluation dataset holds at most {} records", kMaxEvalDatasetRecords));
+    }
+    Refresh(doc);
+    std::string text = doc.dump();
+    if (text.size() > kMaxEvalDatasetBytes) {
+      return Status(ErrorCode::kPayloadTooLarge, "An evaluation dataset is at most 16 MiB");
+    }
+    return text;
+  };
+  RETURN_IF_ERROR(store_.eval_datasets().Update(wid, id, merge));
   return json{{"inserted_count", inserted}, {"updated_count", updated}};
 }
 

@@ -2,6 +2,7 @@
 #include "mlws/tracking/webhook_service.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -89,6 +90,60 @@ json Public(const json& doc) {
   return w;
 }
 
+// MLflow's example payload per event (mlflow/webhooks/types.py), sent by the test route.
+json ExamplePayload(const std::string& entity, const std::string& action) {
+  const json tags = {{"example_key", "example_value"}};
+  if (entity == "REGISTERED_MODEL") {
+    return {
+        {"name", "example_model"}, {"tags", tags}, {"description", "An example registered model"}};
+  }
+  if (entity == "MODEL_VERSION") {
+    return {{"name", "example_model"},
+            {"version", "1"},
+            {"source", "models:/123"},
+            {"run_id", "abcd1234abcd5678"},
+            {"tags", tags},
+            {"description", "An example model version"}};
+  }
+  if (entity == "PROMPT") {
+    return {{"name", "example_prompt"}, {"tags", tags}, {"description", "An example prompt"}};
+  }
+  if (entity == "PROMPT_VERSION") {
+    return {{"name", "example_prompt"},
+            {"version", "1"},
+            {"template", "Hello {{name}}!"},
+            {"tags", tags},
+            {"description", "An example prompt version"}};
+  }
+  if (entity == "BUDGET_POLICY") {
+    return {{"budget_policy_id", "bp-abc123"}, {"budget_unit", "USD"},
+            {"budget_amount", 100.0},          {"current_spend", 105.50},
+            {"duration_unit", "MONTHS"},       {"duration_value", 1},
+            {"target_scope", "ENDPOINT"},      {"workspace", "default"},
+            {"target_value", "ep-abc123"},     {"window_start", 1704067200000}};
+  }
+  bool prompt = entity.rfind("PROMPT", 0) == 0;
+  json p = {{"name", prompt ? "example_prompt" : "example_model"}};
+  if (entity == "MODEL_VERSION_TAG" || entity == "PROMPT_VERSION_TAG") p["version"] = "1";
+  if (entity.size() > 4 && entity.compare(entity.size() - 4, 4, "_TAG") == 0) {
+    p["key"] = "example_key";
+    if (action == "SET") p["value"] = "example_value";
+  } else {  // *_ALIAS
+    p["alias"] = "example_alias";
+    if (action == "CREATED") p["version"] = "1";
+  }
+  return p;
+}
+
+bool Subscribed(const json& webhook, const std::string& entity, const std::string& action) {
+  for (const auto& e : webhook.value("events", json::array())) {
+    if (e.is_object() && e.value("entity", "") == entity && e.value("action", "") == action) {
+      return true;
+    }
+  }
+  return false;
+}
+
 StatusOr<json> ParseDoc(const store::DocumentRecord& r) {
   json doc = json::parse(r.doc, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return Internal("stored webhook is not valid JSON");
@@ -172,17 +227,63 @@ Status WebhookService::Delete(const std::string& ws, const std::string& id) {
   return store_.webhooks().Delete(wid, id);
 }
 
-StatusOr<json> WebhookService::Test(const std::string& ws, const std::string& id) {
-  ASSIGN_OR_RETURN(json w, Get(ws, id));
-  std::string url = w.value("url", "");
+StatusOr<json> WebhookService::Test(const std::string& ws, const std::string& id,
+                                    const json& event) {
+  ASSIGN_OR_RETURN(auto wid, tracking_.WorkspaceId(ws));
+  ASSIGN_OR_RETURN(auto r, store_.webhooks().Get(wid, id));
+  ASSIGN_OR_RETURN(json doc, ParseDoc(r));
+  json ev = event;
+  if (ev.is_null()) {
+    const json& events = doc.value("events", json::array());
+    if (!events.is_array() || events.empty()) return InvalidArgument("Webhook has no events");
+    ev = events[0];
+  }
+  if (!ev.is_object()) return InvalidArgument("event must be an object {entity, action}");
+  std::string entity = ev.value("entity", "");
+  std::string action = ev.value("action", "");
+  if (!OneOf(entity, kEntities) || !OneOf(action, kActions)) {
+    return InvalidArgument(fmt::format("Invalid webhook event {}", ev.dump().substr(0, 200)));
+  }
+  std::string url = doc.value("url", "");
   if (!DeliveryAllowed(url)) {
     return json{{"success", false},
                 {"error_message", fmt::format("Delivery to host '{}' is not allowed: add it to "
                                               "MLWS_WEBHOOK_ALLOWED_HOSTS on the server",
                                               HostOf(url))}};
   }
-  return json{{"success", false},
-              {"error_message", "mlws stores webhooks but does not deliver events yet"}};
+  if (sender_ == nullptr) {
+    return json{{"success", false}, {"error_message", "webhook delivery is not configured"}};
+  }
+  WebhookAttempt a = sender_->SendNow(
+      {url, doc.value("secret", ""), entity, action, ExamplePayload(entity, action)});
+  if (!a.status) {
+    return json{{"success", false}, {"error_message", "Failed to test webhook: " + a.error}};
+  }
+  return json{
+      {"success", *a.status < 400}, {"response_status", *a.status}, {"response_body", a.body}};
+}
+
+void WebhookService::Notify(const std::string& ws, const std::string& entity,
+                            const std::string& action, const json& data) {
+  if (!Enabled()) return;
+  auto wid = tracking_.WorkspaceId(ws);
+  if (!wid.ok()) return;
+  auto all = store_.webhooks().List(*wid);
+  if (!all.ok()) {
+    spdlog::warn("webhooks: cannot list the webhooks of {}: {}", ws, all.status().message());
+    return;
+  }
+  for (const auto& r : *all) {
+    auto doc = ParseDoc(r);
+    if (!doc.ok() || doc->value("status", "") != "ACTIVE" || !Subscribed(*doc, entity, action)) {
+      continue;
+    }
+    std::string url = doc->value("url", "");
+    if (!DeliveryAllowed(url)) continue;  // stored, never contacted (docs/mlflow3.md)
+    if (!sender_->Enqueue({url, doc->value("secret", ""), entity, action, data})) {
+      spdlog::warn("webhooks: queue full, {}.{} for webhook {} dropped", entity, action, r.id);
+    }
+  }
 }
 
 }  // namespace mlws::tracking

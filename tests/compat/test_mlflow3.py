@@ -9,6 +9,15 @@ there.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import os
+import queue
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from conftest import MLFLOW_MAJOR, error_code, unique_name
@@ -18,6 +27,11 @@ if MLFLOW_MAJOR < 3:
         "MLflow 3 features (logged models, v3 traces): needs a 3.x client",
         allow_module_level=True,
     )
+
+# The webhook delivery test posts to a receiver on loopback: let the mlws server this suite
+# starts deliver there (the server inherits this environment; the reference MLflow server is
+# told the same by scripts/mlflow3_reference.sh).
+os.environ.setdefault("MLWS_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
 
 import mlflow  # noqa: E402
 from mlflow.entities import LoggedModelStatus  # noqa: E402
@@ -468,6 +482,65 @@ def test_webhooks_crud(client):
     with pytest.raises(MlflowException) as e:
         client.get_webhook(hook.webhook_id)
     assert error_code(e) == "RESOURCE_DOES_NOT_EXIST"
+
+
+
+def _receiver():
+    got: queue.Queue = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+            got.put((dict(self.headers), body))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, got
+
+
+def _verified(headers: dict, body: str, secret: str) -> dict:
+    signed = f"{headers['X-MLflow-Delivery-Id']}.{headers['X-MLflow-Timestamp']}.{body}"
+    mac = hmac.new(secret.encode(), signed.encode(), hashlib.sha256).digest()
+    assert headers["X-MLflow-Signature"] == "v1," + base64.b64encode(mac).decode()
+    return json.loads(body)
+
+
+def test_webhook_delivery_and_test(client):
+    from mlflow.entities.webhook import WebhookAction, WebhookEntity, WebhookEvent
+
+    httpd, got = _receiver()
+    try:
+        # An event no other test here sends: MLflow caches the webhooks of an event for 60 s.
+        event = WebhookEvent(WebhookEntity.MODEL_VERSION_ALIAS, WebhookAction.DELETED)
+        hook = client.create_webhook(
+            name=unique_name("deliver"),
+            url=f"http://127.0.0.1:{httpd.server_address[1]}/hook",
+            events=[event],
+            secret="compat-secret",
+        )
+        name = unique_name("whm")
+        client.create_registered_model(name)
+        client.create_model_version(name, source="s3://bucket/model")
+        client.set_registered_model_alias(name, "champion", "1")
+        client.delete_registered_model_alias(name, "champion")
+        payload = _verified(*got.get(timeout=60), "compat-secret")
+        assert (payload["entity"], payload["action"]) == ("model_version_alias", "deleted")
+        assert payload["data"] == {"name": name, "alias": "champion"}
+
+        result = client.test_webhook(hook.webhook_id)
+        assert result.success is True and result.response_status == 200
+        payload = _verified(*got.get(timeout=60), "compat-secret")
+        assert payload["data"] == {"name": "example_model", "alias": "example_alias"}
+        client.delete_webhook(hook.webhook_id)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def test_server_info(server_url):

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,14 @@ class DocumentStore {
   // Oldest first.
   virtual StatusOr<std::vector<DocumentRecord>> List(std::int64_t workspace_id) = 0;
   virtual Status Delete(std::int64_t workspace_id, const std::string& id) = 0;
+  // Read-modify-write as one step: `mutate` gets the stored record and returns the new document
+  // (or an error, which writes nothing and comes back). The write is conditional on the document
+  // not having changed since it was read; on a conflict (another writer, e.g. another server on
+  // the same database) the read and `mutate` are repeated, so no concurrent update is lost.
+  // `mutate` may run more than once. NotFound when the id is unknown.
+  using Mutation = std::function<StatusOr<std::string>(const DocumentRecord&)>;
+  virtual Status Update(std::int64_t workspace_id, const std::string& id,
+                        const Mutation& mutate) = 0;
 };
 
 }  // namespace mlws::store

@@ -1,9 +1,9 @@
 // WebhookService: MLflow 3 model-registry webhooks (CRUD) and the delivery allow-list.
 //
-// mlws stores webhooks and checks them but does not deliver events yet. A webhook's URL must be
-// http(s); delivery (today only the test route) is allowed only to hosts on the allow-list the
-// server's operator sets (MLWS_WEBHOOK_ALLOWED_HOSTS, comma-separated host names; empty = none).
-// The secret is stored and never returned.
+// A webhook's URL must be http(s). Events (Notify) and the test route are delivered through a
+// WebhookSender, and only to hosts on the allow-list the server's operator sets
+// (MLWS_WEBHOOK_ALLOWED_HOSTS, comma-separated host names; empty = none): a webhook whose host is
+// not on it is stored but never contacted. The secret is stored and never returned or logged.
 //
 // Thread-safe. Errors: unknown id -> NotFound (404); bad name/url/events/status ->
 // InvalidArgument (400).
@@ -16,6 +16,7 @@
 #include "mlws/common/status.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/tracking/tracking_service.h"
+#include "mlws/tracking/webhook_sender.h"
 
 namespace mlws::tracking {
 
@@ -31,8 +32,11 @@ struct WebhookInput {
 class WebhookService {
  public:
   WebhookService(store::MetadataStore& store, TrackingService& tracking,
-                 std::vector<std::string> allowed_hosts)
-      : store_(store), tracking_(tracking), allowed_hosts_(std::move(allowed_hosts)) {}
+                 std::vector<std::string> allowed_hosts, WebhookSender* sender = nullptr)
+      : store_(store),
+        tracking_(tracking),
+        allowed_hosts_(std::move(allowed_hosts)),
+        sender_(sender) {}
 
   StatusOr<nlohmann::json> Create(const std::string& ws, const WebhookInput& in);
   StatusOr<nlohmann::json> Get(const std::string& ws, const std::string& id);
@@ -42,9 +46,18 @@ class WebhookService {
   StatusOr<nlohmann::json> Update(const std::string& ws, const std::string& id,
                                   const WebhookInput& in);
   Status Delete(const std::string& ws, const std::string& id);
-  // The WebhookTestResult: success=false with the reason when the host is not allowed (nothing
-  // is sent), or because delivery is not implemented.
-  StatusOr<nlohmann::json> Test(const std::string& ws, const std::string& id);
+  // Sends MLflow's example payload for `event` ({entity, action}; null = the webhook's first
+  // event) now and answers the WebhookTestResult: success (status < 400), response_status,
+  // response_body, or success=false with error_message (host not allowed: nothing is sent).
+  StatusOr<nlohmann::json> Test(const std::string& ws, const std::string& id,
+                                const nlohmann::json& event);
+  // Queues `data` for every ACTIVE webhook of workspace `ws` subscribed to entity.action whose
+  // host is allowed. Never blocks and never fails the caller (problems are logged, counted).
+  void Notify(const std::string& ws, const std::string& entity, const std::string& action,
+              const nlohmann::json& data);
+  // False when no event can be delivered (no sender or an empty allow-list): callers skip
+  // building the event.
+  bool Enabled() const { return sender_ != nullptr && !allowed_hosts_.empty(); }
   // True when delivery to `url` is allowed.
   bool DeliveryAllowed(const std::string& url) const;
 
@@ -52,6 +65,7 @@ class WebhookService {
   store::MetadataStore& store_;
   TrackingService& tracking_;
   std::vector<std::string> allowed_hosts_;
+  WebhookSender* sender_;  // null = nothing is delivered
 };
 
 }  // namespace mlws::tracking

@@ -19,7 +19,9 @@ SqliteDocumentStore::SqliteDocumentStore(WriteQueue& writes, ReaderPool& readers
       list_sql_(fmt::format("SELECT id, creation_ms, doc FROM {} WHERE workspace_id = ? ORDER BY "
                             "creation_ms, id",
                             table)),
-      delete_sql_(fmt::format("DELETE FROM {} WHERE id = ? AND workspace_id = ?", table)) {}
+      delete_sql_(fmt::format("DELETE FROM {} WHERE id = ? AND workspace_id = ?", table)),
+      update_sql_(fmt::format("UPDATE {} SET doc = ? WHERE id = ? AND workspace_id = ? AND doc = ?",
+                              table)) {}
 
 Status SqliteDocumentStore::NoSuch(const std::string& id) const {
   return NotFound(fmt::format("{} with id '{}' not found", what_, id));
@@ -63,6 +65,34 @@ Status SqliteDocumentStore::Delete(std::int64_t ws, const std::string& id) {
     if (db.Changes() == 0) return NoSuch(id);
     return Status::Ok();
   });
+}
+
+Status SqliteDocumentStore::Update(std::int64_t ws, const std::string& id, const Mutation& mutate) {
+  // Within one server the writer runs tasks one at a time, so the read inside the task is the
+  // latest; the conditional UPDATE (doc unchanged) also covers other servers on the same
+  // PostgreSQL database, whose writers are not this one.
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    bool conflict = false;
+    Status st = writes_.Submit([&](Db& db) -> Status {
+      conflict = false;
+      ASSIGN_OR_RETURN(Stmt * g, db.Cached(get_sql_.c_str()));
+      g->Bind(1, id).Bind(2, ws);
+      ASSIGN_OR_RETURN(bool row, g->Step());
+      if (!row) return NoSuch(id);
+      DocumentRecord old{g->Text(0), g->Int(1), g->Text(2)};
+      g->Reset();
+      ASSIGN_OR_RETURN(std::string doc, mutate(old));
+      ASSIGN_OR_RETURN(Stmt * u, db.Cached(update_sql_.c_str()));
+      u->Bind(1, doc).Bind(2, id).Bind(3, ws).Bind(4, old.doc);
+      RETURN_IF_ERROR(u->Run());
+      conflict = db.Changes() == 0;
+      return Status::Ok();
+    });
+    if (!st.ok() || !conflict) return st;
+  }
+  return Status(ErrorCode::kResourceConflict,
+                fmt::format("{} '{}' is being changed concurrently; try again", what_, id));
 }
 
 }  // namespace mlws::store::sqlite

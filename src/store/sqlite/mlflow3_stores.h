@@ -61,13 +61,14 @@ class SqliteDocumentStore final : public DocumentStore {
   StatusOr<DocumentRecord> Get(std::int64_t workspace_id, const std::string& id) override;
   StatusOr<std::vector<DocumentRecord>> List(std::int64_t workspace_id) override;
   Status Delete(std::int64_t workspace_id, const std::string& id) override;
+  Status Update(std::int64_t workspace_id, const std::string& id, const Mutation& mutate) override;
 
  private:
   Status NoSuch(const std::string& id) const;
   WriteQueue& writes_;
   ReaderPool& readers_;
   std::string what_;
-  std::string put_sql_, get_sql_, list_sql_, delete_sql_;
+  std::string put_sql_, get_sql_, list_sql_, delete_sql_, update_sql_;
 };
 
 // Shared by the logged-model and trace stores: the experiment's rowid in the workspace, NotFound
