@@ -30,7 +30,7 @@ const Row kRows[] = {
   {"GET",    "/metrics", "server/metrics/read", PrometheusMetrics},
   {"GET",    "/api/v1/openapi.json", "server/health/read", OpenApi},
 
-  {"POST",   "/api/v1/workspaces",      "server/workspaces/write", CreateWorkspace},
+  {"POST",   "/api/v1/workspaces",      "server/workspaces/create/write", CreateWorkspace},
   {"GET",    "/api/v1/workspaces",      "server/workspaces/read",  ListWorkspaces},
   {"GET",    "/api/v1/workspaces/{ws}", "workspaces/read",         GetWorkspace},
   {"DELETE", "/api/v1/workspaces/{ws}", "server/workspaces/write", DeleteWorkspace},

@@ -62,6 +62,11 @@ const std::vector<Role>& BuiltinRoles() {
        "Manage compute in a workspace; read the workspace.",
        {"workspaces/computes/*", "workspaces/read", "server/health/read", "server/workspaces/read"},
        {}},
+      // Self-serve: creates workspaces and becomes Owner (at workspace scope) of each it creates.
+      {"Workspace Creator",
+       "Create workspaces (becoming their Owner); list workspaces.",
+       {"server/workspaces/create/write", "server/workspaces/read", "server/health/read"},
+       {}},
   };
   return kRoles;
 }

@@ -1586,7 +1586,7 @@ export interface paths {
         /** server/workspaces/read */
         get: operations["get_api_v1_workspaces"];
         put?: never;
-        /** server/workspaces/write */
+        /** server/workspaces/create/write */
         post: operations["post_api_v1_workspaces"];
         delete?: never;
         options?: never;
