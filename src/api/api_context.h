@@ -9,6 +9,7 @@
 #include "mlws/assets/registry_service.h"
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
+#include "mlws/compute_instances/compute_instance_service.h"
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
 #include "mlws/schedules/schedule_service.h"
@@ -36,10 +37,12 @@ struct ApiContext {
   tracking::TraceV3Service& traces_v3;          // MLflow 3
   tracking::WebhookService& webhooks;           // MLflow 3
   tracking::EvalDatasetService& eval_datasets;  // MLflow 3
-  artifacts::StorageQuota* quota = nullptr;  // per-workspace storage limit; null = none
+  artifacts::StorageQuota* quota = nullptr;     // per-workspace storage limit; null = none
   // Online endpoints (null = not served).
   serving::EndpointService* endpoints = nullptr;
   schedules::ScheduleService* schedules = nullptr;  // null = not wired (503)
+  // Compute instances (docs/compute.md#compute-instances); null = not served.
+  compute_instances::ComputeInstanceService* compute_instances = nullptr;
 };
 
 }  // namespace mlws::api
