@@ -45,9 +45,11 @@ if [ -n "${MLWS_TEST_PG_URI:-}" ]; then
     tests/e2e/test_workspaces_api.py tests/e2e/test_assets_api.py tests/e2e/test_registry_input.py \
     tests/e2e/test_logged_models.py tests/e2e/test_traces_v3.py tests/e2e/test_secrets.py \
     tests/e2e/test_auth.py || fail=1
-  echo "== schedules, online endpoints and pipelines on PostgreSQL (the examples that build PyPI environments run on SQLite only)"
+  echo "== schedules, sweeps, online endpoints and pipelines on PostgreSQL (the examples that build PyPI environments run on SQLite only)"
   MLWS_TEST_BACKEND=postgres .venv/bin/python -m pytest -q -p no:cacheprovider \
     tests/e2e/test_schedules.py tests/e2e/test_online_endpoints.py tests/e2e/test_pipelines.py \
+    tests/e2e/test_sweeps.py tests/e2e/test_sweeps_early_termination.py \
+    tests/e2e/test_sweeps_bayesian.py \
     -k "not example" || fail=1
   echo "== MLflow 2.x client compatibility on PostgreSQL"
   MLWS_TEST_BACKEND=postgres .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
@@ -55,5 +57,5 @@ fi
 echo "== studio"
 (cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } \
   && { [ -f dist/index.html ] || npm run build; } \
-  && npx vitest run && node --test --test-concurrency=1 e2e/studio.e2e.mjs) || fail=1
+  && npx vitest run && node --test --test-concurrency=1 e2e/studio.e2e.mjs e2e/workloads.e2e.mjs) || fail=1
 exit $fail

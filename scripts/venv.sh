@@ -5,6 +5,7 @@
 #   .venv-mlflow3-server full mlflow 3.x: the reference `mlflow server` tests/compat/test_mlflow3.py
 #                 is checked against (scripts/mlflow3_reference.sh)
 #   .venv-schemathesis schemathesis and a JSON Schema validator for tests/schemathesis
+#   .venv-optuna  optuna for Bayesian sweeps (python/mlws_sweep; the server finds it by itself)
 #   .venv-jupyter JupyterLab (+ ipykernel, mlflow-skinny) that compute instances run
 # A venv is rebuilt only when its requirements file changes (stamp holds the file's hash).
 set -euo pipefail
@@ -25,4 +26,5 @@ build .venv python/requirements.txt
 build .venv-mlflow3 python/requirements-mlflow3.txt
 build .venv-mlflow3-server python/requirements-mlflow3-server.txt
 build .venv-schemathesis python/requirements-schemathesis.txt
+build .venv-optuna python/requirements-optuna.txt
 build .venv-jupyter python/requirements-jupyter.txt

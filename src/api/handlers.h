@@ -210,6 +210,8 @@ http::Response GetOnlineDeployment(ApiContext&, http::Request&);
 http::Response UpdateOnlineDeployment(ApiContext&, http::Request&);
 http::Response DeleteOnlineDeployment(ApiContext&, http::Request&);
 http::Response GetOnlineDeploymentLogs(ApiContext&, http::Request&);
+// endpoint_stats_handler.cc: .../online-endpoints/{name}/stats
+http::Response GetOnlineEndpointStats(ApiContext&, http::Request&);
 // compute_instances_handler.cc: .../computes/{name}/start|stop|restart, and the lab proxy
 // /workspaces/{ws}/computes/{name}/lab/{path...}
 http::Response StartComputeInstance(ApiContext&, http::Request&);

@@ -225,7 +225,10 @@ constexpr const char* kSchemas = R"json({
   "SweepTrial": {"type": "object", "required": ["index", "job", "run_id", "status", "params"],
     "properties": {"index": {"type": "integer"}, "job": {"type": "string"},
       "run_id": {"type": "string"}, "status": {"type": "string"}, "params": {"type": "object"},
-      "value": {"type": "number"}, "error": {"type": "string"}}},
+      "value": {"type": "number"}, "error": {"type": "string"},
+      "stopped_at_interval": {"type": "integer",
+        "description": "early termination: the interval its policy stopped it at"},
+      "sampler_state": {"description": "bayesian: the point the sampler replays on restart"}}},
   "ScheduleSpec": {"type": "object",
     "description": "an Azure ML schedule as JSON (name, trigger, create_job)",
     "properties": {"name": {"type": "string"}, "display_name": {"type": "string"},
@@ -338,7 +341,23 @@ constexpr const char* kSchemas = R"json({
     "properties": {"value": {"type": "array",
                              "items": {"$ref": "#/components/schemas/OnlineDeployment"}}}},
   "OnlineDeploymentLogs": {"type": "object", "required": ["logs"],
-    "properties": {"logs": {"type": "string"}}}
+    "properties": {"logs": {"type": "string"}}},
+  "OnlineEndpointStats": {"type": "object", "additionalProperties": false,
+    "required": ["endpoint", "bucket_seconds", "minutes", "deployments"],
+    "properties": {"endpoint": {"type": "string"}, "bucket_seconds": {"type": "integer"},
+      "minutes": {"type": "integer"},
+      "deployments": {"type": "array", "items": {"type": "object", "additionalProperties": false,
+        "required": ["name", "points"],
+        "properties": {"name": {"type": "string"}, "points": {"type": "array",
+          "items": {"$ref": "#/components/schemas/OnlineEndpointMinute"}}}}}}},
+  "OnlineEndpointMinute": {"type": "object", "additionalProperties": false,
+    "description": "one minute of a deployment's scoring requests (latencies in ms)",
+    "required": ["time", "requests", "client_errors", "server_errors", "p50_ms", "p90_ms",
+                 "p99_ms", "mean_ms"],
+    "properties": {"time": {"type": "integer"}, "requests": {"type": "integer"},
+      "client_errors": {"type": "integer"}, "server_errors": {"type": "integer"},
+      "p50_ms": {"type": ["number", "null"]}, "p90_ms": {"type": ["number", "null"]},
+      "p99_ms": {"type": ["number", "null"]}, "mean_ms": {"type": ["number", "null"]}}}
 })json";
 
 RouteSchema Body(std::string request, std::string response, int status = 200) {
@@ -462,6 +481,7 @@ const std::map<HandlerFn, RouteSchema>& Table() {
         {UpdateOnlineDeployment, Body("OnlineDeploymentSpec", "OnlineDeployment")},
         {DeleteOnlineDeployment, Reads("Empty")},
         {GetOnlineDeploymentLogs, Reads("OnlineDeploymentLogs", {{"lines", "integer"}})},
+        {GetOnlineEndpointStats, Reads("OnlineEndpointStats", {{"minutes", "integer"}})},
     };
     // The upload body is a tar+zstd archive whose name is its content hash.
     RouteSchema upload = Body("", "UploadAccepted");

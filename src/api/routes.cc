@@ -267,6 +267,8 @@ const Row kEndpointRows[] = {
   {"PATCH",  "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/write",       UpdateOnlineDeployment},
   {"DELETE", "/{endpoint}/deployments/{name}",           "workspaces/onlineEndpoints/write",       DeleteOnlineDeployment},
   {"GET",    "/{endpoint}/deployments/{name}/logs",      "workspaces/onlineEndpoints/read",        GetOnlineDeploymentLogs},
+  // Requests, errors and latency per minute over the last hour (endpoint_stats_handler.cc).
+  {"GET",    "/{name}/stats",                            "workspaces/onlineEndpoints/read",        GetOnlineEndpointStats},
 };
 // clang-format on
 

@@ -46,16 +46,7 @@ StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, def;
-  sigemptyset(&none);
-  sigemptyset(&def);
-  sigaddset(&def, SIGPIPE);
-  sigaddset(&def, SIGTERM);
-  sigaddset(&def, SIGINT);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &def);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  InitSpawnAttributes(&attr);
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, args[0].c_str(), &fa, &attr, a.data(), e.data());
   posix_spawn_file_actions_destroy(&fa);
@@ -110,6 +101,19 @@ StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   }
   r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return r;
+}
+
+void InitSpawnAttributes(posix_spawnattr_t* attr) {
+  posix_spawnattr_init(attr);
+  sigset_t none, def;
+  sigemptyset(&none);
+  sigemptyset(&def);
+  sigaddset(&def, SIGPIPE);
+  sigaddset(&def, SIGTERM);
+  sigaddset(&def, SIGINT);
+  posix_spawnattr_setsigmask(attr, &none);
+  posix_spawnattr_setsigdefault(attr, &def);
+  posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 }
 
 std::string ShellQuote(const std::string& s) {

@@ -2,6 +2,8 @@
 // Thread-safe (each call owns its process and pipes).
 #pragma once
 
+#include <spawn.h>
+
 #include <string>
 #include <vector>
 
@@ -20,6 +22,10 @@ struct CommandResult {
 // started or timed out, naming it; a non-zero exit is a result, not an error.
 StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                    const std::vector<std::string>& env, int timeout_ms);
+
+// Initializes `attr` for a child with an empty signal mask and SIGPIPE, SIGTERM and SIGINT at
+// their defaults (the server ignores or handles them). The caller destroys it.
+void InitSpawnAttributes(posix_spawnattr_t* attr);
 
 // `s` quoted for a POSIX shell: 'it'\''s'.
 std::string ShellQuote(const std::string& s);

@@ -330,7 +330,7 @@ StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name)
   if (auto pipeline = pipelines_->Cancel(ws_id, name)) return std::move(*pipeline);
   Key key = JobKey(ws_id, name);
   Job snapshot;
-  bool persist = false;
+  std::shared_ptr<Active> active;
   std::optional<ProcessHandle> signal;
   {
     std::unique_lock<std::mutex> lock(mu_);
@@ -342,7 +342,8 @@ StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name)
       return Status(ErrorCode::kResourceConflict,
                     fmt::format("Job '{}' already ended ({}).", name, JobStatusName(j.status)));
     }
-    Active& a = *it->second;
+    active = it->second;
+    Active& a = *active;
     a.job.cancel_requested = true;
     if (!a.launched && !a.launching) {
       // Still queued: it never runs.
@@ -361,10 +362,14 @@ StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name)
       }
       snapshot = a.job;
     }
-    persist = true;
   }
   if (signal) executor_->Signal(*signal, SIGTERM);
-  if (persist) Persist(snapshot);
+  {
+    // The job may have ended since the snapshot: its final state stays the last one written.
+    std::lock_guard<std::mutex> write(active->write_mu);
+    if (!active->final_written) Persist(snapshot);
+    if (IsTerminal(snapshot.status)) active->final_written = true;
+  }
   if (IsTerminal(snapshot.status)) NotifyEnded(snapshot);
   cv_.notify_all();
   return snapshot;

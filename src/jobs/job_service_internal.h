@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -23,6 +24,11 @@ struct JobService::Active {
   std::int64_t term_sent_at = 0;  // ms; 0 = no SIGTERM sent yet
   bool kill_sent = false;
   ProcessHandle handle;
+  std::string cancel_reason;  // the error a canceled job ends with ("" = "Canceled.")
+  // Orders the store writes of this job: a write that raced the job's final one (e.g. a cancel's
+  // snapshot taken just before the end) must not land after it and leave a stale "Running".
+  std::mutex write_mu;
+  bool final_written = false;  // guarded by write_mu
 };
 
 struct JobService::Pool {

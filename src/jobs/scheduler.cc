@@ -630,6 +630,7 @@ void JobService::Finalize(const Key& key, const ExitRecord& rec) {
   std::shared_ptr<Active> a;
   Job job;
   bool timed_out = false;
+  std::string cancel_reason;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = active_.find(key);
@@ -641,6 +642,7 @@ void JobService::Finalize(const Key& key, const ExitRecord& rec) {
     }
     job = a->job;
     timed_out = a->timed_out;
+    cancel_reason = a->cancel_reason;
   }
   fs::path dir(job.job_dir);
   // A finalization that crashed the server must not be retried forever on every restart.
@@ -662,12 +664,17 @@ void JobService::Finalize(const Key& key, const ExitRecord& rec) {
     job.error = "The job's results could not be recorded: " + ToValidUtf8(e.what());
     spdlog::error("job {}: finalizing failed: {}", job.name, ToValidUtf8(e.what()));
   }
+  if (job.status == JobStatus::kCanceled && !cancel_reason.empty()) job.error = cancel_reason;
   if (job.token_id != 0) {
     Status st =
         auth_.RevokeToken(auth::Principal{job.owner_id, job.owner, false}, job.token_id, true);
     if (!st.ok()) spdlog::warn("job {}: cannot revoke its token: {}", job.name, st.ToString());
   }
-  Persist(job);
+  {
+    std::lock_guard<std::mutex> write(a->write_mu);
+    Persist(job);
+    a->final_written = true;
+  }
   std::error_code ec;
   fs::remove(marker, ec);
   {

@@ -9,6 +9,8 @@
 
 #include "jobs/job_service_internal.h"
 #include "mlws/common/json.h"
+#include "mlws/jobs/sweep_bayesian.h"
+#include "mlws/tracking/metric_observer.h"
 
 namespace mlws::jobs {
 
@@ -27,9 +29,101 @@ bool Better(const SweepSpec& spec, double a, double b) {
 
 SweepController::SweepController(store::MetadataStore& store, tracking::TrackingService& tracking,
                                  JobService& jobs)
-    : store_(store), tracking_(tracking), jobs_(jobs) {}
+    : store_(store), tracking_(tracking), jobs_(jobs) {
+  observer_id_ = tracking::AddMetricObserver(
+      tracking_,
+      [this](const std::string&, const std::string& run_id,
+             const std::vector<tracking::Metric>& metrics) { OnMetrics(run_id, metrics); });
+}
 
-SweepController::~SweepController() { Stop(); }
+SweepController::~SweepController() {
+  tracking::RemoveMetricObserver(observer_id_);
+  Stop();
+}
+
+void SweepController::OnMetrics(const std::string& run_id,
+                                const std::vector<tracking::Metric>& metrics) {
+  if (watching_.load(std::memory_order_relaxed) == 0) return;  // the hot path of every log call
+  Watched w;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = watched_.find(run_id);
+    if (it == watched_.end()) return;
+    w = it->second;
+  }
+  Sweep& s = *w.sweep;  // spec and ws are immutable
+  PolicyState& p = s.policy;
+  std::string reason;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    size_t i = static_cast<size_t>(w.index);
+    if (i >= p.curves.size()) return;
+    for (const auto& m : metrics) {
+      if (m.key != s.spec.primary_metric) continue;
+      // A stopped trial's later values do not count (its curve ends where it was stopped).
+      if (p.stopped_at[i] != 0 || p.curves[i].ended) break;
+      p.curves[i].values.push_back(m.value);
+      int k = static_cast<int>(p.curves[i].values.size());
+      auto stop = EarlyStop(s.spec.policy, s.spec.goal == "maximize", s.spec.primary_metric,
+                            p.curves, i, k);
+      if (stop) {
+        p.stopped_at[i] = k;
+        p.reasons[i] = reason = *stop;
+      }
+    }
+  }
+  if (reason.empty()) return;
+  spdlog::info("sweep {}: trial {} stopped: {}", s.job.name, w.job, reason);
+  {
+    // The reason the trial's job ends Canceled with (JobService::Finalize).
+    std::lock_guard<std::mutex> lock(jobs_.mu_);
+    auto it = jobs_.active_.find(JobKey(s.job.workspace_id, w.job));
+    if (it != jobs_.active_.end() && !it->second->job.cancel_requested) {
+      it->second->cancel_reason = reason;
+    }
+  }
+  (void)jobs_.Cancel(s.ws, w.job);
+  Kick();
+}
+
+void SweepController::AddToPolicy(const std::shared_ptr<Sweep>& s, const Trial& t) {
+  {
+    std::lock_guard<std::mutex> lock(s->policy.mu);
+    auto& p = s->policy;
+    size_t i = static_cast<size_t>(t.index);
+    if (p.curves.size() <= i) {
+      p.curves.resize(i + 1);
+      p.stopped_at.resize(i + 1, 0);
+      p.reasons.resize(i + 1);
+    }
+    p.curves[i].ended = IsTerminal(t.status);
+    p.stopped_at[i] = t.stopped_at;
+    if (t.stopped_at != 0) p.reasons[i] = t.error;
+  }
+  if (s->spec.policy.type.empty() || t.job.empty() || IsTerminal(t.status)) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  watched_[t.run_id] = Watched{s, t.index, t.job};
+  watching_ = watched_.size();
+}
+
+void SweepController::EndInPolicy(Sweep& s, Trial& t) {
+  {
+    std::lock_guard<std::mutex> lock(s.policy.mu);
+    size_t i = static_cast<size_t>(t.index);
+    if (i < s.policy.curves.size()) {
+      TrialCurve& c = s.policy.curves[i];
+      c.ended = true;
+      if (s.policy.stopped_at[i] != 0) {
+        t.stopped_at = s.policy.stopped_at[i];
+        t.error = s.policy.reasons[i];
+        if (!c.values.empty()) t.value = c.values.back();
+      }
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  watched_.erase(t.run_id);
+  watching_ = watched_.size();
+}
 
 void SweepController::Start() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -60,8 +154,34 @@ void SweepController::Kick() {
   cv_.notify_all();
 }
 
-StatusOr<Job> SweepController::Create(const std::string& ws, const json& spec_json,
+StatusOr<std::unique_ptr<Sampler>> SweepController::NewSampler(const SweepSpec& spec) {
+  if (spec.sampling != "bayesian") return MakeSampler(spec);
+  BayesianOptions options;
+  options.python_path = jobs_.options_.python_path;
+  return StartBayesianSampler(spec, options);
+}
+
+StatusOr<Job> SweepController::Create(const std::string& ws, const json& submitted,
                                       const auth::Principal& who) {
+  json spec_json = submitted;
+  // A registered command component (azureml:name:version, azureml:name@latest): the sweep keeps
+  // its spec, so the trials run the version resolved now.
+  if (spec_json.is_object() && spec_json.contains("trial") && spec_json["trial"].is_string()) {
+    std::string ref = spec_json["trial"].get<std::string>();
+    if (ref.rfind("azureml:", 0) != 0) {
+      return InvalidArgument("trial '" + ref +
+                             "' is neither a command, a command component file nor a registered "
+                             "component (azureml:<name>:<version> or azureml:<name>@latest).");
+    }
+    auto component = jobs_.assets_.ResolveComponent(ws, ref);
+    if (!component.ok()) {
+      if (component.status().code() != ErrorCode::kResourceDoesNotExist) {
+        return component.status();
+      }
+      return InvalidArgument("trial: " + component.status().message());
+    }
+    spec_json["trial"] = std::move(*component);
+  }
   ASSIGN_OR_RETURN(SweepSpec spec, ParseSweepSpec(spec_json));
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
   RETURN_IF_ERROR(jobs_.MayRunJobs(who));
@@ -83,6 +203,7 @@ StatusOr<Job> SweepController::Create(const std::string& ws, const json& spec_js
         "on 'local'.",
         compute_name, ws));
   }
+  ASSIGN_OR_RETURN(std::unique_ptr<Sampler> sampler, NewSampler(spec));
   ASSIGN_OR_RETURN(tracking::Experiment exp,
                    jobs_.EnsureExperiment(ws, StringField(spec_json, "experiment_name", "")));
 
@@ -102,7 +223,7 @@ StatusOr<Job> SweepController::Create(const std::string& ws, const json& spec_js
   s->spec_json = spec_json;
   s->spec_json["name"] = name;
   s->spec = std::move(spec);
-  s->sampler = MakeSampler(s->spec);
+  s->sampler = std::move(sampler);
   s->who = who;
   Job& j = s->job;
   j.workspace_id = ws_id;
@@ -141,15 +262,17 @@ void SweepController::Recover(const std::string& ws, const Job& parent) {
   s->spec_json = json::parse(parent.spec_json, nullptr, false);
   auto spec = ParseSweepSpec(s->spec_json);
   s->who = auth::Principal(parent.owner_id, parent.owner, parent.owner_id == 0);
-  if (!spec.ok()) {
+  auto fail = [&](const std::string& why) {
     s->job.status = JobStatus::kFailed;
     s->job.ended_at = NowMs();
-    s->job.error = "The stored sweep spec no longer parses: " + spec.status().message();
+    s->job.error = why;
     jobs_.Persist(s->job);
-    return;
-  }
+  };
+  if (!spec.ok()) return fail("The stored sweep spec no longer parses: " + spec.status().message());
   s->spec = std::move(*spec);
-  s->sampler = MakeSampler(s->spec);
+  auto sampler = NewSampler(s->spec);
+  if (!sampler.ok()) return fail("The sweep cannot continue: " + sampler.status().message());
+  s->sampler = std::move(*sampler);
   json detail = json::parse(parent.detail_json, nullptr, false);
   json rows = detail.is_object() ? detail.value("trials", json::array()) : json::array();
   for (const auto& t : rows) {
@@ -162,9 +285,29 @@ void SweepController::Recover(const std::string& ws, const Job& parent) {
     tr.status = ParseJobStatus(t.value("status", "Queued")).value_or(JobStatus::kQueued);
     if (t.contains("value") && t["value"].is_number()) tr.value = t["value"].get<double>();
     tr.error = t.value("error", "");
+    tr.stopped_at = t.value("stopped_at_interval", 0);
+    // The same draws again (the same points when seeded; a Bayesian study re-asks its points).
+    tr.sampler_state = t.value("sampler_state", json());
+    s->sampler->Replay(tr.index, tr.sampler_state);
+    if (IsTerminal(tr.status)) s->sampler->Tell(tr.index, tr.value);
     if (!IsTerminal(tr.status)) s->live.push_back(static_cast<int>(s->trials.size()));
     s->trials.push_back(std::move(tr));
-    (void)s->sampler->Next();  // the same draws again (the same points when seeded)
+  }
+  for (const auto& tr : s->trials) {
+    AddToPolicy(s, tr);
+    if (s->spec.policy.type.empty() || tr.run_id.empty()) continue;
+    // The curves so far, from the runs (in the order logged; a stopped trial's ends there).
+    auto history = tracking_.GetMetricHistory(ws, tr.run_id, s->spec.primary_metric);
+    if (!history.ok()) continue;
+    std::stable_sort(history->begin(), history->end(), [](const auto& a, const auto& b) {
+      return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.step < b.step;
+    });
+    std::lock_guard<std::mutex> lock(s->policy.mu);
+    auto& values = s->policy.curves[static_cast<size_t>(tr.index)].values;
+    for (const auto& m : *history) values.push_back(m.value);
+    if (tr.stopped_at != 0 && values.size() > static_cast<size_t>(tr.stopped_at)) {
+      values.resize(static_cast<size_t>(tr.stopped_at));
+    }
   }
   spdlog::info("continuing sweep {} ({} trials so far)", parent.name, s->trials.size());
   std::lock_guard<std::mutex> lock(mu_);
@@ -201,6 +344,8 @@ json SweepController::DetailJson(const Sweep& s) const {
                 {"params", params}};
     if (t.value) row["value"] = *t.value;
     if (!t.error.empty()) row["error"] = t.error;
+    if (t.stopped_at != 0) row["stopped_at_interval"] = t.stopped_at;
+    if (!t.sampler_state.is_null()) row["sampler_state"] = t.sampler_state;
     trials.push_back(std::move(row));
     if (t.value && (!best || Better(s.spec, *t.value, *s.trials[*best].value))) {
       best = static_cast<int>(i);
@@ -212,7 +357,8 @@ json SweepController::DetailJson(const Sweep& s) const {
                 {"goal", s.spec.goal},
                 {"primary_metric", s.spec.primary_metric},
                 {"max_total_trials", s.spec.limits.max_total_trials},
-                {"max_concurrent_trials", s.spec.limits.max_concurrent_trials}}},
+                {"max_concurrent_trials", s.spec.limits.max_concurrent_trials},
+                {"early_termination", s.spec.early_termination}}},
               {"trials", std::move(trials)},
               {"inputs", json::object()},
               {"outputs", json::object()},
@@ -244,12 +390,14 @@ void SweepController::Finish(Sweep& s, JobStatus status, const std::string& erro
     Status st = tracking_.LogBatch(s.ws, s.job.run_id, metrics, {}, tags);
     if (!st.ok()) spdlog::warn("sweep {}: cannot log its best trial: {}", s.job.name, st.message());
   }
+  s.sampler.reset();  // a Bayesian sampler's helper process ends with the sweep
   Persist(s);
   spdlog::info("sweep {} {}: {} trials{}", s.job.name, JobStatusName(status), s.trials.size(),
                error.empty() ? "" : " (" + error + ")");
 }
 
-bool SweepController::Step(Sweep& s) {
+bool SweepController::Step(const std::shared_ptr<Sweep>& sweep) {
+  Sweep& s = *sweep;
   std::int64_t now = NowMs();
   // 1. Ended trials and their objective. A trial still in the scheduler's table is live (read
   // under its lock, without a store read); one that left it has its final state in the store.
@@ -282,6 +430,8 @@ bool SweepController::Step(Sweep& s) {
         }
       }
     }
+    EndInPolicy(s, t);
+    s.sampler->Tell(t.index, t.value);
     s.dirty = true;
     s.live.erase(s.live.begin() + static_cast<std::ptrdiff_t>(k));
   }
@@ -289,7 +439,12 @@ bool SweepController::Step(Sweep& s) {
       s.spec.limits.timeout_s > 0 && now - s.job.started_at > s.spec.limits.timeout_s * 1000;
   if (s.cancel) s.job.cancel_requested = true;
   if (s.cancel || timed_out) {
-    for (int i : s.live) (void)jobs_.Cancel(s.ws, s.trials[i].job);
+    for (int i : s.live) {
+      Trial& t = s.trials[i];
+      if (t.cancel_sent) continue;
+      t.cancel_sent = true;
+      (void)jobs_.Cancel(s.ws, t.job);
+    }
     if (!s.live.empty()) return false;  // wait for them to end
     if (s.cancel) {
       Finish(s, JobStatus::kCanceled, "Canceled.");
@@ -306,11 +461,13 @@ bool SweepController::Step(Sweep& s) {
     auto values = s.sampler->Next();
     if (!values) {
       s.exhausted = true;
+      s.sampler_error = s.sampler->Error();
       break;
     }
     Trial t;
     t.index = static_cast<int>(s.trials.size());
     t.values = *values;
+    t.sampler_state = s.sampler->State(t.index);
     std::string name = fmt::format("{}_{}", s.job.name, t.index);
     json spec = TrialJobSpec(s.spec_json, s.spec, t.values, name);
     if (!spec.contains("tags") || !spec["tags"].is_object()) spec["tags"] = json::object();
@@ -326,13 +483,19 @@ bool SweepController::Step(Sweep& s) {
     } else {
       t.status = JobStatus::kFailed;
       t.error = job.status().message();
+      s.sampler->Tell(t.index, std::nullopt);
     }
+    AddToPolicy(sweep, t);
     s.trials.push_back(std::move(t));
     s.dirty = true;
   }
   // 3. The end.
   bool all_started = s.exhausted || static_cast<int>(s.trials.size()) >= lim.max_total_trials;
   if (all_started && s.live.empty()) {
+    if (!s.sampler_error.empty()) {
+      Finish(s, JobStatus::kFailed, s.sampler_error);
+      return true;
+    }
     bool any_value = std::any_of(s.trials.begin(), s.trials.end(),
                                  [](const Trial& t) { return t.value.has_value(); });
     if (any_value) {
@@ -357,10 +520,18 @@ void SweepController::Loop() {
     lock.unlock();
     std::vector<std::string> ended;
     for (auto& [key, s] : active) {
-      if (Step(*s)) ended.push_back(key);
+      if (Step(s)) ended.push_back(key);
     }
     lock.lock();
-    for (const auto& key : ended) sweeps_.erase(key);
+    for (const auto& key : ended) {
+      auto it = sweeps_.find(key);
+      if (it == sweeps_.end()) continue;
+      for (auto w = watched_.begin(); w != watched_.end();) {
+        w = w->second.sweep == it->second ? watched_.erase(w) : std::next(w);
+      }
+      watching_ = watched_.size();
+      sweeps_.erase(it);
+    }
     if (!kicked_) {
       cv_.wait_for(lock, std::chrono::milliseconds(kPollMs),
                    [this] { return stopping_ || kicked_; });

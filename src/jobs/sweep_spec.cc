@@ -314,10 +314,6 @@ StatusOr<SweepSpec> ParseSweepSpec(const json& spec) {
       }
     }
   }
-  if (s.sampling == "bayesian") {
-    return Status(ErrorCode::kNotImplemented,
-                  "Bayesian sampling is not available on this server yet: use random or grid.");
-  }
 
   const json& obj = spec.value("objective", json());
   if (!obj.is_object() || !obj.contains("primary_metric") || !obj["primary_metric"].is_string() ||
@@ -332,10 +328,9 @@ StatusOr<SweepSpec> ParseSweepSpec(const json& spec) {
     return InvalidArgument("objective.goal must be 'minimize' or 'maximize'.");
   }
 
-  if (spec.contains("early_termination") && !spec["early_termination"].is_null()) {
-    return Status(ErrorCode::kNotImplemented,
-                  "early_termination policies are not available on this server yet: leave "
-                  "early_termination out.");
+  if (spec.contains("early_termination")) {
+    s.early_termination = spec["early_termination"];
+    ASSIGN_OR_RETURN(s.policy, ParseEarlyTermination(s.early_termination));
   }
 
   const json& lim = spec.value("limits", json::object());

@@ -62,6 +62,7 @@ void Observe(DeploymentMetrics& m, int status, double ms) {
   for (size_t b = 0; b < kLatencyBucketsMs.size(); ++b) {
     if (ms <= kLatencyBucketsMs[b]) ++m.buckets[b];
   }
+  m.minutes.Record(NowMillis(), status, ms);
 }
 
 }  // namespace

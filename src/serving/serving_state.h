@@ -17,6 +17,7 @@
 
 #include "mlws/jobs/executor.h"
 #include "mlws/serving/endpoint_service.h"
+#include "mlws/serving/minute_stats.h"
 #include "mlws/serving/scoring_channel.h"
 
 namespace mlws::serving {
@@ -47,6 +48,7 @@ struct DeploymentMetrics {
   double latency_sum_ms = 0;
   std::uint64_t restarts = 0;
   std::uint64_t mirrored = 0;
+  MinuteStats minutes;  // the last hour, per minute (GET …/online-endpoints/{name}/stats)
 };
 
 struct LiveDeployment {

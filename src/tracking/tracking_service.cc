@@ -8,6 +8,7 @@
 
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
+#include "mlws/tracking/metric_observer.h"
 #include "mlws/tracking/search_filter.h"
 #include "mlws/tracking/validation.h"
 
@@ -215,7 +216,9 @@ Status TrackingService::LogBatch(const std::string& ws, const std::string& run_i
   }
   for (const auto& t : tags) RETURN_IF_ERROR(ValidateTag(t));
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
-  return store_.runs().LogBatch(wid, run_id, metrics, params, tags);
+  RETURN_IF_ERROR(store_.runs().LogBatch(wid, run_id, metrics, params, tags));
+  if (!metrics.empty()) NotifyMetricObservers(*this, ws, run_id, metrics);
+  return Status::Ok();
 }
 
 Status TrackingService::DeleteTag(const std::string& ws, const std::string& run_id,

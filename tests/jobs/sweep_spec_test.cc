@@ -132,8 +132,19 @@ TEST(SweepSpecTest, BadSpecsSayWhy) {
   j = Sweep(uniform);
   j["trial"]["command"] = "echo ${{search_space.y}}";
   EXPECT_NE(msg(j).find("y"), std::string::npos);
-  auto bayes = ParseSweepSpec(Sweep(uniform, "bayesian"));
-  EXPECT_EQ(bayes.status().code(), ErrorCode::kNotImplemented);
+  // Bayesian parses (the controller starts its sampler); a seed is for random sampling only.
+  EXPECT_TRUE(ParseSweepSpec(Sweep(uniform, "bayesian")).ok());
+  EXPECT_NE(msg(Sweep(uniform, {{"type", "bayesian"}, {"seed", 1}})).find("random sampling only"),
+            std::string::npos);
+  // The early termination policy is parsed with the spec.
+  j = Sweep(uniform);
+  j["early_termination"] = {{"type", "median_stopping"}, {"delay_evaluation", 5}};
+  auto with_policy = ParseSweepSpec(j);
+  ASSERT_TRUE(with_policy.ok()) << with_policy.status().message();
+  EXPECT_EQ(with_policy->policy.type, "median_stopping");
+  EXPECT_EQ(with_policy->policy.delay_evaluation, 5);
+  j["early_termination"] = {{"type", "bandit"}};
+  EXPECT_NE(msg(j).find("exactly one of"), std::string::npos);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // free loopback port (< 32768) with a temp --home and --web-root web/dist, seeds data over the
 // REST API, and launches Debian's chromium through playwright-core.
 import { spawn } from 'node:child_process';
-import { copyFileSync, chmodSync, mkdtempSync, rmSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, chmodSync, mkdtempSync, rmSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -50,6 +50,9 @@ export async function startServer({ webRoot = join(WEB, 'dist') } = {}) {
     copyFileSync(supervisor, join(home, 'mlws-job-supervisor'));
     chmodSync(join(home, 'mlws-job-supervisor'), 0o755);
   }
+  // The Python helpers jobs and scoring instances import (mlws_log, mlws_scoring) are found in
+  // python/ next to the binary.
+  if (existsSync(join(REPO, 'python'))) symlinkSync(join(REPO, 'python'), join(home, 'python'));
   if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`${webRoot}/index.html is missing: run \`npm run build\` in web/`);
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();

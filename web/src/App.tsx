@@ -14,6 +14,7 @@ import { AssetsPage, AssetPage, ASSET_KINDS } from './pages/Assets';
 import { DatastoresPage } from './pages/Datastores';
 import { JobsPage, JobPage } from './pages/Jobs';
 import { ComputePage } from './pages/Compute';
+import { EndpointsPage, EndpointPage } from './pages/Endpoints';
 import { LoggedModelPage } from './pages/LoggedModels';
 import { TracePage } from './pages/Traces';
 import { useApi } from './lib/useApi';
@@ -57,6 +58,8 @@ export function App() {
         <Route path="jobs" element={<JobsPage />} />
         <Route path="jobs/:name" element={<JobPage />} />
         <Route path="compute" element={<ComputePage />} />
+        <Route path="endpoints" element={<EndpointsPage />} />
+        <Route path="endpoints/:name" element={<EndpointPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
       <Route path="*" element={<NotFound />} />
@@ -93,7 +96,7 @@ function WorkspaceShell() {
   const switchTo = (next: string) => {
     // Keep the section (experiments, models, …) but not ids that belong to the old workspace.
     const section = loc.pathname.split('/')[3] ?? 'experiments';
-    const keep = ['experiments', 'models', ...ASSET_KINDS, 'datastores', 'jobs', 'compute'].includes(section) ? section : 'experiments';
+    const keep = ['experiments', 'models', ...ASSET_KINDS, 'datastores', 'jobs', 'compute', 'endpoints'].includes(section) ? section : 'experiments';
     nav(`/workspaces/${encodeURIComponent(next)}/${keep}`);
   };
   const base = `/workspaces/${encodeURIComponent(ws)}`;
@@ -126,6 +129,7 @@ function WorkspaceShell() {
           <NavLink to={`${base}/environments`}>Environments</NavLink>
           <NavLink to={`${base}/components`}>Components</NavLink>
           <NavLink to={`${base}/jobs`}>Jobs</NavLink>
+          <NavLink to={`${base}/endpoints`}>Endpoints</NavLink>
           <NavLink to={`${base}/compute`}>Compute</NavLink>
           <NavLink to={`${base}/datastores`}>Datastores</NavLink>
         </nav>

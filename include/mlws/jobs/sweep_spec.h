@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "mlws/common/status.h"
+#include "mlws/jobs/sweep_policy.h"
 
 namespace mlws::jobs {
 
@@ -55,6 +56,7 @@ struct SweepSpec {
   std::string primary_metric;
   SweepLimits limits;
   nlohmann::json early_termination;  // null = none
+  EarlyTermination policy;           // parsed early_termination (type "" = none)
 };
 
 StatusOr<SweepSpec> ParseSweepSpec(const nlohmann::json& spec);
@@ -65,13 +67,22 @@ using TrialValues = std::map<std::string, nlohmann::json>;
 class Sampler {
  public:
   virtual ~Sampler() = default;
-  // The next trial's values; nullopt when the space is exhausted (grid).
+  // The next trial's values; nullopt when the space is exhausted (grid) or the sampler failed
+  // (then Error() says why).
   virtual std::optional<TrialValues> Next() = 0;
+  // A sampler that learns (bayesian) hears each trial's objective; nullopt = none (failed).
+  virtual void Tell(int /*index*/, std::optional<double> /*value*/) {}
+  // What the sampler needs to replay trial `index` after a restart (stored with the trial).
+  virtual nlohmann::json State(int /*index*/) const { return nullptr; }
+  // After a restart: trial `index` was drawn before (its State() as stored).
+  virtual void Replay(int /*index*/, const nlohmann::json& /*state*/) { (void)Next(); }
+  virtual std::string Error() const { return ""; }
 };
 
 // random (rule random: a seeded Mersenne Twister; rule sobol: Boost's Sobol sequence, the seed
 // skipping that many points) or grid (every combination of the choices, in order). Bayesian
-// sampling is not a native sampler.
+// sampling is not native (sweep_bayesian.h); here it gets a random sampler over the same space,
+// which is what validation needs.
 std::unique_ptr<Sampler> MakeSampler(const SweepSpec& spec);
 
 // Number of grid points (product of the choices' sizes); 0 when not a grid over choices.

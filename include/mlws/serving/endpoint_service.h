@@ -38,6 +38,7 @@
 #include "mlws/common/status.h"
 #include "mlws/jobs/job_assets.h"
 #include "mlws/jobs/job_service.h"
+#include "mlws/serving/minute_stats.h"
 #include "mlws/serving/online_spec.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/tracking/tracking_service.h"
@@ -120,6 +121,14 @@ class EndpointService {
   std::string ScoringUri(const std::string& ws, const std::string& endpoint) const;
   // Prometheus text of the per-endpoint/deployment metrics (docs/endpoints.md).
   std::string PrometheusText();
+  // Each deployment's requests in the last `minutes` (1..60) minutes, per minute, by name
+  // (endpoint_stats.cc); NotFound for an unknown endpoint.
+  struct DeploymentMinutes {
+    std::string deployment;
+    std::vector<MinutePoint> points;
+  };
+  StatusOr<std::vector<DeploymentMinutes>> RecentStats(const std::string& ws,
+                                                       const std::string& endpoint, int minutes);
 
   struct State;
 

@@ -2,8 +2,8 @@
 // mlws API (/api/v1/...).
 import { getJson, postJson, qs, request } from './client';
 import type {
-  Asset, Compute, Cost, Datastore, Experiment, FileInfo, Job, JobLogChunk, Lineage, LoggedModel, Metric,
-  ModelVersion, RegisteredModel, Run, TraceInfoV2, TraceInfoV3, WhoAmI, Workspace,
+  Asset, Compute, Cost, Datastore, EndpointStats, Experiment, FileInfo, Job, JobLogChunk, Lineage, LoggedModel, Metric,
+  ModelVersion, OnlineDeployment, OnlineEndpoint, RegisteredModel, Run, TraceInfoV2, TraceInfoV3, WhoAmI, Workspace,
 } from './types';
 
 const w = (ws: string) => `/workspaces/${encodeURIComponent(ws)}`;
@@ -120,4 +120,20 @@ export const api = {
   cancelJob: (ws: string, name: string) => postJson(`${v1(ws)}/jobs/${encodeURIComponent(name)}/cancel`, {}),
   computes: (ws: string) => getJson<{ value: Compute[] }>(`${v1(ws)}/computes`).then((r) => r.value ?? []),
   cost: (ws: string) => getJson<Cost>(`${v1(ws)}/cost`),
+
+  // online endpoints (docs/endpoints.md)
+  endpoints: (ws: string) => getJson<{ value: OnlineEndpoint[] }>(`${v1(ws)}/online-endpoints`).then((r) => r.value ?? []),
+  endpoint: (ws: string, name: string) => getJson<OnlineEndpoint>(`${v1(ws)}/online-endpoints/${encodeURIComponent(name)}`),
+  /** PATCH: only the fields given change (the server validates the whole split). */
+  updateEndpoint: (ws: string, name: string, patch: { traffic?: Record<string, number>; mirror_traffic?: Record<string, number> }) =>
+    request('PATCH', `${v1(ws)}/online-endpoints/${encodeURIComponent(name)}`, patch).then((r) => r.json() as Promise<OnlineEndpoint>),
+  deployments: (ws: string, endpoint: string) =>
+    getJson<{ value: OnlineDeployment[] }>(`${v1(ws)}/online-endpoints/${encodeURIComponent(endpoint)}/deployments`).then((r) => r.value ?? []),
+  deploymentLogs: (ws: string, endpoint: string, name: string, lines: number, signal?: AbortSignal) =>
+    getJson<{ logs: string }>(
+      `${v1(ws)}/online-endpoints/${encodeURIComponent(endpoint)}/deployments/${encodeURIComponent(name)}/logs${qs({ lines })}`,
+      signal,
+    ).then((r) => r.logs),
+  endpointStats: (ws: string, name: string, minutes = 60, signal?: AbortSignal) =>
+    getJson<EndpointStats>(`${v1(ws)}/online-endpoints/${encodeURIComponent(name)}/stats${qs({ minutes })}`, signal),
 };

@@ -2604,6 +2604,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/online-endpoints/{name}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/onlineEndpoints/read */
+        get: operations["get_api_v1_workspaces_ws_online_endpoints_name_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/runs/{run_id}/inputs": {
         parameters: {
             query?: never;
@@ -3200,6 +3217,17 @@ export interface components {
         OnlineEndpointList: {
             value: components["schemas"]["OnlineEndpoint"][];
         };
+        /** @description one minute of a deployment's scoring requests (latencies in ms) */
+        OnlineEndpointMinute: {
+            client_errors: number;
+            mean_ms: number | null;
+            p50_ms: number | null;
+            p90_ms: number | null;
+            p99_ms: number | null;
+            requests: number;
+            server_errors: number;
+            time: number;
+        };
         /** @description a managedOnlineEndpoint spec */
         OnlineEndpointSpec: {
             /** @enum {unknown} */
@@ -3209,6 +3237,15 @@ export interface components {
             name?: string;
             tags?: Record<string, never>;
             traffic?: Record<string, never> | string;
+        };
+        OnlineEndpointStats: {
+            bucket_seconds: number;
+            deployments: {
+                name: string;
+                points: components["schemas"]["OnlineEndpointMinute"][];
+            }[];
+            endpoint: string;
+            minutes: number;
         };
         Role: {
             allow: string[];
@@ -3322,7 +3359,11 @@ export interface components {
             job: string;
             params: Record<string, never>;
             run_id: string;
+            /** @description bayesian: the point the sampler replays on restart */
+            sampler_state?: unknown;
             status: string;
+            /** @description early termination: the interval its policy stopped it at */
+            stopped_at_interval?: number;
             value?: number;
         };
         Token: {
@@ -9498,6 +9539,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScoreAnswer"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_v1_workspaces_ws_online_endpoints_name_stats: {
+        parameters: {
+            query?: {
+                minutes?: number;
+            };
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineEndpointStats"];
                 };
             };
             /** @description Error */

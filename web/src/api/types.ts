@@ -82,6 +82,9 @@ export type Job = Schemas['Job'];
 export type JobLogChunk = Schemas['JobLogs'];
 export type Compute = Schemas['Compute'];
 export type Cost = Schemas['Cost'];
+export type OnlineEndpoint = Schemas['OnlineEndpoint'];
+export type OnlineDeployment = Schemas['OnlineDeployment'];
+export type EndpointStats = Schemas['OnlineEndpointStats'];
 
 // MLflow 3 logged models (/api/2.0/mlflow/logged-models/...).
 export interface LoggedModelMetric extends Metric {

@@ -26,6 +26,10 @@ interface Props {
   smoothing: number;
   logY?: boolean;
   height?: number;
+  /** Marks each point (for sparse series, e.g. one minute with requests). */
+  points?: boolean;
+  /** Fixed x range in axis units (seconds for `time`), instead of the data's. */
+  xRange?: [number, number];
 }
 
 export function prepareSeries(runs: RunSeries[], xAxis: XAxis, smoothing: number, pointsPerSeries: number): Series[] {
@@ -55,7 +59,7 @@ export function prepareSeries(runs: RunSeries[], xAxis: XAxis, smoothing: number
   });
 }
 
-export function MetricChart({ title, runs, xAxis, smoothing, logY, height = 260 }: Props) {
+export function MetricChart({ title, runs, xAxis, smoothing, logY, height = 260, points, xRange }: Props) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const theme = useTheme();
@@ -86,7 +90,7 @@ export function MetricChart({ title, runs, xAxis, smoothing, logY, height = 260 
       legend: { show: !many, live: !many },
       cursor: { drag: { x: true, y: false }, points: { show: !many } },
       scales: {
-        x: { time: xAxis === 'time' },
+        x: xRange ? { time: xAxis === 'time', range: () => xRange } : { time: xAxis === 'time' },
         y: logY ? { distr: 3 } : {},
       },
       axes: [
@@ -100,7 +104,7 @@ export function MetricChart({ title, runs, xAxis, smoothing, logY, height = 260 
           stroke: runs[i]?.color ?? seriesColor(i),
           width: 1.25,
           spanGaps: true,
-          points: { show: false },
+          points: points ? { show: true, size: 6 } : { show: false },
           value: (_u: uPlot, v: number | null) => (v === null ? '–' : formatNumber(v)),
         })),
       ],
@@ -122,7 +126,7 @@ export function MetricChart({ title, runs, xAxis, smoothing, logY, height = 260 
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [prepared, theme, logY, height, xAxis, runs]);
+  }, [prepared, theme, logY, height, xAxis, runs, points, xRange?.[0], xRange?.[1]]);
 
   return (
     <figure className="chart">

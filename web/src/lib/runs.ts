@@ -69,3 +69,52 @@ export function duration(row: RunRow, now = Date.now()): number | undefined {
   const e = row.run.info.end_time || (row.run.info.status === 'RUNNING' ? now : undefined);
   return e ? e - s : undefined;
 }
+
+/** The tag MLflow clients and mlws (pipeline steps, sweep trials) set on child runs. */
+export const PARENT_RUN_TAG = 'mlflow.parentRunId';
+
+export interface NestedRow extends RunRow {
+  depth: number;
+  /** Children of this run among the loaded rows. */
+  childCount: number;
+}
+
+/**
+ * Child runs right below their parent (in the rows' order), indented by depth; a child whose
+ * parent is not among the rows stays where it is, at depth 0. Children of a run not in `expanded`
+ * are hidden. A parent cycle (bad tags) is cut where it closes.
+ */
+export function nestRuns(rows: RunRow[], expanded: Set<string>): NestedRow[] {
+  const ids = new Set(rows.map((r) => r.id));
+  const kids = new Map<string, RunRow[]>();
+  const roots: RunRow[] = [];
+  for (const r of rows) {
+    const p = r.tags[PARENT_RUN_TAG];
+    if (p && p !== r.id && ids.has(p)) {
+      const list = kids.get(p) ?? [];
+      list.push(r);
+      kids.set(p, list);
+    } else roots.push(r);
+  }
+  const out: NestedRow[] = [];
+  const seen = new Set<string>();
+  const hide = (r: RunRow) => {
+    for (const k of kids.get(r.id) ?? [])
+      if (!seen.has(k.id)) {
+        seen.add(k.id);
+        hide(k);
+      }
+  };
+  const emit = (r: RunRow, depth: number) => {
+    if (seen.has(r.id)) return;
+    seen.add(r.id);
+    const c = kids.get(r.id) ?? [];
+    out.push({ ...r, depth, childCount: c.length });
+    if (expanded.has(r.id)) c.forEach((k) => emit(k, depth + 1));
+    else hide(r);
+  };
+  roots.forEach((r) => emit(r, 0));
+  // Rows only reachable through a cycle of parent tags.
+  rows.forEach((r) => emit(r, 0));
+  return out;
+}

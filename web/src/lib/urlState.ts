@@ -118,6 +118,8 @@ export const paths = {
   jobs: (ws: string) => `/workspaces/${enc(ws)}/jobs`,
   job: (ws: string, name: string) => `/workspaces/${enc(ws)}/jobs/${enc(name)}`,
   compute: (ws: string) => `/workspaces/${enc(ws)}/compute`,
+  endpoints: (ws: string) => `/workspaces/${enc(ws)}/endpoints`,
+  endpoint: (ws: string, name: string) => `/workspaces/${enc(ws)}/endpoints/${enc(name)}`,
 };
 
 function enc(s: string): string {

@@ -1,5 +1,6 @@
 // Jobs that mlws runs: the list (newest first) and one job with a live log tail, polled from
-// /jobs/{name}/logs?offset=N until the server says the log is finished.
+// /jobs/{name}/logs?offset=N until the server says the log is finished. A pipeline job also shows
+// its graph, a sweep job its trials and charts; both follow the job by polling it while it runs.
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../api/mlflow';
@@ -9,7 +10,10 @@ import { paths } from '../lib/urlState';
 import { formatDuration, formatTime } from '../lib/format';
 import { Empty, ErrorBox, Loading } from '../components/States';
 import { KeyTable } from '../components/KeyTable';
+import { Fields } from '../components/Fields';
 import { StatusBadge } from '../components/StatusBadge';
+import { PipelineGraph } from '../components/PipelineGraph';
+import { SweepView } from '../components/SweepView';
 import type { Job } from '../api/types';
 
 const LIVE = new Set(['Queued', 'Running', 'Starting', 'Preparing', 'Provisioning']);
@@ -73,9 +77,9 @@ export function JobPage() {
   const live = job.data ? LIVE.has(job.data.status) : false;
   useEffect(() => {
     if (!live) return;
-    const t = setInterval(job.reload, 3000);
+    const t = setInterval(job.reload, job.data?.type === 'command' ? 3000 : 1500);
     return () => clearInterval(t);
-  }, [live, job.reload]);
+  }, [live, job.reload, job.data?.type]);
 
   if (job.error) return <ErrorBox error={job.error} onRetry={job.reload} />;
   if (!job.data) return <Loading what="job" />;
@@ -103,28 +107,28 @@ export function JobPage() {
         )}
       </div>
       {cancelErr && <ErrorBox error={cancelErr} />}
-      <dl className="fields">
-        {(
-          [
-            ['Name', <code key="n">{j.name}</code>],
-            ['Run', j.run_id ? <Link key="r" to={paths.run(ws, j.run_id)}>{j.run_id}</Link> : ''],
-            ['Experiment', j.experiment_id ? <Link key="e" to={paths.experiment(ws, j.experiment_id)}>{j.experiment_name ?? j.experiment_id}</Link> : ''],
-            ['Compute', j.compute],
-            ['Command', j.command && <code key="c" className="wrap">{j.command}</code>],
-            ['Submitted', formatTime(j.created_at)],
-            ['Started', formatTime(j.started_at)],
-            ['Ended', formatTime(j.ended_at)],
-            ['Duration', jobDuration(j)],
-            ['Exit code', j.exit_code ?? ''],
-            ['Error', j.error],
-          ] as [string, React.ReactNode][]
-        ).map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>{v === '' || v === null || v === undefined ? <span className="muted">–</span> : v}</dd>
-          </div>
-        ))}
-      </dl>
+      <Fields
+        rows={[
+          ['Name', <code key="n">{j.name}</code>],
+          ['Run', j.run_id ? <Link key="r" to={paths.run(ws, j.run_id)}>{j.run_id}</Link> : ''],
+          ['Experiment', j.experiment_id ? <Link key="e" to={paths.experiment(ws, j.experiment_id)}>{j.experiment_name ?? j.experiment_id}</Link> : ''],
+          ['Compute', j.compute],
+          ['Command', j.command && <code key="c" className="wrap">{j.command}</code>],
+          ['Submitted', formatTime(j.created_at)],
+          ['Started', formatTime(j.started_at)],
+          ['Ended', formatTime(j.ended_at)],
+          ['Duration', jobDuration(j)],
+          ['Exit code', j.exit_code ?? ''],
+          ['Error', j.error],
+        ]}
+      />
+      {j.type === 'pipeline' && (
+        <>
+          <h2>Steps</h2>
+          <PipelineGraph ws={ws} job={j} />
+        </>
+      )}
+      {j.type === 'sweep' && <SweepView ws={ws} job={j} />}
       <h2>Log</h2>
       <LogTail ws={ws} name={name} />
     </>

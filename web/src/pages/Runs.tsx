@@ -9,8 +9,8 @@ import { api } from '../api/mlflow';
 import { useApi } from '../lib/useApi';
 import { useCan, useWorkspace } from '../lib/workspace';
 import { orderBy, searchBoxToFilter, type KeyRef, refToString } from '../lib/filter';
-import { parseRunsView, paths, runsViewToParams, type RunsViewState } from '../lib/urlState';
-import { cellValue, collectKeys, duration, toRow, type RunRow } from '../lib/runs';
+import { parseRunIds, parseRunsView, paths, runsViewToParams, type RunsViewState } from '../lib/urlState';
+import { cellValue, collectKeys, duration, nestRuns, toRow, type NestedRow, type RunRow } from '../lib/runs';
 import { formatDuration, formatNumber, formatTime } from '../lib/format';
 import { VirtualTable, type Column } from '../components/VirtualTable';
 import { Empty, ErrorBox, FirstRunHint, Loading } from '../components/States';
@@ -115,7 +115,23 @@ function RunsTab({ exp, tabs }: { exp: ApiState<Experiment>; tabs: ReactNode }) 
     if (!state.loading && !state.done && state.token) void fetchPage(state.token, gen.current);
   }, [state.loading, state.done, state.token, fetchPage]);
 
-  const update = (patch: Partial<RunsViewState>) => setSp(runsViewToParams({ ...view, ...patch }));
+  // Child runs (pipeline steps, sweep trials, nested MLflow runs) sit under their parent, which
+  // opens with its ▸ toggle; the open parents are ?open=<id>,<id>.
+  const expanded = useMemo(() => new Set(parseRunIds(sp.get('open'), 1000)), [sp]);
+  const nested = useMemo(() => nestRuns(state.rows, expanded), [state.rows, expanded]);
+  const withOpen = (next: URLSearchParams) => {
+    if (expanded.size) next.set('open', Array.from(expanded).join(','));
+    return next;
+  };
+  const update = (patch: Partial<RunsViewState>) => setSp(withOpen(runsViewToParams({ ...view, ...patch })));
+  const toggleOpen = (r: RunRow) => {
+    const next = new Set(expanded);
+    if (next.has(r.id)) next.delete(r.id);
+    else next.add(r.id);
+    const p = runsViewToParams(view);
+    if (next.size) p.set('open', Array.from(next).join(','));
+    setSp(p, { replace: true });
+  };
   const sortBy = (ref: KeyRef) => {
     const same = refToString(ref) === refToString(view.sort);
     update({ sort: ref, desc: same ? !view.desc : true });
@@ -133,7 +149,7 @@ function RunsTab({ exp, tabs }: { exp: ApiState<Experiment>; tabs: ReactNode }) 
   const keys = useMemo(() => collectKeys(state.rows), [state.rows]);
   const sortedAs = (ref: KeyRef) => (refToString(ref) === refToString(view.sort) ? (view.desc ? 'desc' : 'asc') : null);
 
-  const columns: Column<RunRow>[] = [
+  const columns: Column<NestedRow>[] = [
     {
       id: 'sel',
       header: <span className="sr-only">Select</span>,
@@ -147,9 +163,26 @@ function RunsTab({ exp, tabs }: { exp: ApiState<Experiment>; tabs: ReactNode }) 
       header: 'Run',
       width: 220,
       cell: (r) => (
-        <Link to={paths.run(ws, r.id)} tabIndex={-1}>
-          {r.name}
-        </Link>
+        <span className="run-name" style={{ paddingLeft: r.depth * 16 }}>
+          {r.childCount > 0 ? (
+            <button
+              type="button"
+              className="twisty"
+              tabIndex={-1}
+              aria-expanded={expanded.has(r.id)}
+              aria-label={`${expanded.has(r.id) ? 'Hide' : 'Show'} the ${r.childCount} child runs of ${r.name}`}
+              data-testid="child-toggle"
+              onClick={() => toggleOpen(r)}
+            >
+              {expanded.has(r.id) ? '▾' : '▸'} {r.childCount}
+            </button>
+          ) : (
+            r.depth > 0 && <span className="twisty-space" aria-hidden="true" />
+          )}
+          <Link to={paths.run(ws, r.id)} tabIndex={-1} data-depth={r.depth}>
+            {r.name}
+          </Link>
+        </span>
       ),
       sorted: sortedAs({ entity: 'attributes', key: 'run_name' }),
       onSort: () => sortBy({ entity: 'attributes', key: 'run_name' }),
@@ -166,7 +199,7 @@ function RunsTab({ exp, tabs }: { exp: ApiState<Experiment>; tabs: ReactNode }) 
     { id: 'dur', header: 'Duration', width: 100, cell: (r) => formatDuration(duration(r)) },
     { id: 'user', header: 'User', width: 100, cell: (r) => r.run.info.user_id ?? '' },
     ...view.cols.map(
-      (ref): Column<RunRow> => ({
+      (ref): Column<NestedRow> => ({
         id: refToString(ref),
         header: (
           <span title={refToString(ref)}>
@@ -286,7 +319,7 @@ function RunsTab({ exp, tabs }: { exp: ApiState<Experiment>; tabs: ReactNode }) 
           </p>
           <VirtualTable
             label={`Runs of ${exp.data?.name ?? id}`}
-            rows={state.rows}
+            rows={nested}
             columns={columns}
             rowKey={(r) => r.id}
             hasMore={!state.done}
