@@ -68,7 +68,7 @@ TEST(InstanceSpecTest, BadInputNamesTheField) {
        }) {
     auto s = ParseInstanceSpec(json::parse(c.spec), kNow);
     ASSERT_FALSE(s.ok()) << c.spec;
-    EXPECT_EQ(s.status().code(), ErrorCode::kInvalidArgument) << c.spec;
+    EXPECT_EQ(s.status().code(), ErrorCode::kInvalidParameterValue) << c.spec;
     EXPECT_NE(s.status().message().find(c.part), std::string::npos)
         << c.spec << ": " << s.status().message();
   }
