@@ -7,6 +7,7 @@
 #   .venv-schemathesis schemathesis and a JSON Schema validator for tests/schemathesis
 #   .venv-optuna  optuna for Bayesian sweeps (python/mlws_sweep; the server finds it by itself)
 #   .venv-sdk     the Python SDK (python/mlws, editable) and azure-ai-ml, for tests/e2e/test_sdk_azure.py
+#   .venv-jupyter JupyterLab (+ ipykernel, mlflow-skinny) that compute instances run
 # A venv is rebuilt only when its requirements file changes (stamp holds the file's hash).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +29,4 @@ build .venv-mlflow3-server python/requirements-mlflow3-server.txt
 build .venv-schemathesis python/requirements-schemathesis.txt
 build .venv-sdk python/requirements-sdk.txt
 build .venv-optuna python/requirements-optuna.txt
+build .venv-jupyter python/requirements-jupyter.txt

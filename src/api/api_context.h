@@ -9,6 +9,7 @@
 #include "mlws/assets/registry_service.h"
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
+#include "mlws/compute_instances/compute_instance_service.h"
 #include "mlws/http/metrics.h"
 #include "mlws/jobs/job_service.h"
 #include "mlws/quotas/quota_service.h"
@@ -46,6 +47,8 @@ struct ApiContext {
   registries::RegistryService* registries = nullptr;  // null = not wired (503)
   quotas::QuotaService* quotas = nullptr;             // quotas and cost series; null = 503
   serving::BatchService* batch = nullptr;             // batch endpoints; null = not wired (503)
+  // Compute instances (docs/compute.md#compute-instances); null = not served.
+  compute_instances::ComputeInstanceService* compute_instances = nullptr;
 };
 
 }  // namespace mlws::api

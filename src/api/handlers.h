@@ -231,5 +231,19 @@ http::Response UpdateBatchDeployment(ApiContext&, http::Request&);
 http::Response DeleteBatchDeployment(ApiContext&, http::Request&);
 // endpoint_stats_handler.cc: .../online-endpoints/{name}/stats
 http::Response GetOnlineEndpointStats(ApiContext&, http::Request&);
+// compute_instances_handler.cc: .../computes/{name}/start|stop|restart, and the lab proxy
+// /workspaces/{ws}/computes/{name}/lab/{path...}
+http::Response StartComputeInstance(ApiContext&, http::Request&);
+http::Response StopComputeInstance(ApiContext&, http::Request&);
+http::Response RestartComputeInstance(ApiContext&, http::Request&);
+http::Response CreateLabSession(ApiContext&, http::Request&);  // sets the mlws_lab cookie
+http::Response ProxyLab(ApiContext&, http::Request&);
+// The computes routes' hook: answers a create of a `type: computeinstance` spec (when
+// `create_body` is set), or a GET/DELETE of an existing instance; nullopt = not an instance.
+std::optional<http::Response> ComputeInstanceCompute(ApiContext& ctx, http::Request& req,
+                                                     const nlohmann::json* create_body);
+// An instance's entry in the computes list; nullopt = not an instance.
+std::optional<nlohmann::json> ComputeInstanceJson(ApiContext& ctx, const std::string& ws,
+                                                  const std::string& name);
 
 }  // namespace mlws::api

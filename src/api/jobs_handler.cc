@@ -260,6 +260,9 @@ http::Response DownloadJobOutput(ApiContext& ctx, http::Request& req) {
 }
 
 http::Response CreateCompute(ApiContext& ctx, http::Request& req) {
+  if (auto body = BodyObject(req); body.ok()) {
+    if (auto ci = ComputeInstanceCompute(ctx, req, &*body)) return *ci;  // type: computeinstance
+  }
   http::Response r = Reply([&]() -> StatusOr<json> {
     ASSIGN_OR_RETURN(json body, BodyObject(req));
     ASSIGN_OR_RETURN(jobs::Compute c, ctx.jobs.CreateCompute(Ws(req), body));
@@ -274,12 +277,16 @@ http::Response ListComputes(ApiContext& ctx, http::Request& req) {
   return Reply([&]() -> StatusOr<json> {
     ASSIGN_OR_RETURN(auto list, ctx.jobs.ListComputes(Ws(req)));
     json arr = json::array();
-    for (const auto& s : list) arr.push_back(ComputeJson(s));
+    for (const auto& s : list) {
+      auto ci = ComputeInstanceJson(ctx, Ws(req), s.compute.name);
+      arr.push_back(ci ? *ci : ComputeJson(s));
+    }
     return json{{"value", std::move(arr)}};
   }());
 }
 
 http::Response GetCompute(ApiContext& ctx, http::Request& req) {
+  if (auto ci = ComputeInstanceCompute(ctx, req, nullptr)) return *ci;
   return Reply([&]() -> StatusOr<json> {
     ASSIGN_OR_RETURN(auto state, ctx.jobs.GetCompute(Ws(req), Name(req)));
     return ComputeJson(state);
@@ -287,6 +294,7 @@ http::Response GetCompute(ApiContext& ctx, http::Request& req) {
 }
 
 http::Response DeleteCompute(ApiContext& ctx, http::Request& req) {
+  if (auto ci = ComputeInstanceCompute(ctx, req, nullptr)) return *ci;
   return Reply(ctx.jobs.DeleteCompute(Ws(req), Name(req)));
 }
 

@@ -31,7 +31,7 @@ const Row kRows[] = {
   {"GET",    "/metrics", "server/metrics/read", PrometheusMetrics},
   {"GET",    "/api/v1/openapi.json", "server/health/read", OpenApi},
 
-  {"POST",   "/api/v1/workspaces",      "server/workspaces/write", CreateWorkspace},
+  {"POST",   "/api/v1/workspaces",      "server/workspaces/create/write", CreateWorkspace},
   {"GET",    "/api/v1/workspaces",      "server/workspaces/read",  ListWorkspaces},
   {"GET",    "/api/v1/workspaces/{ws}", "workspaces/read",         GetWorkspace},
   {"DELETE", "/api/v1/workspaces/{ws}", "server/workspaces/write", DeleteWorkspace},
@@ -230,6 +230,11 @@ const Row kJobRows[] = {
   {"PUT",    "/api/v1/workspaces/{ws}/quota",                                "workspaces/quota/write",    SetQuota},
   {"GET",    "/api/v1/workspaces/{ws}/cost/series",                          "workspaces/cost/read",      GetCostSeries},
   {"GET",    "/api/v1/cost/series",                                          "server/cost/read",          GetServerCostSeries},
+  // Compute instances (compute_instances_handler.cc).
+  {"POST",   "/api/v1/workspaces/{ws}/computes/{name}/start",                "workspaces/computes/write", StartComputeInstance},
+  {"POST",   "/api/v1/workspaces/{ws}/computes/{name}/stop",                 "workspaces/computes/write", StopComputeInstance},
+  {"POST",   "/api/v1/workspaces/{ws}/computes/{name}/restart",              "workspaces/computes/write", RestartComputeInstance},
+  {"POST",   "/api/v1/workspaces/{ws}/computes/{name}/lab-session",          "workspaces/instances/lab/write", CreateLabSession},
   // Schedules (schedules_handler.cc).
   {"POST",   "/api/v1/workspaces/{ws}/schedules",                            "workspaces/schedules/write", CreateSchedule},
   {"GET",    "/api/v1/workspaces/{ws}/schedules",                            "workspaces/schedules/read",  ListSchedules},
@@ -238,6 +243,16 @@ const Row kJobRows[] = {
   {"POST",   "/api/v1/workspaces/{ws}/schedules/{name}/enable",              "workspaces/schedules/write", EnableSchedule},
   {"POST",   "/api/v1/workspaces/{ws}/schedules/{name}/disable",             "workspaces/schedules/write", DisableSchedule},
   {"DELETE", "/api/v1/workspaces/{ws}/schedules/{name}",                     "workspaces/schedules/write", DeleteSchedule},
+};
+
+// A compute instance's lab, proxied (compute_instances_handler.cc): under the /workspaces/<ws>
+// prefix; the handler admits only the instance's owner, users it is shared with and Owners.
+const Row kLabRows[] = {
+  {"GET",    "/computes/{name}/lab/{path...}", "workspaces/instances/lab/read",  ProxyLab},
+  {"POST",   "/computes/{name}/lab/{path...}", "workspaces/instances/lab/write", ProxyLab},
+  {"PUT",    "/computes/{name}/lab/{path...}", "workspaces/instances/lab/write", ProxyLab},
+  {"PATCH",  "/computes/{name}/lab/{path...}", "workspaces/instances/lab/write", ProxyLab},
+  {"DELETE", "/computes/{name}/lab/{path...}", "workspaces/instances/lab/write", ProxyLab},
 };
 
 // Online endpoints and deployments (online_endpoints_handler.cc, online_deployments_handler.cc).
@@ -456,6 +471,38 @@ void AddRow(http::Router& router, ApiContext& ctx, const BrowserSafety* safety, 
   router.Add(std::move(r));
 }
 
+// A lab route: a browser signs in with the `mlws_lab` cookie (an mlws token, set by the studio)
+// when it sends no Authorization header; the cookie is read here only.
+void AddLabRow(http::Router& router, ApiContext& ctx, const BrowserSafety* safety, const Row& row) {
+  http::Route r;
+  r.method = row.method;
+  r.pattern = row.path;
+  r.action = row.action;
+  const char* action = row.action;
+  auto with_cookie = [](http::Request& req) {
+    if (req.Header("authorization")) return;
+    auto cookie = req.Header("cookie");
+    if (!cookie) return;
+    size_t at = cookie->find("mlws_lab=");
+    if (at == std::string::npos ||
+        (at > 0 && (*cookie)[at - 1] != ' ' && (*cookie)[at - 1] != ';')) {
+      return;
+    }
+    size_t end = cookie->find(';', at);
+    std::string token = cookie->substr(at + 9, end == std::string::npos ? end : end - at - 9);
+    if (!token.empty()) req.headers.emplace_back("authorization", "Bearer " + token);
+  };
+  r.handler = [&ctx, safety, action, with_cookie](http::Request& req) {
+    with_cookie(req);
+    return Guarded(ctx, safety, ProxyLab, action, false, req);
+  };
+  r.admit = [&ctx, safety, action, with_cookie](http::Request& req) {
+    with_cookie(req);
+    return Admit(ctx, safety, action, false, req);
+  };
+  router.Add(std::move(r));
+}
+
 std::string ServedPath(const Row& row) {
   std::string p = row.path;
   bool mlflow = p.rfind("/api/", 0) != 0 && p != "/health" && p != "/version" && p != "/metrics";
@@ -469,6 +516,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx, const BrowserSafety* 
   for (const Row& row : kArtifactRows) AddRow(router, ctx, safety, row, row.path);
   for (const Row& row : kAssetRows) AddRow(router, ctx, safety, row, row.path);
   for (const Row& row : kJobRows) AddRow(router, ctx, safety, row, row.path);
+  for (const Row& row : kLabRows) AddLabRow(router, ctx, safety, row);
   for (const Row& row : kEndpointRows)
     AddRow(router, ctx, safety, row, std::string(kEp) + row.path);
   for (const Row& row : kRegistryRows) AddRow(router, ctx, safety, row, row.path);
@@ -499,6 +547,9 @@ std::vector<RouteInfo> RouteTable() {
     out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
   }
   for (const Row& row : kJobRows) {
+    out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
+  }
+  for (const Row& row : kLabRows) {
     out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
   }
   for (const Row& row : kEndpointRows) {

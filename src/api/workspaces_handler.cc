@@ -6,12 +6,34 @@ namespace mlws::api {
 
 using nlohmann::json;
 
+namespace {
+
+// Self-serve (docs/security.md): a creator without full control of the new workspace (a
+// "Workspace Creator") becomes its Owner at workspace scope. If that cannot be recorded the
+// workspace is removed again, so nothing is half-created.
+Status MakeCreatorOwner(ApiContext& ctx, const http::Request& req, const std::string& name,
+                        std::int64_t ws_id) {
+  auth::Principal who = PrincipalOf(ctx, req);
+  if (who.open_mode || who.user_id == 0) return Status::Ok();
+  if (ctx.auth.Authorize(who, "workspaces/roleAssignments/write", ws_id).ok()) {
+    return Status::Ok();
+  }
+  auto assigned = ctx.auth.Assign(who.name, "", "Owner", ws_id);
+  if (assigned.ok()) return Status::Ok();
+  (void)ctx.tracking.DeleteWorkspace(name);
+  ctx.auth.ForgetWorkspace(ws_id);
+  return assigned.status();
+}
+
+}  // namespace
+
 http::Response CreateWorkspace(ApiContext& ctx, http::Request& req) {
   auto result = [&]() -> StatusOr<json> {
     ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
     ASSIGN_OR_RETURN(std::string name, d.RequiredString("name"));
     ASSIGN_OR_RETURN(auto desc, d.OptionalString("description"));
     ASSIGN_OR_RETURN(auto ws, ctx.tracking.CreateWorkspace(name, desc.value_or("")));
+    RETURN_IF_ERROR(MakeCreatorOwner(ctx, req, ws.name, ws.id));
     return json{{"workspace", ToJson(ws)}};
   }();
   auto resp = Reply(result);

@@ -68,6 +68,11 @@ const std::vector<Role>& BuiltinRoles() {
        "workspace.",
        {"registries/read", "registries/*/read", "server/health/read"},
        {}},
+      // Self-serve: creates workspaces and becomes Owner (at workspace scope) of each it creates.
+      {"Workspace Creator",
+       "Create workspaces (becoming their Owner); list workspaces.",
+       {"server/workspaces/create/write", "server/workspaces/read", "server/health/read"},
+       {}},
   };
   return kRoles;
 }

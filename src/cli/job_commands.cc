@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "cli/compute_instance_commands.h"
 #include "cli/output.h"
 #include "cli/pipeline_commands.h"
 #include "cli/spec_file.h"
@@ -283,7 +284,7 @@ void AddComputeCommands(CLI::App& app, Globals& g, int& rc) {
                               {"MIN", "/min_instances"}, {"MAX", "/max_instances"},
                               {"BUSY", "/busy"},         {"IDLE", "/idle"},
                               {"QUEUED", "/queued"},     {"NODE SECONDS", "/node_seconds"},
-                              {"COST", "/cost"}};
+                              {"COST", "/cost"},         {"STATE", "/state"}};
   auto* create = compute->add_subcommand(
       "create", "Create or update a compute from an Azure ML amlcompute YAML");
   create->add_option("-f,--file", *file, "The compute spec (YAML)")->required();
@@ -303,6 +304,7 @@ void AddComputeCommands(CLI::App& app, Globals& g, int& rc) {
   AddShowVerb(compute, g, rc, base, "value", "name", "compute");
   AddDeleteVerb(compute, g, rc, "delete", "Delete a compute (no queued or running jobs)", base,
                 "name", "deleted", "compute");
+  AddComputeInstanceVerbs(compute, g, rc);  // start|stop|restart (compute instances)
 }
 
 }  // namespace mlws::cli

@@ -44,6 +44,7 @@ SessionBase::~SessionBase() {
 Status FillRequest(const bhttp::request_header<>& h, Request& req) {
   req.method = std::string(h.method_string());
   std::string_view target(h.target().data(), h.target().size());
+  req.raw_target = std::string(target);
   size_t q = target.find('?');
   auto path = PercentDecode(target.substr(0, q), false);
   if (!path) return BadRequest("malformed percent-encoding in the request path");

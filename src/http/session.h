@@ -119,6 +119,7 @@ class Session : public SessionBase {
 
   void PostAbortIfIdle() override {
     asio::post(stream_.get_executor(), [self = Self()] {
+      if (self->upstream_) return self->CloseTunnel();  // a lab's WebSocket ends at stop
       if (!self->waiting_) return;
       beast::error_code ec;
       self->Lowest().socket().close(ec);  // the pending read completes with operation_aborted
@@ -435,6 +436,7 @@ class Session : public SessionBase {
     RemoveStaged();
     if (close) close_after_ = true;
     resp_ = std::move(r);
+    if (resp_.tunnel && !close_after_) return StartTunnel();
     static const auto kHeaders = SecurityHeaders(kTls);
     for (const auto& [k, v] : kHeaders) {
       if (!HasHeader(resp_, k)) resp_.headers.emplace_back(k, v);
@@ -624,7 +626,88 @@ class Session : public SessionBase {
                              });
   }
 
+  // ---- a tunnel (Response::tunnel): connect, send the rewritten head and any bytes already
+  // read, then relay both ways. No deadlines: a lab's kernel channel may be quiet for hours.
+  void StartTunnel() {
+    tunnel_ = std::move(resp_.tunnel);
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+    resp_.status = 101;
+    if (core_.opt.on_request) core_.opt.on_request(req_, resp_, ms);
+    upstream_.emplace(stream_.get_executor());
+    Lowest().expires_never();
+    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"),
+                     static_cast<unsigned short>(tunnel_->port));
+    upstream_->async_connect(ep, [self = Self()](beast::error_code ec) {
+      if (ec) {
+        self->tunnel_closed_ = true;
+        self->tunnel_.reset();
+        return self->Reply(ErrorResponse(Status(ErrorCode::kTemporarilyUnavailable,
+                                                "the compute instance did not accept the "
+                                                "connection: " +
+                                                    ec.message())),
+                           true);
+      }
+      std::string head = std::move(self->tunnel_->head);
+      auto pending = beast::buffers_to_string(self->buf_.data());
+      self->buf_.consume(self->buf_.size());
+      auto out = std::make_shared<std::string>(head + pending);
+      asio::async_write(*self->upstream_, asio::buffer(*out),
+                        [self, out](beast::error_code ec2, std::size_t) {
+                          if (ec2) return self->CloseTunnel();
+                          self->PumpToUpstream();
+                          self->PumpToClient();
+                        });
+    });
+  }
+
+  void PumpToUpstream() {
+    if (tunnel_closed_) return;
+    stream_.async_read_some(
+        asio::buffer(up_buf_), [self = Self()](beast::error_code ec, std::size_t n) {
+          if (ec || self->tunnel_closed_) return self->CloseTunnel();
+          if (self->tunnel_->on_traffic) self->tunnel_->on_traffic(n);
+          asio::async_write(*self->upstream_, asio::buffer(self->up_buf_.data(), n),
+                            [self](beast::error_code ec2, std::size_t) {
+                              if (ec2) return self->CloseTunnel();
+                              self->PumpToUpstream();
+                            });
+        });
+  }
+
+  void PumpToClient() {
+    if (tunnel_closed_) return;
+    upstream_->async_read_some(
+        asio::buffer(down_buf_), [self = Self()](beast::error_code ec, std::size_t n) {
+          if (ec || self->tunnel_closed_) return self->CloseTunnel();
+          if (self->tunnel_->on_traffic) self->tunnel_->on_traffic(n);
+          asio::async_write(self->stream_, asio::buffer(self->down_buf_.data(), n),
+                            [self](beast::error_code ec2, std::size_t) {
+                              if (ec2) return self->CloseTunnel();
+                              self->PumpToClient();
+                            });
+        });
+  }
+
+  // Pending operations complete with operation_aborted and stop there; the session ends when
+  // the last of them returns.
+  void CloseTunnel() {
+    if (!upstream_ || tunnel_closed_) return;
+    tunnel_closed_ = true;
+    beast::error_code ec;
+    upstream_->shutdown(tcp::socket::shutdown_both, ec);
+    upstream_->close(ec);
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Lowest().socket().close(ec);
+  }
+
   static std::string NewStagingName();
+
+  // The tunnel's upstream connection and buffers (set only while tunnelling).
+  std::shared_ptr<Tunnel> tunnel_;
+  std::optional<tcp::socket> upstream_;
+  bool tunnel_closed_ = false;
+  std::array<char, 16 * 1024> up_buf_{};
+  std::array<char, 16 * 1024> down_buf_{};
 
   Stream stream_;
   beast::flat_buffer buf_;

@@ -79,6 +79,20 @@ std::string FindPythonHelpers() {
   return "";
 }
 
+// The JupyterLab that compute instances run: MLWS_JUPYTER_VENV, else the checkout's
+// .venv-jupyter (two levels above build/<type>/mlws); "" when neither has bin/jupyter.
+std::string FindJupyterVenv() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (const char* v = std::getenv("MLWS_JUPYTER_VENV"); v != nullptr) {
+    return *v != 0 && fs::exists(fs::path(v) / "bin" / "jupyter", ec) ? std::string(v) : "";
+  }
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  fs::path c = exe.parent_path().parent_path().parent_path() / ".venv-jupyter";
+  return fs::exists(c / "bin" / "jupyter", ec) ? fs::canonical(c, ec).string() : "";
+}
+
 }  // namespace
 
 Config ResolveDefaults(Config c) {
@@ -288,6 +302,18 @@ int RunServer(const Config& raw) {
   ctx.quotas = &quota_service;
   ctx.batch = &batch_endpoints;
   // --- end schedules ---
+  // --- compute instances: JupyterLab under the job supervisor, in the job sandbox ---
+  compute_instances::ComputeInstanceOptions ci_options;
+  ci_options.root = cfg.home + "/computeinstances";
+  ci_options.jupyter_venv = FindJupyterVenv();
+  ci_options.supervisor = job_options.supervisor;
+  ci_options.allow_unsandboxed = cfg.allow_unsandboxed_jobs;
+  compute_instances::ComputeInstanceService compute_instance_service(
+      **store, tracking, asset_service, job_service, auth, ci_options);
+  st = compute_instance_service.Recover();
+  if (!st.ok()) return Fail("cannot recover the compute instances of the previous run", st);
+  ctx.compute_instances = &compute_instance_service;
+  // --- end compute instances ---
   http::Router router;
   api::BrowserSafety browser_safety(cfg.host, cfg.port, cfg.allowed_origins);
   api::RegisterRoutes(router, ctx, &browser_safety);
@@ -348,6 +374,8 @@ int RunServer(const Config& raw) {
         fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
     endpoints.Start(
         fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
+    compute_instance_service.Start(
+        fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
   }
   schedule_service.Start();
   double start_ms =
@@ -374,7 +402,8 @@ int RunServer(const Config& raw) {
   schedule_service.Stop();
   job_service.Stop();  // running jobs keep running; the next start re-adopts them
   server.Stop();
-  endpoints.Stop();  // scoring instances keep running; the next start re-adopts them
+  endpoints.Stop();                 // scoring instances keep running; the next start re-adopts them
+  compute_instance_service.Stop();  // labs keep running; the next start re-adopts them
   (*store)->Close();
   spdlog::info("stopped");
   return 0;

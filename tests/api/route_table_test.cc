@@ -68,6 +68,8 @@ TEST(RouteTableTest, BuiltinRoleMatrix) {
       } else if (role.name == "AzureML Compute Operator") {
         expected = a.starts_with("workspaces/computes/") || a == "workspaces/read" ||
                    a == "server/workspaces/read";
+      } else if (role.name == "Workspace Creator") {
+        expected = a == "server/workspaces/create/write" || a == "server/workspaces/read";
       }
       EXPECT_EQ(allowed, expected) << role.name << " on " << r.method << " " << r.path;
     }

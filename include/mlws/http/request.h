@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@ struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // percent-decoded path, without the workspace prefix for MLflow routes
   std::string query_string;
+  std::string raw_target;  // the request target as received (still percent-encoded, with query)
   std::multimap<std::string, std::string> query;             // decoded; repeated keys kept in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
@@ -45,6 +47,16 @@ struct Request {
   std::optional<std::string> Header(std::string_view lower_name) const;
 };
 
+// A Response that turns its connection into a byte tunnel (WebSocket upgrades of a compute
+// instance's lab, docs/compute.md): the server connects to 127.0.0.1:<port>, sends `head` (the
+// request's header block as the handler rewrote it) and then relays bytes both ways, without
+// deadlines, until either side closes or the server stops. Nothing else is sent to the client.
+struct Tunnel {
+  int port = 0;
+  std::string head;
+  std::function<void(std::uint64_t bytes)> on_traffic;  // optional: called as bytes pass
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
@@ -56,6 +68,7 @@ struct Response {
   // (body_source.h); `body` is then ignored.
   std::shared_ptr<BodySource> body_source;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<Tunnel> tunnel;  // when set, everything above is ignored (see Tunnel)
 };
 
 // {"error_code": ..., "message": ...} with the HTTP status mapped from the Status code.

@@ -1919,7 +1919,7 @@ export interface paths {
         /** server/workspaces/read */
         get: operations["get_api_v1_workspaces"];
         put?: never;
-        /** server/workspaces/write */
+        /** server/workspaces/create/write */
         post: operations["post_api_v1_workspaces"];
         delete?: never;
         options?: never;
@@ -2223,6 +2223,74 @@ export interface paths {
         post?: never;
         /** workspaces/computes/write */
         delete: operations["delete_api_v1_workspaces_ws_computes_name_"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/computes/{name}/lab-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/instances/lab/write */
+        post: operations["post_api_v1_workspaces_ws_computes_name_lab_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/computes/{name}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/computes/write */
+        post: operations["post_api_v1_workspaces_ws_computes_name_restart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/computes/{name}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/computes/write */
+        post: operations["post_api_v1_workspaces_ws_computes_name_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ws}/computes/{name}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** workspaces/computes/write */
+        post: operations["post_api_v1_workspaces_ws_computes_name_stop"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3256,6 +3324,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/computes/{name}/lab/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** workspaces/instances/lab/read */
+        get: operations["get_computes_name_lab_path_"];
+        /** workspaces/instances/lab/write */
+        put: operations["put_computes_name_lab_path_"];
+        /** workspaces/instances/lab/write */
+        post: operations["post_computes_name_lab_path_"];
+        /** workspaces/instances/lab/write */
+        delete: operations["delete_computes_name_lab_path_"];
+        options?: never;
+        head?: never;
+        /** workspaces/instances/lab/write */
+        patch: operations["patch_computes_name_lab_path_"];
+        trace?: never;
+    };
     "/get-artifact": {
         parameters: {
             query?: never;
@@ -3457,20 +3546,32 @@ export interface components {
             cost: number;
             created_at: number | null;
             description: string;
+            error?: string;
+            files?: string;
             gres?: string;
             idle: number;
             idle_time_before_scale_down: number;
+            idle_time_before_shutdown_s?: number;
+            lab_path?: string;
+            last_activity?: number;
+            last_stop_reason?: string;
             max_instances: number;
             min_instances: number;
             name: string;
             node_seconds: number;
             nodes: number;
+            owner?: string;
             partition?: string;
             price_per_node_hour: number;
             qos?: string;
             queued: number;
             running_jobs: number;
+            schedules?: unknown[];
+            shared_with?: string[];
             size: string;
+            started_at?: number;
+            /** @description compute instances: Starting, Running, Stopping, Stopped or Failed */
+            state?: string;
             time_limit?: number | string;
             type: string;
         };
@@ -9322,6 +9423,150 @@ export interface operations {
             };
         };
     };
+    post_api_v1_workspaces_ws_computes_name_lab_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Empty"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_computes_name_restart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Compute"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_computes_name_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Compute"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_v1_workspaces_ws_computes_name_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ws: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Compute"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_v1_workspaces_ws_cost: {
         parameters: {
             query?: never;
@@ -12150,6 +12395,156 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UploadAccepted"];
                 };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_computes_name_lab_path_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_computes_name_lab_path_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_computes_name_lab_path_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_computes_name_lab_path_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patch_computes_name_lab_path_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Error */
             default: {
