@@ -4,6 +4,7 @@
 #include "api/registries_handler.h"
 
 #include "api/asset_json.h"
+#include "mlws/registries/registry_json.h"
 
 namespace mlws::api {
 
@@ -13,19 +14,6 @@ namespace {
 
 Status NotServed() {
   return Status(ErrorCode::kTemporarilyUnavailable, "registries are not served by this server");
-}
-
-json RegistryJson(const registries::Registry& r) {
-  return json{{"name", r.name},
-              {"description", r.description},
-              {"tags", r.tags},
-              {"location", r.location},
-              {"replication_locations", r.replication_locations},
-              {"allow_cross_workspace_reuse", r.allow_cross_workspace_reuse},
-              {"builtin", r.builtin},
-              {"public_read", r.public_read},
-              {"created_at", r.created_at},
-              {"created_by", r.created_by}};
 }
 
 // "/api/v1/{workspaces,registries}/<x>/<collection>/..." -> the kind.

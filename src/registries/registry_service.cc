@@ -14,6 +14,7 @@
 #include "assets/curated_registry.h"
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
+#include "mlws/registries/registry_json.h"
 
 namespace mlws::registries {
 
@@ -59,17 +60,9 @@ const std::set<std::string>& KnownRegistryFields() {
 std::string Scalar(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 json ToDoc(const Registry& r) {
-  return json{{"name", r.name},
-              {"description", r.description},
-              {"tags", r.tags},
-              {"location", r.location},
-              {"replication_locations", r.replication_locations},
-              {"allow_cross_workspace_reuse", r.allow_cross_workspace_reuse},
-              {"builtin", r.builtin},
-              {"public_read", r.public_read},
-              {"spec", json::parse(r.spec_json, nullptr, false)},
-              {"created_at", r.created_at},
-              {"created_by", r.created_by}};
+  json doc = RegistryJson(r);
+  doc["spec"] = json::parse(r.spec_json, nullptr, false);
+  return doc;
 }
 
 StatusOr<Registry> FromDoc(const std::string& doc) {
@@ -434,6 +427,19 @@ StatusOr<Asset> RegistryService::Share(const ShareRequest& r, const std::string&
   spec["properties"] = props;
   if (src.kind == AssetKind::kModel) spec["type"] = src.type;
   return CreateIn(reg.name, r.kind, std::move(spec), r.workspace, user);
+}
+
+json RegistryJson(const Registry& r) {
+  return json{{"name", r.name},
+              {"description", r.description},
+              {"tags", r.tags},
+              {"location", r.location},
+              {"replication_locations", r.replication_locations},
+              {"allow_cross_workspace_reuse", r.allow_cross_workspace_reuse},
+              {"builtin", r.builtin},
+              {"public_read", r.public_read},
+              {"created_at", r.created_at},
+              {"created_by", r.created_by}};
 }
 
 }  // namespace mlws::registries
