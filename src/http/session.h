@@ -630,6 +630,8 @@ class Session : public SessionBase {
   // read, then relay both ways. No deadlines: a lab's kernel channel may be quiet for hours.
   void StartTunnel() {
     tunnel_ = std::move(resp_.tunnel);
+    up_buf_.resize(16 * 1024);
+    down_buf_.resize(16 * 1024);
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
     resp_.status = 101;
     if (core_.opt.on_request) core_.opt.on_request(req_, resp_, ms);
@@ -706,8 +708,9 @@ class Session : public SessionBase {
   std::shared_ptr<Tunnel> tunnel_;
   std::optional<tcp::socket> upstream_;
   bool tunnel_closed_ = false;
-  std::array<char, 16 * 1024> up_buf_{};
-  std::array<char, 16 * 1024> down_buf_{};
+  // Sized only when a tunnel starts: an idle keep-alive session must stay a few KiB.
+  std::vector<char> up_buf_;
+  std::vector<char> down_buf_;
 
   Stream stream_;
   beast::flat_buffer buf_;

@@ -38,6 +38,9 @@ os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
 # No telemetry / version nagging from the 3.x client.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
+# The mlws server this suite starts (it inherits this environment, and may start before any
+# test module is imported) delivers webhooks to the test's receiver on loopback.
+os.environ.setdefault("MLWS_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
 
 import mlflow  # noqa: E402  (after the environment above)
 from mlflow import MlflowClient  # noqa: E402
