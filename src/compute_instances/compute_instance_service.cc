@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "compute_instances/instance_internal.h"
+#include "jobs/command.h"
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
 #include "mlws/jobs/executor.h"
@@ -31,14 +32,10 @@ using nlohmann::json;
 
 namespace {
 
+using jobs::ShellQuote;
+
 constexpr const char* kType = "computeinstance";
 constexpr int kKillGraceMs = 10000;
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 // A free loopback port in 20000-32767 (below the ephemeral range the tests keep free).
 int FreePort() {

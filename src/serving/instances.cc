@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "jobs/command.h"
 #include "mlws/common/ids.h"
 #include "serving/serving_state.h"
 
@@ -20,14 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using jobs::ShellQuote;
+
 constexpr const char* kSocketName = "s.sock";
 constexpr int kStartPingTimeoutMs = 2000;
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 std::string WorkDir(const Instance& i) { return i.rec.dir + "/wd"; }
 std::string SocketPath(const Instance& i) { return WorkDir(i) + "/" + kSocketName; }
