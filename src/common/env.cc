@@ -73,6 +73,15 @@ class PosixEnv final : public Env {
     if (rc != 0) return FileError("syncing " + dir, err);
     return Status::Ok();
   }
+  Status SyncFilesystem(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return FileError("opening " + path, errno);
+    int rc = ::syncfs(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return FileError("syncing the filesystem of " + path, err);
+    return Status::Ok();
+  }
   std::int64_t NowMillis() override {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -115,13 +124,14 @@ Env* Env::Default() {
   return env;
 }
 
-Status WriteFileAtomic(Env& env, const std::string& path, std::string_view data, mode_t mode) {
+Status WriteFileAtomic(Env& env, const std::string& path, std::string_view data, mode_t mode,
+                       bool sync) {
   std::string tmp =
       path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(g_tmp_seq.fetch_add(1));
   auto written = [&]() -> Status {
     ASSIGN_OR_RETURN(auto f, env.NewWritableFile(tmp, mode));
     RETURN_IF_ERROR(f->Append(data));
-    RETURN_IF_ERROR(f->Sync());
+    if (sync) RETURN_IF_ERROR(f->Sync());
     return f->Close();
   }();
   if (written.ok()) written = env.Rename(tmp, path);
@@ -129,6 +139,7 @@ Status WriteFileAtomic(Env& env, const std::string& path, std::string_view data,
     (void)env.Remove(tmp);
     return written;
   }
+  if (!sync) return Status::Ok();
   std::string dir = std::filesystem::path(path).parent_path().string();
   return env.SyncDir(dir.empty() ? "." : dir);
 }

@@ -69,6 +69,11 @@ Status FaultEnv::SyncDir(const std::string& dir) {
   return base_->SyncDir(dir);
 }
 
+Status FaultEnv::SyncFilesystem(const std::string& path) {
+  if (fail_syncs_) return FileError("syncing the filesystem of " + path, EIO);
+  return base_->SyncFilesystem(path);
+}
+
 std::int64_t FaultEnv::NowMillis() {
   std::int64_t fixed = fixed_wall_ms_;
   return (fixed != 0 ? fixed : base_->NowMillis()) + wall_offset_ms_;

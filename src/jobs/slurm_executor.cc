@@ -19,6 +19,7 @@
 
 #include "jobs/command.h"
 #include "jobs/slurm_parse.h"
+#include "mlws/common/env.h"
 #include "mlws/common/ids.h"
 
 extern char** environ;
@@ -29,20 +30,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The job's files are written through the Env seam (common/env.h), atomically; they are made
+// durable with one syncfs per sbatch call (SyncJobFiles), not an fsync per file, which would
+// cost a burst of jobs most of its dispatch rate.
 Status WriteFile(const fs::path& path, const std::string& data, fs::perms perms) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << data;
-    if (!f.flush()) return Internal("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  fs::permissions(tmp, perms, fs::perm_options::replace, ec);
-  fs::rename(tmp, path, ec);
-  if (ec) return Internal("cannot write " + path.string() + ": " + ec.message());
-  return Status::Ok();
+  return WriteFileAtomic(*Env::Default(), path.string(), data, static_cast<mode_t>(perms),
+                         /*sync=*/false);
 }
+
+// Before sbatch (a job.sh a crash truncated must not run) and after it (exit.slurm: the id a
+// restarted server re-adopts the job by).
+Status SyncJobFiles(const fs::path& dir) { return Env::Default()->SyncFilesystem(dir.string()); }
 
 std::string NulJoined(const std::vector<std::string>& v) {
   std::string out;
@@ -168,8 +166,11 @@ class SlurmExecutor final : public Executor {
     std::vector<std::string> cmd =
         Sbatch(*spec.slurm, spec.slurm->job_name, spec.work_dir, (dir / "slurm.out").string());
     cmd.push_back((dir / "job.sh").string());
+    RETURN_IF_ERROR(SyncJobFiles(dir));
     ASSIGN_OR_RETURN(std::int64_t id, Submit(cmd));
-    return Submitted(spec, id, -1);
+    auto h = Submitted(spec, id, -1);
+    SyncSubmitted(dir);
+    return h;
   }
 
   std::vector<StatusOr<ProcessHandle>> LaunchMany(const std::vector<LaunchSpec>& specs) override {
@@ -350,6 +351,7 @@ class SlurmExecutor final : public Executor {
     const LaunchSpec& first = specs[ready[0]];
     fs::path script = SlurmDir(first) / "array.sh";
     Status st = WriteFile(script, ArrayScript(scripts), fs::perms::owner_all);
+    if (st.ok()) st = SyncJobFiles(SlurmDir(first));
     StatusOr<std::int64_t> id = st;
     if (st.ok()) {
       std::vector<std::string> cmd =
@@ -362,6 +364,14 @@ class SlurmExecutor final : public Executor {
       slots[ready[t]] = id.ok() ? Submitted(specs[ready[t]], *id, static_cast<int>(t))
                                 : StatusOr<ProcessHandle>(id.status());
     }
+    if (id.ok()) SyncSubmitted(SlurmDir(first));
+  }
+
+  // Makes the exit.slurm files just written durable; a failure only weakens re-adoption after a
+  // machine crash (the job runs), so it is logged, not returned.
+  static void SyncSubmitted(const fs::path& dir) {
+    Status st = SyncJobFiles(dir);
+    if (!st.ok()) spdlog::warn("Slurm job files: {}", st.message());
   }
 
   void Watch(const std::string& key, const std::string& slurm_key, const std::string& exit_path) {
