@@ -46,7 +46,16 @@ class PosixFile final : public WritableFile {
   std::string path_;
 };
 
-extern "C" char** environ;
+// Opens `path` read-only (plus `flags`), runs `sync` (fsync or syncfs) on it, closes it.
+Status OpenAndSync(const std::string& path, int flags, int (*sync)(int), const std::string& what) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
+  if (fd < 0) return FileError("opening " + path, errno);
+  int rc = sync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return FileError(what, err);
+  return Status::Ok();
+}
 
 class PosixEnv final : public Env {
  public:
@@ -65,22 +74,10 @@ class PosixEnv final : public Env {
     return Status::Ok();
   }
   Status SyncDir(const std::string& dir) override {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return FileError("opening " + dir, errno);
-    int rc = ::fsync(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) return FileError("syncing " + dir, err);
-    return Status::Ok();
+    return OpenAndSync(dir, O_DIRECTORY, ::fsync, "syncing " + dir);
   }
   Status SyncFilesystem(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return FileError("opening " + path, errno);
-    int rc = ::syncfs(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) return FileError("syncing the filesystem of " + path, err);
-    return Status::Ok();
+    return OpenAndSync(path, 0, ::syncfs, "syncing the filesystem of " + path);
   }
   std::int64_t NowMillis() override {
     return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -70,6 +70,18 @@ TEST_F(EnvTest, FailedFsyncStoresNothingAndKeepsTheOldFile) {
   EXPECT_EQ(Read(path), "new data");
 }
 
+TEST_F(EnvTest, UnsyncedWritesAreAtomicAndOneSyncfsMakesThemDurable) {
+  FaultEnv env;
+  env.FailSyncs(true);  // proves the unsynced write does not fsync
+  std::string path = (dir_ / "job.sh").string();
+  ASSERT_TRUE(WriteFileAtomic(env, path, "#!/bin/bash\n", 0700, /*sync=*/false).ok());
+  EXPECT_EQ(Read(path), "#!/bin/bash\n");
+  EXPECT_EQ(Names(), std::vector<std::string>{"job.sh"});
+  EXPECT_EQ(env.SyncFilesystem(dir_.string()).code(), ErrorCode::kInternalError);
+  env.FailSyncs(false);
+  EXPECT_TRUE(env.SyncFilesystem(dir_.string()).ok());
+}
+
 TEST_F(EnvTest, FullDiskIsA503WithNothingStored) {
   FaultEnv env;
   env.DiskFullAfter(10);
