@@ -36,8 +36,8 @@ StatusOr<SqliteStore::RunRef> SqliteStore::ResolveRun(Db& db, std::int64_t works
   return ref;
 }
 
-Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid,
-                                 const std::vector<KeyValue>& tags) {
+Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid, const std::vector<KeyValue>& tags,
+                                 const std::string* stored_name) {
   for (const auto& t : tags) {
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("INSERT INTO tags (run_rowid, key, value) VALUES (?, ?, ?) "
@@ -45,7 +45,7 @@ Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid,
                                "excluded.value"));
     s->Bind(1, run_rowid).Bind(2, t.key).Bind(3, t.value);
     RETURN_IF_ERROR(s->Run());
-    if (t.key == kRunNameTag) {
+    if (t.key == kRunNameTag && (stored_name == nullptr || *stored_name != t.value)) {
       // The run name and its tag are one fact; keep them in step as MLflow does.
       ASSIGN_OR_RETURN(Stmt * n, db.Cached("UPDATE runs SET name = ? WHERE rowid = ?"));
       n->Bind(1, t.value).Bind(2, run_rowid);
@@ -87,7 +87,7 @@ StatusOr<Run> SqliteStore::CreateRun(const NewRun& nr) {
         .Bind(7, artifact_uri);
     RETURN_IF_ERROR(ins->Run());
     std::int64_t rowid = db.LastInsertRowid();
-    RETURN_IF_ERROR(WriteRunTags(db, rowid, nr.tags));
+    RETURN_IF_ERROR(WriteRunTags(db, rowid, nr.tags, &nr.run_name));  // the name went in above
     // The new run is fully known here: build it instead of reading it back (the writer thread
     // is the bottleneck of create-run throughput).
     out.info.rowid = rowid;
