@@ -6,6 +6,7 @@
 
 #include "mlws/common/ids.h"
 #include "store/sqlite/metric_codec.h"
+#include "store/sqlite/metric_rows_write.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mlws::store::sqlite {
@@ -182,35 +183,14 @@ Status SqliteStore::LogBatch(std::int64_t workspace_id, const std::string& run_i
       RETURN_IF_ERROR(ins->Run());
     }
     RETURN_IF_ERROR(WriteRunTags(db, ref.rowid, tags));
+    // Key ids first (cached), then every key's rows in a few multi-row statements.
+    std::vector<MetricKeyRows> rows;
+    rows.reserve(chunks.size());
     for (const auto& [key, c] : chunks) {
       ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, key));
-      ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO metric_chunks (run_rowid, key_id, seq, "
-                                             "count, data) VALUES (?, ?, ?, ?, ?)"));
-      ins->Bind(1, ref.rowid).Bind(2, key_id).Bind(3, next_seq_++).Bind(4, c.count);
-      ins->BindBlob(5, c.blob.data(), static_cast<int>(c.blob.size()));
-      RETURN_IF_ERROR(ins->Run());
-      const Metric& l = *c.latest;
-      bool nan = std::isnan(l.value);
-      // Replace the stored latest point only if this one is later (step, timestamp, value).
-      ASSIGN_OR_RETURN(
-          Stmt * up,
-          db.Cached(
-              "INSERT INTO latest_metrics AS l (run_rowid, key_id, value, is_nan, "
-              "timestamp, step) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_rowid, key_id) DO "
-              "UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = "
-              "excluded.timestamp, step = excluded.step WHERE excluded.step > l.step OR "
-              "(excluded.step = l.step AND (excluded.timestamp > l.timestamp OR "
-              "(excluded.timestamp = l.timestamp AND (excluded.is_nan > l.is_nan OR "
-              "(excluded.is_nan = l.is_nan AND excluded.value > l.value)))))"));
-      up->Bind(1, ref.rowid).Bind(2, key_id);
-      if (nan) {
-        up->BindNull(3);
-      } else {
-        up->Bind(3, l.value);
-      }
-      up->Bind(4, nan ? 1 : 0).Bind(5, l.timestamp).Bind(6, l.step);
-      RETURN_IF_ERROR(up->Run());
+      rows.push_back(MetricKeyRows{key_id, next_seq_++, c.count, &c.blob, c.latest});
     }
+    RETURN_IF_ERROR(WriteMetricKeyRows(db, ref.rowid, rows));
     return Status::Ok();
   });
 }
