@@ -36,6 +36,7 @@
 #include "mlws/store/metadata_store.h"
 #include "mlws/store/store_uri.h"
 #include "mlws/tracking/tracking_service.h"
+#include "server/resident_trim.h"
 
 namespace mlws::server {
 
@@ -396,6 +397,10 @@ int RunServer(const Config& raw) {
         "use --tls-cert/--tls-key or a TLS proxy",
         cfg.host);
   }
+  // Idle memory (docs/server.md): what startup left resident and will not use again.
+  TrimResult trimmed = TrimResidentMemory();
+  spdlog::debug("resident memory after startup: {} KiB, trimmed to {} KiB", trimmed.rss_before_kb,
+                trimmed.rss_after_kb);
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("received signal {}, finishing requests in flight", sig);
