@@ -2,19 +2,25 @@
 """CPU cost per request of the issue-12 tracking rows: robust on a shared, busy machine.
 
 Wall-clock throughput moves with whatever else runs on the box; the work the server does for
-one request does not. For each row this runs wrk (bench/wrk_mlflow.lua, the rows of
-wrk_rows.py) under `perf stat -p <server pid>` and divides the server's user-space instructions
-and its CPU time (task-clock: user + kernel, all threads) by the requests answered. The wrk
-figures and the load average are printed beside them, and every row also runs against
-FastTrackML in the same run when it is installed (--targets).
+one request does not. Two modes:
+- default: every row runs wrk (bench/wrk_mlflow.lua, the rows of wrk_rows.py) against mlws and
+  FastTrackML (same run) under `perf stat -p <server pid>`: the server's CPU time (task-clock:
+  user + kernel, all threads) per answered request, beside the wrk figures and the load average.
+  (instructions:u too where the machine has hardware counters; this VM has none.)
+- --callgrind: mlws under valgrind's callgrind; a fixed number of requests per row on one
+  keep-alive connection (after 3 warm-up requests) between zeroing and dumping its counters:
+  exact user-space instructions per request (kernel time not included).
 
 Usage:
   .venv/bin/python bench/cpu_cost.py [--targets mlws,fml] [--seconds 5] [--rows create_run,...]
+  .venv/bin/python bench/cpu_cost.py --callgrind [--mlws-bin path]   # e.g. an older build
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import subprocess
 import sys
@@ -64,12 +70,61 @@ class CallgrindServer(run_bench.Server):
                 f"--callgrind-out-file={self.dir}/cg.out", *cmd], env
 
 
-def callgrind_wrk(srv, url: str, prefix: str, row: str, env: dict, seconds: float,
-                  connections: int) -> dict:
-    """One wrk row between a zeroing and a dump of the server's callgrind counters."""
+# Requests per row under callgrind: a fixed count, so the figure does not depend on how many
+# requests a busy machine lets through in a time window.
+CALLGRIND_COUNT = {"create_run": 200, "log_metric": 200, "search": 10, "log_batch": 8}
+
+
+def row_requests(prefix: str, row: str, env: dict):
+    """Yields (method, path, body) as bench/wrk_mlflow.lua builds them for `row`."""
+    api = prefix + wrk_rows.ML
+    step = 0
+    run_id = str(env.get("RUN_IDS", "")).split(",")[0]
+    while True:
+        if row == "create_run":
+            yield "POST", api + "/runs/create", json.dumps(
+                {"experiment_id": env["EXP_ID"], "start_time": 1700000000000})
+        elif row == "log_metric":
+            step += 1
+            yield "POST", api + "/runs/log-metric", json.dumps(
+                {"run_id": run_id, "key": "loss", "value": step % 1000 + 0.5,
+                 "timestamp": 1700000000000 + step, "step": step})
+        elif row == "search":
+            yield "POST", api + "/runs/search", json.dumps(
+                {"experiment_ids": [env["EXP_ID"]], "filter": env["FILTER"],
+                 "order_by": [env["ORDER_BY"]], "max_results": env["MAX_RESULTS"]})
+        elif row == "log_batch":
+            keys, steps = int(env["KEYS"]), int(env["STEPS"])
+            ms = [{"key": f"m{k}", "value": (s * 7 + k) % 1000 + 0.25,
+                   "timestamp": 1700000000000 + step + s, "step": step + s}
+                  for k in range(1, keys + 1) for s in range(1, steps + 1)]
+            step += steps
+            yield "POST", api + "/runs/log-batch", json.dumps({"run_id": run_id, "metrics": ms})
+
+
+def callgrind_rows(srv, row: str, env: dict) -> dict:
+    """A fixed number of requests on one keep-alive connection between a zeroing and a dump of
+    the server's callgrind counters (a few warm-up requests first)."""
     pid = str(srv.proc.pid)
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=600)
+    gen = row_requests(srv.prefix, row, env)
+    n = CALLGRIND_COUNT[row]
+
+    def send(k: int) -> int:
+        bad = 0
+        for _ in range(k):
+            method, path, body = next(gen)
+            conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            bad += r.status != 200
+        return bad
+
+    send(3)
     subprocess.run(["callgrind_control", "-z", pid], capture_output=True, timeout=60)
-    res = wrk_rows.run_wrk(url, prefix, row, env, seconds, connections, lambda _m: None)
+    t0 = time.monotonic()
+    bad = send(n)
+    secs = time.monotonic() - t0
     before = set(srv.dir.glob("cg.out*"))
     subprocess.run(["callgrind_control", "-d", pid], capture_output=True, timeout=120)
     dumps = sorted(set(srv.dir.glob("cg.out*")) - before, key=lambda p: p.stat().st_mtime)
@@ -77,9 +132,9 @@ def callgrind_wrk(srv, url: str, prefix: str, row: str, env: dict, seconds: floa
     for line in dumps[-1].read_text(errors="replace").splitlines() if dumps else []:
         if line.startswith(("totals:", "summary:")):
             total = int(line.split()[1])
-    res["instructions_per_req"] = total / max(1, res.get("requests", 0))
-    res["cpu_us_per_req"] = 0.0
-    return res
+    conn.close()
+    return {"requests": n, "non_200": bad, "instructions_per_req": total / n,
+            "cpu_us_per_req": 0.0, "ok_per_s": (n - bad) / secs, "p50_ms": 0.0}
 
 
 def row_env(url: str, row: str) -> tuple[str, dict, int]:
@@ -104,7 +159,6 @@ def populate(url: str, runs: int) -> str:
     lg = run_bench.find_loadgen(None)
     p = subprocess.run([str(lg), "populate", "--url", url, "--runs", str(runs), "--clients", "4"],
                        capture_output=True, text=True, timeout=600)
-    import json
     return json.loads(p.stdout.strip().splitlines()[-1])["experiment_id"]
 
 
@@ -134,8 +188,7 @@ def main() -> int:
                 for row in args.rows.split(","):
                     wrow, env, conns = row_env(srv.url, row)
                     if cg:
-                        res = callgrind_wrk(srv, srv.url, srv.prefix, wrow, env, args.seconds,
-                                            min(conns, 2))
+                        res = callgrind_rows(srv, wrow, env)
                     else:
                         res = perf_wrk(srv.proc.pid, srv.url, srv.prefix, wrow, env, args.seconds,
                                        conns)
