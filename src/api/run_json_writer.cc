@@ -30,44 +30,40 @@ void AppendDouble(std::string& out, double v) {
   }
 }
 
+// A field: its already quoted name (with the comma or brace before it), then the value.
+void Str(std::string& out, const char* name_json, std::string_view v) {
+  out += name_json;
+  AppendJsonString(out, v);
+}
+void Int(std::string& out, const char* name_json, std::int64_t v) {
+  out += name_json;
+  AppendInt(out, v);
+}
+
 void AppendKeyValues(std::string& out, const std::vector<tracking::KeyValue>& kvs) {
   out += '[';
   bool first = true;
   for (const auto& kv : kvs) {
     if (!first) out += ',';
     first = false;
-    out += "{\"key\":";
-    AppendJsonString(out, kv.key);
-    out += ",\"value\":";
-    AppendJsonString(out, kv.value);
+    Str(out, "{\"key\":", kv.key);
+    Str(out, ",\"value\":", kv.value);
     out += '}';
   }
   out += ']';
 }
 
 void AppendRunInfo(std::string& out, const tracking::RunInfo& r) {
-  out += "{\"artifact_uri\":";
-  AppendJsonString(out, r.artifact_uri);
-  if (r.end_time) {
-    out += ",\"end_time\":";
-    AppendInt(out, *r.end_time);
-  }
-  out += ",\"experiment_id\":";
-  AppendJsonString(out, r.experiment_id);
-  out += ",\"lifecycle_stage\":";
-  AppendJsonString(out, tracking::LifecycleName(r.lifecycle_stage));
-  out += ",\"run_id\":";
-  AppendJsonString(out, r.run_id);
-  out += ",\"run_name\":";
-  AppendJsonString(out, r.run_name);
-  out += ",\"run_uuid\":";
-  AppendJsonString(out, r.run_id);
-  out += ",\"start_time\":";
-  AppendInt(out, r.start_time);
-  out += ",\"status\":";
-  AppendJsonString(out, tracking::RunStatusName(r.status));
-  out += ",\"user_id\":";
-  AppendJsonString(out, r.user_id);
+  Str(out, "{\"artifact_uri\":", r.artifact_uri);
+  if (r.end_time) Int(out, ",\"end_time\":", *r.end_time);
+  Str(out, ",\"experiment_id\":", r.experiment_id);
+  Str(out, ",\"lifecycle_stage\":", tracking::LifecycleName(r.lifecycle_stage));
+  Str(out, ",\"run_id\":", r.run_id);
+  Str(out, ",\"run_name\":", r.run_name);
+  Str(out, ",\"run_uuid\":", r.run_id);
+  Int(out, ",\"start_time\":", r.start_time);
+  Str(out, ",\"status\":", tracking::RunStatusName(r.status));
+  Str(out, ",\"user_id\":", r.user_id);
   out += '}';
 }
 
@@ -93,12 +89,9 @@ void AppendRunJson(std::string& out, const tracking::Run& run) {
     for (std::size_t i = 0; i < run.metrics.size(); ++i) {
       const tracking::Metric& m = run.metrics[i];
       if (i > 0) out += ',';
-      out += "{\"key\":";
-      AppendJsonString(out, m.key);
-      out += ",\"step\":";
-      AppendInt(out, m.step);
-      out += ",\"timestamp\":";
-      AppendInt(out, m.timestamp);
+      Str(out, "{\"key\":", m.key);
+      Int(out, ",\"step\":", m.step);
+      Int(out, ",\"timestamp\":", m.timestamp);
       out += ",\"value\":";
       AppendDouble(out, m.value);
       out += '}';

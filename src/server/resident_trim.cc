@@ -9,20 +9,7 @@
 
 namespace mlws::server {
 
-namespace {
-
-std::int64_t ResidentKb() {
-  std::ifstream in("/proc/self/statm");
-  std::int64_t pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * 4;
-}
-
-}  // namespace
-
-TrimResult TrimResidentMemory() {
-  TrimResult r;
-  r.rss_before_kb = ResidentKb();
+void TrimResidentMemory() {
   malloc_trim(0);
   // Only read-only, executable, file-backed mappings (code): their pages are never written,
   // so dropping them loses nothing. Data and relocated read-only pages are left alone.
@@ -42,8 +29,6 @@ TrimResult TrimResidentMemory() {
     void* addr = reinterpret_cast<void*>(lo);  // NOLINT: an address read from /proc/self/maps
     madvise(addr, hi - lo, MADV_DONTNEED);
   }
-  r.rss_after_kb = ResidentKb();
-  return r;
 }
 
 }  // namespace mlws::server

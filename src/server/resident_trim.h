@@ -4,15 +4,8 @@
 // come back from the page cache on their next use. Call once, after startup, from one thread.
 #pragma once
 
-#include <cstdint>
-
 namespace mlws::server {
 
-struct TrimResult {
-  std::int64_t rss_before_kb = 0;
-  std::int64_t rss_after_kb = 0;
-};
-
-TrimResult TrimResidentMemory();
+void TrimResidentMemory();
 
 }  // namespace mlws::server

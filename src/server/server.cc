@@ -397,10 +397,8 @@ int RunServer(const Config& raw) {
         "use --tls-cert/--tls-key or a TLS proxy",
         cfg.host);
   }
-  // Idle memory (docs/server.md): what startup left resident and will not use again.
-  TrimResult trimmed = TrimResidentMemory();
-  spdlog::debug("resident memory after startup: {} KiB, trimmed to {} KiB", trimmed.rss_before_kb,
-                trimmed.rss_after_kb);
+  // Idle memory: what startup left resident and will not use again.
+  TrimResidentMemory();
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("received signal {}, finishing requests in flight", sig);
