@@ -105,6 +105,19 @@ StatusOr<Job> PipelineRunner::Create(const std::string& ws, std::int64_t ws_id, 
         fmt::format("A job named '{}' already exists in workspace '{}'.", name, ws));
   }
   // Everything the steps refer to must exist now, not when they start.
+  if (const std::string& ds = p.settings.default_datastore; !ds.empty()) {
+    OutputSpec probe;
+    probe.name = "default_datastore";
+    probe.path = "azureml://datastores/" + ds + "/paths/azureml";
+    Status ok = assets_.CheckOutput(ws, name, probe);
+    if (ok.code() == ErrorCode::kResourceDoesNotExist) {
+      return NotFound(fmt::format(
+          "settings.default_datastore: datastore '{}' does not exist in workspace '{}' (`mlws "
+          "datastore list` shows them).",
+          ds, ws));
+    }
+    if (!ok.ok()) return Prefixed(ok, "settings.default_datastore");
+  }
   std::map<std::string, Status> computes;
   for (const auto& s : p.steps) {
     std::string where = "jobs." + s.name;
