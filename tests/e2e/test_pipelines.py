@@ -609,3 +609,34 @@ def test_outputs_without_a_path_land_on_the_default_datastore(server):
     assert (root / "azureml" / f"{name}--use" / "o" / "b.txt").read_text() == "hi\n"
     # Nothing of it went to the workspace's default datastore.
     assert not (datastore(server) / "azureml" / f"{name}--make").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# a fan-in step with many inputs (more than the scheduler binds one by one into the sandbox)
+
+def test_fan_in_step_reads_many_inputs_read_only(server):
+    name = unique("pipefanin").replace("-", "_")
+    n = 40
+    jobs = {f"f{i}": {"command": f"echo {i} > ${{{{outputs.o}}}}/v.txt", "outputs": {"o": None}}
+            for i in range(n)}
+    cat = " ".join(f"${{{{inputs.i{i}}}}}/v.txt" for i in range(n))
+    jobs["join"] = {
+        "command": f"cat {cat} > ${{{{outputs.all}}}}/all.txt && "
+                   "{ (echo x > ${{inputs.i0}}/v.txt) 2>/dev/null && echo writable || "
+                   "echo read-only; } > ${{outputs.all}}/mode.txt",
+        "inputs": {f"i{i}": f"${{{{parent.jobs.f{i}.outputs.o}}}}" for i in range(n)},
+        "outputs": {"all": None}}
+    r = requests.post(jobs_url(server.url), timeout=30,
+                      json={"type": "pipeline", "name": name, "jobs": jobs,
+                            "settings": {"force_rerun": True}})
+    assert r.status_code == 201, r.text
+    done = wait_status(server.url, name, ("Completed", "Failed"), timeout=120)
+    assert done["status"] == "Completed", done
+    out = datastore(server) / "azureml" / f"{name}--join" / "all"
+    assert (out / "all.txt").read_text() == "".join(f"{i}\n" for i in range(n))
+    assert (out / "mode.txt").read_text() == "read-only\n"
+    # The inputs were hard-linked into the step's own folder (one read-only bind), not copied,
+    # and the original was not changed.
+    linked = Path(server.home) / "jobs" / "1" / f"{name}--join" / "inputs" / "i0" / "v.txt"
+    assert linked.stat().st_nlink >= 2
+    assert (datastore(server) / "azureml" / f"{name}--f0" / "o" / "v.txt").read_text() == "0\n"
