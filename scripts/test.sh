@@ -57,6 +57,5 @@ fi
 echo "== studio"
 (cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } \
   && { [ -f dist/index.html ] || npm run build; } \
-  && npx vitest run && node --test --test-concurrency=1 e2e/studio.e2e.mjs e2e/workloads.e2e.mjs \
-     e2e/pipeline_graph.e2e.mjs) || fail=1
+  && npx vitest run && node --test --test-concurrency=1 e2e/studio.e2e.mjs e2e/workloads.e2e.mjs) || fail=1
 exit $fail
