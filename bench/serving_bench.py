@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Online scoring: the same small scikit-learn model served by mlws (online endpoint, score.py)
 and by `mlflow models serve` (1 and 2 workers), wrk with 8 connections. Prints one JSON line per
-target and the ratios, plus the front door's p50 overhead over calling run() in-process.
+target and the ratios, plus the front door's p50 overhead over calling run() in-process (one
+connection, one request at a time: measured with wrk -c1, a C client, and with Python's
+http.client, whose own cost is then counted too), plus a blue -> green switch under load (green
+created, all traffic moved to it, blue deleted, while wrk runs): its failed requests must be 0.
 
     .venv/bin/python bench/serving_bench.py --bin build/release/mlws [--seconds 10]
 
@@ -19,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -54,8 +58,10 @@ def train(model_dir: Path) -> None:
     mlflow.sklearn.save_model(model, str(model_dir))
 
 
-def wrk(url: str, seconds: int, body: str, auth: str = "") -> dict:
-    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s",
+def wrk(url: str, seconds: int, body: str, auth: str = "", connections: int = 8) -> dict:
+    threads = min(2, connections)
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+                          "-s",
                           str(HERE / "wrk_score.lua"), url], capture_output=True, text=True,
                          env={**os.environ, "BODY": body, "AUTH": auth}, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -66,8 +72,10 @@ def wrk(url: str, seconds: int, body: str, auth: str = "") -> dict:
         return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {"rps": rps, "p50_ms": ms("50"), "p99_ms": ms("99"),
-            "non_2xx": int(errors.group(1)) if errors else 0}
+            "non_2xx": int(errors.group(1)) if errors else 0,
+            "socket_errors": sum(int(g) for g in sock.groups()) if sock else 0}
 
 
 def wait_http(url: str, timeout: float = 120) -> None:
@@ -110,6 +118,7 @@ def bench_mlws(binary: str, tmp: Path, model_dir: Path, seconds: int) -> dict:
         r = requests.post(score_url, data=body, headers={"Authorization": auth}, timeout=10)
         assert r.status_code == 200, r.text
         result = wrk(score_url, seconds, body, auth)
+        result["wrk_1conn_p50_ms"] = wrk(score_url, max(3, seconds // 2), body, auth, 1)["p50_ms"]
         # One connection, one request at a time: the front door's own latency (p50).
         import http.client
         conn = http.client.HTTPConnection("127.0.0.1", port)
@@ -122,6 +131,8 @@ def bench_mlws(binary: str, tmp: Path, model_dir: Path, seconds: int) -> dict:
             conn.getresponse().read()
             times.append((time.perf_counter() - t0) * 1000)
         result["sequential_p50_ms"] = round(statistics.median(times), 3)
+        result["blue_green"] = blue_green_under_load(cli, tmp, model_dir, score_url, body, auth,
+                                                     seconds)
         # Instances outlive a server on purpose (re-adopted on restart): deleting the endpoint
         # stops them.
         requests.delete(f"{url}/api/v1/workspaces/default/online-endpoints/bench-ep", timeout=30)
@@ -129,6 +140,29 @@ def bench_mlws(binary: str, tmp: Path, model_dir: Path, seconds: int) -> dict:
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def blue_green_under_load(cli: list[str], tmp: Path, model_dir: Path, score_url: str, body: str,
+                          auth: str, seconds: int) -> dict:
+    """wrk for `seconds` (at least 20) while green is created, takes all traffic and blue is
+    deleted; every answer must be a 200."""
+    (tmp / "green.yml").write_text((tmp / "dep.yml").read_text().replace("name: blue",
+                                                                       "name: green"))
+    out: dict = {}
+    load = threading.Thread(target=lambda: out.update(
+        wrk(score_url, max(20, seconds), body, auth)))
+    load.start()
+    t0 = time.monotonic()
+    steps = [["online-deployment", "create", "-f", str(tmp / "green.yml")],
+             ["online-endpoint", "update", "-n", "bench-ep", "--traffic", "blue=0 green=100"],
+             ["online-deployment", "delete", "-n", "blue", "-e", "bench-ep"]]
+    for step in steps:
+        subprocess.run(cli + step, check=True, stdout=subprocess.DEVNULL, timeout=300)
+    switched_s = time.monotonic() - t0
+    load.join()
+    return {"rps": out["rps"], "non_2xx": out["non_2xx"], "socket_errors": out["socket_errors"],
+            "switch_done_after_s": round(switched_s, 1),
+            "switch_inside_load": switched_s < max(20, seconds)}
 
 
 def bench_mlflow(tmp: Path, model_dir: Path, seconds: int, workers: int) -> dict:
@@ -186,10 +220,16 @@ def main() -> None:
             if k != "mlws":
                 print(json.dumps({"target": k, **v}))
         best = max(res["mlflow_1w"]["rps"], res["mlflow_2w"]["rps"])
-        print(json.dumps({"ratio_rps_mlws_over_best_mlflow": round(res["mlws"]["rps"] / best, 2),
+        m = res["mlws"]
+        print(json.dumps({"ratio_rps_mlws_over_best_mlflow": round(m["rps"] / best, 2),
                           "run_in_process_p50_ms": round(run_p50, 3),
-                          "front_door_p50_overhead_ms": round(res["mlws"]["sequential_p50_ms"] - run_p50,
-                                                              3)}))
+                          "front_door_p50_overhead_ms_wrk": round(m["wrk_1conn_p50_ms"] - run_p50,
+                                                                  3),
+                          "front_door_p50_overhead_ms_http_client": round(
+                              m["sequential_p50_ms"] - run_p50, 3),
+                          "blue_green_failed_requests": m["blue_green"]["non_2xx"] +
+                          m["blue_green"]["socket_errors"],
+                          "load_average": [round(x, 2) for x in os.getloadavg()]}))
 
 
 if __name__ == "__main__":

@@ -45,11 +45,12 @@ if [ -n "${MLWS_TEST_PG_URI:-}" ]; then
     tests/e2e/test_workspaces_api.py tests/e2e/test_assets_api.py tests/e2e/test_registry_input.py \
     tests/e2e/test_logged_models.py tests/e2e/test_traces_v3.py tests/e2e/test_secrets.py \
     tests/e2e/test_auth.py || fail=1
-  echo "== schedules, sweeps, online endpoints and pipelines on PostgreSQL (the examples that build PyPI environments run on SQLite only)"
+  echo "== schedules, sweeps, online and batch endpoints and pipelines on PostgreSQL (the examples that build PyPI environments run on SQLite only)"
   MLWS_TEST_BACKEND=postgres .venv/bin/python -m pytest -q -p no:cacheprovider \
     tests/e2e/test_schedules.py tests/e2e/test_online_endpoints.py tests/e2e/test_pipelines.py \
     tests/e2e/test_sweeps.py tests/e2e/test_sweeps_early_termination.py \
     tests/e2e/test_sweeps_bayesian.py \
+    tests/e2e/test_batch_endpoints.py \
     -k "not example" || fail=1
   echo "== MLflow 2.x client compatibility on PostgreSQL"
   MLWS_TEST_BACKEND=postgres .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1

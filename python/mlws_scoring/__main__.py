@@ -59,10 +59,11 @@ class MlflowModel:
 
 
 def serve_connection(conn, model):
+    reader = protocol.FrameReader(conn)
     with conn:
         while True:
             try:
-                req = protocol.read_request(conn)
+                req = reader.read_request()
             except OSError:
                 return
             if req is None:

@@ -8,31 +8,37 @@ import struct
 MAX_FRAME = 64 * 1024 * 1024
 
 
-def read_exact(sock, n):
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
+class FrameReader:
+    """Reads request frames from one connection: one recv usually brings a whole frame (the
+    server sends the next request only after the answer to this one)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = bytearray()
+
+    def _fill(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(max(65536, n - len(self.buf)))
+            if not chunk:
+                return False
+            self.buf += chunk
+        return True
+
+    def read_request(self):
+        """(kind, request_id, body) or None when the server closed the connection."""
+        if not self._fill(4):
             return None
-        buf += chunk
-    return bytes(buf)
-
-
-def read_request(sock):
-    """(kind, request_id, body) or None when the server closed the connection."""
-    head = read_exact(sock, 4)
-    if head is None:
-        return None
-    (length,) = struct.unpack(">I", head)
-    if length < 3 or length > MAX_FRAME:
-        return None
-    payload = read_exact(sock, length)
-    if payload is None:
-        return None
-    kind = payload[0:1]
-    (id_len,) = struct.unpack(">H", payload[1:3])
-    rid = payload[3:3 + id_len].decode("utf-8", "replace")
-    return kind, rid, payload[3 + id_len:]
+        (length,) = struct.unpack_from(">I", self.buf)
+        if length < 3 or length > MAX_FRAME:
+            return None
+        if not self._fill(4 + length):
+            return None
+        payload = bytes(self.buf[4:4 + length])
+        del self.buf[:4 + length]
+        kind = payload[0:1]
+        (id_len,) = struct.unpack_from(">H", payload, 1)
+        rid = payload[3:3 + id_len].decode("utf-8", "replace")
+        return kind, rid, payload[3 + id_len:]
 
 
 def write_response(sock, status, body):

@@ -18,13 +18,13 @@ namespace mlws::serving {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string NewKey() { return NewRunId() + NewRunId(); }
-
 std::string DeploymentId(const std::string& endpoint, const std::string& name) {
   return endpoint + "/" + name;
 }
+
+namespace {
+
+std::string NewKey() { return NewRunId() + NewRunId(); }
 
 std::vector<std::string> DeploymentNames(const LiveEndpoint& e) {
   std::vector<std::string> out;
@@ -120,6 +120,7 @@ Status EndpointService::Recover() {
         }
       }
       s_->Adopt(*live);
+      s_->RestoreStats(*live);
       ep->second->deployments[live->d.name] = live;
       (void)s_->PersistDeployment(*live);
     }
@@ -142,10 +143,12 @@ void EndpointService::Stop() {
     provisioners.swap(s_->provisioners);
   }
   s_->cv.notify_all();
+  s_->monitor_cv.notify_all();
   s_->mirror_cv.notify_all();
   for (auto& t : provisioners) t.join();
   if (s_->monitor.joinable()) s_->monitor.join();
   if (s_->mirror_thread.joinable()) s_->mirror_thread.join();
+  s_->FlushStats(/*force=*/true);
   s_->executor->Stop();
 }
 
@@ -219,15 +222,21 @@ StatusOr<std::vector<OnlineEndpoint>> EndpointService::ListEndpoints(const std::
 
 Status EndpointService::DeleteEndpoint(const std::string& ws, const std::string& name) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
-  std::lock_guard<std::mutex> lock(s_->mu);
+  std::unique_lock<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto live, s_->FindEndpoint(ws_id, name));
   for (auto& [dep_name, dep] : live->deployments) {
-    s_->RetireAll(*dep);
     dep->d.provisioning_state = "Deleting";
     (void)s_->store.online_deployments().Delete(ws_id, DeploymentId(name, dep_name));
   }
   RETURN_IF_ERROR(s_->store.online_endpoints().Delete(ws_id, name));
+  // Unreachable from now on; the requests already admitted finish before the instances stop.
   s_->endpoints.erase(State::EndpointKey(ws_id, name));
+  for (auto& [dep_name, dep] : live->deployments) {
+    s_->Drain(*dep, lock);
+    s_->RetireAll(*dep);
+  }
+  lock.unlock();
+  for (auto& [dep_name, dep] : live->deployments) s_->DeleteStats(ws_id, name, dep_name);
   return Status::Ok();
 }
 
@@ -396,7 +405,7 @@ StatusOr<std::vector<OnlineDeployment>> EndpointService::ListDeployments(
 Status EndpointService::DeleteDeployment(const std::string& ws, const std::string& endpoint,
                                          const std::string& name) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
-  std::lock_guard<std::mutex> lock(s_->mu);
+  std::unique_lock<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto ep, s_->FindEndpoint(ws_id, endpoint));
   ASSIGN_OR_RETURN(auto dep, FindDeployment(*ep, name));
   auto t = ep->e.traffic.find(name);
@@ -407,10 +416,14 @@ Status EndpointService::DeleteDeployment(const std::string& ws, const std::strin
   }
   RETURN_IF_ERROR(s_->store.online_deployments().Delete(ws_id, DeploymentId(endpoint, name)));
   dep->d.provisioning_state = "Deleting";
-  s_->RetireAll(*dep);
   ep->deployments.erase(name);
   ep->e.traffic.erase(name);
   if (ep->e.mirror_traffic.erase(name) > 0) (void)s_->PersistEndpoint(*ep);
+  // Unreachable from now on; the requests already admitted finish before the instances stop.
+  s_->Drain(*dep, lock);
+  s_->RetireAll(*dep);
+  lock.unlock();
+  s_->DeleteStats(ws_id, endpoint, name);
   return Status::Ok();
 }
 

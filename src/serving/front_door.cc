@@ -123,7 +123,11 @@ ScoreResult EndpointService::Score(const ScoreRequest& req) {
       inst = PickInstance(*dep);
       if (inst) break;
     }
-    if (s_->stopping || s_->cv.wait_until(lock, admit_deadline) == std::cv_status::timeout) {
+    ++s_->slot_waiters;
+    bool timed_out =
+        s_->stopping || s_->cv.wait_until(lock, admit_deadline) == std::cv_status::timeout;
+    --s_->slot_waiters;
+    if (timed_out) {
       if (ReadyCount(*dep) == 0) {
         auto r = Error(503, "TEMPORARILY_UNAVAILABLE",
                        fmt::format("deployment '{}' has no ready instance ({})", name,
@@ -154,7 +158,7 @@ ScoreResult EndpointService::Score(const ScoreRequest& req) {
   lock.lock();
   --dep->in_flight;
   --inst->in_flight;
-  s_->cv.notify_all();
+  if (s_->slot_waiters > 0) s_->cv.notify_all();
   ScoreResult out;
   if (!reply.ok()) {
     out = Error(502, "BAD_GATEWAY", reply.status().message(), name);
@@ -194,7 +198,7 @@ void EndpointService::State::MirrorLoop() {
     --inst->in_flight;
     --dep->in_flight;
     ++dep->metrics.mirrored;
-    cv.notify_all();
+    if (slot_waiters > 0) cv.notify_all();
     (void)r;  // mirrored answers are dropped
   }
 }

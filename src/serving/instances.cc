@@ -228,6 +228,17 @@ void EndpointService::State::RetireAll(LiveDeployment& dep) {
   }
 }
 
+void EndpointService::State::Drain(LiveDeployment& dep, std::unique_lock<std::mutex>& lock) {
+  const RequestSettings& rs = dep.d.request_settings;
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(rs.request_timeout_ms + rs.max_queue_wait_ms);
+  ++slot_waiters;  // a finished request notifies cv only when someone waits on it
+  while ((dep.in_flight > 0 || dep.waiting > 0) && !stopping) {
+    if (cv.wait_until(lock, deadline) == std::cv_status::timeout) break;
+  }
+  --slot_waiters;
+}
+
 void EndpointService::State::Adopt(LiveDeployment& dep) {
   auto self = dep.d.instances;
   dep.instances.clear();
@@ -253,7 +264,7 @@ void EndpointService::State::OnExit(const std::string& key, const jobs::ExitReco
     std::lock_guard<std::mutex> lock(exit_mu);
     exits.emplace_back(key, rec);
   }
-  cv.notify_all();
+  monitor_cv.notify_all();
 }
 
 void EndpointService::State::HandleExit(const std::string& key, const jobs::ExitRecord& rec) {
@@ -366,9 +377,13 @@ void EndpointService::State::MonitorLoop() {
   }
   std::unique_lock<std::mutex> lock(mu);
   while (!stopping) {
-    cv.wait_for(lock, std::chrono::milliseconds(options.monitor_interval_ms));
+    monitor_cv.wait_for(lock, std::chrono::milliseconds(options.monitor_interval_ms));
     if (stopping) break;
     Tick();
+    lock.unlock();
+    FlushStats(/*force=*/false);
+    lock.lock();
+    if (stopping) break;
     // Probes run without the lock: starting instances whose socket appeared, and live ones
     // whose liveness period elapsed.
     struct Probe {

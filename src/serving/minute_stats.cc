@@ -1,7 +1,11 @@
 // Per-minute request counters of a deployment (include/mlws/serving/minute_stats.h).
 #include "mlws/serving/minute_stats.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+
+#include "mlws/common/json.h"
 
 namespace mlws::serving {
 
@@ -10,6 +14,14 @@ namespace {
 constexpr std::int64_t kMinuteMs = 60'000;
 
 std::int64_t MinuteOf(std::int64_t ms) { return ms >= 0 ? ms / kMinuteMs : -1; }
+
+// A stored count (absent = 0); nullopt when it is there but not a count.
+std::optional<std::uint64_t> Count(const nlohmann::json& e, const char* key) {
+  auto it = e.find(key);
+  if (it == e.end()) return 0;
+  if (!it->is_number_unsigned()) return std::nullopt;
+  return it->get<std::uint64_t>();
+}
 
 }  // namespace
 
@@ -25,6 +37,64 @@ void MinuteStats::Record(std::int64_t now_ms, int status, double latency_ms) {
   while (i < kMinuteLatencyBoundsMs.size() && latency_ms > kMinuteLatencyBoundsMs[i]) ++i;
   ++b.latency[i];
   b.latency_sum_ms += std::max(0.0, latency_ms);
+  dirty_ = true;
+}
+
+std::string MinuteStats::ToJson(std::int64_t now_ms) const {
+  std::int64_t last = MinuteOf(now_ms);
+  nlohmann::json buckets = nlohmann::json::array();
+  for (const Bucket& b : ring_) {
+    if (b.minute < 0 || b.minute > last || b.minute <= last - kMinutes || b.requests == 0) continue;
+    buckets.push_back({{"minute", b.minute},
+                       {"requests", b.requests},
+                       {"client_errors", b.client_errors},
+                       {"server_errors", b.server_errors},
+                       {"latency", b.latency},
+                       {"latency_sum_ms", b.latency_sum_ms}});
+  }
+  return DumpJson({{"v", 1}, {"buckets", buckets}});
+}
+
+Status MinuteStats::FromJson(const std::string& doc, std::int64_t now_ms) {
+  auto j = nlohmann::json::parse(doc, nullptr, false);
+  if (!j.is_object() || !j.contains("v") || j["v"] != 1 || !j.contains("buckets") ||
+      !j["buckets"].is_array()) {
+    return InvalidArgument("not a stored minute-stats document");
+  }
+  std::int64_t last = MinuteOf(now_ms);
+  std::array<Bucket, kMinutes> ring{};
+  for (const auto& e : j["buckets"]) {
+    if (!e.is_object()) return InvalidArgument("a minute-stats bucket is not an object");
+    Bucket b;
+    auto minute = e.find("minute");
+    auto lat_it = e.find("latency");
+    if (minute == e.end() || !minute->is_number_integer() || lat_it == e.end() ||
+        !lat_it->is_array() || lat_it->size() != b.latency.size()) {
+      return InvalidArgument("a minute-stats bucket has no minute or a latency of the wrong size");
+    }
+    const nlohmann::json& lat = *lat_it;
+    b.minute = minute->get<std::int64_t>();
+    if (b.minute < 0 || b.minute > last || b.minute <= last - kMinutes) continue;
+    auto requests = Count(e, "requests");
+    auto client_errors = Count(e, "client_errors");
+    auto server_errors = Count(e, "server_errors");
+    auto sum = e.find("latency_sum_ms");
+    if (!requests || !client_errors || !server_errors || sum == e.end() || !sum->is_number()) {
+      return InvalidArgument("a minute-stats bucket has a count that is not a count");
+    }
+    b.requests = *requests;
+    b.client_errors = *client_errors;
+    b.server_errors = *server_errors;
+    b.latency_sum_ms = sum->get<double>();
+    for (std::size_t i = 0; i < b.latency.size(); ++i) {
+      if (!lat[i].is_number_unsigned()) return InvalidArgument("a latency count is not a count");
+      b.latency[i] = lat[i].get<std::uint64_t>();
+    }
+    ring[static_cast<std::size_t>(b.minute % kMinutes)] = b;
+  }
+  ring_ = ring;
+  dirty_ = false;
+  return Status::Ok();
 }
 
 std::vector<MinutePoint> MinuteStats::Last(std::int64_t now_ms, int minutes) const {

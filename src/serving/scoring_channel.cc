@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,11 +29,24 @@ int MsLeft(Clock::time_point deadline) {
   return left < 0 ? 0 : static_cast<int>(left);
 }
 
-// 1 = done, 0 = timed out, -1 = error/closed.
-int WriteAll(int fd, const std::string& data, Clock::time_point deadline) {
+// 1 = done, 0 = timed out, -1 = error/closed. Sends `head` then `body` with one sendmsg (the
+// body is not copied into a frame).
+int WriteAll(int fd, const std::string& head, const std::string& body, Clock::time_point deadline) {
   std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+  const std::size_t total = head.size() + body.size();
+  while (off < total) {
+    iovec iov[2];
+    int n_iov = 0;
+    if (off < head.size()) {
+      iov[n_iov++] = {const_cast<char*>(head.data()) + off, head.size() - off};
+      iov[n_iov++] = {const_cast<char*>(body.data()), body.size()};
+    } else {
+      iov[n_iov++] = {const_cast<char*>(body.data()) + (off - head.size()), total - off};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<std::size_t>(n_iov);
+    ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       off += static_cast<std::size_t>(n);
       continue;
@@ -49,9 +63,16 @@ int WriteAll(int fd, const std::string& data, Clock::time_point deadline) {
   return 1;
 }
 
-int ReadAll(int fd, char* buf, std::size_t len, Clock::time_point deadline) {
-  std::size_t off = 0;
-  while (off < len) {
+// Reads one reply frame into `r`: 1 = done, 0 = timed out, -1 = error/closed, -2 = malformed.
+// The first recv after the wait usually brings the whole frame (one poll, one recv); the
+// instance sends nothing beyond it, and reads stop at the frame's end once its length is known.
+int ReadReply(int fd, ScoreReply& r, Clock::time_point deadline) {
+  constexpr std::size_t kHead = 6;
+  std::string& buf = r.body;
+  buf.resize(4096);
+  std::size_t have = 0;
+  std::size_t want = 0;  // whole frame, known once the head arrived
+  while (want == 0 || have < want) {
     pollfd p{fd, POLLIN, 0};
     int left = MsLeft(deadline);
     if (left == 0) return 0;
@@ -61,15 +82,27 @@ int ReadAll(int fd, char* buf, std::size_t len, Clock::time_point deadline) {
       if (errno == EINTR) continue;
       return -1;
     }
-    ssize_t n = ::recv(fd, buf + off, len - off, MSG_DONTWAIT);
-    if (n > 0) {
-      off += static_cast<std::size_t>(n);
-    } else if (n == 0) {
-      return -1;
-    } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+    std::size_t room = (want == 0 ? buf.size() : want) - have;
+    ssize_t n = ::recv(fd, buf.data() + have, room, MSG_DONTWAIT);
+    if (n == 0) return -1;
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       return -1;
     }
+    have += static_cast<std::size_t>(n);
+    if (want == 0 && have >= kHead) {
+      const auto* h = reinterpret_cast<const unsigned char*>(buf.data());
+      std::uint32_t len = (std::uint32_t{h[0]} << 24) | (std::uint32_t{h[1]} << 16) |
+                          (std::uint32_t{h[2]} << 8) | h[3];
+      if (len < 2 || len > kMaxReply) return -2;
+      r.status = (h[4] << 8) | h[5];
+      want = 4 + static_cast<std::size_t>(len);
+      if (have > want) return -2;  // bytes beyond the frame: not this protocol
+      if (buf.size() < want) buf.resize(want);
+    }
   }
+  buf.erase(0, kHead);
+  buf.resize(want - kHead);
   return 1;
 }
 
@@ -127,19 +160,18 @@ StatusOr<ScoreReply> ScoringChannel::Call(char kind, const std::string& request_
                                           const std::string& body, int timeout_ms) {
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   std::string id = request_id.substr(0, 256);
-  std::string frame;
-  frame.reserve(body.size() + id.size() + 7);
-  PutU32(frame, static_cast<std::uint32_t>(1 + 2 + id.size() + body.size()));
-  frame.push_back(kind);
-  frame.push_back(static_cast<char>((id.size() >> 8) & 0xff));
-  frame.push_back(static_cast<char>(id.size() & 0xff));
-  frame += id;
-  frame += body;
+  std::string head;
+  head.reserve(id.size() + 7);
+  PutU32(head, static_cast<std::uint32_t>(1 + 2 + id.size() + body.size()));
+  head.push_back(kind);
+  head.push_back(static_cast<char>((id.size() >> 8) & 0xff));
+  head.push_back(static_cast<char>(id.size() & 0xff));
+  head += id;
   // A pooled connection may have been closed by a restarted instance: one retry on a new one.
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool reused = false;
     ASSIGN_OR_RETURN(int fd, Borrow(reused));
-    int w = WriteAll(fd, frame, deadline);
+    int w = WriteAll(fd, head, body, deadline);
     if (w == 0) {
       ::close(fd);
       return TimedOut();
@@ -149,38 +181,19 @@ StatusOr<ScoreReply> ScoringChannel::Call(char kind, const std::string& request_
       if (reused) continue;
       return Gone("cannot send to the instance");
     }
-    unsigned char head[6];
-    int rd = ReadAll(fd, reinterpret_cast<char*>(head), sizeof head, deadline);
-    if (rd == 0) {
-      ::close(fd);
-      return TimedOut();
-    }
-    if (rd < 0) {
-      ::close(fd);
-      // A reused connection that the instance had closed: retry once on a fresh one. A fresh
-      // connection that breaks means the instance died inside the exchange.
-      if (reused) continue;
-      return Gone("the instance closed the connection");
-    }
-    std::uint32_t len = (std::uint32_t{head[0]} << 24) | (std::uint32_t{head[1]} << 16) |
-                        (std::uint32_t{head[2]} << 8) | head[3];
-    if (len < 2 || len > kMaxReply) {
-      ::close(fd);
-      return Gone("malformed reply frame");
-    }
     ScoreReply r;
-    r.status = (head[4] << 8) | head[5];
-    r.body.resize(len - 2);
-    rd = ReadAll(fd, r.body.data(), r.body.size(), deadline);
-    if (rd <= 0) {
-      ::close(fd);
-      if (rd == 0) {
-        return TimedOut();
-      }
-      return Gone("the instance closed the connection");
+    int rd = ReadReply(fd, r, deadline);
+    if (rd == 1) {
+      Return(fd);
+      return r;
     }
-    Return(fd);
-    return r;
+    ::close(fd);
+    if (rd == 0) return TimedOut();
+    if (rd == -2) return Gone("malformed reply frame");
+    // A reused connection that the instance had closed before answering: retry once on a fresh
+    // one. A fresh connection that breaks means the instance died inside the exchange.
+    if (reused && r.status == 0) continue;
+    return Gone("the instance closed the connection");
   }
   return Gone("the instance closed the connection");
 }

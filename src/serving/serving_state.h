@@ -57,9 +57,11 @@ struct LiveDeployment {
   std::string ws;
   std::vector<std::shared_ptr<Instance>> instances;
   int in_flight = 0;  // admitted requests, all instances
+  int waiting = 0;    // requests waiting for a slot (admission)
   std::int64_t provision_started_ms = 0;
   DeploymentMetrics metrics;
-  std::string sandbox_error;  // set when the instances cannot be sandboxed
+  std::int64_t stats_flushed_ms = 0;  // the last write of metrics.minutes to the store
+  std::string sandbox_error;          // set when the instances cannot be sandboxed
 };
 
 struct LiveEndpoint {
@@ -84,7 +86,12 @@ struct EndpointService::State {
   std::unique_ptr<jobs::Executor> executor;
 
   std::mutex mu;
-  std::condition_variable cv;  // a slot freed, an instance became ready, stop
+  // Admission waits on `cv` (a slot freed, an instance became ready, stop); the monitor on
+  // `monitor_cv` (an exit to handle, stop), so a finished request wakes no thread unless one is
+  // waiting for a slot (`slot_waiters`).
+  std::condition_variable cv;
+  std::condition_variable monitor_cv;
+  int slot_waiters = 0;  // guarded by mu
   // "<ws id>/<endpoint>" -> endpoint
   std::map<std::string, std::shared_ptr<LiveEndpoint>> endpoints;   // guarded by mu
   std::map<std::string, std::weak_ptr<Instance>> by_key;            // guarded by mu
@@ -120,9 +127,12 @@ struct EndpointService::State {
   void HandleExit(const std::string& key, const jobs::ExitRecord& rec);  // with mu
   void Tick();                                                           // with mu
   // Retires the instances of generations other than `keep` (or of `only` when set).
-  void RetireGeneration(LiveDeployment& dep, int keep_generation);                     // with mu
-  void RetireOnly(LiveDeployment& dep, int generation);                                // with mu
-  void RetireAll(LiveDeployment& dep);                                                 // with mu
+  void RetireGeneration(LiveDeployment& dep, int keep_generation);  // with mu
+  void RetireOnly(LiveDeployment& dep, int generation);             // with mu
+  void RetireAll(LiveDeployment& dep);                              // with mu
+  // Waits (releasing mu) until the requests a deployment already admitted or queued finished,
+  // at most its request timeout plus queue wait; the caller has made it unreachable first.
+  void Drain(LiveDeployment& dep, std::unique_lock<std::mutex>& lock);
   void SyncRecords(LiveDeployment& dep);                                               // with mu
   void FailProvisioning(LiveDeployment& dep, int generation, const std::string& why);  // mu
   void Adopt(LiveDeployment& dep);                                                     // with mu
@@ -130,8 +140,20 @@ struct EndpointService::State {
 
   // front_door.cc
   void MirrorLoop();
+
+  // endpoint_stats.cc: the per-minute stats in the store (online_minute_stats). Flush writes
+  // the deployments whose stats changed and were last written a minute ago or more (all changed
+  // ones when `force`); callers hold neither mu nor stats_mu. Restore: with mu, at recovery.
+  // DeleteStats: without mu, after the deployment left the maps.
+  void FlushStats(bool force);
+  void RestoreStats(LiveDeployment& dep);
+  void DeleteStats(std::int64_t ws_id, const std::string& endpoint, const std::string& name);
+  // Taken before mu: a flush that read a deployment's stats finishes its write before the
+  // deployment's row is deleted, so no row outlives its deployment.
+  std::mutex stats_mu;
 };
 
 std::string InstanceLogPath(const std::string& dir);
+std::string DeploymentId(const std::string& endpoint, const std::string& name);
 
 }  // namespace mlws::serving

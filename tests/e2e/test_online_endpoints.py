@@ -265,22 +265,44 @@ def test_blue_green_update_under_load_fails_no_request(server, blue, tmp_path):
     assert "blue" not in whos[whos.index("blue-v2"):][-20:]
 
 
-def test_instances_survive_a_server_restart(tmp_path):
+def stats_totals(url: str, endpoint: str) -> dict:
+    r = requests.get(f"{ep_url(url, endpoint)}/stats", timeout=10)
+    assert r.status_code == 200, r.text
+    out = {}
+    for d in r.json()["deployments"]:
+        out[d["name"]] = {k: sum(p[k] for p in d["points"])
+                          for k in ("requests", "client_errors", "server_errors")}
+    return out
+
+
+def test_instances_and_stats_survive_a_server_restart(tmp_path):
     srv = MlwsServer(tmp_path / "home", log_dir=tmp_path).start()
     try:
         create_endpoint(srv.url, tmp_path, "keep-ep")
         ok(deploy(srv, write_deployment(tmp_path, "blue", "keep-ep"), "--all-traffic"))
         k = keys(srv.url, "keep-ep")["primaryKey"]
         assert score(srv.url, "keep-ep", {"n": 1}, key=k).status_code == 200
+        assert score(srv.url, "keep-ep", {"raise": "no"}, key=k).status_code == 500
+        before = {"blue": {"requests": 2, "client_errors": 0, "server_errors": 1}}
+        assert stats_totals(srv.url, "keep-ep") == before
         pid_files = instance_dirs(srv)
         assert len(pid_files) == 1
         srv.stop()
         srv.start()
+        # The charts' last hour was stored on shutdown and is back before any new request.
+        assert stats_totals(srv.url, "keep-ep") == before
         wait_until(lambda: metric(srv.url, "mlws_online_instances_ready",
                                   endpoint="keep-ep") == 1, what="the adopted instance")
         assert score(srv.url, "keep-ep", {"n": 2}, key=k).json()["n"] == 2
+        assert stats_totals(srv.url, "keep-ep")["blue"]["requests"] == 3
         # The same instance (not a new one) answers: no restart was counted.
         assert metric(srv.url, "mlws_online_instance_restarts_total", endpoint="keep-ep") == 0
+        # A deleted deployment's stored stats go with it: a new one of that name starts at 0.
+        ok(cli(srv.url, "online-endpoint", "update", "-n", "keep-ep", "--traffic", "blue=0"))
+        ok(cli(srv.url, "online-deployment", "delete", "-n", "blue", "-e", "keep-ep"))
+        srv.stop()
+        srv.start()
+        assert stats_totals(srv.url, "keep-ep") == {}
     finally:
         delete_all_endpoints(srv.url)
         srv.stop()

@@ -74,5 +74,49 @@ TEST(MinuteStatsTest, QuantileOfAnEmptyOrOverflowingHistogram) {
   EXPECT_DOUBLE_EQ(*HistogramQuantile(0.5, bounds, fast, 2), 0.5);
 }
 
+TEST(MinuteStatsTest, JsonRoundTripKeepsTheLastHourOnly) {
+  MinuteStats s;
+  EXPECT_FALSE(s.dirty());
+  s.Record(kT0 - 61 * kMin, 200, 1);  // older than the hour at kT0 + 10 s: not written
+  s.Record(kT0 - 5 * kMin, 500, 40);
+  s.Record(kT0, 200, 3);
+  s.Record(kT0 + 1, 404, 0.2);
+  EXPECT_TRUE(s.dirty());
+  std::string doc = s.ToJson(kT0 + 10'000);
+  MinuteStats back;
+  ASSERT_TRUE(back.FromJson(doc, kT0 + 10'000).ok());
+  EXPECT_FALSE(back.dirty());
+  auto a = s.Last(kT0 + 10'000, 60);
+  auto b = back.Last(kT0 + 10'000, 60);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].requests, b[i].requests) << i;
+    EXPECT_EQ(a[i].server_errors, b[i].server_errors) << i;
+    EXPECT_EQ(a[i].client_errors, b[i].client_errors) << i;
+    EXPECT_EQ(a[i].p50, b[i].p50) << i;
+    EXPECT_EQ(a[i].mean, b[i].mean) << i;
+  }
+  EXPECT_EQ(b.back().requests, 2u);
+  EXPECT_EQ(b[54].server_errors, 1u);
+  // Restored an hour later, nothing of it is shown.
+  MinuteStats late;
+  ASSERT_TRUE(late.FromJson(doc, kT0 + 61 * kMin).ok());
+  for (const auto& p : late.Last(kT0 + 61 * kMin, 60)) EXPECT_EQ(p.requests, 0u);
+}
+
+TEST(MinuteStatsTest, ForeignDocumentsAreRefusedAndChangeNothing) {
+  MinuteStats s;
+  s.Record(kT0, 200, 3);
+  for (const char* doc : {"", "[]", "{\"v\": 2, \"buckets\": []}", "{\"v\": 1}",
+                          "{\"v\": 1, \"buckets\": [{\"minute\": \"x\"}]}",
+                          "{\"v\": 1, \"buckets\": [{\"minute\": 30000000, \"latency\": [1]}]}",
+                          "{\"v\": 1, \"buckets\": [{\"minute\": 30000000, \"requests\": -1, "
+                          "\"latency\": [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0], "
+                          "\"latency_sum_ms\": 0}]}"}) {
+    EXPECT_FALSE(s.FromJson(doc, kT0).ok()) << doc;
+    EXPECT_EQ(s.Last(kT0, 1)[0].requests, 1u) << doc;
+  }
+}
+
 }  // namespace
 }  // namespace mlws::serving

@@ -6,12 +6,19 @@
 //
 // Memory is fixed (60 buckets × ~25 counters). Not thread-safe: the EndpointService guards each
 // deployment's MinuteStats with its mutex.
+//
+// Persistence (so the charts survive a restart): ToJson() is the last hour's buckets as one small
+// document, FromJson() puts them back; the EndpointService stores it per deployment, at most once
+// a minute while requests arrive (dirty()), and on shutdown (docs/endpoints.md).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
+
+#include "mlws/common/status.h"
 
 namespace mlws::serving {
 
@@ -37,6 +44,16 @@ class MinuteStats {
   // without requests are zeros.
   std::vector<MinutePoint> Last(std::int64_t now_ms, int minutes) const;
 
+  // {"v": 1, "buckets": [{"minute", "requests", "client_errors", "server_errors", "latency": [20
+  // counts], "latency_sum_ms"}, …]}: the used buckets of the hour up to now_ms's minute.
+  std::string ToJson(std::int64_t now_ms) const;
+  // Replaces the ring with the buckets of `doc` within the hour up to now_ms's minute; a document
+  // that is not ToJson's shape gives InvalidArgument and changes nothing.
+  Status FromJson(const std::string& doc, std::int64_t now_ms);
+  // Whether Record() ran since the last MarkClean().
+  bool dirty() const { return dirty_; }
+  void MarkClean() { dirty_ = false; }
+
  private:
   struct Bucket {
     std::int64_t minute = -1;  // ms since the epoch / 60000; -1 = never used
@@ -45,6 +62,7 @@ class MinuteStats {
     double latency_sum_ms = 0;
   };
   std::array<Bucket, kMinutes> ring_{};
+  bool dirty_ = false;
 };
 
 // The q-quantile (0..1) of a histogram with `counts[i]` observations in (bounds[i-1], bounds[i]]

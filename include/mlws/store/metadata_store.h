@@ -59,6 +59,9 @@ class MetadataStore {
   // documents are serving::OnlineEndpoint / OnlineDeployment in their stored JSON form.
   virtual DocumentStore& online_endpoints() = 0;
   virtual DocumentStore& online_deployments() = 0;
+  // The last hour of each online deployment's per-minute stats (id "<endpoint>/<deployment>",
+  // the document serving::MinuteStats::ToJson writes).
+  virtual DocumentStore& online_minute_stats() = 0;
   // Batch endpoints (id: the name) and deployments (id: "<endpoint>/<deployment>"): the
   // documents are serving::BatchEndpoint / BatchDeployment in their stored JSON form.
   virtual DocumentStore& batch_endpoints() = 0;

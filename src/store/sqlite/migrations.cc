@@ -534,9 +534,24 @@ CREATE TABLE batch_deployments (
 );
 )sql";
 
-constexpr std::array<const char*, 14> kMigrations = {
-    kMigration1, kMigration2, kMigration3,  kMigration4,  kMigration5,  kMigration6,  kMigration7,
-    kMigration8, kMigration9, kMigration10, kMigration11, kMigration12, kMigration13, kMigration14};
+// Migration 16 (issue 16; the number assigned to it, 15th in this list until migration 15
+// lands): the last hour of each online deployment's per-minute scoring stats (id
+// "<endpoint>/<deployment>", the document serving::MinuteStats::ToJson), so the studio's charts
+// survive a restart; the document-table shape (document_store.cc).
+constexpr const char* kMigration16 = R"sql(
+CREATE TABLE online_minute_stats (
+  id TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  creation_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, id)
+);
+)sql";
+
+constexpr std::array<const char*, 15> kMigrations = {
+    kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,
+    kMigration6,  kMigration7,  kMigration8,  kMigration9,  kMigration10,
+    kMigration11, kMigration12, kMigration13, kMigration14, kMigration16};
 
 }  // namespace
 

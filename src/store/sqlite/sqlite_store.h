@@ -56,6 +56,7 @@ class SqliteStore final : public MetadataStore,
   DocumentStore& eval_datasets() override { return eval_datasets_; }
   DocumentStore& online_endpoints() override { return online_endpoints_; }
   DocumentStore& online_deployments() override { return online_deployments_; }
+  DocumentStore& online_minute_stats() override { return online_minute_stats_; }
   DocumentStore& quotas() override { return quotas_; }
   DocumentStore& batch_endpoints() override { return batch_endpoints_; }
   DocumentStore& batch_deployments() override { return batch_deployments_; }
@@ -288,6 +289,8 @@ class SqliteStore final : public MetadataStore,
   SqliteDocumentStore online_deployments_{writes_, readers_, "online_deployments",
                                           "Online deployment"};
   SqliteDocumentStore quotas_{writes_, readers_, "workspace_quotas", "Quota"};
+  SqliteDocumentStore online_minute_stats_{writes_, readers_, "online_minute_stats",
+                                           "Online deployment stats"};
   SqliteDocumentStore batch_endpoints_{writes_, readers_, "batch_endpoints", "Batch endpoint"};
   SqliteDocumentStore batch_deployments_{writes_, readers_, "batch_deployments",
                                          "Batch deployment"};
