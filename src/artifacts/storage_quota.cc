@@ -26,6 +26,21 @@ std::int64_t ScanBytes(const fs::path& dir) {
   return total;
 }
 
+// The bytes of the blobs under `prefix` (a store that cannot be listed counts as empty until the
+// next scan: the quota must not lock a workspace out because the store blinked).
+std::int64_t ScanBlobBytes(BlobStore& blobs, const std::string& prefix) {
+  std::int64_t total = 0;
+  ListOptions o;
+  o.prefix = prefix;
+  do {
+    auto page = blobs.List(o);
+    if (!page.ok()) return total;
+    for (const auto& b : page->blobs) total += b.size;
+    o.page_token = page->next_page_token;
+  } while (!o.page_token.empty());
+  return total;
+}
+
 }  // namespace
 
 StorageQuota::StorageQuota(std::string artifacts_root, std::int64_t limit_bytes,
@@ -36,7 +51,9 @@ std::int64_t StorageQuota::UsageLocked(std::int64_t workspace_id) {
   auto now = std::chrono::steady_clock::now();
   auto it = usage_.find(workspace_id);
   if (it == usage_.end() || now - it->second.scanned >= rescan_after_) {
-    Entry e{ScanBytes(fs::path(root_) / std::to_string(workspace_id)), now};
+    Entry e{blobs_ != nullptr ? ScanBlobBytes(*blobs_, std::to_string(workspace_id) + "/")
+                              : ScanBytes(fs::path(root_) / std::to_string(workspace_id)),
+            now};
     it = usage_.insert_or_assign(workspace_id, e).first;
   }
   return it->second.bytes;

@@ -138,7 +138,21 @@ StatusOr<BuiltEnvironment> AssetService::BuildEnvironment(const std::string& ws,
   std::string files_root;
   json spec = json::parse(env.spec_json, nullptr, false);
   if (spec.is_object() && spec.contains("build") && spec["build"].contains("path")) {
-    ASSIGN_OR_RETURN(files_root, LocalPath(ws, spec["build"]["path"].get<std::string>()));
+    ASSIGN_OR_RETURN(DatastoreLocation at, Locate(ws, spec["build"]["path"].get<std::string>()));
+    if (at.remote()) {
+      // In a blob store: the build context is staged into local scratch for the build.
+      fs::path scratch = fs::temp_directory_path() / ("mlws-build-context-" + NewRunId());
+      struct Remove {
+        fs::path p;
+        ~Remove() {
+          std::error_code ec;
+          fs::remove_all(p, ec);
+        }
+      } remove{scratch};
+      RETURN_IF_ERROR(DownloadPath(at, scratch.string()));
+      return environments_->Ensure(env, scratch.string());
+    }
+    files_root = at.local_path;
   }
   return environments_->Ensure(env, files_root);
 }
@@ -190,21 +204,25 @@ StatusOr<Asset> AssetService::Create(const std::string& ws, AssetKind kind,
       a.content_hash = hash;
     }
     if (ds.type == "local") {
-      ASSIGN_OR_RETURN(std::string local, LocalPath(ws, canonical));
-      std::error_code ec;
-      bool exists = fs::exists(local, ec);
+      ASSIGN_OR_RETURN(DatastoreLocation at, Locate(ws, canonical));
+      ASSIGN_OR_RETURN(PathKind what, StatPath(at));
+      const bool exists = what != PathKind::kMissing;
       if (!a.content_hash.empty() && !exists) {
         return NotFound(fmt::format("{} '{}' does not exist in the upload", field, uri));
       }
       if (exists && kind == AssetKind::kData) {
-        bool dir = fs::is_directory(local, ec);
+        bool dir = what == PathKind::kFolder;
         if (a.type == "uri_file" && dir) {
           return InvalidArgument(fmt::format("type uri_file but '{}' is a folder", uri));
         }
         if (a.type != "uri_file" && !dir) {
           return InvalidArgument(fmt::format("type {} but '{}' is a file", a.type, uri));
         }
-        if (a.type == "mltable" && !fs::exists(fs::path(local) / "MLTable", ec)) {
+        DatastoreLocation table = at;
+        table.local_path = at.remote() ? "" : at.local_path + "/MLTable";
+        table.key = at.key.empty() ? "MLTable" : at.key + "/MLTable";
+        ASSIGN_OR_RETURN(PathKind has_table, StatPath(table));
+        if (a.type == "mltable" && has_table != PathKind::kFile) {
           return InvalidArgument(fmt::format("type mltable but '{}' has no MLTable file", uri));
         }
       }
@@ -443,9 +461,9 @@ Status AssetService::Delete(const std::string& ws, AssetKind kind, const std::st
   if (!a.content_hash.empty()) {
     ASSIGN_OR_RETURN(std::int64_t refs, store_.assets().CountContentRefs(wid, a.content_hash));
     if (refs == 0) {
-      ASSIGN_OR_RETURN(std::string dir, UploadDir(ws, a.content_hash));
-      std::error_code ec;
-      fs::remove_all(dir, ec);
+      ASSIGN_OR_RETURN(DatastoreLocation dir, UploadDir(ws, a.content_hash));
+      RETURN_IF_ERROR(DeletePath(dir));
+      if (dir.remote()) (void)dir.blobs->Delete(UploadMarkerKey(dir.key));
     }
   }
   return Status::Ok();

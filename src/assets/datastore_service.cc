@@ -12,6 +12,7 @@
 
 #include "assets/asset_reference.h"
 #include "assets/asset_spec.h"
+#include "mlws/artifacts/artifact_store.h"
 #include "mlws/assets/asset_service.h"
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
@@ -225,8 +226,44 @@ Status AssetService::DeleteDatastore(const std::string& ws, const std::string& n
   return store_.assets().DeleteDatastore(wid, d.name);
 }
 
-StatusOr<std::string> AssetService::LocalPath(const std::string& ws,
-                                              const std::string& datastore_uri) {
+StatusOr<std::shared_ptr<artifacts::BlobStore>> AssetService::OpenS3Datastore(std::int64_t wid,
+                                                                              const Datastore& d) {
+  json spec = json::parse(d.spec_json, nullptr, false);
+  if (!spec.is_object()) return Internal("datastore '" + d.name + "' has an unreadable spec");
+  artifacts::S3Options o;
+  o.endpoint_url = spec.value("endpoint_url", "");
+  o.region = spec.value("region", "");
+  std::string secret = spec.value("credentials_secret", "");
+  if (!secret.empty()) {
+    if (!paths_.read_secret) return Internal("this server cannot read the secrets vault");
+    ASSIGN_OR_RETURN(std::string value, paths_.read_secret(wid, secret));
+    json c = json::parse(value, nullptr, false);
+    if (!c.is_object() || !c.value("access_key_id", json()).is_string() ||
+        !c.value("secret_access_key", json()).is_string()) {
+      return InvalidArgument("secret '" + secret + "' of datastore '" + d.name +
+                             "' must be a JSON object with string fields access_key_id and "
+                             "secret_access_key (and optionally session_token)");
+    }
+    o.access_key_id = c["access_key_id"].get<std::string>();
+    o.secret_access_key = c["secret_access_key"].get<std::string>();
+    if (c.value("session_token", json()).is_string()) o.session_token = c["session_token"];
+  }
+  std::string prefix = spec.value("prefix", "");
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  std::string uri = "s3://" + spec.value("bucket", "") + (prefix.empty() ? "" : "/" + prefix);
+  auto store = artifacts::OpenBlobStore(uri, o);
+  if (!store.ok()) {
+    // An unreachable endpoint is the datastore's configuration at fault: a 400, not a 503.
+    ErrorCode code = store.status().code() == ErrorCode::kTemporarilyUnavailable
+                         ? ErrorCode::kInvalidParameterValue
+                         : store.status().code();
+    return Status(code, "datastore '" + d.name + "' (" + uri + "): " + store.status().message());
+  }
+  return std::shared_ptr<artifacts::BlobStore>(std::move(*store));
+}
+
+StatusOr<DatastoreLocation> AssetService::Locate(const std::string& ws,
+                                                 const std::string& datastore_uri) {
   ASSIGN_OR_RETURN(DatastoreUri u, ParseDatastoreUri(datastore_uri));
   const std::string reg_prefix(registries::kRegistryWorkspacePrefix);
   if (u.datastore.rfind(reg_prefix, 0) == 0 && registries_ != nullptr) {
@@ -235,21 +272,27 @@ StatusOr<std::string> AssetService::LocalPath(const std::string& ws,
         std::string reg_ws,
         registries_->AssetWorkspace(u.datastore.substr(reg_prefix.size()), AssetKind::kData));
     (void)ws;
-    return LocalPath(reg_ws, MakeDatastoreUri(kDefaultDatastore, u.path));
+    return Locate(reg_ws, MakeDatastoreUri(kDefaultDatastore, u.path));
   }
   ASSIGN_OR_RETURN(Datastore d, GetDatastore(ws, u.datastore));
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
+  DatastoreLocation at;
   fs::path root;
   if (d.name == kDefaultDatastore) {
+    if (paths_.workspace_blobs != nullptr) {
+      at.blobs = paths_.workspace_blobs;
+      at.key = std::to_string(wid) + "/datastores/" + kDefaultDatastore;
+      if (!u.path.empty()) at.key += "/" + u.path;
+      return at;
+    }
     root = fs::path(paths_.artifacts_root) / std::to_string(wid) / "datastores" / kDefaultDatastore;
   } else if (d.type == "local") {
     json spec = json::parse(d.spec_json, nullptr, false);
     root = spec.value("path", "");
   } else {
-    return Status(ErrorCode::kNotImplemented,
-                  fmt::format("datastore '{}' is of type {}: this server reads S3 datastores "
-                              "once the S3 transport is configured (not available yet)",
-                              d.name, d.type));
+    ASSIGN_OR_RETURN(at.blobs, OpenS3Datastore(wid, d));
+    at.key = u.path;
+    return at;
   }
   fs::path p = u.path.empty() ? root : root / u.path;
   // Symlinks inside the datastore must not lead out of it.
@@ -259,45 +302,92 @@ StatusOr<std::string> AssetService::LocalPath(const std::string& ws,
   if (!Within(real_root, real)) {
     return InvalidArgument(fmt::format("'{}' leads outside datastore '{}'", datastore_uri, d.name));
   }
-  return p.string();
+  at.local_path = p.string();
+  return at;
+}
+
+StatusOr<std::string> AssetService::LocalPath(const std::string& ws,
+                                              const std::string& datastore_uri) {
+  ASSIGN_OR_RETURN(DatastoreLocation at, Locate(ws, datastore_uri));
+  if (at.remote()) {
+    return InvalidArgument(
+        fmt::format("'{}' is in {} (a blob store), not in a folder on this server, and this "
+                    "operation needs a local folder",
+                    datastore_uri.substr(0, 300), at.blobs->Uri()));
+  }
+  return at.local_path;
 }
 
 StatusOr<std::vector<DatastoreFile>> AssetService::ListDatastoreFiles(const std::string& ws,
                                                                       const std::string& datastore,
                                                                       const std::string& path) {
-  ASSIGN_OR_RETURN(std::string local, LocalPath(ws, MakeDatastoreUri(datastore, path)));
-  std::error_code ec;
-  auto st = fs::status(local, ec);
-  if (ec || !fs::exists(st)) {
-    return NotFound(fmt::format("'{}' does not exist in datastore '{}'", path, datastore));
-  }
+  ASSIGN_OR_RETURN(DatastoreLocation at, Locate(ws, MakeDatastoreUri(datastore, path)));
   std::vector<DatastoreFile> out;
-  if (!fs::is_directory(st)) {
-    out.push_back({"", false, static_cast<std::int64_t>(fs::file_size(local, ec))});
-    return out;
-  }
-  for (const auto& e : fs::directory_iterator(local, ec)) {
-    std::string name = e.path().filename().string();
-    if (name.rfind(".incoming-", 0) == 0) continue;
-    bool dir = e.is_directory(ec);
-    out.push_back({name, dir, dir ? 0 : static_cast<std::int64_t>(e.file_size(ec))});
+  if (at.remote()) {
+    if (!at.key.empty()) {
+      if (auto st = at.blobs->Stat(at.key); st.ok()) {
+        out.push_back({"", false, st->size});
+        return out;
+      }
+    }
+    artifacts::ListOptions o;
+    o.prefix = at.key.empty() ? "" : at.key + "/";
+    o.delimited = true;
+    do {
+      ASSIGN_OR_RETURN(artifacts::BlobPage page, at.blobs->List(o));
+      for (const auto& b : page.blobs) {
+        out.push_back({b.key.substr(o.prefix.size()), false, b.size});
+      }
+      for (const auto& p : page.prefixes) {
+        out.push_back({p.substr(o.prefix.size(), p.size() - o.prefix.size() - 1), true, 0});
+      }
+      o.page_token = page.next_page_token;
+    } while (!o.page_token.empty());
+    if (out.empty() && !path.empty()) {
+      return NotFound(fmt::format("'{}' does not exist in datastore '{}'", path, datastore));
+    }
+  } else {
+    const std::string& local = at.local_path;
+    std::error_code ec;
+    auto st = fs::status(local, ec);
+    if (ec || !fs::exists(st)) {
+      return NotFound(fmt::format("'{}' does not exist in datastore '{}'", path, datastore));
+    }
+    if (!fs::is_directory(st)) {
+      out.push_back({"", false, static_cast<std::int64_t>(fs::file_size(local, ec))});
+      return out;
+    }
+    for (const auto& e : fs::directory_iterator(local, ec)) {
+      std::string name = e.path().filename().string();
+      if (name.rfind(".incoming-", 0) == 0) continue;
+      bool dir = e.is_directory(ec);
+      out.push_back({name, dir, dir ? 0 : static_cast<std::int64_t>(e.file_size(ec))});
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const DatastoreFile& a, const DatastoreFile& b) { return a.path < b.path; });
   return out;
 }
 
-StatusOr<std::string> AssetService::UploadDir(const std::string& ws, const std::string& hash) {
+StatusOr<DatastoreLocation> AssetService::UploadDir(const std::string& ws,
+                                                    const std::string& hash) {
   if (!IsContentHash(hash)) {
     return InvalidArgument("an upload is named by its content hash: 64 lower-case hex digits");
   }
-  return LocalPath(ws, UploadUri(hash));
+  return Locate(ws, UploadUri(hash));
 }
 
 StatusOr<bool> AssetService::HasUpload(const std::string& ws, const std::string& hash) {
-  ASSIGN_OR_RETURN(std::string dir, UploadDir(ws, hash));
+  ASSIGN_OR_RETURN(DatastoreLocation at, UploadDir(ws, hash));
+  if (at.remote()) {
+    // Written last, once every file of the upload is in the store.
+    auto st = at.blobs->Stat(UploadMarkerKey(at.key));
+    if (st.ok()) return true;
+    if (st.status().code() == ErrorCode::kResourceDoesNotExist) return false;
+    return st.status();
+  }
   std::error_code ec;
-  return fs::is_directory(dir, ec);
+  return fs::is_directory(at.local_path, ec);
 }
 
 StatusOr<SnapshotInfo> AssetService::AcceptUpload(const std::string& ws, const std::string& hash,
@@ -309,15 +399,32 @@ StatusOr<SnapshotInfo> AssetService::AcceptUpload(const std::string& ws, const s
       fs::remove(path, ec);
     }
   } cleanup{staged_archive};
-  ASSIGN_OR_RETURN(std::string final_dir, UploadDir(ws, hash));
-  std::error_code exists_ec;
-  const bool have = fs::is_directory(final_dir, exists_ec);
-  if (have) return HashLocalPath(final_dir);
-  fs::path parent = fs::path(final_dir).parent_path();
+  ASSIGN_OR_RETURN(DatastoreLocation at, UploadDir(ws, hash));
+  ASSIGN_OR_RETURN(bool have, HasUpload(ws, hash));
+  if (have && !at.remote()) return HashLocalPath(at.local_path);
+  if (have) {
+    ASSIGN_OR_RETURN(std::vector<StoredFile> files, ListFiles(at));
+    SnapshotInfo info{hash, static_cast<std::int64_t>(files.size()), 0};
+    for (const auto& f : files) info.bytes += f.size;
+    return info;
+  }
+  const std::string final_dir = at.local_path;
+  // A blob store's upload is unpacked beside the staged archive (local scratch), then streamed
+  // into the store; a local one is unpacked beside its final folder and renamed into place.
+  fs::path parent =
+      at.remote() ? fs::path(staged_archive).parent_path() : fs::path(final_dir).parent_path();
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) return Internal(fmt::format("cannot create {}: {}", parent.string(), ec.message()));
   fs::path incoming = parent / (".incoming-" + NewRunId());
+  struct Scratch {
+    fs::path path;
+    bool keep;
+    ~Scratch() {
+      std::error_code rm;
+      if (!keep) fs::remove_all(path, rm);
+    }
+  } scratch{incoming, !at.remote()};
   std::error_code size_ec;
   auto compressed = static_cast<std::int64_t>(fs::file_size(staged_archive, size_ec));
   if (size_ec) compressed = 0;
@@ -354,6 +461,12 @@ StatusOr<SnapshotInfo> AssetService::AcceptUpload(const std::string& ws, const s
         "the uploaded files hash to {}, not to the {} the upload was named by (corrupted in "
         "transit, or a client bug)",
         info.hash, hash));
+  }
+  if (at.remote()) {
+    RETURN_IF_ERROR(UploadPath(incoming.string(), at).status());
+    auto marker = artifacts::StringReader(hash);
+    RETURN_IF_ERROR(at.blobs->Put(UploadMarkerKey(at.key), *marker));
+    return info;
   }
   for (const auto& e : fs::recursive_directory_iterator(incoming, ec)) {
     if (e.is_directory()) SyncDir(e.path());

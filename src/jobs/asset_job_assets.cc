@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "jobs/job_files.h"
 #include "mlws/common/json.h"
@@ -60,33 +61,50 @@ class AssetJobAssets final : public JobAssets {
       }
     }
     r.uri = path;
-    auto local = assets_.LocalPath(ws, path);
-    if (!local.ok()) {
-      return Status(local.status().code(),
-                    fmt::format("Input '{}': {}", in.name, local.status().message()));
+    auto at = assets_.Locate(ws, path);
+    if (!at.ok()) {
+      return Status(at.status().code(),
+                    fmt::format("Input '{}': {}", in.name, at.status().message()));
     }
-    std::error_code ec;
-    if (!fs::exists(*local, ec)) {
+    auto what = assets::StatPath(*at);
+    if (!what.ok()) {
+      return Status(what.status().code(),
+                    fmt::format("Input '{}': {}", in.name, what.status().message()));
+    }
+    if (*what == assets::PathKind::kMissing) {
       return NotFound(fmt::format("Input '{}': {} does not exist.", in.name, path));
     }
-    r.local_path = *local;
-    if (in.type == "uri_file" && fs::is_directory(*local, ec)) {
+    r.remote = at->remote();
+    r.local_path = at->local_path;
+    if (in.type == "uri_file" && *what == assets::PathKind::kFolder) {
       // A uri_file input is a file; a folder of exactly one file (e.g. another job's uri_file
       // output folder) stands for that file.
-      std::vector<std::string> files;
-      for (const auto& e : fs::directory_iterator(*local, ec)) {
-        if (e.is_regular_file(ec)) files.push_back(e.path().filename().string());
-        if (files.size() > 1) break;
-      }
-      if (files.size() != 1) {
+      ASSIGN_OR_RETURN(std::vector<assets::StoredFile> files, assets::ListFiles(*at));
+      if (files.size() != 1 || files[0].rel.find('/') != std::string::npos) {
         return InvalidArgument(fmt::format(
             "Input '{}': {} is a folder; a uri_file input names a file (use type uri_folder).",
             in.name, path));
       }
-      r.uri += "/" + files[0];
-      r.local_path = (fs::path(*local) / files[0]).string();
+      r.uri += "/" + files[0].rel;
+      if (!r.remote) r.local_path = (fs::path(at->local_path) / files[0].rel).string();
     }
     return r;
+  }
+
+  Status Fetch(const std::string& ws, const std::string& uri, const std::string& dest) override {
+    ASSIGN_OR_RETURN(assets::DatastoreLocation at, assets_.Locate(ws, uri));
+    return assets::DownloadPath(at, dest);
+  }
+
+  StatusOr<std::string> Fingerprint(const std::string& ws, const ResolvedPath& path) override {
+    if (!path.remote) return JobAssets::Fingerprint(ws, path);
+    ASSIGN_OR_RETURN(assets::DatastoreLocation at, assets_.Locate(ws, path.uri));
+    ASSIGN_OR_RETURN(std::vector<assets::StoredFile> files, assets::ListFiles(at));
+    std::string listing;
+    for (const auto& f : files) {
+      listing += fmt::format("{}\t{}\t{}\n", f.rel, f.size, f.mtime_ms);
+    }
+    return "listing:" + std::to_string(std::hash<std::string>{}(listing));
   }
 
   StatusOr<json> ResolveComponent(const std::string& ws, const std::string& ref) override {
@@ -105,12 +123,16 @@ class AssetJobAssets final : public JobAssets {
           "azureml://datastores/<ds>/paths/<p> URI; got '" +
           uri + "'.");
     }
-    ASSIGN_OR_RETURN(std::string local, assets_.LocalPath(ws, uri));
-    std::error_code ec;
-    if (!fs::is_directory(local, ec)) {
+    ASSIGN_OR_RETURN(assets::DatastoreLocation at, assets_.Locate(ws, uri));
+    ASSIGN_OR_RETURN(assets::PathKind what, assets::StatPath(at));
+    if (what != assets::PathKind::kFolder) {
       return NotFound("The code folder " + uri + " does not exist.");
     }
-    return ResolvedPath{local, uri, "", ""};
+    ResolvedPath r;
+    r.local_path = at.local_path;
+    r.remote = at.remote();
+    r.uri = uri;
+    return r;
   }
 
   StatusOr<std::string> CheckEnvironment(const std::string& ws, const json& env) override {
@@ -175,10 +197,10 @@ class AssetJobAssets final : public JobAssets {
   Status CheckOutput(const std::string& ws, const std::string& job,
                      const OutputSpec& out) override {
     if (out.path.empty()) return Status::Ok();
-    auto local = assets_.LocalPath(ws, OutputUri(out, job, assets::kDefaultDatastore));
-    if (!local.ok()) {
-      return Status(local.status().code(), fmt::format("Output '{}': path '{}': {}", out.name,
-                                                       out.path, local.status().message()));
+    auto at = assets_.Locate(ws, OutputUri(out, job, assets::kDefaultDatastore));
+    if (!at.ok()) {
+      return Status(at.status().code(), fmt::format("Output '{}': path '{}': {}", out.name,
+                                                    out.path, at.status().message()));
     }
     return Status::Ok();
   }
@@ -189,34 +211,38 @@ class AssetJobAssets final : public JobAssets {
                                        const std::string& run_id) override {
     ResolvedPath r;
     r.uri = OutputUri(out, job, assets::kDefaultDatastore);
-    ASSIGN_OR_RETURN(std::string dest, assets_.LocalPath(ws, r.uri));
+    ASSIGN_OR_RETURN(assets::DatastoreLocation dest, assets_.Locate(ws, r.uri));
     std::error_code ec;
+    std::string src = local_folder;
     if (out.type == "uri_file") {
       // A uri_file output is the one file the job wrote into the output folder; its URI names
       // that file (the output's path, else <folder>/<file>).
       std::vector<fs::path> files;
       for (const auto& e : fs::directory_iterator(local_folder, ec)) {
-        if (e.is_regular_file(ec)) files.push_back(e.path());
+        if (e.is_regular_file(ec) && !e.is_symlink(ec)) files.push_back(e.path());
       }
       if (files.size() != 1) {
         return InvalidArgument(fmt::format(
             "a uri_file output must hold exactly one file; '{}' holds {}", out.name, files.size()));
       }
       if (out.path.empty()) {
-        r.uri += "/" + files[0].filename().string();
-        dest += "/" + files[0].filename().string();
+        const std::string name = files[0].filename().string();
+        r.uri += "/" + name;
+        if (dest.remote())
+          dest.key += "/" + name;
+        else
+          dest.local_path += "/" + name;
       }
-      fs::create_directories(fs::path(dest).parent_path(), ec);
-      fs::copy_file(files[0], dest, fs::copy_options::overwrite_existing, ec);
-    } else {
-      fs::create_directories(dest, ec);
-      fs::copy(local_folder, dest,
-               fs::copy_options::recursive | fs::copy_options::skip_symlinks |
-                   fs::copy_options::overwrite_existing,
-               ec);
+      src = files[0].string();
     }
-    if (ec) return Internal("copying output " + out.name + ": " + ec.message());
-    r.local_path = dest;
+    // Streamed into the datastore (an S3 one, or the default one on an s3:// destination).
+    auto copied = assets::UploadPath(src, dest);
+    if (!copied.ok()) {
+      return Status(copied.status().code(),
+                    "copying output " + out.name + ": " + copied.status().message());
+    }
+    r.local_path = dest.local_path;
+    r.remote = dest.remote();
     if (out.asset_name.empty()) return r;
     json spec = {{"name", out.asset_name}, {"type", out.type}, {"path", r.uri}};
     if (!out.asset_version.empty()) spec["version"] = out.asset_version;

@@ -2,10 +2,18 @@
 #include <fmt/format.h>
 
 #include "jobs/job_files.h"
+#include "mlws/assets/snapshot.h"
 #include "mlws/common/json.h"
 #include "mlws/jobs/job_assets.h"
 
 namespace mlws::jobs {
+
+StatusOr<std::string> JobAssets::Fingerprint(const std::string& ws, const ResolvedPath& path) {
+  (void)ws;
+  if (path.remote) return NotFound("'" + path.uri + "' cannot be read here");
+  ASSIGN_OR_RETURN(assets::SnapshotInfo info, assets::HashLocalPath(path.local_path));
+  return info.hash;
+}
 
 namespace {
 

@@ -4,7 +4,10 @@
 // workspace's jobs. The original's outputs are copied into this workspace (PublishOutput), so
 // downstream steps read them here.
 #include <fmt/format.h>
+#include <stdlib.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "jobs/pipeline_internal.h"
@@ -34,6 +37,21 @@ bool RegistryAllowsReuse(store::MetadataStore& store, const std::string& reg) {
   json doc = json::parse(w->description, nullptr, false);
   return doc.is_object() && doc.value("allow_cross_workspace_reuse", true);
 }
+
+// A private temporary folder, removed with everything in it when this goes.
+struct ScratchDir {
+  std::string path;
+  Status Create() {
+    std::string t = (std::filesystem::temp_directory_path() / "mlws-reuse-XXXXXX").string();
+    if (mkdtemp(t.data()) == nullptr) return Internal(std::string("mkdtemp: ") + strerror(errno));
+    path = t;
+    return Status::Ok();
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+};
 
 }  // namespace
 
@@ -94,6 +112,15 @@ Status CopyForeignOutputs(JobAssets& assets, const ForeignReuse& from,
     // PublishOutput takes the output's folder (a uri_file output's holds its one file).
     std::string folder = src.local_path;
     if (in.type == "uri_file") folder = std::filesystem::path(folder).parent_path().string();
+    ScratchDir scratch;
+    if (src.remote) {
+      // In a blob store: staged through local scratch (a uri_file into its own folder).
+      RETURN_IF_ERROR(scratch.Create());
+      folder = scratch.path;
+      std::string dest = folder;
+      if (in.type == "uri_file") dest += "/" + src.uri.substr(src.uri.find_last_of('/') + 1);
+      RETURN_IF_ERROR(assets.Fetch(from.ws, src.uri, dest));
+    }
     ASSIGN_OR_RETURN(ResolvedPath copied,
                      assets.PublishOutput(run.ws, child, spec, folder, run.who.name, run_id));
     out["uri"] = copied.uri;

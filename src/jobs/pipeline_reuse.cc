@@ -29,8 +29,7 @@ constexpr size_t kReuseWriters = 8;
 
 StatusOr<std::string> ContentHash(JobAssets& assets, const std::string& ws, const InputSpec& in) {
   ASSIGN_OR_RETURN(ResolvedPath r, assets.ResolveInput(ws, in));
-  ASSIGN_OR_RETURN(assets::SnapshotInfo info, assets::HashLocalPath(r.local_path));
-  return info.hash;
+  return assets.Fingerprint(ws, r);
 }
 
 }  // namespace
@@ -49,8 +48,7 @@ StatusOr<std::string> PipelineRunner::ReuseKey(Run& run, const PipelineStep& ste
       k["code"] = step.code.substr(at + std::string(kUploads).size());  // already a content hash
     } else {
       ASSIGN_OR_RETURN(ResolvedPath code, assets_.ResolveCode(run.ws, step.code));
-      ASSIGN_OR_RETURN(assets::SnapshotInfo info, assets::HashLocalPath(code.local_path));
-      k["code"] = info.hash;
+      ASSIGN_OR_RETURN(k["code"], assets_.Fingerprint(run.ws, code));
     }
   }
   ASSIGN_OR_RETURN(std::string env, assets_.CheckEnvironment(run.ws, step.environment));

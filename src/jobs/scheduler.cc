@@ -463,11 +463,17 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
 
   if (!spec.code.empty()) {
     ASSIGN_OR_RETURN(ResolvedPath code, assets_.ResolveCode(a.ws, spec.code));
-    std::error_code cec;
-    for (const auto& entry : fs::directory_iterator(code.local_path, cec)) {
-      RETURN_IF_ERROR(CopyTree(entry.path(), dir / "wd" / entry.path().filename()));
+    if (code.remote) {
+      // Staged in from the blob store: the job's folder is local scratch.
+      Status fetched = assets_.Fetch(a.ws, code.uri, (dir / "wd").string());
+      if (!fetched.ok()) return Status(fetched.code(), "code: " + fetched.message());
+    } else {
+      std::error_code cec;
+      for (const auto& entry : fs::directory_iterator(code.local_path, cec)) {
+        RETURN_IF_ERROR(CopyTree(entry.path(), dir / "wd" / entry.path().filename()));
+      }
+      if (cec) return Internal("cannot read the code snapshot: " + cec.message());
     }
-    if (cec) return Internal("cannot read the code snapshot: " + cec.message());
   }
   Bindings b;
   size_t mounted = 0;
@@ -485,12 +491,23 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
     ASSIGN_OR_RETURN(ResolvedPath r, assets_.ResolveInput(a.ws, in));
     if (!r.asset.empty()) (void)assets_.RecordRunInput(a.ws, job.run_id, r);
     fs::path local = dir / "inputs" / in.name;
-    if (in.type == "uri_file" && fs::is_regular_file(r.local_path, ec)) {
+    if (in.type == "uri_file" && r.remote) {
+      local /= r.uri.substr(r.uri.find_last_of('/') + 1);
+    } else if (in.type == "uri_file" && fs::is_regular_file(r.local_path, ec)) {
       local /= fs::path(r.local_path).filename();  // the job sees the file under its own name
     }
     fs::create_directories(local.parent_path(), ec);
     if (in.mode == "direct") {
       b.inputs[in.name] = r.uri;
+    } else if (r.remote) {
+      // A blob store's input (download, ro_mount): streamed into the job's folder before it
+      // starts, read-only in the sandbox.
+      Status fetched = assets_.Fetch(a.ws, r.uri, local.string());
+      if (!fetched.ok()) {
+        return Status(fetched.code(), "Input '" + in.name + "': " + fetched.message());
+      }
+      b.inputs[in.name] = local.string();
+      box.mounts.push_back({local.string(), local.string(), false});
     } else if (in.mode == "download") {
       RETURN_IF_ERROR(CopyTree(r.local_path, local));
       b.inputs[in.name] = local.string();

@@ -186,8 +186,8 @@ int RunServer(const Config& raw) {
   auth::SecretService secrets(**store, *vault);
   assets::RegistryService registry(**store, tracking);
   assets::AssetPaths asset_paths;
-  // Datastores, uploads and the quota scan still work on a local folder: with an s3://
-  // destination that is <home>/artifacts (docs/scale-out.md names what lives where).
+  // Local datastores' allowed roots and the registries' storage are local folders; with an
+  // s3:// destination the default datastores are in the bucket (see "blob paths" below).
   asset_paths.artifacts_root = !local_artifacts ? cfg.home + "/artifacts"
                                : cfg.artifacts_destination.rfind("file://", 0) == 0
                                    ? cfg.artifacts_destination.substr(7)
@@ -200,6 +200,17 @@ int RunServer(const Config& raw) {
       asset_paths.artifacts_root,
       static_cast<std::int64_t>(cfg.workspace_storage_quota_gb * static_cast<double>(1LL << 30)));
   asset_paths.quota = &quota;
+  // --- blob paths: with an s3:// destination the default datastores (uploads, code snapshots,
+  // job outputs, model files) and the quota scan are in the bucket too (docs/scale-out.md) ---
+  if (!local_artifacts) {
+    artifacts::BlobStore* blobs = &(*artifacts)->blobs();
+    asset_paths.workspace_blobs = std::shared_ptr<artifacts::BlobStore>(blobs, [](auto*) {});
+    quota.ScanBlobs(blobs);
+  }
+  asset_paths.read_secret = [&secrets](std::int64_t wid, const std::string& name) {
+    return secrets.Get(wid, name);
+  };
+  // --- end blob paths ---
   // One builder: jobs, deployments and explicit builds share its cache and its locks.
   assets::EnvironmentBuilder job_environments(cfg.home + "/envs");
   assets::AssetService asset_service(**store, tracking, registry, asset_paths, &job_environments);

@@ -136,6 +136,7 @@ StatusOr<std::int64_t> BatchService::EndpointWs(const std::string& ws,
 Status BatchService::Resolve(const std::string& ws, BatchDeployment& d) {
   ASSIGN_OR_RETURN(jobs::InputSpec in, spec::ModelInput(d.model));
   ASSIGN_OR_RETURN(jobs::ResolvedPath model, assets_.ResolveInput(ws, in));
+  if (model.remote) return InvalidArgument(jobs::RemoteNotDeployable(model.uri));
   d.model_ref = model.asset.empty() ? model.uri : model.asset;
   std::error_code ec;
   bool mlflow = fs::exists(fs::path(model.local_path) / "MLmodel", ec);
@@ -152,6 +153,7 @@ Status BatchService::Resolve(const std::string& ws, BatchDeployment& d) {
     }
   } else {
     ASSIGN_OR_RETURN(jobs::ResolvedPath code, assets_.ResolveCode(ws, d.code));
+    if (code.remote) return InvalidArgument(jobs::RemoteNotDeployable(code.uri));
     if (!fs::is_regular_file(fs::path(code.local_path) / d.scoring_script, ec)) {
       return InvalidArgument(fmt::format(
           "code_configuration.scoring_script '{}' is not in the code folder", d.scoring_script));

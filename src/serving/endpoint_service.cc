@@ -285,6 +285,7 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
   ASSIGN_OR_RETURN(jobs::InputSpec in, spec::ModelInput(d.model));
   auto model = s_->assets.ResolveInput(ws, in);
   if (!model.ok()) return model.status();
+  if (model->remote) return InvalidArgument(jobs::RemoteNotDeployable(model->uri));
   d.model_local = model->local_path;
   d.model_ref = model->asset.empty() ? model->uri : model->asset;
   std::error_code ec;
@@ -318,6 +319,7 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
   } else {
     auto code = s_->assets.ResolveCode(ws, d.code);
     if (!code.ok()) return code.status();
+    if (code->remote) return InvalidArgument(jobs::RemoteNotDeployable(code->uri));
     d.code_local = code->local_path;
     if (!fs::is_regular_file(fs::path(d.code_local) / d.scoring_script, ec)) {
       return InvalidArgument(

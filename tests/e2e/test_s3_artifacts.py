@@ -16,31 +16,22 @@ import requests
 
 from conftest import ARTIFACTS, MlwsServer, assert_error, unique
 from mlws_testkit.net import free_port
-from mlws_testkit.s3proxy import S3Proxy, unavailable_reason
+from s3_util import needs_s3proxy, s3_server_fixture, s3proxy_fixture
 
 BUCKET = "mlws-e2e"
 PREFIX = "artifacts"
 
-_why = unavailable_reason()
-pytestmark = pytest.mark.skipif(_why is not None, reason=f"S3Proxy unavailable: {_why}")
+pytestmark = needs_s3proxy
 
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    proxy = S3Proxy(tmp_path_factory.mktemp("s3proxy"), buckets=[BUCKET]).start()
-    yield proxy
-    proxy.stop()
+    yield from s3proxy_fixture(tmp_path_factory, BUCKET)
 
 
 @pytest.fixture(scope="module")
 def s3_server(s3, tmp_path_factory):
-    base = tmp_path_factory.mktemp("mlws-s3")
-    srv = MlwsServer(base / "home", log_dir=base, env=s3.env(),
-                     extra_args=["--artifacts-destination", f"s3://{BUCKET}/{PREFIX}",
-                                 "--s3-endpoint-url", s3.endpoint])
-    srv.start()
-    yield srv
-    assert srv.stop() == 0, srv.stderr()
+    yield from s3_server_fixture(s3, tmp_path_factory, BUCKET, PREFIX)
 
 
 @pytest.fixture

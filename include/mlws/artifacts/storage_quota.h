@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 
+#include "mlws/artifacts/blob_store.h"
 #include "mlws/common/status.h"
 
 namespace mlws::artifacts {
@@ -25,6 +26,10 @@ class StorageQuota {
  public:
   StorageQuota(std::string artifacts_root, std::int64_t limit_bytes,
                std::chrono::seconds rescan_after = std::chrono::seconds(60));
+
+  // Measures usage by listing the keys under "<workspace id>/" in `blobs` (an s3://
+  // destination) instead of scanning the folder. Not owned; set once, before use.
+  void ScanBlobs(BlobStore* blobs) { blobs_ = blobs; }
 
   std::int64_t limit_bytes() const { return limit_; }
   // Checks that `bytes` more fit in the workspace's quota and counts them as used.
@@ -44,6 +49,7 @@ class StorageQuota {
   const std::string root_;
   const std::int64_t limit_;
   const std::chrono::seconds rescan_after_;
+  BlobStore* blobs_ = nullptr;
   std::mutex mu_;
   std::map<std::int64_t, Entry> usage_;  // guarded by mu_
 };

@@ -17,13 +17,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "mlws/artifacts/storage_quota.h"
 #include "mlws/assets/asset.h"
+#include "mlws/assets/datastore_io.h"
 #include "mlws/assets/environment_builder.h"
 #include "mlws/assets/registry_service.h"
 #include "mlws/assets/snapshot.h"
@@ -44,6 +47,12 @@ struct AssetPaths {
   std::vector<std::string> allowed_local_roots;
   // Uploads count against their workspace's storage quota (null: no quota). Not owned.
   artifacts::StorageQuota* quota = nullptr;
+  // When set (an s3:// artifacts destination), each workspace's default datastore is in this
+  // store under <workspace id>/datastores/workspaceblobstore/, not in artifacts_root.
+  std::shared_ptr<artifacts::BlobStore> workspace_blobs;
+  // Reads a workspace's secret (S3 datastores' credentials_secret); null: S3 datastores sign
+  // with the server's AWS_* variables only.
+  std::function<StatusOr<std::string>(std::int64_t, const std::string&)> read_secret;
 };
 
 struct AssetListOptions {
@@ -133,17 +142,25 @@ class AssetService {
   StatusOr<Datastore> GetDatastore(const std::string& ws, const std::string& name);
   StatusOr<std::vector<Datastore>> ListDatastores(const std::string& ws);
   Status DeleteDatastore(const std::string& ws, const std::string& name);
-  // azureml://datastores/<ds>/paths/<p> (or azureml:<ds> with a path) -> an absolute local path
-  // (local datastores only; s3 gives Unimplemented until the S3 transport exists). The path is
-  // checked to stay inside the datastore's folder; it need not exist.
+  // azureml://datastores/<ds>/paths/<p> -> where its bytes are (datastore_io.h): a local path
+  // for local datastores (checked to stay inside the datastore's folder), a blob store and key
+  // for S3 datastores (signed with the vault's credentials) and for the default datastore on
+  // an s3:// destination. The path need not exist. An S3 endpoint that does not answer is
+  // InvalidParameterValue naming the datastore (its configuration is at fault).
+  StatusOr<DatastoreLocation> Locate(const std::string& ws, const std::string& datastore_uri);
+  // Locate() for callers that need a folder on this machine: InvalidParameterValue for paths
+  // that are in a blob store.
   StatusOr<std::string> LocalPath(const std::string& ws, const std::string& datastore_uri);
   StatusOr<std::vector<DatastoreFile>> ListDatastoreFiles(const std::string& ws,
                                                           const std::string& datastore,
                                                           const std::string& path);
 
  private:
-  // The local folder of upload `hash` (InvalidArgument unless it is a content hash).
-  StatusOr<std::string> UploadDir(const std::string& ws, const std::string& hash);
+  // Where upload `hash` is (InvalidArgument unless it is a content hash).
+  StatusOr<DatastoreLocation> UploadDir(const std::string& ws, const std::string& hash);
+  // An S3 datastore's bucket (and prefix) as a blob store, with its vault credentials.
+  StatusOr<std::shared_ptr<artifacts::BlobStore>> OpenS3Datastore(std::int64_t wid,
+                                                                  const Datastore& d);
 
   store::MetadataStore& store_;
   tracking::TrackingService& tracking_;

@@ -17,7 +17,8 @@
 namespace mlws::jobs {
 
 struct ResolvedPath {
-  std::string local_path;  // absolute, on this machine
+  std::string local_path;  // absolute, on this machine ("" when remote)
+  bool remote = false;     // the bytes are in a blob store (S3): Fetch(uri) copies them here
   std::string uri;         // azureml://datastores/... (what the run records)
   std::string asset;       // "azureml:<name>:<version>" when the reference was an asset
   std::string kind;        // the asset's kind: "data" | "model" ("" when not an asset)
@@ -32,10 +33,20 @@ struct PreparedEnvironment {
 class JobAssets {
  public:
   virtual ~JobAssets() = default;
-  // A job input's path (asset reference or datastore URI) as a local path. Checks existence.
+  // A job input's path (asset reference or datastore URI) as a local path, or a remote one
+  // (then `uri` names the file itself for a uri_file input). Checks existence.
   virtual StatusOr<ResolvedPath> ResolveInput(const std::string& ws, const InputSpec& input) = 0;
-  // The job's code (a datastore URI) as a local folder. Checks existence.
+  // The job's code (a datastore URI) as a local folder, or a remote one. Checks existence.
   virtual StatusOr<ResolvedPath> ResolveCode(const std::string& ws, const std::string& uri) = 0;
+  // Streams the file or folder at datastore URI `uri` into the local path `dest` (a folder's
+  // files go into `dest`, created). For remote inputs and code, before a job starts.
+  virtual Status Fetch(const std::string& ws, const std::string& uri, const std::string& dest) {
+    (void)ws, (void)dest;
+    return NotFound("'" + uri + "' cannot be read here (no datastores on this server)");
+  }
+  // A fingerprint of the bytes at a resolved path: their content hash when local, a hash of
+  // the names, sizes and modification times when remote (pipeline step reuse).
+  virtual StatusOr<std::string> Fingerprint(const std::string& ws, const ResolvedPath& path);
   // Validates an environment reference / inline spec at submission; returns what to record.
   virtual StatusOr<std::string> CheckEnvironment(const std::string& ws,
                                                  const nlohmann::json& env) = 0;
@@ -72,5 +83,12 @@ class JobAssets {
 };
 
 std::unique_ptr<JobAssets> NewBasicJobAssets();
+
+// Why a deployment cannot use files that are in a blob store (deployments read local folders).
+inline std::string RemoteNotDeployable(const std::string& uri) {
+  return "'" + uri.substr(0, 300) +
+         "' is in a blob store (S3); online and batch deployments read their model and code "
+         "from a folder on the server, so deploy files from a local datastore";
+}
 
 }  // namespace mlws::jobs
