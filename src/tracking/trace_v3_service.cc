@@ -256,13 +256,18 @@ bool TraceV3Service::Exists(const std::string& ws, const std::string& trace_id) 
   return wid.ok() && store_.traces_v3().GetTrace(*wid, trace_id).ok();
 }
 
-json TraceV3Service::LoadSpans(std::int64_t wid, const json& info) {
+std::string TraceV3Service::SpansPath(std::int64_t wid, const json& info) {
   std::string loc = StringAt(At(info, "tags"), kArtifactLocationTag);
-  if (loc.rfind(kProxyScheme, 0) != 0) return json::array();
+  if (loc.rfind(kProxyScheme, 0) != 0) return "";
   std::string rest = loc.substr(kProxyScheme.size());
   while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
-  std::string path = std::to_string(wid) + "/" + rest + "/traces.json";
-  if (!artifacts::ValidateArtifactPath(rest).ok()) return json::array();
+  if (!artifacts::ValidateArtifactPath(rest).ok()) return "";
+  return std::to_string(wid) + "/" + rest + "/traces.json";
+}
+
+json TraceV3Service::LoadSpans(std::int64_t wid, const json& info) {
+  std::string path = SpansPath(wid, info);
+  if (path.empty()) return json::array();
   auto f = artifacts_.Open(path);
   if (!f.ok() || f->size > static_cast<std::int64_t>(kMaxTraceSpansFileBytes)) {
     return json::array();
