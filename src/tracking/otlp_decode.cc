@@ -81,6 +81,20 @@ Status Want(const Reader::Field& f, int wire) {
   return f.wire == wire ? Status::Ok() : Malformed("unexpected wire type");
 }
 
+// Calls fn(bytes) for each embedded message in field `number` of `data`; other fields skipped.
+template <typename Fn>
+Status EachMessage(std::string_view data, std::uint32_t number, Fn&& fn) {
+  Reader r(data);
+  while (!r.done()) {
+    Reader::Field f;
+    RETURN_IF_ERROR(r.Next(f));
+    if (f.number != number) continue;
+    RETURN_IF_ERROR(Want(f, 2));
+    RETURN_IF_ERROR(fn(f.bytes));
+  }
+  return Status::Ok();
+}
+
 StatusOr<json> DecodeAnyValue(std::string_view data, int depth);
 
 // KeyValue {key = 1; value = 2} -> (key, value)
@@ -135,19 +149,12 @@ StatusOr<json> DecodeAnyValue(std::string_view data, int depth) {
       case 6: {  // ArrayValue / KeyValueList {repeated ... values = 1}
         RETURN_IF_ERROR(Want(f, 2));
         out = f.number == 5 ? json::array() : json::object();
-        Reader items(f.bytes);
-        while (!items.done()) {
-          Reader::Field item;
-          RETURN_IF_ERROR(items.Next(item));
-          if (item.number != 1) continue;
-          RETURN_IF_ERROR(Want(item, 2));
-          if (f.number == 5) {
-            ASSIGN_OR_RETURN(json v, DecodeAnyValue(item.bytes, depth + 1));
-            out.push_back(std::move(v));
-          } else {
-            RETURN_IF_ERROR(DecodeKeyValue(item.bytes, depth + 1, out));
-          }
-        }
+        RETURN_IF_ERROR(EachMessage(f.bytes, 1, [&](std::string_view item) -> Status {
+          if (f.number == 6) return DecodeKeyValue(item, depth + 1, out);
+          ASSIGN_OR_RETURN(json v, DecodeAnyValue(item, depth + 1));
+          out.push_back(std::move(v));
+          return Status::Ok();
+        }));
         break;
       }
       default: break;
@@ -399,47 +406,27 @@ Status JsonSpan(const json& j, OtlpSpan& s) {
 
 StatusOr<std::vector<OtlpSpan>> DecodeOtlpProtobuf(std::string_view body) {
   std::vector<OtlpSpan> out;
-  Reader req(body);
-  while (!req.done()) {
-    Reader::Field rs_field;
-    RETURN_IF_ERROR(req.Next(rs_field));
-    if (rs_field.number != 1) continue;
-    RETURN_IF_ERROR(Want(rs_field, 2));
+  RETURN_IF_ERROR(EachMessage(body, 1, [&](std::string_view resource_spans) -> Status {
     // ResourceSpans: the resource may come after its scope spans on the wire.
     json resource_attrs = json::object();
     size_t first = out.size();
-    Reader rs(rs_field.bytes);
-    while (!rs.done()) {
-      Reader::Field f;
-      RETURN_IF_ERROR(rs.Next(f));
-      if (f.number == 1) {
-        RETURN_IF_ERROR(Want(f, 2));
-        Reader res(f.bytes);
-        while (!res.done()) {
-          Reader::Field a;
-          RETURN_IF_ERROR(res.Next(a));
-          if (a.number != 1) continue;
-          RETURN_IF_ERROR(Want(a, 2));
-          RETURN_IF_ERROR(DecodeKeyValue(a.bytes, 0, resource_attrs));
-        }
-      } else if (f.number == 2) {
-        RETURN_IF_ERROR(Want(f, 2));
-        Reader ss(f.bytes);
-        while (!ss.done()) {
-          Reader::Field sf;
-          RETURN_IF_ERROR(ss.Next(sf));
-          if (sf.number != 2) continue;
-          RETURN_IF_ERROR(Want(sf, 2));
-          OtlpSpan s;
-          RETURN_IF_ERROR(DecodeSpan(sf.bytes, s));
-          RETURN_IF_ERROR(CheckSpan(s, out.size()));
-          out.push_back(std::move(s));
-        }
-      }
-    }
+    RETURN_IF_ERROR(EachMessage(resource_spans, 1, [&](std::string_view resource) {
+      return EachMessage(
+          resource, 1, [&](std::string_view kv) { return DecodeKeyValue(kv, 0, resource_attrs); });
+    }));
+    RETURN_IF_ERROR(EachMessage(resource_spans, 2, [&](std::string_view scope_spans) {
+      return EachMessage(scope_spans, 2, [&](std::string_view span) -> Status {
+        OtlpSpan s;
+        RETURN_IF_ERROR(DecodeSpan(span, s));
+        RETURN_IF_ERROR(CheckSpan(s, out.size()));
+        out.push_back(std::move(s));
+        return Status::Ok();
+      });
+    }));
     std::string service = ServiceName(resource_attrs);
     for (size_t i = first; i < out.size(); ++i) out[i].service_name = service;
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 
