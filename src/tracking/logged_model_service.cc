@@ -368,6 +368,35 @@ StatusOr<json> LoggedModelService::Search(const std::string& ws,
     ASSIGN_OR_RETURN(offset, DecodePageToken(req.page_token));
   }
   ASSIGN_OR_RETURN(auto records, store_.logged_models().ListLoggedModels(wid, req.experiment_ids));
+  // No filter, no datasets, order by creation time only (or MLflow's default, newest first): the
+  // store's creation_ms decides, and only the page's documents are parsed (same order as below:
+  // creation time, then model id).
+  if (clauses.empty() && req.datasets.empty() &&
+      std::all_of(order.begin(), order.end(), [](const OrderBy& o) {
+        return o.type == EntityType::kAttribute && o.key == "creation_timestamp";
+      })) {
+    bool ascending = !order.empty() && order.front().ascending;
+    std::vector<const store::LoggedModelRecord*> rows;
+    for (const auto& r : records) rows.push_back(&r);
+    std::sort(rows.begin(), rows.end(), [&](const auto* a, const auto* b) {
+      if (a->creation_ms != b->creation_ms) {
+        return ascending ? a->creation_ms < b->creation_ms : a->creation_ms > b->creation_ms;
+      }
+      return a->model_id < b->model_id;
+    });
+    json out = json::object();
+    json page = json::array();
+    auto total = static_cast<std::int64_t>(rows.size());
+    auto begin = std::min(offset, total);
+    auto end = std::min(begin + req.max_results, total);
+    for (auto i = begin; i < end; ++i) {
+      ASSIGN_OR_RETURN(json m, ParseDoc(*rows[static_cast<size_t>(i)]));
+      page.push_back(std::move(m));
+    }
+    out["models"] = std::move(page);
+    if (end < total) out["next_page_token"] = EncodePageToken(end);
+    return out;
+  }
 
   bool has_metric_clause = std::any_of(clauses.begin(), clauses.end(), [](const Clause& c) {
     return c.type == EntityType::kMetric;
