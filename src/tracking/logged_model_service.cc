@@ -12,6 +12,7 @@
 #include "mlws/tracking/search_filter.h"
 #include "mlws/tracking/validation.h"
 #include "tracking/like_match.h"
+#include "tracking/time_page.h"
 
 namespace mlws::tracking {
 
@@ -378,24 +379,10 @@ StatusOr<json> LoggedModelService::Search(const std::string& ws,
     bool ascending = !order.empty() && order.front().ascending;
     std::vector<const store::LoggedModelRecord*> rows;
     for (const auto& r : records) rows.push_back(&r);
-    std::sort(rows.begin(), rows.end(), [&](const auto* a, const auto* b) {
-      if (a->creation_ms != b->creation_ms) {
-        return ascending ? a->creation_ms < b->creation_ms : a->creation_ms > b->creation_ms;
-      }
-      return a->model_id < b->model_id;
-    });
-    json out = json::object();
-    json page = json::array();
-    auto total = static_cast<std::int64_t>(rows.size());
-    auto begin = std::min(offset, total);
-    auto end = std::min(begin + req.max_results, total);
-    for (auto i = begin; i < end; ++i) {
-      ASSIGN_OR_RETURN(json m, ParseDoc(*rows[static_cast<size_t>(i)]));
-      page.push_back(std::move(m));
-    }
-    out["models"] = std::move(page);
-    if (end < total) out["next_page_token"] = EncodePageToken(end);
-    return out;
+    return PageByStoredKey(
+        std::move(rows), ascending, [](const auto& r) { return r.creation_ms; },
+        [](const auto& r) -> const std::string& { return r.model_id; }, offset, req.max_results,
+        "models", [](const store::LoggedModelRecord& r) { return ParseDoc(r); });
   }
 
   bool has_metric_clause = std::any_of(clauses.begin(), clauses.end(), [](const Clause& c) {

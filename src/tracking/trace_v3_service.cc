@@ -12,6 +12,7 @@
 #include "mlws/tracking/search_filter.h"
 #include "mlws/tracking/validation.h"
 #include "tracking/like_match.h"
+#include "tracking/time_page.h"
 
 namespace mlws::tracking {
 
@@ -316,25 +317,14 @@ StatusOr<json> TraceV3Service::Search(const std::string& ws, const SearchTracesV
         rows.push_back(&r);
       }
     }
-    std::sort(rows.begin(), rows.end(), [&](const auto* a, const auto* b) {
-      if (a->request_time_ms != b->request_time_ms) {
-        return ascending ? a->request_time_ms < b->request_time_ms
-                         : a->request_time_ms > b->request_time_ms;
-      }
-      return a->trace_id < b->trace_id;
-    });
-    json out = json::object();
-    json page = json::array();
-    auto total = static_cast<std::int64_t>(rows.size());
-    auto begin = std::min(offset, total);
-    auto end = std::min(begin + req.max_results, total);
-    for (auto i = begin; i < end; ++i) {
-      ASSIGN_OR_RETURN(json doc, ParseDoc(*rows[static_cast<size_t>(i)]));
-      page.push_back(std::move(doc["info"]));
-    }
-    out["traces"] = std::move(page);
-    if (end < total) out["next_page_token"] = EncodePageToken(end);
-    return out;
+    return PageByStoredKey(
+        std::move(rows), ascending, [](const auto& r) { return r.request_time_ms; },
+        [](const auto& r) -> const std::string& { return r.trace_id; }, offset, req.max_results,
+        "traces",
+        [](const store::TraceV3Record& r) -> StatusOr<json> {
+          ASSIGN_OR_RETURN(json doc, ParseDoc(r));
+          return std::move(doc["info"]);
+        });
   }
   // The sort keys are worked out once per hit, not in every comparison.
   struct Hit {
