@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs tests/compat/test_mlflow3.py against the real MLflow 3 server from PyPI (the full mlflow in
+# Runs tests/compat/test_mlflow3.py and test_mlflow3_otlp.py against the real MLflow 3 server from PyPI (the full mlflow in
 # .venv-mlflow3-server, built by scripts/venv.sh), to show that each test is right: it starts
 # `mlflow server` on a free loopback port below 32768 with a temporary sqlite backend and artifact
 # folder (MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS, ALLOWED_SCHEMES=http: the webhook tests use a loopback http URL), waits for /health, runs the module with COMPAT_TARGET_URL, and stops the server.
@@ -23,4 +23,4 @@ for _ in $(seq 1200); do
 done
 curl -fs "http://127.0.0.1:$port/health" >/dev/null || { tail -50 "$tmp/server.log" >&2; exit 1; }
 COMPAT_TARGET_URL="http://127.0.0.1:$port" "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
-  tests/compat/test_mlflow3.py "$@"
+  tests/compat/test_mlflow3.py tests/compat/test_mlflow3_otlp.py "$@"

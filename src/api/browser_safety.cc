@@ -145,7 +145,10 @@ std::optional<http::Response> BrowserSafety::Check(const http::Request& req,
     // A client that is not a browser may leave the type out (curl, scripts); a browser must
     // not: a page can send a type-less body (a Blob) across sites without a preflight.
     bool untyped_ok = type.empty() && !FromBrowser(req);
-    if (type != "application/json" && !untyped_ok) {
+    // OTLP span export (POST /v1/traces) sends protobuf: not a CORS-safelisted type either, so
+    // a page can only send it after a preflight, which a foreign origin never passes.
+    bool protobuf_ok = type == "application/x-protobuf";
+    if (type != "application/json" && !untyped_ok && !protobuf_ok) {
       return Refuse(415, ErrorCode::kBadRequest,
                     "a request body must be sent with Content-Type: application/json (got '" +
                         type.substr(0, 100) + "')");

@@ -26,6 +26,10 @@ http::Response CreateAssessment(ApiContext&, http::Request&);
 http::Response GetAssessment(ApiContext&, http::Request&);
 http::Response UpdateAssessment(ApiContext&, http::Request&);
 http::Response DeleteAssessment(ApiContext&, http::Request&);
+// traces_otlp_handler.cc: POST /v1/traces (OTLP/HTTP), traces/get, traces/batchGet
+http::Response ExportOtlpTraces(ApiContext&, http::Request&);
+http::Response GetTraceV3(ApiContext&, http::Request&);
+http::Response BatchGetTracesV3(ApiContext&, http::Request&);
 
 // mlflow3_misc_handler.cc: server-info, delete-experiment-tag, webhooks
 http::Response ServerInfo(ApiContext&, http::Request&);

@@ -143,6 +143,10 @@ const Row kRows[] = {
   {"GET",    "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/read",  GetAssessment},
   {"PATCH",  "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/write", UpdateAssessment},
   {"DELETE", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}", "workspaces/traces/write", DeleteAssessment},
+  // OTLP span export and traces with spans (traces_otlp_handler.cc).
+  {"POST",   "/v1/traces",                              "workspaces/traces/write", ExportOtlpTraces},
+  {"GET",    "/api/3.0/mlflow/traces/get",              "workspaces/traces/read",  GetTraceV3},
+  {"GET",    "/api/3.0/mlflow/traces/batchGet",         "workspaces/traces/read",  BatchGetTracesV3},
 
   // Smaller MLflow 3 routes (mlflow3_misc_handler.cc).
   {"GET",    "/api/3.0/mlflow/server-info",             "server/health/read",           ServerInfo},
@@ -505,7 +509,8 @@ void AddLabRow(http::Router& router, ApiContext& ctx, const BrowserSafety* safet
 
 std::string ServedPath(const Row& row) {
   std::string p = row.path;
-  bool mlflow = p.rfind("/api/", 0) != 0 && p != "/health" && p != "/version" && p != "/metrics";
+  bool mlflow = p.rfind("/api/", 0) != 0 && p != "/health" && p != "/version" && p != "/metrics" &&
+                p != "/v1/traces";
   return mlflow ? std::string(kMl) + p : p;
 }
 

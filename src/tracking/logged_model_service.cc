@@ -12,6 +12,7 @@
 #include "mlws/tracking/search_filter.h"
 #include "mlws/tracking/validation.h"
 #include "tracking/like_match.h"
+#include "tracking/time_page.h"
 
 namespace mlws::tracking {
 
@@ -368,6 +369,21 @@ StatusOr<json> LoggedModelService::Search(const std::string& ws,
     ASSIGN_OR_RETURN(offset, DecodePageToken(req.page_token));
   }
   ASSIGN_OR_RETURN(auto records, store_.logged_models().ListLoggedModels(wid, req.experiment_ids));
+  // No filter, no datasets, order by creation time only (or MLflow's default, newest first): the
+  // store's creation_ms decides, and only the page's documents are parsed (same order as below:
+  // creation time, then model id).
+  if (clauses.empty() && req.datasets.empty() &&
+      std::all_of(order.begin(), order.end(), [](const OrderBy& o) {
+        return o.type == EntityType::kAttribute && o.key == "creation_timestamp";
+      })) {
+    bool ascending = !order.empty() && order.front().ascending;
+    std::vector<const store::LoggedModelRecord*> rows;
+    for (const auto& r : records) rows.push_back(&r);
+    return PageByStoredKey(
+        std::move(rows), ascending, [](const auto& r) { return r.creation_ms; },
+        [](const auto& r) -> const std::string& { return r.model_id; }, offset, req.max_results,
+        "models", [](const store::LoggedModelRecord& r) { return ParseDoc(r); });
+  }
 
   bool has_metric_clause = std::any_of(clauses.begin(), clauses.end(), [](const Clause& c) {
     return c.type == EntityType::kMetric;

@@ -12,6 +12,7 @@
 #include "mlws/tracking/search_filter.h"
 #include "mlws/tracking/validation.h"
 #include "tracking/like_match.h"
+#include "tracking/time_page.h"
 
 namespace mlws::tracking {
 
@@ -256,13 +257,18 @@ bool TraceV3Service::Exists(const std::string& ws, const std::string& trace_id) 
   return wid.ok() && store_.traces_v3().GetTrace(*wid, trace_id).ok();
 }
 
-json TraceV3Service::LoadSpans(std::int64_t wid, const json& info) {
+std::string TraceV3Service::SpansPath(std::int64_t wid, const json& info) {
   std::string loc = StringAt(At(info, "tags"), kArtifactLocationTag);
-  if (loc.rfind(kProxyScheme, 0) != 0) return json::array();
+  if (loc.rfind(kProxyScheme, 0) != 0) return "";
   std::string rest = loc.substr(kProxyScheme.size());
   while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
-  std::string path = std::to_string(wid) + "/" + rest + "/traces.json";
-  if (!artifacts::ValidateArtifactPath(rest).ok()) return json::array();
+  if (!artifacts::ValidateArtifactPath(rest).ok()) return "";
+  return std::to_string(wid) + "/" + rest + "/traces.json";
+}
+
+json TraceV3Service::LoadSpans(std::int64_t wid, const json& info) {
+  std::string path = SpansPath(wid, info);
+  if (path.empty()) return json::array();
   auto f = artifacts_.Open(path);
   if (!f.ok() || f->size > static_cast<std::int64_t>(kMaxTraceSpansFileBytes)) {
     return json::array();
@@ -292,7 +298,41 @@ StatusOr<json> TraceV3Service::Search(const std::string& ws, const SearchTracesV
     ASSIGN_OR_RETURN(offset, DecodePageToken(req.page_token));
   }
   ASSIGN_OR_RETURN(auto records, store_.traces_v3().ListTraces(wid, req.experiment_ids));
-  std::vector<json> hits;
+  // Filters and order on the request time alone: the store's request_time_ms decides, and only
+  // the page's documents are parsed (the same order as below: time, then trace id).
+  auto on_time = [](const std::string& key) { return key == "timestamp_ms"; };
+  if (std::all_of(clauses.begin(), clauses.end(),
+                  [&](const Clause& c) {
+                    return c.type == EntityType::kAttribute && on_time(c.key) && c.is_numeric;
+                  }) &&
+      std::all_of(order.begin(), order.end(), [&](const OrderBy& o) {
+        return o.type == EntityType::kAttribute && on_time(o.key);
+      })) {
+    bool ascending = !order.empty() && order.front().ascending;
+    std::vector<const store::TraceV3Record*> rows;
+    for (const auto& r : records) {
+      auto t = static_cast<double>(r.request_time_ms);
+      if (std::all_of(clauses.begin(), clauses.end(),
+                      [&](const Clause& c) { return CompareNumbers(t, c.op, c.number); })) {
+        rows.push_back(&r);
+      }
+    }
+    return PageByStoredKey(
+        std::move(rows), ascending, [](const auto& r) { return r.request_time_ms; },
+        [](const auto& r) -> const std::string& { return r.trace_id; }, offset, req.max_results,
+        "traces",
+        [](const store::TraceV3Record& r) -> StatusOr<json> {
+          ASSIGN_OR_RETURN(json doc, ParseDoc(r));
+          return std::move(doc["info"]);
+        });
+  }
+  // The sort keys are worked out once per hit, not in every comparison.
+  struct Hit {
+    json info;
+    std::int64_t time_ms;
+    std::int64_t duration_ms;
+  };
+  std::vector<Hit> hits;
   for (const auto& r : records) {
     ASSIGN_OR_RETURN(json doc, ParseDoc(r));
     const json& info = doc["info"];
@@ -360,35 +400,36 @@ StatusOr<json> TraceV3Service::Search(const std::string& ws, const SearchTracesV
         break;
       }
     }
-    if (keep) hits.push_back(info);
+    if (!keep) continue;
+    std::int64_t time_ms = RequestTimeMs(info), duration_ms = DurationMs(info);
+    hits.push_back({std::move(doc["info"]), time_ms, duration_ms});
   }
   // Default (and tie-break): newest first, as MLflow.
-  std::stable_sort(hits.begin(), hits.end(), [&](const json& a, const json& b) {
+  std::stable_sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
     for (const auto& ob : order) {
       int c = 0;
       if (ob.key == "timestamp_ms" || ob.key == "execution_time_ms") {
-        auto va = ob.key == "timestamp_ms" ? RequestTimeMs(a) : DurationMs(a);
-        auto vb = ob.key == "timestamp_ms" ? RequestTimeMs(b) : DurationMs(b);
+        auto va = ob.key == "timestamp_ms" ? a.time_ms : a.duration_ms;
+        auto vb = ob.key == "timestamp_ms" ? b.time_ms : b.duration_ms;
         c = va < vb ? -1 : (va > vb ? 1 : 0);
       } else {
-        std::string sa =
-            ob.key == "name" ? StringAt(At(a, "tags"), kTraceNameTag) : StringAt(a, ob.key);
-        std::string sb =
-            ob.key == "name" ? StringAt(At(b, "tags"), kTraceNameTag) : StringAt(b, ob.key);
+        const std::string sa = ob.key == "name" ? StringAt(At(a.info, "tags"), kTraceNameTag)
+                                                : StringAt(a.info, ob.key);
+        const std::string sb = ob.key == "name" ? StringAt(At(b.info, "tags"), kTraceNameTag)
+                                                : StringAt(b.info, ob.key);
         c = sa.compare(sb);
       }
       if (c != 0) return ob.ascending ? c < 0 : c > 0;
     }
-    auto ta = RequestTimeMs(a), tb = RequestTimeMs(b);
-    if (ta != tb) return ta > tb;
-    return StringAt(a, "trace_id") < StringAt(b, "trace_id");
+    if (a.time_ms != b.time_ms) return a.time_ms > b.time_ms;
+    return StringAt(a.info, "trace_id") < StringAt(b.info, "trace_id");
   });
   json out = json::object();
   json page = json::array();
   auto total = static_cast<std::int64_t>(hits.size());
   auto begin = std::min(offset, total);
   auto end = std::min(begin + req.max_results, total);
-  for (auto i = begin; i < end; ++i) page.push_back(std::move(hits[i]));
+  for (auto i = begin; i < end; ++i) page.push_back(std::move(hits[i].info));
   out["traces"] = std::move(page);
   if (end < total) out["next_page_token"] = EncodePageToken(end);
   return out;

@@ -59,6 +59,9 @@ TEST(BrowserSafetyTest, SimpleTypesAndQueryOnlyPostsAreRefused) {
                               {"transfer-encoding", "chunked"}})),
             415);
   EXPECT_EQ(StatusOf(b, Post({{"sec-fetch-mode", "no-cors"}, {"content-length", "5"}})), 415);
+  // OTLP's protobuf is not a CORS-safelisted type (a page must preflight it): accepted.
+  EXPECT_EQ(
+      StatusOf(b, Post({{"content-type", "application/x-protobuf"}, {"content-length", "5"}})), 0);
   // Streaming routes take octet-stream bodies.
   EXPECT_EQ(
       StatusOf(b, Post({{"content-type", "application/octet-stream"}, {"content-length", "5"}}),

@@ -120,3 +120,29 @@ def test_models_are_scoped_to_their_workspace(api, server):
     mid = _create(api, exp)["info"]["model_id"]
     other = api.in_workspace("lm-other")
     assert_error(other.get(f"/logged-models/{mid}"), 404, NOT_FOUND)
+
+
+def test_unfiltered_search_pages_like_the_general_search(api):
+    """With no filter and an order on creation time (or none), the page is chosen from the
+    stored creation times and only its models are read; the result must equal the general
+    evaluation's, which a match-all name filter forces."""
+    exp = api.create_experiment(unique("lm-page"))
+    ids = [_create(api, exp, name=f"m{i}")["info"]["model_id"] for i in range(5)]
+
+    def pages(filter_, order_by):
+        out, token = [], None
+        while True:
+            body = {"experiment_ids": [exp], "filter": filter_, "order_by": order_by,
+                    "max_results": 2}
+            if token:
+                body["page_token"] = token
+            got = api.ok(api.post("/logged-models/search", body))
+            out += [m["info"]["model_id"] for m in got["models"]]
+            token = got.get("next_page_token")
+            if not token:
+                return out
+
+    for order_by in ([], [{"field_name": "creation_timestamp", "ascending": True}],
+                     [{"field_name": "creation_time", "ascending": False}]):
+        assert pages("", order_by) == pages("name LIKE '%'", order_by), order_by
+    assert sorted(pages("", [])) == sorted(ids)

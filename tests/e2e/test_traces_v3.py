@@ -83,3 +83,36 @@ def test_other_workspace_cannot_see_trace(api, server):
     api.ok(_v3(api, "POST", json={"trace": {"trace_info": _info(exp, tid)}}))
     other = api.in_workspace("t3-other")
     assert_error(_v3(other, "GET", f"/{tid}"), 404, NOT_FOUND)
+
+
+def test_time_only_search_pages_like_the_general_search(api):
+    """Filters and order on trace.timestamp_ms alone are served from the stored request times
+    (no trace document read but the page's); the result must equal the general evaluation's,
+    which a no-op state filter forces."""
+    exp = api.create_experiment(unique("t3-time"))
+    times = ["2026-01-02T03:04:05.100Z", "2026-01-02T03:04:05.300Z", "2026-01-02T03:04:05.300Z",
+             "2026-01-02T03:04:05.200Z", "2026-01-02T03:04:05.500Z"]
+    for i, t in enumerate(times):
+        api.ok(_v3(api, "POST", json={"trace": {"trace_info": _info(
+            exp, f"tr-time{i}", request_time=t)}}))
+
+    def pages(filter_, order_by):
+        ids, token = [], None
+        while True:
+            body = {"locations": [{"mlflow_experiment": {"experiment_id": exp}}],
+                    "filter": filter_, "order_by": order_by, "max_results": 2}
+            if token:
+                body["page_token"] = token
+            out = api.ok(_v3(api, "POST", "/search", json=body))
+            ids += [t["trace_id"] for t in out["traces"]]
+            token = out.get("next_page_token")
+            if not token:
+                return ids
+
+    assert pages("", []) == ["tr-time4", "tr-time1", "tr-time2", "tr-time3", "tr-time0"]
+    for filter_, order_by in [("", []), ("trace.timestamp_ms >= 1767323045200", ["timestamp_ms ASC"]),
+                              ("timestamp_ms < 1767323045500", ["trace.timestamp_ms DESC"])]:
+        general = pages((filter_ + " AND " if filter_ else "") + "trace.status = 'OK'", order_by)
+        assert pages(filter_, order_by) == general, (filter_, order_by)
+    assert pages("trace.timestamp_ms >= 1767323045200", ["timestamp_ms ASC"]) == \
+        ["tr-time3", "tr-time1", "tr-time2", "tr-time4"]

@@ -20,6 +20,7 @@
 #include "mlws/artifacts/artifact_store.h"
 #include "mlws/common/status.h"
 #include "mlws/store/metadata_store.h"
+#include "mlws/tracking/otlp.h"
 #include "mlws/tracking/tracking_service.h"
 
 namespace mlws::tracking {
@@ -27,6 +28,9 @@ namespace mlws::tracking {
 inline constexpr size_t kMaxTraceInfoBytes = 1 << 20;        // 1 MiB of TraceInfo JSON
 inline constexpr size_t kMaxTraceSpansFileBytes = 64 << 20;  // span files read for filters
 inline constexpr std::int64_t kMaxSearchTracesV3Results = 500;
+inline constexpr size_t kMaxOtlpBodyBytes = 16 << 20;  // one OTLP export request
+inline constexpr size_t kMaxBatchGetTraces = 100;      // ids per traces/batchGet
+inline constexpr size_t kMaxTracePreviewChars = 1000;  // request/response previews
 
 struct SearchTracesV3Request {
   std::vector<std::string> experiment_ids;
@@ -59,6 +63,22 @@ class TraceV3Service {
   Status LinkToRun(const std::string& ws, const std::vector<std::string>& trace_ids,
                    const std::string& run_id);
 
+  // OTLP ingest (trace_v3_otlp.cc): the spans, grouped by trace, are merged (by span id) into
+  // each trace's span file; a trace not yet known is created in `experiment_id` (404 if that
+  // experiment does not exist) with the "mlflow.trace.spansLocation" tag TRACKING_STORE, its
+  // request time, duration, state and previews following its spans. A trace's merged span file
+  // over kMaxTraceSpansFileBytes is PayloadTooLarge. Everything is checked before the first
+  // write. With `run_id`, traces whose root span arrived are linked to that run.
+  Status IngestOtlp(const std::string& ws, const std::string& experiment_id,
+                    const std::string& run_id, const std::vector<OtlpSpan>& spans);
+  // {"trace_info": ..., "spans": [...]}: the spans as OTLP Span messages in protobuf JSON
+  // (ids base64, attributes as typed AnyValues), as MLflow's traces/get answers.
+  StatusOr<nlohmann::json> GetTrace(const std::string& ws, const std::string& trace_id);
+  // The traces among `trace_ids` that exist (and, when given, are in `experiment_ids`).
+  StatusOr<nlohmann::json> BatchGetTraces(const std::string& ws,
+                                          const std::vector<std::string>& trace_ids,
+                                          const std::optional<std::vector<std::string>>& exps);
+
   StatusOr<nlohmann::json> CreateAssessment(const std::string& ws, const std::string& trace_id,
                                             nlohmann::json assessment);
   StatusOr<nlohmann::json> GetAssessment(const std::string& ws, const std::string& trace_id,
@@ -76,6 +96,8 @@ class TraceV3Service {
                                         const std::function<Status(nlohmann::json& doc)>& fn);
   // The spans of a trace from its artifact location (empty when none were uploaded).
   nlohmann::json LoadSpans(std::int64_t workspace_id, const nlohmann::json& info);
+  // The artifact-store path of a trace's span file ("" when its location is not the proxy's).
+  std::string SpansPath(std::int64_t workspace_id, const nlohmann::json& info);
 
   store::MetadataStore& store_;
   TrackingService& tracking_;
