@@ -30,7 +30,11 @@ StatusOr<std::unique_ptr<artifacts::BlobStore>> OpenS3Datastore(ApiContext& ctx,
   o.region = spec.value("region", "");
   std::string secret = spec.value("credentials_secret", "");
   if (!secret.empty()) {
-    ASSIGN_OR_RETURN(std::int64_t wid, ctx.tracking.WorkspaceId(Ws(req)));
+    // A shared datastore's secret is in the shared (server-scope) vault, not the workspace's.
+    const bool shared = spec.value("shared", false);
+    ASSIGN_OR_RETURN(
+        std::int64_t wid,
+        ctx.tracking.WorkspaceId(shared ? std::string(assets::kSharedWorkspace) : Ws(req)));
     ASSIGN_OR_RETURN(std::string value, ctx.secrets.Get(wid, secret));
     json c = json::parse(value, nullptr, false);
     if (!c.is_object() || !c.value("access_key_id", json()).is_string() ||

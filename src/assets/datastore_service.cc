@@ -13,6 +13,7 @@
 #include "assets/asset_reference.h"
 #include "assets/asset_spec.h"
 #include "mlws/assets/asset_service.h"
+#include "mlws/assets/shared_resources.h"
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
 
@@ -181,12 +182,21 @@ StatusOr<Datastore> AssetService::GetDatastore(const std::string& ws, const std:
     }
     return d;
   }
-  return store_.assets().GetDatastore(wid, name);
+  ASSIGN_OR_RETURN(Datastore d, store_.assets().GetDatastore(wid, name));
+  return SharedResources(store_).Resolve(d);  // a granted shared datastore (shared_resources.h)
 }
 
 StatusOr<std::vector<Datastore>> AssetService::ListDatastores(const std::string& ws) {
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
   ASSIGN_OR_RETURN(auto all, store_.assets().ListDatastores(wid));
+  for (auto it = all.begin(); it != all.end();) {  // grants -> the shared datastores
+    auto resolved = SharedResources(store_).Resolve(*it);
+    if (resolved.ok()) {
+      *it++ = *resolved;
+    } else {
+      it = all.erase(it);
+    }
+  }
   Datastore blob = BuiltinBlobstore();
   for (const auto& o : all) {
     if (o.is_default) blob.is_default = false;
@@ -205,6 +215,12 @@ Status AssetService::DeleteDatastore(const std::string& ws, const std::string& n
   }
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
   ASSIGN_OR_RETURN(Datastore d, store_.assets().GetDatastore(wid, name));
+  if (SharedResources::IsLink(d)) {
+    return InvalidArgument(fmt::format(
+        "'{}' is a shared datastore granted to workspace '{}': a server Owner revokes it (`mlws "
+        "datastore revoke {} -w {}`).",
+        name, ws, name, ws));
+  }
   const std::string prefix = MakeDatastoreUri(name, "");
   for (AssetKind k : {AssetKind::kModel, AssetKind::kData}) {
     store::AssetQuery q;
