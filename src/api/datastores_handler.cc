@@ -31,7 +31,8 @@ StatusOr<std::unique_ptr<artifacts::BlobStore>> OpenS3Datastore(ApiContext& ctx,
   std::string secret = spec.value("credentials_secret", "");
   if (!secret.empty()) {
     // A shared datastore's secret is in the shared (server-scope) vault, not the workspace's.
-    const bool shared = spec.value("shared", false);
+    const bool shared =
+        spec.contains("shared") && spec["shared"].is_boolean() && spec["shared"].get<bool>();
     ASSIGN_OR_RETURN(
         std::int64_t wid,
         ctx.tracking.WorkspaceId(shared ? std::string(assets::kSharedWorkspace) : Ws(req)));

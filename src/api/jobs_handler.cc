@@ -161,7 +161,10 @@ json ComputeJson(const jobs::ComputeState& s) {
   json out = ComputeJsonBase(s);
   json spec = json::parse(s.compute.spec_json, nullptr, false);
   // A shared compute granted to the workspace (docs/shared-resources.md).
-  if (spec.is_object() && spec.value("shared", false)) out["shared"] = true;
+  if (spec.is_object() && spec.contains("shared") && spec["shared"].is_boolean() &&
+      spec["shared"].get<bool>()) {
+    out["shared"] = true;
+  }
   if (s.compute.type != "slurm") return out;
   for (const char* k : {"partition", "account", "qos", "gres", "time_limit"}) {
     if (spec.is_object() && spec.contains(k)) out[k] = spec[k];

@@ -134,11 +134,16 @@ http::Response InSharedWorkspace(ApiContext& ctx, http::Request& req, HandlerFn 
 
 http::Response CreateSharedCompute(ApiContext& ctx, http::Request& req) {
   json body = json::parse(req.body, nullptr, false);
-  if (body.is_object() && body.value("type", "") == "computeinstance") {
+  auto text = [&body](const char* key) {
+    return body.is_object() && body.contains(key) && body[key].is_string()
+               ? body[key].get<std::string>()
+               : std::string();
+  };
+  if (text("type") == "computeinstance") {
     return Reply(InvalidArgument(
         "A compute instance is personal: create it in a workspace, not as a shared compute."));
   }
-  if (body.is_object() && body.value("name", "") == kBuiltinCompute) {
+  if (text("name") == kBuiltinCompute) {
     return Reply(
         InvalidArgument("'local' is every workspace's built-in compute: name the shared "
                         "compute otherwise."));
