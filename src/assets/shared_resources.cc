@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "mlws/common/ids.h"
 #include "mlws/common/json.h"
 #include "mlws/registries/registry_directory.h"
 
@@ -15,12 +15,6 @@ namespace mlws::assets {
 using nlohmann::json;
 
 namespace {
-
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status NoShared(SharedKind kind, const std::string& name) {
   return NotFound(fmt::format("Shared {} '{}' not found.", SharedKindName(kind), name));
@@ -105,7 +99,7 @@ Status SharedResources::Grant(SharedKind kind, const std::string& name, const st
                               "granting the shared one.",
                               ws, SharedKindName(kind), name));
   }
-  const std::int64_t now = NowMs();
+  const std::int64_t now = NowMillis();
   const std::string spec = DumpJson(json{{"granted_by", user}, {"granted_at", now}});
   if (kind == SharedKind::kCompute) {
     jobs::Compute link;
