@@ -47,6 +47,9 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
   }
   sweeps_ = std::make_unique<SweepController>(store_, tracking_, *this);
   auto on_exit = [this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); };
+  options_.slurm.on_progress = [this](const std::string& key, const SlurmProgress& p) {
+    return OnSlurmProgress(key, p);
+  };
   executor_ = NewExecutorWithSlurm(NewLocalExecutor(on_exit, options_.supervisor),
                                    NewSlurmExecutor(on_exit, options_.slurm));
   if (geteuid() != 0) options_.job_uid = options_.job_gid = -1;
