@@ -7,6 +7,7 @@
 #include "mlws/artifacts/storage_quota.h"
 #include "mlws/assets/asset_service.h"
 #include "mlws/assets/registry_service.h"
+#include "mlws/assets/shared_resources.h"
 #include "mlws/auth/auth_service.h"
 #include "mlws/auth/secret_service.h"
 #include "mlws/compute_instances/compute_instance_service.h"
@@ -49,6 +50,8 @@ struct ApiContext {
   serving::BatchService* batch = nullptr;             // batch endpoints; null = not wired (503)
   // Compute instances (docs/compute.md#compute-instances); null = not served.
   compute_instances::ComputeInstanceService* compute_instances = nullptr;
+  // Shared (server-scope) computes and datastores (docs/shared-resources.md); null = 503.
+  assets::SharedResources* shared = nullptr;
 };
 
 }  // namespace mlws::api

@@ -79,7 +79,8 @@ json DatastoreSchema() {
       "created_by": {"type": "string"},
       "path": {"type": "string"}, "bucket": {"type": "string"}, "prefix": {"type": "string"},
       "endpoint_url": {"type": "string"}, "region": {"type": "string"},
-      "credentials_secret": {"type": "string"}
+      "credentials_secret": {"type": "string"},
+      "shared": {"type": "boolean"}, "granted_to": {"type": "array"}
     },
     "additionalProperties": true})");
 }

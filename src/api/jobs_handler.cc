@@ -159,8 +159,13 @@ json ComputeJsonBase(const jobs::ComputeState& s) {
 // A Slurm compute also shows where its jobs go.
 json ComputeJson(const jobs::ComputeState& s) {
   json out = ComputeJsonBase(s);
-  if (s.compute.type != "slurm") return out;
   json spec = json::parse(s.compute.spec_json, nullptr, false);
+  // A shared compute granted to the workspace (docs/shared-resources.md).
+  if (spec.is_object() && spec.contains("shared") && spec["shared"].is_boolean() &&
+      spec["shared"].get<bool>()) {
+    out["shared"] = true;
+  }
+  if (s.compute.type != "slurm") return out;
   for (const char* k : {"partition", "account", "qos", "gres", "time_limit"}) {
     if (spec.is_object() && spec.contains(k)) out[k] = spec[k];
   }

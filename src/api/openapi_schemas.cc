@@ -10,6 +10,7 @@
 #include "api/asset_json.h"
 #include "api/mlflow_json.h"
 #include "api/registries_handler.h"
+#include "api/shared_resources_handler.h"
 
 namespace mlws::api {
 
@@ -317,7 +318,20 @@ constexpr const char* kSchemas = R"json({
       "idle_time_before_shutdown_s": {"type": "integer"}, "schedules": {"type": "array"},
       "lab_path": {"type": "string"}, "files": {"type": "string"},
       "last_stop_reason": {"type": "string"}, "started_at": {"type": "integer"},
-      "last_activity": {"type": "integer"}, "error": {"type": "string"}}},
+      "last_activity": {"type": "integer"}, "error": {"type": "string"},
+      "shared": {"type": "boolean", "description": "a server-scope compute (docs/shared-resources.md)"},
+      "granted_to": {"type": "array", "items": {"$ref": "#/components/schemas/SharedGrant"}}}},
+  "SharedGrant": {"type": "object", "additionalProperties": false,
+    "required": ["workspace", "granted_by", "granted_at"],
+    "properties": {"workspace": {"type": "string"}, "granted_by": {"type": "string"},
+      "granted_at": {"type": "integer"}}},
+  "SharedGrantList": {"type": "object", "additionalProperties": false, "required": ["value"],
+    "properties": {"value": {"type": "array",
+                             "items": {"$ref": "#/components/schemas/SharedGrant"}}}},
+  "SharedGrantReply": {"type": "object", "additionalProperties": false,
+    "required": ["name", "workspace", "granted"],
+    "properties": {"name": {"type": "string"}, "workspace": {"type": "string"},
+      "granted": {"type": "boolean"}}},
   "ComputeList": {"type": "object", "additionalProperties": false, "required": ["value"],
     "properties": {"value": {"type": "array",
                              "items": {"$ref": "#/components/schemas/Compute"}}}},
@@ -614,7 +628,24 @@ const std::map<HandlerFn, RouteSchema>& Table() {
         {InRegistry<ListAssetVersions>, Reads("AssetList", {{"include_archived", "boolean"}})},
         {InRegistry<GetAssetVersion>, Reads("Asset")},
         {InRegistry<DeleteAsset>, Reads("Empty")},
+        {InRegistry<ArchiveAsset>, Reads("Asset")},
+        {InRegistry<RestoreAsset>, Reads("Asset")},
         {ShareAsset, Body("AssetShare", "Asset")},
+        // Shared resources (shared_resources_handler.cc).
+        {CreateSharedCompute, Body("ComputeSpec", "Compute", 201)},
+        {ListShared<ListComputes>, Reads("ComputeList")},
+        {GetShared<GetCompute>, Reads("Compute")},
+        {DeleteShared<DeleteCompute>, Reads("Empty")},
+        {InShared<CreateDatastore>, Body("DatastoreSpec", "Datastore")},
+        {ListShared<ListDatastores>, Reads("DatastoreList")},
+        {GetShared<GetDatastore>, Reads("Datastore")},
+        {DeleteShared<DeleteDatastore>, Reads("Empty")},
+        {ListSharedGrants, Reads("SharedGrantList")},
+        {GrantShared, Body("Empty", "SharedGrantReply")},
+        {RevokeShared, Reads("Empty")},
+        {InShared<ListSecrets>, Reads("SecretList")},
+        {InShared<SetSecret>, Body("SecretSet", "Empty")},
+        {InShared<DeleteSecret>, Reads("Empty")},
     };
     // The upload body is a tar+zstd archive whose name is its content hash.
     RouteSchema upload = Body("", "UploadAccepted");

@@ -7,6 +7,8 @@
 #include "api/mlflow3_handlers.h"
 #include "api/openapi_schemas.h"
 #include "api/registries_handler.h"
+#include "api/shared_resources_handler.h"
+#include "mlws/assets/shared_resources.h"
 #include "mlws/api/browser_safety.h"
 #include "mlws/common/ids.h"
 
@@ -289,6 +291,8 @@ const Row kEndpointRows[] = {
   {"GET",    "/api/v1/registries/{reg}/" c "/{name}/versions",   "registries/" c "/read",  InRegistry<ListAssetVersions>}, \
   {"GET",    "/api/v1/registries/{reg}/" c "/{name}/versions/{version}", "registries/" c "/read",  InRegistry<GetAssetVersion>}, \
   {"DELETE", "/api/v1/registries/{reg}/" c "/{name}/versions/{version}", "registries/" c "/write", InRegistry<DeleteAsset>}, \
+  {"POST",   "/api/v1/registries/{reg}/" c "/{name}/versions/{version}/archive", "registries/" c "/write", InRegistry<ArchiveAsset>}, \
+  {"POST",   "/api/v1/registries/{reg}/" c "/{name}/versions/{version}/restore", "registries/" c "/write", InRegistry<RestoreAsset>}, \
   {"POST",   "/api/v1/workspaces/{ws}/" c "/{name}/versions/{version}/share", "workspaces/" c "/read", ShareAsset}
 const Row kRegistryRows[] = {
   {"POST",   "/api/v1/registries",       "server/registries/write", CreateRegistry},
@@ -317,6 +321,28 @@ const Row kBatchEndpointRows[] = {
   {"GET",    "/{endpoint}/deployments/{name}",           "workspaces/batchEndpoints/read",         GetBatchDeployment},
   {"PATCH",  "/{endpoint}/deployments/{name}",           "workspaces/batchEndpoints/write",        UpdateBatchDeployment},
   {"DELETE", "/{endpoint}/deployments/{name}",           "workspaces/batchEndpoints/write",        DeleteBatchDeployment},
+};
+// Shared resources (shared_resources_handler.cc, docs/shared-resources.md): server-scope computes
+// and datastores a server Owner attaches and grants to workspaces ({workspace} is not {ws}: a
+// workspace role never reaches these routes), and the write-only vault their credentials live in.
+const Row kSharedRows[] = {
+  {"POST",   "/api/v1/shared/computes",                              "server/sharedResources/write", CreateSharedCompute},
+  {"GET",    "/api/v1/shared/computes",                              "server/sharedResources/read",  ListShared<ListComputes>},
+  {"GET",    "/api/v1/shared/computes/{name}",                       "server/sharedResources/read",  GetShared<GetCompute>},
+  {"DELETE", "/api/v1/shared/computes/{name}",                       "server/sharedResources/write", DeleteShared<DeleteCompute>},
+  {"GET",    "/api/v1/shared/computes/{name}/grants",                "server/sharedResources/read",  ListSharedGrants},
+  {"PUT",    "/api/v1/shared/computes/{name}/grants/{workspace}",    "server/sharedResources/write", GrantShared},
+  {"DELETE", "/api/v1/shared/computes/{name}/grants/{workspace}",    "server/sharedResources/write", RevokeShared},
+  {"POST",   "/api/v1/shared/datastores",                            "server/sharedResources/write", InShared<CreateDatastore>},
+  {"GET",    "/api/v1/shared/datastores",                            "server/sharedResources/read",  ListShared<ListDatastores>},
+  {"GET",    "/api/v1/shared/datastores/{name}",                     "server/sharedResources/read",  GetShared<GetDatastore>},
+  {"DELETE", "/api/v1/shared/datastores/{name}",                     "server/sharedResources/write", DeleteShared<DeleteDatastore>},
+  {"GET",    "/api/v1/shared/datastores/{name}/grants",              "server/sharedResources/read",  ListSharedGrants},
+  {"PUT",    "/api/v1/shared/datastores/{name}/grants/{workspace}",  "server/sharedResources/write", GrantShared},
+  {"DELETE", "/api/v1/shared/datastores/{name}/grants/{workspace}",  "server/sharedResources/write", RevokeShared},
+  {"GET",    "/api/v1/shared/secrets",                               "server/sharedResources/read",  InShared<ListSecrets>},
+  {"PUT",    "/api/v1/shared/secrets/{name}",                        "server/sharedResources/write", InShared<SetSecret>},
+  {"DELETE", "/api/v1/shared/secrets/{name}",                        "server/sharedResources/write", InShared<DeleteSecret>},
 };
 // clang-format on
 
@@ -424,7 +450,8 @@ std::optional<http::Response> Admit(ApiContext& ctx, const BrowserSafety* safety
                            "': ask for a role on the registry (AzureML Registry User to read and "
                            "use its assets, Contributor or Owner to create and share).");
     }
-  } else if (registries::IsRegistryWorkspace(AddressedWorkspaceName(req))) {
+  } else if (registries::IsRegistryWorkspace(AddressedWorkspaceName(req)) ||
+             assets::IsSharedWorkspace(AddressedWorkspaceName(req))) {
     // A registry's asset workspace is reached only through /api/v1/registries/...
     allowed = NotFound("Workspace '" + AddressedWorkspaceName(req) + "' not found.");
   } else {
@@ -527,6 +554,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx, const BrowserSafety* 
   for (const Row& row : kRegistryRows) AddRow(router, ctx, safety, row, row.path);
   for (const Row& row : kBatchEndpointRows)
     AddRow(router, ctx, safety, row, std::string(kBatchEp) + row.path);
+  for (const Row& row : kSharedRows) AddRow(router, ctx, safety, row, row.path);
   http::Route studio;
   studio.method = "GET";
   studio.pattern = "/{path...}";
@@ -565,6 +593,9 @@ std::vector<RouteInfo> RouteTable() {
   }
   for (const Row& row : kBatchEndpointRows) {
     out.push_back({row.method, std::string(kBatchEp) + row.path, row.action, SchemaOf(row.fn)});
+  }
+  for (const Row& row : kSharedRows) {
+    out.push_back({row.method, row.path, row.action, SchemaOf(row.fn)});
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #include "api/handlers.h"
 #include "api/mlflow_json.h"
 #include "mlws/api/request_decoder.h"
+#include "mlws/assets/shared_resources.h"
 
 namespace mlws::api {
 
@@ -50,7 +51,9 @@ http::Response ListWorkspaces(ApiContext& ctx, http::Request&) {
     json arr = json::array();
     for (const auto& w : list) {
       // Registries' asset workspaces are not workspaces to their users (docs/registries.md).
-      if (!registries::IsRegistryWorkspace(w.name)) arr.push_back(ToJson(w));
+      if (!registries::IsRegistryWorkspace(w.name) && !assets::IsSharedWorkspace(w.name)) {
+        arr.push_back(ToJson(w));
+      }
     }
     return json{{"workspaces", std::move(arr)}};
   }());

@@ -14,6 +14,7 @@
 #include "assets/asset_spec.h"
 #include "mlws/artifacts/artifact_store.h"
 #include "mlws/assets/asset_service.h"
+#include "mlws/assets/shared_resources.h"
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
 
@@ -182,12 +183,21 @@ StatusOr<Datastore> AssetService::GetDatastore(const std::string& ws, const std:
     }
     return d;
   }
-  return store_.assets().GetDatastore(wid, name);
+  ASSIGN_OR_RETURN(Datastore d, store_.assets().GetDatastore(wid, name));
+  return SharedResources(store_).Resolve(d);  // a granted shared datastore (shared_resources.h)
 }
 
 StatusOr<std::vector<Datastore>> AssetService::ListDatastores(const std::string& ws) {
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
   ASSIGN_OR_RETURN(auto all, store_.assets().ListDatastores(wid));
+  for (auto it = all.begin(); it != all.end();) {  // grants -> the shared datastores
+    auto resolved = SharedResources(store_).Resolve(*it);
+    if (resolved.ok()) {
+      *it++ = *resolved;
+    } else {
+      it = all.erase(it);
+    }
+  }
   Datastore blob = BuiltinBlobstore();
   for (const auto& o : all) {
     if (o.is_default) blob.is_default = false;
@@ -206,6 +216,12 @@ Status AssetService::DeleteDatastore(const std::string& ws, const std::string& n
   }
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
   ASSIGN_OR_RETURN(Datastore d, store_.assets().GetDatastore(wid, name));
+  if (SharedResources::IsLink(d)) {
+    return InvalidArgument(fmt::format(
+        "'{}' is a shared datastore granted to workspace '{}': a server Owner revokes it (`mlws "
+        "datastore revoke {} -w {}`).",
+        name, ws, name, ws));
+  }
   const std::string prefix = MakeDatastoreUri(name, "");
   for (AssetKind k : {AssetKind::kModel, AssetKind::kData}) {
     store::AssetQuery q;
@@ -236,7 +252,14 @@ StatusOr<std::shared_ptr<artifacts::BlobStore>> AssetService::OpenS3Datastore(st
   std::string secret = spec.value("credentials_secret", "");
   if (!secret.empty()) {
     if (!paths_.read_secret) return Internal("this server cannot read the secrets vault");
-    ASSIGN_OR_RETURN(std::string value, paths_.read_secret(wid, secret));
+    // A shared datastore's secret is in the shared (server-scope) vault, not the workspace's.
+    const bool shared =
+        spec.contains("shared") && spec["shared"].is_boolean() && spec["shared"].get<bool>();
+    std::int64_t secret_wid = wid;
+    if (shared) {
+      ASSIGN_OR_RETURN(secret_wid, tracking_.WorkspaceId(std::string(kSharedWorkspace)));
+    }
+    ASSIGN_OR_RETURN(std::string value, paths_.read_secret(secret_wid, secret));
     json c = json::parse(value, nullptr, false);
     if (!c.is_object() || !c.value("access_key_id", json()).is_string() ||
         !c.value("secret_access_key", json()).is_string()) {

@@ -51,7 +51,7 @@ const std::vector<Role>& BuiltinRoles() {
        "Full access except managing users, groups, role assignments and reading the audit log.",
        {"*"},
        {"server/users/*", "server/groups/*", "server/roles/write", "*/roleAssignments/*",
-        "server/audit/*", "workspaces/quota/write"}},
+        "server/audit/*", "workspaces/quota/write", "server/sharedResources/write"}},
       {"Reader", "Read-only access.", {"*/read"}, {"server/audit/*", "*/secrets/*"}},
       {"AzureML Data Scientist",
        "Everything inside a workspace except managing compute and the workspace itself.",

@@ -10,6 +10,7 @@
 #include "assets/asset_spec.h"
 #include "cli/http_client.h"
 #include "cli/output.h"
+#include "cli/shared_commands.h"
 #include "cli/spec_file.h"
 #include "cli/uploads.h"
 #include "cli/verbs.h"
@@ -250,6 +251,7 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
                                            : "Restore an archived version (or every version)");
     v->add_option("name", o->name, "Name")->required();
     v->add_option("-v,--version", o->version, "Version (default: every version)");
+    AddRegistryOption(v, *o);
     v->callback([&g, &rc, o, kind, verb] {
       std::vector<std::string> versions;
       if (!o->version.empty()) {
@@ -257,14 +259,15 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
       } else {
         auto all = Call(
             g, "GET",
-            Collection(g, kind) + "/" + UrlEscape(o->name) + "/versions?include_archived=true");
+            Collection(g, kind, o->registry) + "/" + UrlEscape(o->name) +
+                "/versions?include_archived=true");
         if (!all) return void(rc = 1);
         for (const auto& a : (*all)["value"]) versions.push_back(a["version"].get<std::string>());
       }
       for (const auto& ver : versions) {
         auto r = Call(g, "POST",
-                      Collection(g, kind) + "/" + UrlEscape(o->name) + "/versions/" +
-                          UrlEscape(ver) + "/" + verb);
+                      Collection(g, kind, o->registry) + "/" + UrlEscape(o->name) +
+                          "/versions/" + UrlEscape(ver) + "/" + verb);
         if (!r) return void(rc = 1);
         std::cout << verb << "d " << o->name << ":" << ver << "\n";
       }
@@ -395,7 +398,9 @@ void AddDatastoreNoun(CLI::App& app, Globals& g, int& rc) {
   auto* noun = app.add_subcommand("datastore", "Datastores: local folders and S3 buckets");
   noun->require_subcommand(1);
   noun->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
-  PathFn base = [&g] { return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/datastores"; };
+  PathFn base = AddSharedFlag(noun, "datastores", [&g] {
+    return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/datastores";
+  });
   static const std::vector<Column> kCols = {{"NAME", "/name"},
                                             {"TYPE", "/type"},
                                             {"DEFAULT", "/is_default"},
@@ -429,6 +434,7 @@ void AddDatastoreNoun(CLI::App& app, Globals& g, int& rc) {
   });
   AddDeleteVerb(noun, g, rc, "delete", "Delete a datastore (not the default one)", base, "name",
                 "deleted", "datastore");
+  AddGrantVerbs(noun, g, rc, "datastores", "datastore");
   auto* download = noun->add_subcommand("download", "Download files under a datastore path");
   download->add_option("name", o->name, "Datastore")->required();
   download->add_option("--path", o->version, "Path inside the datastore (default: all)");

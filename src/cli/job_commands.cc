@@ -9,6 +9,7 @@
 #include "cli/compute_instance_commands.h"
 #include "cli/output.h"
 #include "cli/pipeline_commands.h"
+#include "cli/shared_commands.h"
 #include "cli/spec_file.h"
 #include "cli/uploads.h"
 #include "cli/verbs.h"
@@ -279,7 +280,9 @@ void AddComputeCommands(CLI::App& app, Globals& g, int& rc) {
   auto* compute = app.add_subcommand("compute", "Computes: local pools of job slots");
   compute->require_subcommand(1);
   compute->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
-  PathFn base = [&g] { return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/computes"; };
+  PathFn base = AddSharedFlag(compute, "computes", [&g] {
+    return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/computes";
+  });
   std::vector<Column> cols = {{"NAME", "/name"},         {"TYPE", "/type"},
                               {"MIN", "/min_instances"}, {"MAX", "/max_instances"},
                               {"BUSY", "/busy"},         {"IDLE", "/idle"},
@@ -305,6 +308,7 @@ void AddComputeCommands(CLI::App& app, Globals& g, int& rc) {
   AddDeleteVerb(compute, g, rc, "delete", "Delete a compute (no queued or running jobs)", base,
                 "name", "deleted", "compute");
   AddComputeInstanceVerbs(compute, g, rc);  // start|stop|restart (compute instances)
+  AddGrantVerbs(compute, g, rc, "computes", "compute");
 }
 
 }  // namespace mlws::cli

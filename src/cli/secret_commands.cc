@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/output.h"
+#include "cli/shared_commands.h"
 #include "cli/verbs.h"
 
 namespace mlws::cli {
@@ -16,7 +17,9 @@ void AddSecretCommands(CLI::App& app, Globals& g, int& rc) {
   auto* secret = app.add_subcommand("secret", "The workspace's secrets vault");
   secret->require_subcommand(1);
   secret->add_option("-w,--workspace", g.workspace, "Workspace")->capture_default_str();
-  PathFn base = [&g] { return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/secrets"; };
+  PathFn base = AddSharedFlag(secret, "secrets", [&g] {
+    return "/api/v1/workspaces/" + UrlEscape(g.workspace) + "/secrets";
+  });
 
   auto* set = secret->add_subcommand("set",
                                      "Create or replace a secret; the value is read from "

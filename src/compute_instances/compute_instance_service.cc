@@ -24,6 +24,7 @@
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
 #include "mlws/jobs/executor.h"
+#include "mlws/schedules/schedule_service.h"
 
 namespace mlws::compute_instances {
 
@@ -110,6 +111,9 @@ struct ComputeInstanceService::State {
   jobs::JobService& jobs;
   auth::AuthService& auth;
   ComputeInstanceOptions options;
+  // Start/stop schedules' clock: the schedules' own (MLWS_SCHEDULE_CLOCK_FILE lets a test move
+  // it forward; docs/schedules.md), so a test waits on a state, not on the wall clock.
+  schedules::Clock schedule_clock = schedules::ClockFromEnvironment();
   std::unique_ptr<jobs::Executor> executor;
   std::string server_url;
 
@@ -177,7 +181,8 @@ struct ComputeInstanceService::State {
     return v;
   }
 
-  void ComputeFires(Live& l, std::int64_t now) {
+  void ComputeFires(Live& l, std::int64_t /*now*/) {
+    const std::int64_t now = schedule_clock();
     l.next_fire.clear();
     for (const auto& s : l.spec.schedules) {
       l.next_fire.push_back(schedules::NextFire(s.trigger, now).value_or(0));
@@ -383,12 +388,13 @@ struct ComputeInstanceService::State {
     }
     for (const auto& [k, rec] : ended) HandleExit(k, rec);
     std::int64_t now = NowMillis();
+    const std::int64_t schedule_now = schedule_clock();
     std::vector<std::shared_ptr<Live>> polls;
     for (auto& [k, lp] : live) {
       Live& l = *lp;
       for (size_t i = 0; i < l.next_fire.size() && i < l.spec.schedules.size(); ++i) {
-        if (l.next_fire[i] == 0 || l.next_fire[i] > now) continue;
-        l.next_fire[i] = schedules::NextFire(l.spec.schedules[i].trigger, now).value_or(0);
+        if (l.next_fire[i] == 0 || l.next_fire[i] > schedule_now) continue;
+        l.next_fire[i] = schedules::NextFire(l.spec.schedules[i].trigger, schedule_now).value_or(0);
         if (l.spec.schedules[i].action == "start") {
           (void)StartLocked(l, "schedule");
         } else {

@@ -6,6 +6,7 @@
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
 #include "jobs/slurm_compute.h"
+#include "mlws/assets/shared_resources.h"
 #include "mlws/common/json.h"
 
 namespace mlws::jobs {
@@ -111,6 +112,10 @@ StatusOr<Compute> JobService::FindCompute(std::int64_t ws_id, const std::string&
   if (!c.ok() && c.status().code() == ErrorCode::kResourceDoesNotExist && name == "local") {
     return LocalCompute(ws_id);
   }
+  // A shared compute granted to the workspace (docs/shared-resources.md): its jobs go to the
+  // shared compute's one pool, keyed by the shared workspace.
+  if (c.ok() && assets::SharedResources::IsLink(*c))
+    return assets::SharedResources(store_).Resolve(*c);
   return c;
 }
 
@@ -119,6 +124,12 @@ StatusOr<Compute> JobService::CreateCompute(const std::string& ws, const json& s
   ASSIGN_OR_RETURN(c.workspace_id, tracking_.WorkspaceId(ws));
   c.created_at = NowMs();
   auto existing = store_.jobs().GetCompute(c.workspace_id, c.name);
+  if (existing.ok() && assets::SharedResources::IsLink(*existing)) {
+    return Status(ErrorCode::kResourceConflict,
+                  fmt::format("'{}' is a shared compute granted to workspace '{}': name yours "
+                              "otherwise.",
+                              c.name, ws));
+  }
   if (existing.ok()) c.created_at = existing->created_at;
   // create-or-update, as `az ml compute create` does
   RETURN_IF_ERROR(store_.jobs().ReplaceCompute(c));
@@ -178,6 +189,13 @@ StatusOr<std::vector<ComputeState>> JobService::ListComputes(const std::string& 
   bool has_local = false;
   for (const auto& c : computes) has_local = has_local || c.name == "local";
   if (!has_local) computes.insert(computes.begin(), LocalCompute(ws_id));
+  for (auto it = computes.begin(); it != computes.end();) {  // grants -> the shared computes
+    auto resolved = assets::SharedResources(store_).Resolve(*it);
+    if (resolved.ok())
+      *it++ = *resolved;
+    else
+      it = computes.erase(it);
+  }
   ASSIGN_OR_RETURN(auto jobs, store_.jobs().ListJobs(ws_id, true));
   std::vector<ComputeState> out;
   std::int64_t now = NowMs();
@@ -187,6 +205,13 @@ StatusOr<std::vector<ComputeState>> JobService::ListComputes(const std::string& 
 
 Status JobService::DeleteCompute(const std::string& ws, const std::string& name) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  if (auto c = store_.jobs().GetCompute(ws_id, name);
+      c.ok() && assets::SharedResources::IsLink(*c)) {
+    return InvalidArgument(fmt::format(
+        "'{}' is a shared compute granted to workspace '{}': a server Owner revokes it (`mlws "
+        "compute revoke {} -w {}`).",
+        name, ws, name, ws));
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [key, a] : active_) {

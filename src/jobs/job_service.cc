@@ -284,12 +284,12 @@ StatusOr<Job> JobService::Create(const std::string& ws, const json& spec_json,
     a->job = j;
     a->spec = std::move(spec);
     a->ws = ws;
-    a->pool = PoolKey(ws_id, j.compute);
+    a->pool = PoolKey(compute->workspace_id, j.compute);  // a shared compute: one pool for all
     a->seq = next_seq_++;
     auto& pool = pools_[a->pool];
     if (!pool) {
       pool = std::make_shared<Pool>();
-      pool->ws_id = ws_id;
+      pool->ws_id = compute->workspace_id;
       pool->compute = compute->name;
     }
     pool->max_instances = compute->max_instances;

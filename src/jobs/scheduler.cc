@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "jobs/job_files.h"
 #include "jobs/job_service_internal.h"
@@ -120,14 +121,15 @@ Status JobService::Recover() {
     a->job = j;
     a->spec = *spec;
     a->ws = ws;
-    a->pool = PoolKey(j.workspace_id, j.compute);
+    const std::int64_t pool_ws = compute.ok() ? compute->workspace_id : j.workspace_id;
+    a->pool = PoolKey(pool_ws, j.compute);  // a shared compute: the shared workspace's pool
     Key key = JobKey(j.workspace_id, j.name);
     std::lock_guard<std::mutex> lock(mu_);
     a->seq = next_seq_++;
     auto& pool = pools_[a->pool];
     if (!pool) {
       pool = std::make_shared<Pool>();
-      pool->ws_id = j.workspace_id;
+      pool->ws_id = pool_ws;
       pool->compute = j.compute;
     }
     if (compute.ok()) {
@@ -241,11 +243,14 @@ void JobService::SchedulerLoop() {
         }
       }
       for (auto& [pkey, pool] : pools_) {
-        while (!pool->queue.empty()) {
-          auto head = pool->queue.begin();
+        // A shared compute's pool holds several workspaces' jobs (docs/shared-resources.md):
+        // a job its workspace's quota holds back waits without holding back the jobs of other
+        // workspaces behind it (those of its own workspace wait behind it, FIFO).
+        std::set<std::int64_t> quota_held;
+        for (auto head = pool->queue.begin(); head != pool->queue.end();) {
           auto it = active_.find(head->second);
           if (it == active_.end()) {
-            pool->queue.erase(head);
+            head = pool->queue.erase(head);
             continue;
           }
           Active& a = *it->second;
@@ -255,20 +260,41 @@ void JobService::SchedulerLoop() {
             a.job.error = fmt::format("It needs {} nodes; compute '{}' now has at most {}.",
                                       a.job.instance_count, pool->compute, pool->max_instances);
             impossible.push_back(a.job);
-            pool->queue.erase(head);
+            head = pool->queue.erase(head);
             active_.erase(it);
             continue;
           }
+          const bool shared = pool->ws_id != a.job.workspace_id;
+          if (quota_held.contains(a.job.workspace_id)) {
+            ++head;
+            continue;
+          }
           if (gate_ != nullptr) {  // workspace quotas: the head waits, with the reason shown
+            // On a shared pool the quota is the job's workspace's, over that workspace's nodes.
+            int busy = pool->busy;
+            if (shared) {
+              busy = 0;
+              for (const auto& [k, other] : active_) {
+                if (other->pool == pkey && other->job.workspace_id == a.job.workspace_id &&
+                    (other->launched || other->launching)) {
+                  busy += other->job.instance_count;
+                }
+              }
+            }
             a.job.queue_reason =
-                gate_->StartBlocker(pool->ws_id, pool->compute, a.job.instance_count, pool->busy);
-            if (!a.job.queue_reason.empty()) break;
+                gate_->StartBlocker(a.job.workspace_id, pool->compute, a.job.instance_count, busy);
+            if (!a.job.queue_reason.empty()) {
+              if (!shared) break;
+              quota_held.insert(a.job.workspace_id);
+              ++head;
+              continue;
+            }
           }
           if (pool->busy + a.job.instance_count > pool->max_instances) break;  // FIFO: head waits
           pool->busy += a.job.instance_count;
           a.launching = true;
           to_launch.push_back(it->second);
-          pool->queue.erase(head);
+          head = pool->queue.erase(head);
         }
       }
     }
@@ -297,13 +323,12 @@ void JobService::Reschedule() {
 }
 
 int JobService::NodesTaken(std::int64_t ws_id, const std::string& compute) {
+  // The workspace's queued and running jobs on `compute`, which may be a shared compute whose
+  // pool also holds other workspaces' jobs.
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = pools_.find(PoolKey(ws_id, compute));
-  if (it == pools_.end()) return 0;
-  int n = it->second->busy;
-  for (const auto& [order, key] : it->second->queue) {
-    auto a = active_.find(key);
-    if (a != active_.end()) n += a->second->job.instance_count;
+  int n = 0;
+  for (const auto& [key, a] : active_) {
+    if (a->job.workspace_id == ws_id && a->job.compute == compute) n += a->job.instance_count;
   }
   return n;
 }

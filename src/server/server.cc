@@ -326,6 +326,8 @@ int RunServer(const Config& raw) {
   if (!st.ok()) return Fail("cannot recover the compute instances of the previous run", st);
   ctx.compute_instances = &compute_instance_service;
   // --- end compute instances ---
+  assets::SharedResources shared_resources(**store);  // docs/shared-resources.md
+  ctx.shared = &shared_resources;
   http::Router router;
   api::BrowserSafety browser_safety(cfg.host, cfg.port, cfg.allowed_origins);
   api::RegisterRoutes(router, ctx, &browser_safety);

@@ -52,7 +52,8 @@ TEST(RouteTableTest, BuiltinRoleMatrix) {
       } else if (role.name == "Contributor") {
         expected = !a.starts_with("server/users/") && !a.starts_with("server/groups/") &&
                    a != "server/roles/write" && a.find("roleAssignments") == std::string::npos &&
-                   !a.starts_with("server/audit/") && a != "workspaces/quota/write";
+                   !a.starts_with("server/audit/") && a != "workspaces/quota/write" &&
+                   a != "server/sharedResources/write";  // shared resources: Owners only
       } else if (role.name == "Reader") {
         expected =
             is_read && !a.starts_with("server/audit/") && a.find("/secrets/") == std::string::npos;

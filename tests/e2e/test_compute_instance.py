@@ -5,6 +5,7 @@ datastore folder, a cell run over the kernel WebSocket logs to MLflow, another u
 restart, stop/start, then idle shutdown. Waits on states, never on sleeps being long enough."""
 
 import base64
+import calendar
 import json
 import os
 import socket
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+
+from conftest import MlwsServer
 
 REPO = Path(__file__).resolve().parents[2]
 JUPYTER = REPO / ".venv-jupyter" / "bin" / "jupyter"
@@ -255,3 +258,53 @@ def test_bad_compute_instance_specs_change_nothing(spawn):
         assert r.status_code == 404, r.text
     r = requests.get(url + "/workspaces/default/computes/nothere/lab/api/status", timeout=30)
     assert r.status_code == 404, r.text
+
+
+def test_schedules_start_and_stop_it_and_a_restarted_server_readopts_it(tmp_path):
+    """Start/stop schedules fire on the schedules' clock, which this test moves
+    (MLWS_SCHEDULE_CLOCK_FILE), and a lab that runs while the server restarts is adopted by the
+    new server: still Running, same process, reached through the proxy."""
+    clock = tmp_path / "clock"
+    t0 = calendar.timegm((2030, 1, 7, 8, 0, 0)) * 1000  # a Monday, 08:00 UTC
+    clock.write_text(str(t0))
+    srv = MlwsServer(tmp_path / "home", log_dir=tmp_path,
+                     env={"MLWS_SCHEDULE_CLOCK_FILE": str(clock)})
+    srv.start()
+    try:
+        url = srv.url
+        assert requests.post(url + "/api/v1/users", json={"name": "alice", "password": PASSWORD},
+                             timeout=30).status_code == 201
+        alice = basic("alice")
+        spec = {"name": "ci2", "type": "computeinstance", "schedules": {"compute_start_stop": [
+            {"action": "stop", "trigger": {"type": "cron", "expression": "0 18 * * *",
+                                           "time_zone": "UTC"}},
+            {"action": "start", "trigger": {"type": "cron", "expression": "0 7 * * *",
+                                            "time_zone": "UTC"}}]}}
+        r = requests.post(url + "/api/v1/workspaces/default/computes", json=spec, headers=alice,
+                          timeout=60)
+        assert r.status_code == 201, r.text
+        ci = wait_state(url, alice, "ci2", "Running")
+        lab = url + ci["lab_path"]
+        r = requests.get(lab + "api/status", headers=alice, timeout=30)
+        assert r.status_code == 200, r.text
+        lab_started = r.json()["started"]  # the Jupyter server's own start time
+
+        assert srv.stop() == 0, srv.stderr()
+        srv.start()
+        wait_state(url, alice, "ci2", "Running")
+        r = requests.get(lab + "api/status", headers=alice, timeout=30)
+        assert r.status_code == 200, r.text
+        assert r.json()["started"] == lab_started  # the same lab, adopted, not launched again
+
+        clock.write_text(str(t0 + 10 * 3600_000 + 1000))  # 18:00:01: the stop schedule
+        stopped = wait_state(url, alice, "ci2", "Stopped")
+        assert stopped["last_stop_reason"] == "schedule", stopped
+        clock.write_text(str(t0 + 23 * 3600_000 + 1000))  # 07:00:01 the next day: start
+        again = wait_state(url, alice, "ci2", "Running", after=ci["started_at"] + 1)
+        assert requests.get(lab + "api/status", headers=alice, timeout=30).status_code == 200
+        r = requests.post(url + "/api/v1/workspaces/default/computes/ci2/stop", json={},
+                          headers=alice, timeout=60)
+        assert r.status_code == 200, r.text
+        assert wait_state(url, alice, "ci2", "Stopped")["started_at"] == again["started_at"]
+    finally:
+        srv.stop()

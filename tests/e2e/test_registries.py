@@ -5,61 +5,19 @@ that changes nothing (sharing an existing version, unknown and unreadable regist
 
 from __future__ import annotations
 
-import base64
-import os
-import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
-import requests
-import yaml
 
-from conftest import MlwsServer, unique, wait_for_binary
+from conftest import MlwsServer, unique
 from jobs_util import wait_status
+from users_util import Env, basic
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "azureml" / "cli"
 REGISTRY_YAML = DATA / "resources" / "registry"
 ASSETS = DATA / "assets"
-PASSWORD = "correct horse battery"
 REG = "DemoRegistry"  # registry.yml's name
-
-
-def basic(user):
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()}
-
-
-class Env:
-    def __init__(self, srv: MlwsServer):
-        self.srv = srv
-        self.url = srv.url
-        self.tokens: dict[str, str] = {}
-
-    def req(self, method, path, user="alice", **kw):
-        return requests.request(method, self.url + path, headers=basic(user), timeout=60, **kw)
-
-    def cli(self, user, *args, output="json"):
-        if args[:1] == ("-w",):  # -w belongs to the noun: put it after the verb's arguments
-            args = (*args[2:], "-w", args[1])
-        cmd = [wait_for_binary(), "--url", self.url, "-o", output, *args]
-        env = {**os.environ, "MLWS_TOKEN": self.tokens[user]}
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                              stdin=subprocess.DEVNULL, env=env)
-
-    def ok(self, user, *args):
-        p = self.cli(user, *args)
-        assert p.returncode == 0, f"{args}\nstdout:{p.stdout}\nstderr:{p.stderr}"
-        return yaml.safe_load(p.stdout) if p.stdout.strip() else None
-
-    def fails(self, user, *args):
-        p = self.cli(user, *args)
-        assert p.returncode == 1, f"{args}\nstdout:{p.stdout}\nstderr:{p.stderr}"
-        return p.stderr
-
-    def assign(self, user, role, **scope):
-        r = self.req("POST", "/api/v1/role-assignments", json={"user": user, "role": role, **scope})
-        assert r.status_code == 201, r.text
-        return r.json()["role_assignment"]
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +26,7 @@ def env(tmp_path_factory):
     srv = MlwsServer(base / "home", log_dir=base)
     srv.start()
     e = Env(srv)
-    for user in ("alice", "bob", "carol", "dave"):  # alice, the first, is the server's Owner
-        r = requests.post(srv.url + "/api/v1/users", json={"name": user, "password": PASSWORD},
-                          headers=basic("alice") if user != "alice" else {}, timeout=30)
-        assert r.status_code == 201, r.text
-        t = e.req("POST", "/api/v1/tokens", user=user, json={"name": "cli"})
-        assert t.status_code in (200, 201), t.text
-        e.tokens[user] = t.json()["secret"]
+    e.add_users("alice", "bob", "carol", "dave")  # alice, the first, is the server's Owner
     for ws in ("team-a", "team-b"):
         assert e.req("POST", "/api/v1/workspaces", json={"name": ws}).status_code in (200, 201)
     # bob works in team-a, carol and dave in team-b.
@@ -316,3 +268,33 @@ def test_registry_component_step_is_reused_across_workspaces(env, shared):
     out = env.req("GET", f"/api/v1/workspaces/team-c/jobs/{step_job}/outputs/o/out.txt",
                   user="dave")
     assert out.status_code == 200 and out.text.strip() == "hi", out.text
+
+
+def test_registry_version_is_archived_and_restored(env, shared):
+    source = shared["model"]["source"]
+    for version in ("1", "2"):
+        env.ok("bob", "-w", "team-a", "model", "share", "--name", source["name"], "--version",
+               source["version"], "--registry-name", REG, "--share-with-name", "clf-arch",
+               "--share-with-version", version)
+    latest = f"azureml://registries/{REG}/models/clf-arch/labels/latest"
+
+    def latest_version():
+        r = resolve(env, "carol", "team-b", "models", latest)
+        assert r.status_code == 200, r.text
+        return r.json()["value"][0]["version"]
+
+    assert latest_version() == "2"
+    # A Registry User reads but does not archive.
+    err = env.fails("carol", "model", "archive", "clf-arch", "--version", "2",
+                    "--registry-name", REG)
+    assert "registries/models/write" in err
+    assert latest_version() == "2"
+    env.ok("bob", "model", "archive", "clf-arch", "--version", "2", "--registry-name", REG)
+    listed = env.ok("carol", "model", "list", "--registry-name", REG)["value"]
+    assert ("clf-arch", "2") not in {(a["name"], a["version"]) for a in listed}
+    assert latest_version() == "1"  # an archived version is not @latest
+    env.ok("bob", "model", "restore", "clf-arch", "--version", "2", "--registry-name", REG)
+    assert latest_version() == "2"
+    r = env.req("POST", f"/api/v1/registries/{REG}/models/clf-arch/versions/9/archive",
+                user="bob")
+    assert r.status_code == 404, r.text

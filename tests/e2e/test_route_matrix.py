@@ -20,7 +20,7 @@ PARAMS = {"ws": "default", "name": "nobody", "user": "nobody", "id": "999999",
           "output": "none", "model_id": "m-none", "tag_key": "none", "trace_id": "tr-none",
           "assessment_id": "a-none", "dataset_id": "d-none", "webhook_id": "none",
           "path...": "matrix/file.txt",
-          "endpoint": "nobody", "reg": "azureml"}
+          "endpoint": "nobody", "reg": "azureml", "workspace": "default"}
 
 
 def route_table():

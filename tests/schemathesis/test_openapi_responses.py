@@ -189,6 +189,34 @@ def test_job_and_compute_routes_render_their_schemas(api):
     api.ok("DELETE", f"{base}/computes/{compute}")
 
 
+def test_shared_resource_routes_render_their_schemas(api):
+    # Server-scope computes and datastores granted to a workspace (docs/shared-resources.md).
+    ws, name, ds = unique("ws"), unique("pool"), unique("lake")
+    api.call("POST", "/api/v1/workspaces", 201, json={"name": ws})
+    api.call("POST", "/api/v1/shared/computes", 201,
+             json={"name": name, "type": "amlcompute", "max_instances": 2})
+    assert name in [c["name"] for c in api.ok("GET", "/api/v1/shared/computes")["value"]]
+    api.ok("GET", f"/api/v1/shared/computes/{name}")
+    api.ok("PUT", f"/api/v1/shared/computes/{name}/grants/{ws}", json={})
+    assert api.ok("GET", f"/api/v1/shared/computes/{name}/grants")["value"][0]["workspace"] == ws
+    assert api.ok("GET", f"/api/v1/workspaces/{ws}/computes/{name}")["shared"] is True
+    api.ok("DELETE", f"/api/v1/shared/computes/{name}/grants/{ws}")
+    api.ok("PUT", "/api/v1/shared/secrets/lake-keys",
+           json={"value": '{"access_key_id": "a", "secret_access_key": "b"}'})
+    api.ok("GET", "/api/v1/shared/secrets")
+    api.ok("POST", "/api/v1/shared/datastores",
+           json={"name": ds, "type": "s3", "bucket": "lake", "credentials_secret": "lake-keys"})
+    api.ok("GET", "/api/v1/shared/datastores")
+    api.ok("GET", f"/api/v1/shared/datastores/{ds}")
+    api.ok("PUT", f"/api/v1/shared/datastores/{ds}/grants/{ws}", json={})
+    api.ok("GET", f"/api/v1/shared/datastores/{ds}/grants")
+    api.ok("DELETE", f"/api/v1/shared/datastores/{ds}/grants/{ws}")
+    api.ok("DELETE", f"/api/v1/shared/datastores/{ds}")
+    api.ok("DELETE", "/api/v1/shared/secrets/lake-keys")
+    api.ok("DELETE", f"/api/v1/shared/computes/{name}")
+    api.call("GET", f"/api/v1/shared/computes/{name}", 404)
+
+
 def test_most_api_v1_operations_were_validated(api):
     # Runs last in this module: the tests above have covered this share of the document.
     # 88 of 168 operations: the registries, batch-endpoint, quota/cost and compute-instance

@@ -489,6 +489,15 @@ test('asset, job, compute and datastore pages show content or "not available"', 
   }
 });
 
+test('the Cost link in the navigation opens the cost-over-time page of the workspace', async () => {
+  await page.goto(url('/workspaces/team-a/experiments'));
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Cost', exact: true }).click();
+  await page.waitForURL(/\/workspaces\/team-a\/cost$/);
+  await page.getByRole('heading', { name: 'Cost over time', exact: true }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('[role=status]'));
+  assert.equal(await page.getByRole('alert').count(), 0);
+});
+
 test('data assets: list, versions and lineage (when the server has the asset API)', async (t) => {
   const v1 = `${server.url}/api/v1/workspaces/default/data`;
   if ((await fetch(v1)).status === 404) return t.skip('this server has no asset API yet');
@@ -530,6 +539,26 @@ test('data asset files: uploaded by the CLI, browsed and downloaded in the studi
   await files.getByRole('button', { name: '↑ up' }).click();
   await files.getByRole('button', { name: 'readme.txt' }).waitFor();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('datastores page browses the default datastore down to a compute instance\'s Users/<owner>/ notebooks', async () => {
+  // Where a compute instance of alice's saves her notebooks (docs/compute.md): Users/alice/ of
+  // the workspace's default datastore, stored under the server's artifacts folder by workspace
+  // id ("default", made on the first start, is 1).
+  const folder = join(server.home, 'data', 'artifacts', '1', 'datastores', 'workspaceblobstore', 'Users', 'alice');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'analysis.ipynb'), '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}');
+  await page.goto(url('/workspaces/default/datastores'));
+  await page.getByRole('button', { name: 'workspaceblobstore', exact: true }).click();
+  const files = page.locator('[data-testid=asset-files]');
+  await files.getByRole('button', { name: 'Users/' }).click();
+  await files.getByRole('button', { name: 'alice/' }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), files.getByRole('button', { name: 'analysis.ipynb' }).click()]);
+  assert.equal(download.suggestedFilename(), 'analysis.ipynb');
+  await files.getByRole('button', { name: '↑ up' }).click();
+  await files.getByRole('button', { name: 'alice/' }).waitFor();
+  await files.getByRole('button', { name: '↑ up' }).click();
+  await files.getByRole('button', { name: 'Users/' }).waitFor();
 });
 
 test('jobs: live log tail, run link, cancel (when the server runs jobs)', async (t) => {

@@ -134,6 +134,7 @@ function WorkspaceShell() {
           <NavLink to={`${base}/endpoints`}>Endpoints</NavLink>
           <NavLink to={`${base}/compute`}>Compute</NavLink>
           <NavLink to={`${base}/datastores`}>Datastores</NavLink>
+          <NavLink to={`${base}/cost`}>Cost</NavLink>
         </nav>
         <span className="spacer" />
         <span className="muted user" title="Signed in as">

@@ -25,10 +25,10 @@ export function DatastoreFiles({ ws, uri }: { ws: string; uri: string }) {
     <div data-testid="asset-files">
       {folder !== root && (
         <p>
-          <button type="button" className="link" onClick={() => setFolder(folder.slice(0, folder.lastIndexOf('/')))}>
+          <button type="button" className="link" onClick={() => setFolder(folder.slice(0, Math.max(0, folder.lastIndexOf('/'))))}>
             ↑ up
           </button>{' '}
-          <code>{folder.slice(root.length + 1)}</code>
+          <code>{root ? folder.slice(root.length + 1) : folder}</code>
         </p>
       )}
       {files.error && (files.error as ApiError).status === 404 ? (
