@@ -534,9 +534,46 @@ CREATE TABLE batch_deployments (
 );
 )sql";
 
-constexpr std::array<const char*, 14> kMigrations = {
-    kMigration1, kMigration2, kMigration3,  kMigration4,  kMigration5,  kMigration6,  kMigration7,
-    kMigration8, kMigration9, kMigration10, kMigration11, kMigration12, kMigration13, kMigration14};
+// Migrations 15-17 belong to other branches; until they land these placeholders keep the
+// numbering (each is replaced by its real migration when merged).
+constexpr const char* kMigration15 = "CREATE TABLE IF NOT EXISTS schema_placeholder_15 (x INTEGER)";
+constexpr const char* kMigration16 = "CREATE TABLE IF NOT EXISTS schema_placeholder_16 (x INTEGER)";
+constexpr const char* kMigration17 = "CREATE TABLE IF NOT EXISTS schema_placeholder_17 (x INTEGER)";
+
+// Migration 18 (issue 13): several servers on one database (docs/scale-out.md). `servers` has
+// one row per running server (id "<host>:<pid>:<start ms>", heartbeats); `job_leases` says
+// which server owns each queued or running job until when (store/lease_store.h);
+// `store_counters` hands each store writer a number (the low bits of its metric chunk
+// sequence numbers, so two writers never make the same one).
+constexpr const char* kMigration18 = R"sql(
+CREATE TABLE servers (
+  id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL,
+  url TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE job_leases (
+  workspace_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  server_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, name)
+);
+CREATE INDEX job_leases_by_server ON job_leases (server_id);
+CREATE INDEX job_leases_by_expiry ON job_leases (expires_at);
+CREATE TABLE store_counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO store_counters (name, value) VALUES ('writer', 0);
+)sql";
+
+constexpr std::array<const char*, 18> kMigrations = {
+    kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,  kMigration6,
+    kMigration7,  kMigration8,  kMigration9,  kMigration10, kMigration11, kMigration12,
+    kMigration13, kMigration14, kMigration15, kMigration16, kMigration17, kMigration18};
 
 }  // namespace
 

@@ -186,7 +186,7 @@ Status SqliteStore::LogBatch(std::int64_t workspace_id, const std::string& run_i
       ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, key));
       ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO metric_chunks (run_rowid, key_id, seq, "
                                              "count, data) VALUES (?, ?, ?, ?, ?)"));
-      ins->Bind(1, ref.rowid).Bind(2, key_id).Bind(3, next_seq_++).Bind(4, c.count);
+      ins->Bind(1, ref.rowid).Bind(2, key_id).Bind(3, NextChunkSeq()).Bind(4, c.count);
       ins->BindBlob(5, c.blob.data(), static_cast<int>(c.blob.size()));
       RETURN_IF_ERROR(ins->Run());
       const Metric& l = *c.latest;
