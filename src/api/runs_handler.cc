@@ -1,6 +1,7 @@
 #include "api/handlers.h"
 #include "api/mlflow3_handlers.h"
 #include "api/mlflow_json.h"
+#include "api/run_json_writer.h"
 
 namespace mlws::api {
 
@@ -16,7 +17,7 @@ StatusOr<std::string> RunIdParam(const RequestDecoder& d) {
 }
 
 http::Response CreateRun(ApiContext& ctx, http::Request& req) {
-  return Reply([&]() -> StatusOr<json> {
+  StatusOr<tracking::Run> run = [&]() -> StatusOr<tracking::Run> {
     ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
     tracking::CreateRunRequest r;
     ASSIGN_OR_RETURN(auto exp, d.OptionalString("experiment_id"));
@@ -27,9 +28,13 @@ http::Response CreateRun(ApiContext& ctx, http::Request& req) {
     r.run_name = name.value_or("");
     ASSIGN_OR_RETURN(r.start_time, d.OptionalInt("start_time"));
     ASSIGN_OR_RETURN(r.tags, ParseKeyValues(d.Json("tags"), "tags", false));
-    ASSIGN_OR_RETURN(auto run, ctx.tracking.CreateRun(req.workspace, std::move(r)));
-    return json{{"run", ToJson(run)}};
-  }());
+    return ctx.tracking.CreateRun(req.workspace, std::move(r));
+  }();
+  if (!run.ok()) return http::ErrorResponse(run.status());
+  std::string out = "{\"run\":";
+  AppendRunJson(out, *run);
+  out += '}';
+  return http::JsonResponse(std::move(out));
 }
 
 http::Response GetRun(ApiContext& ctx, http::Request& req) {
@@ -177,7 +182,7 @@ http::Response LogModel(ApiContext& ctx, http::Request& req) {
 }
 
 http::Response SearchRuns(ApiContext& ctx, http::Request& req) {
-  return Reply([&]() -> StatusOr<json> {
+  StatusOr<tracking::RunsPage> page = [&]() -> StatusOr<tracking::RunsPage> {
     ASSIGN_OR_RETURN(RequestDecoder d, RequestDecoder::From(req));
     tracking::SearchRunsRequest s;
     ASSIGN_OR_RETURN(s.experiment_ids, d.StringList("experiment_ids"));
@@ -189,16 +194,25 @@ http::Response SearchRuns(ApiContext& ctx, http::Request& req) {
     ASSIGN_OR_RETURN(s.order_by, d.StringList("order_by"));
     ASSIGN_OR_RETURN(auto token, d.OptionalString("page_token"));
     s.page_token = token.value_or("");
-    ASSIGN_OR_RETURN(auto page, ctx.tracking.SearchRuns(req.workspace, s));
-    json out = json::object();
-    if (!page.runs.empty()) {
-      json arr = json::array();
-      for (const auto& r : page.runs) arr.push_back(ToJson(r));
-      out["runs"] = std::move(arr);
+    return ctx.tracking.SearchRuns(req.workspace, s);
+  }();
+  if (!page.ok()) return http::ErrorResponse(page.status());
+  // Keys in Dump's (sorted) order: next_page_token, runs.
+  std::string out = "{";
+  if (!page->next_page_token.empty()) {
+    out += "\"next_page_token\":";
+    AppendJsonString(out, page->next_page_token);
+  }
+  if (!page->runs.empty()) {
+    out += page->next_page_token.empty() ? "\"runs\":[" : ",\"runs\":[";
+    for (std::size_t i = 0; i < page->runs.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendRunJson(out, page->runs[i]);
     }
-    if (!page.next_page_token.empty()) out["next_page_token"] = page.next_page_token;
-    return out;
-  }());
+    out += ']';
+  }
+  out += '}';
+  return http::JsonResponse(std::move(out));
 }
 
 }  // namespace mlws::api

@@ -2,6 +2,7 @@
 // pipeline_reuse.cc.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -57,9 +58,16 @@ struct PipelineRunner::Run {
 
 bool IsStepTerminal(const std::string& status);
 
-// A running pipeline's state is written at most this often (its detail is O(steps) to write;
-// a restart re-reads the steps' own jobs, so a late write loses nothing).
+// A running pipeline's state is written at most this often, per started 250 steps (its detail
+// is O(steps) to write, and a bigger pipeline runs longer: a fixed period would make the writes
+// O(steps^2) in all; a restart re-reads the steps' own jobs, so a late write loses nothing).
 inline constexpr std::int64_t kPersistEveryMs = 250;
+inline constexpr std::int64_t kPersistStepsPerPeriod = 250;
+inline std::int64_t PersistEveryMs(const PipelineRunner::Run& run) {
+  auto steps = static_cast<std::int64_t>(run.steps.size());
+  return kPersistEveryMs *
+         std::max<std::int64_t>(1, (steps + kPersistStepsPerPeriod - 1) / kPersistStepsPerPeriod);
+}
 
 // "<pipeline>--<step>".
 inline std::string StepJobName(const std::string& pipeline, const std::string& step) {

@@ -105,6 +105,19 @@ StatusOr<Job> PipelineRunner::Create(const std::string& ws, std::int64_t ws_id, 
         fmt::format("A job named '{}' already exists in workspace '{}'.", name, ws));
   }
   // Everything the steps refer to must exist now, not when they start.
+  if (const std::string& ds = p.settings.default_datastore; !ds.empty()) {
+    OutputSpec probe;
+    probe.name = "default_datastore";
+    probe.path = "azureml://datastores/" + ds + "/paths/azureml";
+    Status ok = assets_.CheckOutput(ws, name, probe);
+    if (ok.code() == ErrorCode::kResourceDoesNotExist) {
+      return NotFound(fmt::format(
+          "settings.default_datastore: datastore '{}' does not exist in workspace '{}' (`mlws "
+          "datastore list` shows them).",
+          ds, ws));
+    }
+    if (!ok.ok()) return Prefixed(ok, "settings.default_datastore");
+  }
   std::map<std::string, Status> computes;
   for (const auto& s : p.steps) {
     std::string where = "jobs." + s.name;
@@ -276,10 +289,11 @@ void PipelineRunner::Loop() {
     std::vector<std::shared_ptr<Run>> due;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      bool waiting = false;  // a pipeline's state is to be written soon
-      for (const auto& [key, run] : runs_) waiting = waiting || run->persist_due;
-      cv_.wait_for(lock,
-                   waiting ? std::chrono::milliseconds(kPersistEveryMs) : std::chrono::seconds(1),
+      std::int64_t wait_ms = 1000;  // shorter when a pipeline's state is to be written soon
+      for (const auto& [key, run] : runs_) {
+        if (run->persist_due) wait_ms = std::min(wait_ms, PersistEveryMs(*run));
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
                    [this] { return stopping_ || !dirty_.empty(); });
       for (const auto& [key, run] : runs_) {
         if (run->persist_due) due.push_back(run);
@@ -311,7 +325,9 @@ void PipelineRunner::Loop() {
       }
     }
     for (auto& run : due) {
-      if (run->persist_due && SteadyMs() - run->persisted_at >= kPersistEveryMs) Persist(*run);
+      if (run->persist_due && SteadyMs() - run->persisted_at >= PersistEveryMs(*run)) {
+        Persist(*run);
+      }
     }
   }
 }
@@ -427,7 +443,7 @@ void PipelineRunner::Advance(Run& run) {
   for (const auto& [n, st] : run.steps) done = done && IsStepTerminal(st.status);
   if (done) return Finish(run);
   run.persist_due = run.persist_due || changed;
-  if (run.persist_due && SteadyMs() - run.persisted_at >= kPersistEveryMs) Persist(run);
+  if (run.persist_due && SteadyMs() - run.persisted_at >= PersistEveryMs(run)) Persist(run);
 }
 
 void PipelineRunner::Dispatch(Run& run, const PipelineStep& step, Step& st) {

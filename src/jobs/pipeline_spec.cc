@@ -499,6 +499,32 @@ std::string LiteralTypeOf(const json& v) {
                                  : "number";
 }
 
+namespace {
+
+// settings.default_datastore: an output without a path gets the path it would have had on the
+// workspace's default datastore, on that datastore instead (a uri_file output's file named
+// like the output, as OutputUri does without a path); ${{default_datastore}} in a path names it.
+void ApplyDefaultDatastore(PipelineSpec& p) {
+  const std::string& ds = p.settings.default_datastore;
+  if (ds.empty()) return;
+  static const std::string kVar = "${{default_datastore}}";
+  for (auto& s : p.steps) {
+    for (auto& o : s.outputs) {
+      if (o.path.empty()) {
+        o.path = "azureml://datastores/" + ds + "/paths/azureml/${{name}}/${{output_name}}";
+        if (o.type == "uri_file") o.path += "/${{output_name}}";
+        continue;
+      }
+      for (size_t at = o.path.find(kVar); at != std::string::npos;
+           at = o.path.find(kVar, at + ds.size())) {
+        o.path.replace(at, kVar.size(), ds);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 bool IsPipelineSpec(const json& spec) {
   return spec.is_object() && spec.contains("type") && spec["type"] == "pipeline";
 }
@@ -538,10 +564,9 @@ StatusOr<PipelineSpec> ParsePipelineSpec(const json& spec, const ComponentResolv
   p.settings.default_compute = NoAzurePrefix(p.settings.default_compute);
   ASSIGN_OR_RETURN(std::string ds, Str(settings, "default_datastore", "settings."));
   p.settings.default_datastore = NoAzurePrefix(ds);
-  if (!p.settings.default_datastore.empty() &&
-      p.settings.default_datastore != "workspaceblobstore") {
-    p.notes.push_back(
-        "settings.default_datastore: outputs go to the workspace's default datastore");
+  if (!p.settings.default_datastore.empty()) {
+    Status st = ValidateJobName(p.settings.default_datastore);
+    if (!st.ok()) return InvalidArgument("settings.default_datastore: " + st.message());
   }
   if (settings.contains("default_environment") && !settings["default_environment"].is_null()) {
     const json& e = settings["default_environment"];
@@ -649,6 +674,8 @@ StatusOr<PipelineSpec> ParsePipelineSpec(const json& spec, const ComponentResolv
     return InvalidArgument("jobs: the steps' bindings form a cycle (steps " + cycle +
                            " wait on each other's outputs).");
   }
+
+  ApplyDefaultDatastore(p);
 
   // Each step must make a valid command job.
   for (const auto& s : p.steps) {

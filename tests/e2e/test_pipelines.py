@@ -311,6 +311,10 @@ BAD = [
      "jobs:\n  a:\n    command: echo > ${{outputs.o}}/x\n    outputs:\n"
      "      o: {path: 'azureml://datastores/nostore/paths/x'}\n", 404,
      ["jobs.a.outputs.o", "nostore"]),
+    ("unknown default datastore",
+     "settings:\n  default_datastore: azureml:nostore\n"
+     "jobs:\n  a:\n    command: echo > ${{outputs.o}}/x\n    outputs:\n      o:\n", 404,
+     ["settings.default_datastore", "nostore"]),
     ("empty", "jobs: {}\n", 400, ["needs 'jobs'"]),
     ("unknown field", "jobz: {}\njobs:\n  a:\n    command: echo\n", 400, ["jobz"]),
 ]
@@ -569,3 +573,70 @@ def test_unwritten_uri_file_output_fails_the_step(server):
     done = wait_status(server.url, name, ("Completed", "Failed"), timeout=120)
     assert done["status"] == "Failed"
     assert "Output 'f' could not be published" in done["steps"]["a"]["reason"]
+
+
+def test_outputs_without_a_path_land_on_the_default_datastore(server):
+    name = unique("pipeds").replace("-", "_")
+    root = Path(server.home) / "datastores" / name
+    root.mkdir(parents=True)
+    r = requests.post(f"{server.url}/api/v1/workspaces/default/datastores", timeout=10,
+                      json={"name": name, "type": "local", "path": str(root)})
+    assert r.status_code in (200, 201), r.text
+    ds = f"azureml://datastores/{name}/paths"
+    r = requests.post(jobs_url(server.url), timeout=30, json={
+        "type": "pipeline", "name": name,
+        "settings": {"default_datastore": f"azureml:{name}", "force_rerun": True},
+        "jobs": {
+            "make": {"command": "echo hi > ${{outputs.folder}}/a.txt && echo f > ${{outputs.f}}"
+                                " && echo c > ${{outputs.custom}}/c.txt",
+                     "outputs": {"folder": {"type": "uri_folder"}, "f": {"type": "uri_file"},
+                                 "custom": {"path": "azureml://datastores/${{default_datastore}}"
+                                                    "/paths/custom/${{name}}"}}},
+            "use": {"command": "cat ${{inputs.d}}/a.txt > ${{outputs.o}}/b.txt",
+                    "inputs": {"d": "${{parent.jobs.make.outputs.folder}}"},
+                    "outputs": {"o": None}}}})
+    assert r.status_code == 201, r.text
+    done = wait_status(server.url, name, ("Completed", "Failed"), timeout=120)
+    assert done["status"] == "Completed", done
+    make = done["steps"]["make"]["outputs"]
+    assert make["folder"]["uri"] == f"{ds}/azureml/{name}--make/folder"
+    assert make["f"]["uri"] == f"{ds}/azureml/{name}--make/f/f"
+    assert make["custom"]["uri"] == f"{ds}/custom/{name}--make"
+    assert done["steps"]["use"]["outputs"]["o"]["uri"] == f"{ds}/azureml/{name}--use/o"
+    assert (root / "azureml" / f"{name}--make" / "folder" / "a.txt").read_text() == "hi\n"
+    assert (root / "azureml" / f"{name}--make" / "f" / "f").read_text() == "f\n"
+    assert (root / "custom" / f"{name}--make" / "c.txt").read_text() == "c\n"
+    assert (root / "azureml" / f"{name}--use" / "o" / "b.txt").read_text() == "hi\n"
+    # Nothing of it went to the workspace's default datastore.
+    assert not (datastore(server) / "azureml" / f"{name}--make").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# a fan-in step with many inputs (more than the scheduler binds one by one into the sandbox)
+
+def test_fan_in_step_reads_many_inputs_read_only(server):
+    name = unique("pipefanin").replace("-", "_")
+    n = 40
+    jobs = {f"f{i}": {"command": f"echo {i} > ${{{{outputs.o}}}}/v.txt", "outputs": {"o": None}}
+            for i in range(n)}
+    cat = " ".join(f"${{{{inputs.i{i}}}}}/v.txt" for i in range(n))
+    jobs["join"] = {
+        "command": f"cat {cat} > ${{{{outputs.all}}}}/all.txt && "
+                   "{ (echo x > ${{inputs.i0}}/v.txt) 2>/dev/null && echo writable || "
+                   "echo read-only; } > ${{outputs.all}}/mode.txt",
+        "inputs": {f"i{i}": f"${{{{parent.jobs.f{i}.outputs.o}}}}" for i in range(n)},
+        "outputs": {"all": None}}
+    r = requests.post(jobs_url(server.url), timeout=30,
+                      json={"type": "pipeline", "name": name, "jobs": jobs,
+                            "settings": {"force_rerun": True}})
+    assert r.status_code == 201, r.text
+    done = wait_status(server.url, name, ("Completed", "Failed"), timeout=120)
+    assert done["status"] == "Completed", done
+    out = datastore(server) / "azureml" / f"{name}--join" / "all"
+    assert (out / "all.txt").read_text() == "".join(f"{i}\n" for i in range(n))
+    assert (out / "mode.txt").read_text() == "read-only\n"
+    # The inputs were hard-linked into the step's own folder (one read-only bind), not copied,
+    # and the original was not changed.
+    linked = Path(server.home) / "jobs" / "1" / f"{name}--join" / "inputs" / "i0" / "v.txt"
+    assert linked.stat().st_nlink >= 2
+    assert (datastore(server) / "azureml" / f"{name}--f0" / "o" / "v.txt").read_text() == "0\n"

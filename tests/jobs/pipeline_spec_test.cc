@@ -112,5 +112,26 @@ TEST(PipelineSpecTest, UnknownSettingsAreNotedNotRefused) {
   EXPECT_NE(p->notes[0].find("default_datestore"), std::string::npos);
 }
 
+TEST(PipelineSpecTest, DefaultDatastoreIsWhereOutputsWithoutAPathGo) {
+  auto p = Parse(R"({"type": "pipeline", "settings": {"default_datastore": "azureml:team"},
+      "jobs": {"a": {"command": "echo > ${{outputs.d}}/x; echo > ${{outputs.f}}",
+                     "outputs": {"d": null, "f": {"type": "uri_file"},
+                                 "p": {"path": "azureml://datastores/${{default_datastore}}/paths/x"}}}}})");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->settings.default_datastore, "team");
+  std::map<std::string, std::string> paths;
+  for (const auto& o : StepOf(*p, "a").outputs) paths[o.name] = o.path;
+  EXPECT_EQ(paths["d"], "azureml://datastores/team/paths/azureml/${{name}}/${{output_name}}");
+  EXPECT_EQ(paths["f"],
+            "azureml://datastores/team/paths/azureml/${{name}}/${{output_name}}/${{output_name}}");
+  EXPECT_EQ(paths["p"], "azureml://datastores/team/paths/x");
+  json job = StepJobSpec(*p, StepOf(*p, "a"), {});
+  EXPECT_EQ(job["outputs"]["p"]["path"], "azureml://datastores/team/paths/x");
+  EXPECT_TRUE(p->notes.empty());
+  ExpectError(R"({"type": "pipeline", "settings": {"default_datastore": "a/b"},
+      "jobs": {"a": {"command": "echo"}}})",
+              "settings.default_datastore");
+}
+
 }  // namespace
 }  // namespace mlws::jobs

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -151,6 +152,43 @@ TEST_P(StoreConformance, LatestMetricFollowsStepThenTimestamp) {
   ASSERT_EQ(got->metrics.size(), 1u);
   EXPECT_DOUBLE_EQ(got->metrics[0].value, 5);
   EXPECT_EQ(got->metrics[0].step, 3);
+}
+
+// Many keys in one batch (written with multi-row statements of 64, 32, ..., 1 rows): every
+// key's history and latest value, including keys whose stored latest point is later.
+TEST_P(StoreConformance, ManyKeyBatchKeepsEveryKeysHistoryAndLatest) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  constexpr int kKeys = 1000 - 1;  // every statement size is used
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"k7", 70, 5, 9}, {"k8", 80, 5, 9}}, {}, {}).ok());
+  std::vector<tracking::Metric> batch;
+  for (int k = 0; k < kKeys; ++k) {
+    double v = k == 3 ? std::nan("") : k + 0.5;
+    batch.push_back({"k" + std::to_string(k), v, 10, 1});
+  }
+  batch.push_back({"k8", 81, 6, 9});  // same step, later timestamp: replaces the latest
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, batch, {}, {}).ok());
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->metrics.size(), static_cast<std::size_t>(kKeys));
+  std::map<std::string, tracking::Metric> latest;
+  for (const auto& m : got->metrics) latest[m.key] = m;
+  EXPECT_DOUBLE_EQ(latest["k0"].value, 0.5);
+  EXPECT_TRUE(std::isnan(latest["k3"].value));
+  EXPECT_DOUBLE_EQ(latest["k998"].value, 998.5);
+  EXPECT_DOUBLE_EQ(latest["k7"].value, 70);  // the older step did not replace it
+  EXPECT_EQ(latest["k7"].step, 9);
+  EXPECT_DOUBLE_EQ(latest["k8"].value, 81);
+  auto h7 = store_->runs().GetMetricHistory({ws, run, "k7"});
+  ASSERT_TRUE(h7.ok());
+  EXPECT_EQ(h7->size(), 2u);
+  auto h8 = store_->runs().GetMetricHistory({ws, run, "k8"});
+  ASSERT_TRUE(h8.ok());
+  EXPECT_EQ(h8->size(), 3u);
+  auto h998 = store_->runs().GetMetricHistory({ws, run, "k998"});
+  ASSERT_TRUE(h998.ok());
+  ASSERT_EQ(h998->size(), 1u);
+  EXPECT_DOUBLE_EQ((*h998)[0].value, 998.5);
 }
 
 TEST_P(StoreConformance, HistoryKeepsNaNAndInfinityAndIsOrderedByTimestamp) {

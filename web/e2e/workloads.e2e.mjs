@@ -1,7 +1,8 @@
 // Browser tests of the workload pages: a pipeline job's graph (live until Completed, reuse, click
-// through, child runs nested in the runs table), a sweep job's trials and charts, and the online
-// endpoint pages. A real `mlws server` (harness.mjs) runs the jobs and scoring instances; every
-// wait is on an event the page shows (a status, a node's colour), not on a fixed sleep.
+// through, child runs nested in the runs table, edges that skip layers routed around the boxes),
+// a sweep job's trials and charts, and the online endpoint pages. A real `mlws server`
+// (harness.mjs) runs the jobs and scoring instances; every wait is on an event the page shows (a
+// status, a node's colour), not on a fixed sleep.
 // Run: `node --test e2e/workloads.e2e.mjs` from web/ (after `npm run build`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -143,6 +144,62 @@ test('pipeline graph: steps coloured by status, labelled edges, live until Compl
   assert.match(page.url(), /open=/);
   await page.getByRole('button', { name: new RegExp(`Hide the 3 child runs of ${name}$`) }).click();
   await page.waitForFunction((n) => document.querySelectorAll('[role=grid] a[data-depth="1"]').length === n, base);
+});
+
+// An edge that skips layers runs through the lanes the layout keeps free in the layers between,
+// never behind a step's box. The graph's shape is known once the job exists: no step need run.
+test('pipeline graph: edges that skip layers go around the boxes, not behind them', async () => {
+  const name = `pipe_skip_${Date.now()}`;
+  // a → b → c → d, and a's output also straight into c and d (edges over one and two layers).
+  const out = (s) => `\${{parent.jobs.${s}.outputs.o}}`;
+  const spec = {
+    type: 'pipeline',
+    name,
+    jobs: {
+      a: { command: 'echo a > ${{outputs.o}}/x', outputs: { o: null } },
+      b: { command: 'cat ${{inputs.i}}/x > ${{outputs.o}}/x', inputs: { i: out('a') }, outputs: { o: null } },
+      c: { command: 'cat ${{inputs.i}}/x ${{inputs.first}}/x > ${{outputs.o}}/x', inputs: { i: out('b'), first: out('a') }, outputs: { o: null } },
+      d: { command: 'cat ${{inputs.i}}/x ${{inputs.first}}/x', inputs: { i: out('c'), first: out('a') } },
+    },
+  };
+  await call('POST', '/jobs', spec);
+  await page.goto(url(`/workspaces/default/jobs/${name}`));
+  await page.getByTestId('pipeline-graph').waitFor();
+  await page.locator('[data-testid=pipeline-node]').nth(3).waitFor();
+  const lanes = await page
+    .getByTestId('pipeline-edge')
+    .evaluateAll((els) => Object.fromEntries(els.map((e) => [`${e.dataset.from}>${e.dataset.to}`, Number(e.dataset.lanes)])));
+  assert.deepEqual(lanes, { 'a>b': 0, 'b>c': 0, 'c>d': 0, 'a>c': 1, 'a>d': 2 });
+  // Walk every edge's path in screen coordinates: no point of it lies inside a box other than
+  // its own two ends' boxes (a 2 px margin for the stroke).
+  const hits = await page.evaluate(() => {
+    const boxes = [...document.querySelectorAll('[data-testid=pipeline-node]')].map((g) => ({
+      step: g.dataset.step,
+      rect: g.querySelector('rect').getBoundingClientRect(),
+    }));
+    const found = [];
+    for (const g of document.querySelectorAll('[data-testid=pipeline-edge]')) {
+      const path = g.querySelector('path');
+      const m = path.getScreenCTM();
+      const len = path.getTotalLength();
+      for (let s = 0; s <= len; s += 2) {
+        const p = path.getPointAtLength(s);
+        const x = m.a * p.x + m.c * p.y + m.e;
+        const y = m.b * p.x + m.d * p.y + m.f;
+        for (const b of boxes) {
+          if (b.step === g.dataset.from || b.step === g.dataset.to) continue;
+          const r = b.rect;
+          if (x > r.left + 2 && x < r.right - 2 && y > r.top + 2 && y < r.bottom - 2) {
+            found.push(`${g.dataset.from}>${g.dataset.to} passes behind ${b.step}`);
+            break;
+          }
+        }
+      }
+    }
+    return [...new Set(found)];
+  });
+  await page.screenshot({ path: shotPath('pipeline-skip-edges') });
+  assert.deepEqual(hits, []);
 });
 
 test('sweep: trials sorted by the objective with the best marked, parallel coordinates, objective over time', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assignLayers, countCrossings, layoutDag } from '../src/lib/dagLayout';
-import { pipelineGraph, statusTone } from '../src/lib/pipeline';
+import { assignLayers, countCrossings, laneKey, layoutDag } from '../src/lib/dagLayout';
+import { edgePath, pipelineGraph, statusTone } from '../src/lib/pipeline';
 import { nestRuns, toRow } from '../src/lib/runs';
 import type { Run } from '../src/api/types';
 
@@ -55,6 +55,43 @@ describe('layered layout', () => {
     expect(lay.width).toBe(400);
     expect(lay.height).toBe(90);
     expect(layoutDag([], [], OPT)).toMatchObject({ width: 0, height: 0 });
+  });
+});
+
+describe('edges that skip layers', () => {
+  // a→b→c→d and a→d: the long edge crosses layers 1 and 2, where b and c sit.
+  const edges = [
+    { from: 'a', to: 'b' },
+    { from: 'b', to: 'c' },
+    { from: 'c', to: 'd' },
+    { from: 'a', to: 'd' },
+  ];
+  const lay = layoutDag(['a', 'b', 'c', 'd'], edges, OPT);
+
+  it('get a lane in each layer they cross, clear of every box', () => {
+    const lanes = lay.lanes.get(laneKey('a', 'd'))!;
+    expect(lanes.map((p) => p.x)).toEqual([150, 300]);
+    for (const p of lanes)
+      for (const n of lay.nodes.values()) {
+        const sameColumn = n.x === p.x;
+        const inside = p.y >= n.y - 7 && p.y <= n.y + OPT.nodeHeight + 7; // lane is 14 tall
+        expect(sameColumn && inside).toBe(false);
+      }
+    expect(lay.lanes.has(laneKey('a', 'b'))).toBe(false);
+    // The layers with a lane are taller: box, gap, lane.
+    expect(lay.height).toBe(40 + 10 + 14);
+    expect([...lay.nodes.values()].map((n) => n.order)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('are drawn through their lanes', () => {
+    const lanes = lay.lanes.get(laneKey('a', 'd'))!;
+    const r = edgePath({ x: 100, y: 20 }, lanes, 100, { x: 450, y: 20 });
+    const ys = lanes.map((p) => p.y);
+    expect(r.d).toBe(
+      `M 100 20 C 125 20, 125 ${ys[0]}, 150 ${ys[0]} L 250 ${ys[0]} ` +
+        `C 275 ${ys[0]}, 275 ${ys[1]}, 300 ${ys[1]} L 400 ${ys[1]} C 425 ${ys[1]}, 425 20, 450 20`,
+    );
+    expect(edgePath({ x: 0, y: 0 }, [], 100, { x: 50, y: 20 })).toEqual({ d: 'M 0 0 C 25 0, 25 20, 50 20', labelX: 25, labelY: 4 });
   });
 });
 

@@ -2,9 +2,12 @@
 // all the runs), whatever the page size. Over a network connection (PostgreSQL) the per-run
 // queries of LoadRun would cost a round trip each: five per run, 500 for a page of 100.
 #include <cmath>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
 #include <unordered_map>
 
-#include "store/sqlite/sql_builder.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mlws::store::sqlite {
@@ -14,29 +17,50 @@ using tracking::Run;
 
 namespace {
 
-// "(?, ?, ...)" over `ids`.
-SqlBuilder& InList(SqlBuilder& b, const std::vector<std::int64_t>& ids) {
-  b.Add("(");
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) b.Add(", ");
-    b.Param(ids[i]);
-  }
-  return b.Add(")");
+// The text of `head` + " IN (?, ?, ...)" + `tail` with `slots` placeholders, kept for the life
+// of the process: its address is the statement cache's key (Db::Cached), so each connection
+// prepares it once. At most a few dozen texts exist (5 queries x 11 slot counts).
+const char* InListSql(std::string_view head, std::size_t slots, std::string_view tail) {
+  std::string sql(head);
+  sql += "(";
+  for (std::size_t i = 0; i < slots; ++i) sql += i == 0 ? "?" : ", ?";
+  sql += ")";
+  sql += tail;
+  static std::mutex mu;
+  static std::set<std::string> texts;  // node-based: the strings never move
+  std::lock_guard<std::mutex> lock(mu);
+  return texts.insert(std::move(sql)).first->c_str();
 }
 
-// Runs `head` + " IN (ids)" + `tail` and calls `row` for each result row.
+// Runs `head` + " IN (ids)" + `tail` and calls `row` for each result row. The IN list is
+// padded with NULLs (which match nothing) to a power of two, so a page of any size reuses a
+// prepared statement instead of parsing and planning its query again (up to 1,024 ids;
+// larger lists are prepared for the one call).
 template <typename F>
 Status ForEachRow(Db& db, std::string_view head, const std::vector<std::int64_t>& ids,
                   std::string_view tail, F row) {
-  SqlBuilder b;
-  b.Add(head);
-  InList(b, ids).Add(tail);
-  ASSIGN_OR_RETURN(Stmt s, db.Prepare(b.sql));
-  b.BindAll(s);
+  std::size_t slots = 1;
+  while (slots < ids.size()) slots *= 2;
+  std::optional<Stmt> own;
+  Stmt* s = nullptr;
+  if (slots <= 1024) {
+    ASSIGN_OR_RETURN(s, db.Cached(InListSql(head, slots, tail)));
+  } else {
+    ASSIGN_OR_RETURN(Stmt fresh, db.Prepare(InListSql(head, slots, tail)));
+    own.emplace(std::move(fresh));
+    s = &*own;
+  }
+  for (std::size_t i = 0; i < slots; ++i) {
+    if (i < ids.size()) {
+      s->Bind(static_cast<int>(i + 1), ids[i]);
+    } else {
+      s->BindNull(static_cast<int>(i + 1));
+    }
+  }
   for (;;) {
-    ASSIGN_OR_RETURN(bool more, s.Step());
+    ASSIGN_OR_RETURN(bool more, s->Step());
     if (!more) return Status::Ok();
-    row(s);
+    row(*s);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "mlws/common/ids.h"
 #include "store/sqlite/metric_codec.h"
+#include "store/sqlite/metric_rows_write.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mlws::store::sqlite {
@@ -36,8 +37,8 @@ StatusOr<SqliteStore::RunRef> SqliteStore::ResolveRun(Db& db, std::int64_t works
   return ref;
 }
 
-Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid,
-                                 const std::vector<KeyValue>& tags) {
+Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid, const std::vector<KeyValue>& tags,
+                                 const std::string* stored_name) {
   for (const auto& t : tags) {
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("INSERT INTO tags (run_rowid, key, value) VALUES (?, ?, ?) "
@@ -45,7 +46,7 @@ Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid,
                                "excluded.value"));
     s->Bind(1, run_rowid).Bind(2, t.key).Bind(3, t.value);
     RETURN_IF_ERROR(s->Run());
-    if (t.key == kRunNameTag) {
+    if (t.key == kRunNameTag && (stored_name == nullptr || *stored_name != t.value)) {
       // The run name and its tag are one fact; keep them in step as MLflow does.
       ASSIGN_OR_RETURN(Stmt * n, db.Cached("UPDATE runs SET name = ? WHERE rowid = ?"));
       n->Bind(1, t.value).Bind(2, run_rowid);
@@ -87,7 +88,7 @@ StatusOr<Run> SqliteStore::CreateRun(const NewRun& nr) {
         .Bind(7, artifact_uri);
     RETURN_IF_ERROR(ins->Run());
     std::int64_t rowid = db.LastInsertRowid();
-    RETURN_IF_ERROR(WriteRunTags(db, rowid, nr.tags));
+    RETURN_IF_ERROR(WriteRunTags(db, rowid, nr.tags, &nr.run_name));  // the name went in above
     // The new run is fully known here: build it instead of reading it back (the writer thread
     // is the bottleneck of create-run throughput).
     out.info.rowid = rowid;
@@ -182,35 +183,14 @@ Status SqliteStore::LogBatch(std::int64_t workspace_id, const std::string& run_i
       RETURN_IF_ERROR(ins->Run());
     }
     RETURN_IF_ERROR(WriteRunTags(db, ref.rowid, tags));
+    // Key ids first (cached), then every key's rows in a few multi-row statements.
+    std::vector<MetricKeyRows> rows;
+    rows.reserve(chunks.size());
     for (const auto& [key, c] : chunks) {
       ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, key));
-      ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO metric_chunks (run_rowid, key_id, seq, "
-                                             "count, data) VALUES (?, ?, ?, ?, ?)"));
-      ins->Bind(1, ref.rowid).Bind(2, key_id).Bind(3, NextChunkSeq()).Bind(4, c.count);
-      ins->BindBlob(5, c.blob.data(), static_cast<int>(c.blob.size()));
-      RETURN_IF_ERROR(ins->Run());
-      const Metric& l = *c.latest;
-      bool nan = std::isnan(l.value);
-      // Replace the stored latest point only if this one is later (step, timestamp, value).
-      ASSIGN_OR_RETURN(
-          Stmt * up,
-          db.Cached(
-              "INSERT INTO latest_metrics AS l (run_rowid, key_id, value, is_nan, "
-              "timestamp, step) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_rowid, key_id) DO "
-              "UPDATE SET value = excluded.value, is_nan = excluded.is_nan, timestamp = "
-              "excluded.timestamp, step = excluded.step WHERE excluded.step > l.step OR "
-              "(excluded.step = l.step AND (excluded.timestamp > l.timestamp OR "
-              "(excluded.timestamp = l.timestamp AND (excluded.is_nan > l.is_nan OR "
-              "(excluded.is_nan = l.is_nan AND excluded.value > l.value)))))"));
-      up->Bind(1, ref.rowid).Bind(2, key_id);
-      if (nan) {
-        up->BindNull(3);
-      } else {
-        up->Bind(3, l.value);
-      }
-      up->Bind(4, nan ? 1 : 0).Bind(5, l.timestamp).Bind(6, l.step);
-      RETURN_IF_ERROR(up->Run());
+      rows.push_back(MetricKeyRows{key_id, NextChunkSeq(), c.count, &c.blob, c.latest});
     }
+    RETURN_IF_ERROR(WriteMetricKeyRows(db, ref.rowid, rows));
     return Status::Ok();
   });
 }

@@ -272,8 +272,11 @@ class SqliteStore final : public MetadataStore,
   static StatusOr<tracking::TraceInfo> LoadTrace(Db& db, const std::string& request_id);
   // Interned id of a metric key (writer thread only).
   StatusOr<std::int64_t> MetricKeyId(Db& db, const std::string& key);
+  // `stored_name`: the run's name as it is already stored, so an equal mlflow.runName tag
+  // does not write it again.
   static Status WriteRunTags(Db& db, std::int64_t run_rowid,
-                             const std::vector<tracking::KeyValue>& tags);
+                             const std::vector<tracking::KeyValue>& tags,
+                             const std::string* stored_name = nullptr);
 
   Connector connect_;
   WriteQueue writes_;

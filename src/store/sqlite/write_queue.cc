@@ -73,9 +73,13 @@ void WriteQueue::Loop() {
       group.swap(queue_);
     }
     RunGroup(group);
-    std::lock_guard<std::mutex> lock(mu_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& p : group) p->done = true;
+    }
+    // Woken after the lock is released, so a caller does not wake only to block on mu_ again
+    // (the group keeps every Pending, and its cv, alive meanwhile).
     for (auto& p : group) {
-      p->done = true;
       if (p->async) {
         if (!p->result.ok()) spdlog::error("background write failed: {}", p->result.ToString());
       } else {
@@ -85,8 +89,17 @@ void WriteQueue::Loop() {
   }
 }
 
+Status WriteQueue::Control(const char* sql) {
+  // SQLite: prepared once (sqlite3_exec would parse BEGIN and COMMIT again for every group).
+  if (db_->dialect() != Dialect::kSqlite) return db_->Exec(sql);
+  ASSIGN_OR_RETURN(Stmt * s, db_->Cached(sql));
+  Status st = s->Run();
+  s->Reset();
+  return st;
+}
+
 void WriteQueue::RunGroup(std::deque<std::shared_ptr<Pending>>& group) {
-  Status begin = db_->Exec("BEGIN IMMEDIATE");
+  Status begin = Control("BEGIN IMMEDIATE");
   if (!begin.ok()) {
     spdlog::error("cannot begin a write transaction: {}", begin.ToString());
     for (auto& p : group) p->result = begin;
@@ -112,7 +125,7 @@ void WriteQueue::RunGroup(std::deque<std::shared_ptr<Pending>>& group) {
     p->result = st;
   }
   db_->ResetAll();
-  Status commit = db_->Exec("COMMIT");
+  Status commit = Control("COMMIT");
   if (!commit.ok()) {
     spdlog::error("group commit of {} writes failed: {}", group.size(), commit.ToString());
     (void)db_->Exec("ROLLBACK");

@@ -61,6 +61,8 @@ class WriteQueue {
   };
   void Loop();
   void RunGroup(std::deque<std::shared_ptr<Pending>>& group);
+  // Runs a transaction-control statement (BEGIN, COMMIT).
+  Status Control(const char* sql);
 
   std::unique_ptr<Db> db_;
   std::function<void()> on_rollback_;

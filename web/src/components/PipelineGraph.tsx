@@ -1,12 +1,14 @@
 // The graph of a pipeline job: steps as boxes coloured by status (layered left to right by
-// lib/dagLayout.ts), edges labelled `output → input`, reused steps marked with the job they
-// reused. Clicking a step (or Enter on it) opens the step's run. The parent page polls the job
-// while it runs, so the graph follows the pipeline live.
+// lib/dagLayout.ts), edges labelled `output → input` (an edge that skips layers runs through the
+// lanes the layout keeps free in the layers between, never behind a box), reused steps marked
+// with the job they reused. Clicking a step (or Enter on it) opens the step's run. The parent
+// page polls the job while it runs (every 1.5 s; the server has no event stream of a job's
+// state), so the graph follows the pipeline live.
 import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../api/mlflow';
-import { layoutDag } from '../lib/dagLayout';
-import { pipelineGraph, statusTone, type StepNode } from '../lib/pipeline';
+import { laneKey, layoutDag } from '../lib/dagLayout';
+import { edgePath, pipelineGraph, statusTone, type StepNode } from '../lib/pipeline';
 import { formatDuration } from '../lib/format';
 import { paths } from '../lib/urlState';
 import type { Job } from '../api/types';
@@ -53,16 +55,13 @@ export function PipelineGraph({ ws, job }: { ws: string; job: Job }) {
           {edges.map((e) => {
             const a = layout.nodes.get(e.from)!;
             const b = layout.nodes.get(e.to)!;
-            const x1 = PAD + a.x + W;
-            const y1 = PAD + a.y + H / 2;
-            const x2 = PAD + b.x;
-            const y2 = PAD + b.y + H / 2;
-            const mx = (x1 + x2) / 2;
+            const lanes = (layout.lanes.get(laneKey(e.from, e.to)) ?? []).map((p) => ({ x: PAD + p.x, y: PAD + p.y }));
+            const route = edgePath({ x: PAD + a.x + W, y: PAD + a.y + H / 2 }, lanes, W, { x: PAD + b.x - 2, y: PAD + b.y + H / 2 });
             return (
-              <g key={`${e.from}>${e.to}`} className="graph-edge" data-testid="pipeline-edge" data-from={e.from} data-to={e.to}>
-                <path d={`M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2 - 2} ${y2}`} markerEnd="url(#arrow)" />
+              <g key={`${e.from}>${e.to}`} className="graph-edge" data-testid="pipeline-edge" data-from={e.from} data-to={e.to} data-lanes={lanes.length}>
+                <path d={route.d} markerEnd="url(#arrow)" />
                 {e.label && (
-                  <text x={mx} y={(y1 + y2) / 2 - 6} textAnchor="middle" className="graph-edge-label">
+                  <text x={route.labelX} y={route.labelY} textAnchor="middle" className="graph-edge-label">
                     {e.label}
                   </text>
                 )}

@@ -4,7 +4,9 @@
 //  2. order within a layer: a few down/up sweeps of the barycenter heuristic (each node moves to
 //     the mean position of its neighbours in the previous layer), which removes most crossings;
 //  3. coordinates: x by layer, y by order, each layer centred on the tallest one.
-// Edges that skip layers are drawn as one curve (no dummy nodes): pipelines are shallow.
+// An edge that skips layers gets a dummy node in each layer it crosses (ordered with the real
+// ones, so it crossing-minimises too): a lane, `laneHeight` tall, that no box takes. The edge is
+// drawn through its lanes (`Layout.lanes`), never behind a box.
 
 export interface LayoutEdge {
   from: string;
@@ -17,6 +19,8 @@ export interface LayoutOptions {
   /** Horizontal gap between layers (room for the edge labels). */
   gapX: number;
   gapY: number;
+  /** Height of the lane a layer-skipping edge takes in a layer it crosses (default 14). */
+  laneHeight?: number;
   sweeps?: number;
 }
 
@@ -28,11 +32,24 @@ export interface PlacedNode {
   y: number;
 }
 
+export interface LanePoint {
+  /** Left edge of the layer's column (the lane runs to x + nodeWidth). */
+  x: number;
+  /** Centre of the lane. */
+  y: number;
+}
+
 export interface Layout {
+  /** The real nodes; `order` is the position among the real nodes of the layer. */
   nodes: Map<string, PlacedNode>;
+  /** For each edge that skips layers (key `${from}>${to}`): its lanes, left to right. */
+  lanes: Map<string, LanePoint[]>;
   width: number;
   height: number;
 }
+
+/** The key of an edge in `Layout.lanes`. */
+export const laneKey = (from: string, to: string) => `${from}>${to}`;
 
 /** Layer of each node: 0 for sources, else 1 + the largest layer of its parents. */
 export function assignLayers(ids: string[], edges: LayoutEdge[]): Map<string, number> {
@@ -79,10 +96,31 @@ export function layoutDag(ids: string[], edges: LayoutEdge[], opt: LayoutOptions
   const layers: string[][] = Array.from({ length: ids.length ? depth : 0 }, () => []);
   // Initial order: as given (the spec's step order), which is what users wrote.
   for (const id of ids) layers[layerOf.get(id)!].push(id);
+  // Segments between consecutive layers: an edge skipping layers becomes a chain through dummy
+  // nodes (ids starting with NUL, which no step name has); edges closing a cycle are dropped.
+  const segments: LayoutEdge[] = [];
+  const dummies = new Map<string, string[]>(); // laneKey -> its dummies, left to right
+  const dummyLayer = new Map<string, number>();
+  for (const e of edges) {
+    const a = layerOf.get(e.from);
+    const b = layerOf.get(e.to);
+    if (a === undefined || b === undefined || b <= a) continue;
+    const key = laneKey(e.from, e.to);
+    if (dummies.has(key)) continue;
+    const chain: string[] = [];
+    for (let l = a + 1; l < b; l++) {
+      const d = `\u0000${key}\u0000${l}`;
+      chain.push(d);
+      dummyLayer.set(d, l);
+      layers[l].push(d);
+    }
+    dummies.set(key, chain);
+    const path = [e.from, ...chain, e.to];
+    for (let i = 0; i + 1 < path.length; i++) segments.push({ from: path[i], to: path[i + 1] });
+  }
   const up = new Map<string, string[]>();
   const down = new Map<string, string[]>();
-  for (const e of edges) {
-    if (!layerOf.has(e.from) || !layerOf.has(e.to) || e.from === e.to) continue;
+  for (const e of segments) {
     (up.get(e.to) ?? up.set(e.to, []).get(e.to)!).push(e.from);
     (down.get(e.from) ?? down.set(e.from, []).get(e.from)!).push(e.to);
   }
@@ -100,27 +138,39 @@ export function layoutDag(ids: string[], edges: LayoutEdge[], opt: LayoutOptions
     layers[l].forEach((id, i) => index.set(id, i));
   };
   let best = layers.map((l) => l.slice());
-  let bestCross = countCrossings(layers, edges);
+  let bestCross = countCrossings(layers, segments);
   for (let s = 0; s < (opt.sweeps ?? 4) && bestCross > 0; s++) {
     for (let l = 1; l < layers.length; l++) reorder(l, up);
     for (let l = layers.length - 2; l >= 0; l--) reorder(l, down);
-    const c = countCrossings(layers, edges);
+    const c = countCrossings(layers, segments);
     if (c < bestCross) {
       bestCross = c;
       best = layers.map((x) => x.slice());
     }
   }
-  const tallest = Math.max(0, ...best.map((l) => l.length));
+  const lane = opt.laneHeight ?? 14;
+  const heightOf = (id: string) => (dummyLayer.has(id) ? lane : opt.nodeHeight);
+  const columnHeight = (ids2: string[]) =>
+    ids2.reduce((h, id) => h + heightOf(id), 0) + Math.max(0, ids2.length - 1) * opt.gapY;
+  const tallest = Math.max(0, ...best.map(columnHeight));
   const nodes = new Map<string, PlacedNode>();
+  const laneAt = new Map<string, LanePoint>();
   best.forEach((ids2, l) => {
-    const offset = ((tallest - ids2.length) * (opt.nodeHeight + opt.gapY)) / 2;
-    ids2.forEach((id, i) =>
-      nodes.set(id, { id, layer: l, order: i, x: l * (opt.nodeWidth + opt.gapX), y: offset + i * (opt.nodeHeight + opt.gapY) }),
-    );
+    const x = l * (opt.nodeWidth + opt.gapX);
+    let y = (tallest - columnHeight(ids2)) / 2;
+    let order = 0;
+    for (const id of ids2) {
+      if (dummyLayer.has(id)) laneAt.set(id, { x, y: y + lane / 2 });
+      else nodes.set(id, { id, layer: l, order: order++, x, y });
+      y += heightOf(id) + opt.gapY;
+    }
   });
+  const lanes = new Map<string, LanePoint[]>();
+  for (const [key, chain] of dummies) if (chain.length) lanes.set(key, chain.map((d) => laneAt.get(d)!));
   return {
     nodes,
+    lanes,
     width: best.length ? best.length * opt.nodeWidth + (best.length - 1) * opt.gapX : 0,
-    height: tallest ? tallest * opt.nodeHeight + (tallest - 1) * opt.gapY : 0,
+    height: tallest,
   };
 }

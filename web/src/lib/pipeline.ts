@@ -77,3 +77,32 @@ export function pipelineGraph(job: { steps?: object; edges?: Job['edges'] }): { 
       }
   return { nodes, edges };
 }
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/**
+ * The SVG path of an edge from `from` (the source box's right middle) through its lanes (each
+ * `laneWidth` wide: the free slots of the layers it skips, see dagLayout.ts) to `to` (the target
+ * box's left middle): curves between columns, straight along the lanes. The label sits on the
+ * first hop.
+ */
+export function edgePath(from: Point, lanes: Point[], laneWidth: number, to: Point): { d: string; labelX: number; labelY: number } {
+  const hops: [Point, Point][] = [];
+  let at = from;
+  let d = `M ${at.x} ${at.y}`;
+  for (const lane of lanes) {
+    hops.push([at, lane]);
+    at = { x: lane.x + laneWidth, y: lane.y };
+  }
+  hops.push([at, to]);
+  hops.forEach(([a, b], i) => {
+    const mx = (a.x + b.x) / 2;
+    d += ` C ${mx} ${a.y}, ${mx} ${b.y}, ${b.x} ${b.y}`;
+    if (i < lanes.length) d += ` L ${b.x + laneWidth} ${b.y}`;
+  });
+  const [a, b] = hops[0];
+  return { d, labelX: (a.x + b.x) / 2, labelY: (a.y + b.y) / 2 - 6 };
+}
