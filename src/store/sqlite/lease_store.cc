@@ -140,10 +140,10 @@ StatusOr<std::vector<JobLease>> SqliteLeaseStore::Claimable(const std::string& s
   for (size_t i = 0; i < dead.size(); ++i) sql += " OR server_id = ?";
   sql += ") ORDER BY expires_at LIMIT ?";
   ASSIGN_OR_RETURN(Stmt s, lease.db().Prepare(sql));
-  int b = 1;
-  s.Bind(b++, server_id).Bind(b++, now);
+  s.Bind(1, server_id).Bind(2, now);
+  int b = 3;
   for (const auto& d : dead) s.Bind(b++, d);
-  s.Bind(b++, limit);
+  s.Bind(b, limit);
   std::vector<JobLease> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s.Step());
