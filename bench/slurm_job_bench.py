@@ -8,7 +8,8 @@ It starts a throwaway single-node Slurm 22.05 (python/mlws_testkit/slurm.py) and
 Measured:
   * dispatch throughput: N jobs are queued behind a busy 1-slot Slurm compute, then the compute
     is resized to N slots; jobs/s = N / (time until every job was accepted by sbatch, i.e. shows
-    a Slurm job id). Baseline: N sequential `sbatch --parsable --wrap true` calls, per second.
+    a Slurm job id). mlws submits such a burst as `sbatch --array` (one call per 1,000 jobs of
+    one placement). Baseline: N sequential `sbatch --parsable --wrap true` calls, per second.
     In both, the node is drained meanwhile (Slurm queues, runs nothing), so the numbers measure
     submission, not this machine also running the jobs; they run once the node resumes.
   * submit-to-RUNNING latency: jobs submitted one by one over HTTP; the server's created_at ->
@@ -17,7 +18,7 @@ Measured:
 
 Targets (issue 13): >= 100 jobs/s dispatched, p50 submit-to-RUNNING <= 2 s.
 
-Usage: .venv/bin/python bench/slurm_job_bench.py [--mlws-bin build/release/mlws] [--jobs 1000]
+Usage: .venv/bin/python bench/slurm_job_bench.py [--mlws-bin build/release/mlws] [--jobs 500]
        [--latency-jobs 50] [--json-out FILE]
 """
 
@@ -99,7 +100,7 @@ def ended(j: dict) -> bool:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mlws-bin", default=str(ROOT / "build" / "release" / "mlws"))
-    ap.add_argument("--jobs", type=int, default=1000)
+    ap.add_argument("--jobs", type=int, default=500)
     ap.add_argument("--latency-jobs", type=int, default=50)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--json-out")

@@ -50,6 +50,9 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
   leases_ =
       std::make_unique<JobLeases>(store_.leases(), std::max<std::int64_t>(300, options_.lease_ms));
   auto on_exit = [this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); };
+  options_.slurm.on_progress = [this](const std::string& key, const SlurmProgress& p) {
+    return OnSlurmProgress(key, p);
+  };
   executor_ = NewExecutorWithSlurm(NewLocalExecutor(on_exit, options_.supervisor),
                                    NewSlurmExecutor(on_exit, options_.slurm));
   if (geteuid() != 0) options_.job_uid = options_.job_gid = -1;

@@ -97,10 +97,9 @@ Status JobService::AdoptJobs(std::vector<Job> jobs, const std::map<Key, std::str
         j.process_pid = started->process_pid;
         j.started_at = started->started_at;
         found_started.push_back(j);
-      } else if (auto slurm_id = ReadSlurmJobFile(j.job_dir + "/exit")) {
-        j.status = JobStatus::kRunning;  // submitted to Slurm: adopt it by its Slurm job id
-        SetSlurmJobId(j, *slurm_id);
-        j.started_at = NowMs();
+      } else if (auto slurm = ReadSlurmJobFile(j.job_dir + "/exit")) {
+        // Submitted to Slurm: adopt it by its Slurm job id. It stays Queued until Slurm runs it.
+        SetSlurmJobId(j, slurm->job_id, slurm->array_task);
         found_started.push_back(j);
       }
     }
@@ -147,7 +146,7 @@ Status JobService::AdoptJobs(std::vector<Job> jobs, const std::map<Key, std::str
       pool->min_instances = compute->min_instances;
       pool->idle_ms = compute->idle_time_before_scale_down * 1000;
     }
-    if (j.status == JobStatus::kQueued) {
+    if (j.status == JobStatus::kQueued && SlurmJobIdOf(j) == 0) {
       pool->queue[{-j.priority, a->seq}] = key;
       active_[key] = a;
       continue;
@@ -155,6 +154,7 @@ Status JobService::AdoptJobs(std::vector<Job> jobs, const std::map<Key, std::str
     a->launched = true;
     a->handle = {j.supervisor_pid, j.supervisor_start, j.process_pid};
     a->handle.slurm_job_id = SlurmJobIdOf(j);
+    a->handle.slurm_array_task = SlurmArrayTaskOf(j);
     pool->busy += j.instance_count;
     active_[key] = a;
     if (a->handle.slurm_job_id > 0) {
@@ -244,7 +244,9 @@ void JobService::SchedulerLoop() {
       for (auto& [key, a] : active_) {
         if (!a->launched) continue;
         const Job& j = a->job;
+        // limits.timeout counts from the start on the node (a Slurm job waits Queued first).
         if (j.timeout_s > 0 && !a->timed_out && a->term_sent_at == 0 &&
+            j.status == JobStatus::kRunning && j.started_at > 0 &&
             now >= j.started_at + j.timeout_s * 1000) {
           a->timed_out = true;
           a->term_sent_at = now;
@@ -388,8 +390,12 @@ void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& cla
     s.job.supervisor_pid = handles[k]->supervisor_pid;
     s.job.supervisor_start = handles[k]->supervisor_start;
     s.job.process_pid = handles[k]->process_pid;
-    s.job.started_at = handles[k]->started_ms;
-    if (handles[k]->slurm_job_id > 0) SetSlurmJobId(s.job, handles[k]->slurm_job_id);
+    if (handles[k]->slurm_job_id > 0) {
+      // Queued (with Slurm's reason) until Slurm runs it: OnSlurmProgress.
+      SetSlurmJobId(s.job, handles[k]->slurm_job_id, handles[k]->slurm_array_task);
+    } else {
+      s.job.started_at = handles[k]->started_ms;
+    }
   }
   // One transaction for the whole batch. Only then may a job be finalized (an exit seen before
   // waits in early_exits_), so its final state is never overwritten by "Running".
@@ -417,6 +423,7 @@ void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& cla
       a.launched = true;
       a.handle = {s.job.supervisor_pid, s.job.supervisor_start, s.job.process_pid};
       a.handle.slurm_job_id = SlurmJobIdOf(s.job);
+      a.handle.slurm_array_task = SlurmArrayTaskOf(s.job);
       s.job.cancel_requested = a.job.cancel_requested;
       a.job = s.job;
       if (s.job.cancel_requested && a.term_sent_at == 0) {
@@ -635,8 +642,14 @@ Status JobService::Prepare(const Active& a, Job& job, LaunchSpec& out) {
   if (sandboxed) ls.sandbox_argv = SandboxArgv(box, {DefaultShell(), "-c", command});
   auto compute = FindCompute(job.workspace_id, job.compute);
   if (compute.ok() && compute->type == "slurm") ls.slurm = SlurmPlacementOf(*compute, job);
-  job.started_at = NowMs();
-  job.status = JobStatus::kRunning;
+  if (ls.slurm) {
+    job.started_at = 0;
+    job.status = JobStatus::kQueued;  // until Slurm runs it (OnSlurmProgress)
+    job.queue_reason = "Submitted to Slurm; waiting for the cluster to start it.";
+  } else {
+    job.started_at = NowMs();
+    job.status = JobStatus::kRunning;
+  }
   job.detail_json = DumpJson(detail);
   out = std::move(ls);
   return Status::Ok();

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "jobs/slurm_parse.h"
 #include "mlws/common/json.h"
 
@@ -101,6 +103,20 @@ SlurmPlacement SlurmPlacementOf(const Compute& c, const Job& job) {
   p.qos = str("qos");
   p.gres = str("gres");
   p.nodes = std::max(1, job.instance_count);
+  // distribution: {type: pytorch|mpi|tensorflow, process_count_per_instance: N} (job_spec.cc
+  // records it; only Slurm acts on it).
+  json js = json::parse(job.spec_json, nullptr, false);
+  if (js.is_object() && js.contains("distribution") && js["distribution"].is_object()) {
+    const json& d = js["distribution"];
+    if (d.contains("type") && d["type"].is_string()) p.distribution = d["type"].get<std::string>();
+    if (p.distribution.empty()) p.distribution = "custom";
+    for (const char* k : {"process_count_per_instance", "process_count_per_node"}) {
+      if (d.contains(k) && d[k].is_number_integer()) {
+        p.tasks_per_node =
+            static_cast<int>(std::clamp<std::int64_t>(d[k].get<std::int64_t>(), 1, 1024));
+      }
+    }
+  }
   if (spec.contains("time_limit")) {
     const json& t = spec["time_limit"];
     if (t.is_number_integer()) p.time_limit_s = t.get<std::int64_t>() * 60;
@@ -125,10 +141,21 @@ std::int64_t SlurmJobIdOf(const Job& job) {
                                                                  : 0;
 }
 
-void SetSlurmJobId(Job& job, std::int64_t id) {
+int SlurmArrayTaskOf(const Job& job) {
+  if (job.detail_json.find("\"array_task\"") == std::string::npos) return -1;
+  json d = json::parse(job.detail_json, nullptr, false);
+  if (!d.is_object() || !d.contains("slurm") || !d["slurm"].is_object()) return -1;
+  const json& s = d["slurm"];
+  return s.contains("array_task") && s["array_task"].is_number_integer()
+             ? s["array_task"].get<int>()
+             : -1;
+}
+
+void SetSlurmJobId(Job& job, std::int64_t id, int array_task) {
   json d = json::parse(job.detail_json, nullptr, false);
   if (!d.is_object()) d = json::object();
   d["slurm"]["job_id"] = id;
+  if (array_task >= 0) d["slurm"]["array_task"] = array_task;
   job.detail_json = DumpJson(d);
 }
 

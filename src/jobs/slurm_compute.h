@@ -20,8 +20,10 @@ Status ValidateSlurmComputeFields(const nlohmann::json& spec, Compute& c);
 // sbatch's options for `job` on Slurm compute `c`.
 SlurmPlacement SlurmPlacementOf(const Compute& c, const Job& job);
 
-// The Slurm job id recorded in a job's detail ({"slurm": {"job_id": N}}), 0 if none.
+// The Slurm job id recorded in a job's detail ({"slurm": {"job_id": N, "array_task": T}}), 0 if
+// none; its task in a job array, -1 if none.
 std::int64_t SlurmJobIdOf(const Job& job);
-void SetSlurmJobId(Job& job, std::int64_t id);
+int SlurmArrayTaskOf(const Job& job);
+void SetSlurmJobId(Job& job, std::int64_t id, int array_task = -1);
 
 }  // namespace mlws::jobs

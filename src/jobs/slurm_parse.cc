@@ -47,15 +47,23 @@ std::string StateWord(std::string_view s) {
 }
 
 // Lines of `n` '|'-separated fields starting "<job id>|<state>|"; `rest` reads the others.
-// Lines of another shape, and array/het job ids ("12_3", not ours), are skipped.
+// With `open_last`, the last field may itself hold '|' (a free-text reason). Lines of another
+// shape, and ids that are not a job or an array task ("12_[4-9]", "12+0"), are skipped.
 template <typename Fn>
-std::vector<SlurmJobState> ParsePipeLines(std::string_view out, size_t n, Fn rest) {
+std::vector<SlurmJobState> ParsePipeLines(std::string_view out, size_t n, bool open_last, Fn rest) {
   std::vector<SlurmJobState> jobs;
   for (std::string_view line : SplitKeepEmpty(out, '\n')) {
     auto f = SplitKeepEmpty(Trim(line), '|');
-    if (f.size() != n) continue;
+    if (f.size() != n && !(open_last && f.size() > n)) continue;
+    if (f.size() > n) {  // re-join the open last field
+      std::string_view t = Trim(line);
+      size_t pos = 0;
+      for (size_t k = 0; k + 1 < n; ++k) pos = t.find('|', pos) + 1;
+      f.resize(n);
+      f[n - 1] = t.substr(pos);
+    }
     SlurmJobState j;
-    if (!ToNumber(f[0], j.id)) continue;
+    if (!ParseSlurmJobId(f[0], j.id, j.array_task)) continue;
     j.state = StateWord(f[1]);
     rest(f, j);
     jobs.push_back(std::move(j));
@@ -64,6 +72,23 @@ std::vector<SlurmJobState> ParsePipeLines(std::string_view out, size_t n, Fn res
 }
 
 }  // namespace
+
+bool ParseSlurmJobId(std::string_view s, std::int64_t& id, int& array_task) {
+  s = Trim(s);
+  size_t us = s.find('_');
+  array_task = -1;
+  if (us == std::string_view::npos) return ToNumber(s, id) && id > 0;
+  int task = -1;
+  if (!ToNumber(s.substr(0, us), id) || id <= 0 || !ToNumber(s.substr(us + 1), task) || task < 0) {
+    return false;
+  }
+  array_task = task;
+  return true;
+}
+
+std::string SlurmJobKey(std::int64_t id, int array_task) {
+  return array_task < 0 ? std::to_string(id) : fmt::format("{}_{}", id, array_task);
+}
 
 std::int64_t ParseSlurmTime(std::string_view s) {
   s = Trim(s);
@@ -87,10 +112,12 @@ bool SlurmStateEnded(std::string_view state) {
 }
 
 std::vector<SlurmJobState> ParseSqueue(std::string_view out) {
-  return ParsePipeLines(out, 5, [](const auto& f, SlurmJobState& j) {
+  return ParsePipeLines(out, 6, true, [](const auto& f, SlurmJobState& j) {
     j.start_ms = ParseSlurmTime(f[2]);
     j.end_ms = ParseSlurmTime(f[3]);
     if (!ToNumber(f[4], j.nodes)) j.nodes = 0;
+    std::string_view r = Trim(f[5]);
+    if (r != "None") j.reason = std::string(r);
   });
 }
 
@@ -98,6 +125,8 @@ std::vector<SlurmJobState> ParseScontrolJobs(std::string_view out) {
   std::vector<SlurmJobState> jobs;
   for (std::string_view line : SplitKeepEmpty(out, '\n')) {
     SlurmJobState j;
+    std::int64_t array_id = 0;
+    std::string_view array_task;
     for (std::string_view word : SplitKeepEmpty(Trim(line), ' ')) {
       size_t eq = word.find('=');
       if (eq == std::string_view::npos) continue;
@@ -106,6 +135,13 @@ std::vector<SlurmJobState> ParseScontrolJobs(std::string_view out) {
         if (!ToNumber(v, j.id)) j.id = 0;
       } else if (k == "JobState") {
         j.state = std::string(v);
+      } else if (k == "ArrayJobId") {
+        if (!ToNumber(v, array_id)) array_id = 0;
+      } else if (k == "ArrayTaskId") {
+        array_task = v;
+      } else if (k == "Reason") {
+        if (v != "None") j.reason = std::string(v);
+        for (char& c : j.reason) c = c == '_' ? ' ' : c;  // scontrol's words are joined by '_'
       } else if (k == "ExitCode") {
         ParseExitCode(v, j);
       } else if (k == "StartTime") {
@@ -117,13 +153,19 @@ std::vector<SlurmJobState> ParseScontrolJobs(std::string_view out) {
         if (!ToNumber(v.substr(0, v.find('-')), j.nodes)) j.nodes = 0;
       }
     }
+    if (array_id > 0) {
+      // A task of an array: known by the array's id and its index. The record of an array's
+      // tasks not yet started ("ArrayTaskId=4-9") is skipped: squeue -r lists them one by one.
+      if (!ToNumber(array_task, j.array_task) || j.array_task < 0) continue;
+      j.id = array_id;
+    }
     if (j.id > 0 && !j.state.empty()) jobs.push_back(std::move(j));
   }
   return jobs;
 }
 
 std::vector<SlurmJobState> ParseSacct(std::string_view out) {
-  return ParsePipeLines(out, 6, [](const auto& f, SlurmJobState& j) {
+  return ParsePipeLines(out, 6, false, [](const auto& f, SlurmJobState& j) {
     ParseExitCode(f[2], j);
     j.start_ms = ParseSlurmTime(f[3]);
     j.end_ms = ParseSlurmTime(f[4]);

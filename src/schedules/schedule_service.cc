@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "mlws/common/env.h"
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
 #include "mlws/jobs/job_spec.h"
@@ -125,7 +126,7 @@ Clock ClockFromEnvironment() {
       long long v = 0;
       if (in >> v && v > 0) return v;
     }
-    return NowMillis();
+    return Env::Default()->NowMillis();  // the Env seam (common/env.h)
   };
 }
 

@@ -273,3 +273,91 @@ def test_compute_shows_its_slurm_placement(server, slurm):
     c = r.json()
     assert c["type"] == "slurm" and c["partition"] == slurm.partition
     assert c["time_limit"] == "10:00" and c["max_instances"] == 32
+
+
+# ---------------------------------------------------------------------------------------------
+# Slurm's queue: Queued with Slurm's reason, timeouts from the start, arrays, several nodes
+
+
+def set_node(slurm: SlurmCluster, state: str) -> None:
+    from mlws_testkit.slurm import NODE
+    subprocess.run(["scontrol", "update", f"nodename={NODE}", f"state={state}", "reason=test"],
+                   env={**os.environ, **slurm.env()}, check=True, capture_output=True, timeout=10)
+
+
+def wait_reason(url: str, name: str, text: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = get_job(url, name)
+        if text in job.get("queue_reason", ""):
+            return job
+        assert time.monotonic() < deadline, f"no {text!r} in the queue reason of {job}"
+        time.sleep(0.05)
+
+
+def test_pending_job_is_queued_with_slurm_reason_and_timeout_counts_from_its_start(server, slurm):
+    set_node(slurm, "drain")
+    try:
+        job = submit(server.url, on_slurm({"command": "sleep 1; echo fine",
+                                           "limits": {"timeout": 2}}))
+        waiting = wait_reason(server.url, job["name"], "Slurm: PENDING")
+        assert waiting["status"] == "Queued" and waiting["slurm"]["job_id"] > 0, waiting
+        assert waiting["started_at"] is None and waiting["node_seconds"] == 0, waiting
+        assert scontrol_job(slurm, waiting["slurm"]["job_id"])["JobState"] == "PENDING"
+        # Longer in Slurm's queue than its limits.timeout: the limit counts from the start on
+        # the node, so the job is not stopped for having waited.
+        time.sleep(3)
+        assert get_job(server.url, job["name"])["status"] == "Queued"
+    finally:
+        set_node(slurm, "resume")
+    done = wait_status(server.url, job["name"], ("Completed", "Failed", "Canceled"), timeout=60)
+    assert done["status"] == "Completed", done
+    assert "queue_reason" not in done and done["started_at"] >= waiting["created_at"] + 3000
+    assert "fine" in logs(server.url, job["name"])
+
+
+def test_a_burst_of_jobs_is_one_sbatch_array(server, slurm):
+    compute = unique("burst")
+    create_compute(server.url, {"name": compute, "type": "slurm", "max_instances": 1})
+    blocker = submit(server.url, on_slurm({"command": GATE}, compute))
+    wait_status(server.url, blocker["name"], "Running")
+    jobs = [submit(server.url, on_slurm({"command": 'echo "I am $AZUREML_RUN_ID"'}, compute))
+            for _ in range(5)]
+    assert all(get_job(server.url, j["name"])["status"] == "Queued" for j in jobs)
+    create_compute(server.url, {"name": compute, "type": "slurm", "max_instances": 8})
+    open_gate(server.url, blocker)
+    done = [wait_status(server.url, j["name"], ("Completed", "Failed"), timeout=60) for j in jobs]
+    assert all(d["status"] == "Completed" for d in done), done
+    # Released together, the five went to Slurm as one array, each task running its own job.
+    assert len({d["slurm"]["job_id"] for d in done}) == 1, [d["slurm"] for d in done]
+    assert sorted(d["slurm"]["array_task"] for d in done) == [0, 1, 2, 3, 4]
+    for d in done:
+        assert logs(server.url, d["name"]) == f"I am {d['name']}\n"
+        info = scontrol_job(slurm, f"{d['slurm']['job_id']}_{d['slurm']['array_task']}")
+        assert info["JobState"] == "COMPLETED" and info["ArrayTaskId"] == str(
+            d["slurm"]["array_task"])
+
+
+def test_pytorch_distribution_runs_under_srun_with_rank_variables(server):
+    job = submit(server.url, on_slurm({
+        "command": 'echo "world=$WORLD_SIZE rank=$RANK local=$LOCAL_RANK node=$NODE_RANK '
+                   'master=$MASTER_ADDR:$MASTER_PORT procid=${SLURM_PROCID:-none}"',
+        "distribution": {"type": "pytorch", "process_count_per_instance": 2}}))
+    done = wait_status(server.url, job["name"], ("Completed", "Failed"), timeout=60)
+    assert done["status"] == "Completed", done
+    lines = sorted(logs(server.url, job["name"]).splitlines())
+    # Two tasks on the one node; the job's own environment only (no SLURM_* leaks in).
+    assert lines == ["world=2 rank=0 local=0 node=0 master=mlwsnode:29500 procid=none",
+                     "world=2 rank=1 local=1 node=0 master=mlwsnode:29500 procid=none"], lines
+
+
+def test_two_node_job_waits_with_slurms_reason_on_a_one_node_cluster(server, slurm):
+    job = submit(server.url, on_slurm({"command": "echo never", "resources": {"instance_count": 2}}))
+    waiting = wait_reason(server.url, job["name"], "Slurm: PENDING")
+    assert waiting["status"] == "Queued", waiting
+    info = scontrol_job(slurm, waiting["slurm"]["job_id"])
+    assert info["NumNodes"].startswith("2") and info["JobState"] == "PENDING", info
+    ok(cli(server.url, "job", "cancel", job["name"]))
+    done = wait_status(server.url, job["name"], ("Canceled", "Failed"), timeout=30)
+    assert done["status"] == "Canceled", done
+    assert scontrol_job(slurm, waiting["slurm"]["job_id"])["JobState"] == "CANCELLED"

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -67,6 +68,12 @@ class SlurmExecutorTest : public ::testing::Test {
     o.bin_dir = bin_.string();
     o.poll_ms = 20;
     o.command_timeout_ms = 5000;
+    o.on_progress = [this](const std::string& key, const SlurmProgress& p) {
+      std::lock_guard<std::mutex> lock(mu_);
+      progress_[key].push_back(p);
+      cv_.notify_all();
+      return true;
+    };
     exec_ = NewSlurmExecutor(
         [this](const std::string& key, const ExitRecord& rec) {
           std::lock_guard<std::mutex> lock(mu_);
@@ -95,7 +102,7 @@ class SlurmExecutorTest : public ::testing::Test {
     s.exit_path = (dir / "exit").string();
     s.command = "echo hi";
     s.env = {"A=1", "B=two words"};
-    s.slurm = SlurmPlacement{"mlws-" + key, partition, "", "", "", 2, 90};
+    s.slurm = SlurmPlacement{"mlws-" + key, partition, "", "", "", 2, 90, "", 1};
     return s;
   }
 
@@ -107,8 +114,21 @@ class SlurmExecutorTest : public ::testing::Test {
     return exits_[key];
   }
 
+  // Waits until `key`'s progress reports include one that `pred` accepts.
+  template <typename Pred>
+  bool WaitProgress(const std::string& key, Pred pred) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] {
+      for (const auto& p : progress_[key]) {
+        if (pred(p)) return true;
+      }
+      return false;
+    });
+  }
+
   fs::path root_, bin_;
   std::unique_ptr<Executor> exec_;
+  std::map<std::string, std::vector<SlurmProgress>> progress_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, ExitRecord> exits_;
@@ -118,7 +138,10 @@ TEST_F(SlurmExecutorTest, SubmitsWithPlacementAndWritesTheJobFiles) {
   auto h = exec_->Launch(Spec("a", "gpu"));
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   EXPECT_EQ(h->slurm_job_id, 100);
-  EXPECT_EQ(ReadSlurmJobFile((root_ / "jobs" / "a" / "exit").string()), 100);
+  auto ref = ReadSlurmJobFile((root_ / "jobs" / "a" / "exit").string());
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->job_id, 100);
+  EXPECT_EQ(ref->array_task, -1);
   std::string call = Read(root_ / "sbatch.calls");
   for (const char* arg : {"--parsable", "--job-name=mlws-a", "--nodes=2", "--partition=gpu",
                           "--time=1:30", "jobs/a/slurm/job.sh"}) {
@@ -138,7 +161,8 @@ TEST_F(SlurmExecutorTest, SbatchRefusalIsTheLaunchError) {
 }
 
 TEST_F(SlurmExecutorTest, OneSqueueCallWatchesEveryJobAndEndsAreRead) {
-  auto hs = exec_->LaunchMany({Spec("j1"), Spec("j2"), Spec("j3")});
+  // Three placements: three sbatch calls (the same placement would be one array).
+  auto hs = exec_->LaunchMany({Spec("j1", "p1"), Spec("j2", "p2"), Spec("j3", "p3")});
   ASSERT_EQ(hs.size(), 3u);
   std::vector<std::int64_t> ids;
   for (auto& h : hs) {
@@ -163,9 +187,9 @@ TEST_F(SlurmExecutorTest, OneSqueueCallWatchesEveryJobAndEndsAreRead) {
   Write(root_ / "scontrol.out",
         "JobId=" + std::to_string(cancelled) +
             " JobState=CANCELLED ExitCode=0:15 StartTime=Unknown EndTime=Unknown NumNodes=2\n");
-  Write(root_ / "squeue.out", std::to_string(running) + "|RUNNING|N/A|N/A|2\n" +
-                                  std::to_string(done) + "|COMPLETED|N/A|N/A|2\n" +
-                                  std::to_string(cancelled) + "|CANCELLED|N/A|N/A|2\n");
+  Write(root_ / "squeue.out", std::to_string(running) + "|RUNNING|N/A|N/A|2|None\n" +
+                                  std::to_string(done) + "|COMPLETED|N/A|N/A|2|None\n" +
+                                  std::to_string(cancelled) + "|CANCELLED|N/A|N/A|2|None\n");
   auto d = WaitExit(key_of[done]);
   auto c = WaitExit(key_of[cancelled]);
   ASSERT_TRUE(d && c);
@@ -210,12 +234,93 @@ TEST_F(SlurmExecutorTest, AJobSlurmForgotWithoutExitFileIsLost) {
 TEST_F(SlurmExecutorTest, AdoptedJobIsWatchedByItsId) {
   auto spec = Spec("old");
   Write(spec.exit_path, "4 0 1700000000000\n");
-  Write(root_ / "squeue.out", "555|FAILED|N/A|N/A|1\n");
+  Write(root_ / "squeue.out", "555|FAILED|N/A|N/A|1|None\n");
   exec_->Adopt("old", ProcessHandle{0, 0, 0, 0, 555}, spec.exit_path);
   auto r = WaitExit("old");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->exit_code, 4);
   EXPECT_TRUE(r->reason.empty());
+}
+
+TEST_F(SlurmExecutorTest, ABurstOfOnePlacementIsOneJobArray) {
+  auto hs = exec_->LaunchMany({Spec("t0"), Spec("t1"), Spec("t2"), Spec("other", "gpu")});
+  ASSERT_EQ(hs.size(), 4u);
+  for (auto& h : hs) ASSERT_TRUE(h.ok()) << h.status().ToString();
+  std::int64_t array = hs[0]->slurm_job_id;
+  for (int t = 0; t < 3; ++t) {
+    EXPECT_EQ(hs[t]->slurm_job_id, array);
+    EXPECT_EQ(hs[t]->slurm_array_task, t);
+    auto ref = ReadSlurmJobFile((root_ / "jobs" / ("t" + std::to_string(t)) / "exit").string());
+    ASSERT_TRUE(ref);
+    EXPECT_EQ(ref->job_id, array);
+    EXPECT_EQ(ref->array_task, t);
+  }
+  EXPECT_NE(hs[3]->slurm_job_id, array);
+  EXPECT_EQ(hs[3]->slurm_array_task, -1);
+  // Two sbatch calls: the array (its script lists the three job scripts in order), the other.
+  std::string calls = Read(root_ / "sbatch.calls");
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), '\n'), 2) << calls;
+  EXPECT_NE(calls.find("--array=0-2 "), std::string::npos) << calls;
+  std::string script = Read(root_ / "jobs" / "t0" / "slurm" / "array.sh");
+  size_t a = script.find("jobs/t0/slurm/job.sh"), b = script.find("jobs/t1/slurm/job.sh"),
+         c = script.find("jobs/t2/slurm/job.sh");
+  EXPECT_TRUE(a != std::string::npos && a < b && b < c && c != std::string::npos) << script;
+  // Its tasks are polled by the array's id and end one by one.
+  std::string id = std::to_string(array);
+  Write(root_ / "jobs" / "t1" / "exit", "3 0 1700000000000\n");
+  Write(root_ / "squeue.out", id + "_0|RUNNING|N/A|N/A|2|None\n" + id +
+                                  "_1|FAILED|N/A|N/A|2|None\n" + id +
+                                  "_2|PENDING|N/A|N/A|2|Priority\n");
+  auto r = WaitExit("t1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_TRUE(WaitProgress("t2", [](const SlurmProgress& p) {
+    return !p.running && p.reason == "Slurm: PENDING (Priority)";
+  }));
+  EXPECT_NE(Read(root_ / "squeue.calls").find("-r"), std::string::npos);
+  exec_->Signal(*hs[2], 15);
+  EXPECT_EQ(Read(root_ / "scancel.calls"), id + "_2\n");
+}
+
+TEST_F(SlurmExecutorTest, ProgressReportsTheWaitThenTheStartOnTheNode) {
+  auto h = exec_->Launch(Spec("p"));
+  ASSERT_TRUE(h.ok());
+  std::string id = std::to_string(h->slurm_job_id);
+  Write(root_ / "squeue.out", id + "|PENDING|N/A|N/A|2|Resources\n");
+  EXPECT_TRUE(WaitProgress("p", [](const SlurmProgress& p) {
+    return !p.running && p.reason == "Slurm: PENDING (Resources)";
+  }));
+  Write(root_ / "jobs" / "p" / "slurm" / "started", "1699999990123\n");
+  Write(root_ / "squeue.out", id + "|RUNNING|2026-12-01T12:00:00|N/A|2|None\n");
+  EXPECT_TRUE(WaitProgress(
+      "p", [](const SlurmProgress& p) { return p.running && p.started_at == 1699999990123; }));
+  std::lock_guard<std::mutex> lock(mu_);
+  EXPECT_EQ(progress_["p"].size(), 2u);  // each change once, not once per poll
+}
+
+TEST_F(SlurmExecutorTest, MultiNodeJobsRunEveryTaskUnderSrunWithTheirRank) {
+  // A fake srun that starts the command as two tasks on two "nodes", as Slurm's srun would.
+  Tool("srun", "echo \"$*\" > " + (root_ / "srun.calls").string() +
+                   "\n"
+                   "while [ \"${1#--}\" != \"$1\" ]; do shift; done\n"  // srun's options
+                   "for i in 0 1; do SLURM_NODEID=$i SLURM_PROCID=$i SLURM_LOCALID=0 "
+                   "SLURM_NTASKS=2 \"$@\" & done; wait\n");
+  auto spec = Spec("mn");
+  spec.slurm->distribution = "pytorch";
+  spec.command = "echo rank=$NODE_RANK/$RANK world=$WORLD_SIZE port=$MASTER_PORT A=$A";
+  auto h = exec_->Launch(spec);
+  ASSERT_TRUE(h.ok());
+  fs::path script = root_ / "jobs" / "mn" / "slurm" / "job.sh";
+  std::string cmd = "PATH=" + bin_.string() + ":$PATH /bin/bash " + script.string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_NE(Read(root_ / "srun.calls").find("--nodes=2 --ntasks=2 --ntasks-per-node=1"),
+            std::string::npos);
+  std::string log = Read(spec.log_path);
+  EXPECT_NE(log.find("rank=0/0 world=2 port=29500 A=1"), std::string::npos) << log;
+  EXPECT_NE(log.find("rank=1/1 world=2 port=29500 A=1"), std::string::npos) << log;
+  auto rec = ReadExitFile(spec.exit_path);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->exit_code, 0);
 }
 
 }  // namespace

@@ -38,6 +38,10 @@ struct SlurmPlacement {
   std::string gres;
   int nodes = 1;                  // --nodes
   std::int64_t time_limit_s = 0;  // --time; 0 = the partition's limit
+  // The job's `distribution.type` ("pytorch", "mpi", "tensorflow"; "" = none) and processes per
+  // node: with a distribution or more than one node the command runs once per task under srun.
+  std::string distribution;
+  int tasks_per_node = 1;
 };
 
 struct LaunchSpec {
@@ -61,6 +65,7 @@ struct ProcessHandle {
   std::int64_t process_pid = 0;       // = the job's process group id
   std::int64_t started_ms = 0;        // when the job's process was known to exist (ms since epoch)
   std::int64_t slurm_job_id = 0;      // a job submitted to Slurm (then the pids are 0)
+  int slurm_array_task = -1;          // its task in a Slurm job array (-1 = not an array task)
 };
 
 struct ExitRecord {

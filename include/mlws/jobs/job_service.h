@@ -177,6 +177,8 @@ class JobService {
   void SchedulerLoop();
   void FinalizerLoop();
   void OnExit(const std::string& key, const ExitRecord& record);
+  // A Slurm job waits (Queued, with Slurm's reason) or started on its nodes (Running).
+  bool OnSlurmProgress(const std::string& key, const SlurmProgress& progress);
   // Prepares the job folder and starts the process (runs without mu_).
   Status Prepare(const Active& a, Job& job, LaunchSpec& out);
   // Whether `who` may run jobs on this server as it is (unsandboxed: server Owners only).

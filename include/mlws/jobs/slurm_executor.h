@@ -10,6 +10,17 @@
 // "<exit path>.slurm" as soon as sbatch answers, so a server that dies before recording the job
 // re-adopts it instead of submitting it again.
 //
+// LaunchMany submits a burst of jobs with the same placement as ONE `sbatch --array=0-<n-1>`:
+// the array's script picks the job script of task $SLURM_ARRAY_TASK_ID; each job is then known
+// by "<array id>_<task>" (in its ".slurm" file, squeue -r, scontrol, sacct and scancel alike).
+// With more than one node, or a `distribution`, the batch script runs the command once per task
+// with `srun` (one task per node unless distribution.process_count_per_instance says more), each
+// task with its rank in NODE_RANK (and for pytorch MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK,
+// LOCAL_RANK).
+//
+// While Slurm has a job PENDING, `on_progress` says so with Slurm's reason; once squeue shows it
+// RUNNING, it reports the start on the node.
+//
 // One monitor thread polls every watched job with ONE `squeue` call per poll (never one call per
 // job). Jobs that ended (or that squeue no longer knows) are read from their exit file; where a
 // job left none (cancelled, timed out, node failure) ONE `sacct` call (when the cluster keeps
@@ -24,6 +35,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,11 +44,26 @@
 
 namespace mlws::jobs {
 
+// What a watched job is doing before it ends: waiting in Slurm's queue (with Slurm's reason) or
+// running on its nodes since `started_at` (ms since epoch).
+struct SlurmProgress {
+  bool running = false;
+  std::int64_t started_at = 0;
+  std::string reason;  // e.g. "Slurm: PENDING (Resources)"
+};
+// Called on the monitor thread when a job's progress changes; false = "not now" (the job's launch
+// is not recorded yet): the same progress is reported again on the next poll.
+using SlurmProgressFn = std::function<bool(const std::string& key, const SlurmProgress& p)>;
+
 struct SlurmOptions {
   std::string bin_dir;  // where sbatch & co. live; "" = found on PATH
   int poll_ms = 200;    // squeue poll period while jobs are watched
   int command_timeout_ms = 30000;
   int max_parallel_submits = 8;  // sbatch processes run at once by LaunchMany
+  // LaunchMany submits jobs of the same placement as one `sbatch --array` of up to this many
+  // tasks (Slurm's MaxArraySize is 1001 by default); 1 = one sbatch per job.
+  int max_array_tasks = 1000;
+  SlurmProgressFn on_progress;  // may be empty
 };
 
 std::unique_ptr<Executor> NewSlurmExecutor(ExitFn on_exit, SlurmOptions options = {});
@@ -46,7 +73,11 @@ std::unique_ptr<Executor> NewSlurmExecutor(ExitFn on_exit, SlurmOptions options 
 std::unique_ptr<Executor> NewExecutorWithSlurm(std::unique_ptr<Executor> local,
                                                std::unique_ptr<Executor> slurm);
 
-// The Slurm job id in "<exit path>.slurm"; nullopt when absent.
-std::optional<std::int64_t> ReadSlurmJobFile(const std::string& exit_path);
+// The Slurm job id (and array task, -1 = none) in "<exit path>.slurm"; nullopt when absent.
+struct SlurmJobRef {
+  std::int64_t job_id = 0;
+  int array_task = -1;
+};
+std::optional<SlurmJobRef> ReadSlurmJobFile(const std::string& exit_path);
 
 }  // namespace mlws::jobs

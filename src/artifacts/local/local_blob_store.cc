@@ -13,6 +13,7 @@
 
 #include "artifacts/blob_checks.h"
 #include "mlws/artifacts/artifact_store.h"
+#include "mlws/common/env.h"
 #include "mlws/common/ids.h"
 
 namespace mlws::artifacts {
@@ -31,20 +32,11 @@ Status PosixError(const std::string& what, int err) {
   return Internal(what + ": " + std::strerror(err));
 }
 
-Status FsyncPath(const fs::path& p, bool dir) {
-  int fd = ::open(p.c_str(), (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return PosixError("open " + p.string() + " for fsync", errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return PosixError("fsync " + p.string(), err);
-  return Status::Ok();
-}
-
-// Writes everything `data` yields to a new file at `dst` (O_EXCL, O_NOFOLLOW) and fsyncs it.
-Status WriteNewFile(const fs::path& dst, BlobReader& data) {
-  int fd = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return PosixError("create " + dst.string(), errno);
+// Writes everything `data` yields to a new file at `dst` and fsyncs it, through `env` (the Env
+// seam: tests inject a failing fsync or a full disk). On failure `dst` is removed.
+Status WriteNewFile(Env& env, const fs::path& dst, BlobReader& data) {
+  auto file = env.NewWritableFile(dst.string(), 0644);
+  if (!file.ok()) return file.status();
   std::unique_ptr<char[]> buf(new char[kChunk]);
   Status st;
   while (st.ok()) {
@@ -54,19 +46,12 @@ Status WriteNewFile(const fs::path& dst, BlobReader& data) {
       break;
     }
     if (*n == 0) break;
-    for (std::size_t off = 0; off < *n;) {
-      ssize_t w = ::write(fd, buf.get() + off, *n - off);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        st = PosixError("write " + dst.string(), errno);
-        break;
-      }
-      off += static_cast<std::size_t>(w);
-    }
+    st = (*file)->Append(std::string_view(buf.get(), *n));
   }
-  if (st.ok() && ::fsync(fd) != 0) st = PosixError("fsync " + dst.string(), errno);
-  ::close(fd);
-  if (!st.ok()) ::unlink(dst.c_str());
+  if (st.ok()) st = (*file)->Sync();
+  Status closed = (*file)->Close();
+  if (st.ok()) st = closed;
+  if (!st.ok()) (void)env.Remove(dst.string());
   return st;
 }
 
@@ -84,7 +69,7 @@ std::string PartName(int n) {
 
 class LocalBlobStore final : public BlobStore {
  public:
-  explicit LocalBlobStore(fs::path root) : root_(std::move(root)) {}
+  LocalBlobStore(fs::path root, Env* env) : root_(std::move(root)), env_(*env) {}
 
   Status Init() {
     std::error_code ec;
@@ -103,7 +88,7 @@ class LocalBlobStore final : public BlobStore {
   Status Put(const std::string& key, BlobReader& data) override {
     ASSIGN_OR_RETURN(fs::path dst, ResolveKey(key));
     fs::path tmp = Staging() / NewRunId();
-    RETURN_IF_ERROR(WriteNewFile(tmp, data));
+    RETURN_IF_ERROR(WriteNewFile(env_, tmp, data));
     return MoveIntoPlace(tmp, dst, key);
   }
 
@@ -233,7 +218,7 @@ class LocalBlobStore final : public BlobStore {
     }
     std::string etag = NewRunId();
     fs::path tmp = dir / (PartName(part_number) + ".tmp-" + etag);
-    RETURN_IF_ERROR(WriteNewFile(tmp, data));
+    RETURN_IF_ERROR(WriteNewFile(env_, tmp, data));
     std::error_code ec;
     for (auto& e : fs::directory_iterator(dir, ec)) {
       if (e.path().filename().string().rfind(PartName(part_number) + ".", 0) == 0 &&
@@ -267,7 +252,7 @@ class LocalBlobStore final : public BlobStore {
     fs::path tmp = Staging() / NewRunId();
     {
       ConcatReader all(dir, parts);
-      RETURN_IF_ERROR(WriteNewFile(tmp, all));
+      RETURN_IF_ERROR(WriteNewFile(env_, tmp, all));
     }
     RETURN_IF_ERROR(MoveIntoPlace(tmp, dst, key));
     std::error_code ec;
@@ -358,15 +343,15 @@ class LocalBlobStore final : public BlobStore {
         st = InvalidArgument("cannot create the folder of '" + key + "': " + ec.message());
       } else if (auto again = ResolveKey(key); !again.ok()) {
         st = again.status();
-      } else if (::rename(tmp.c_str(), dst.c_str()) != 0) {
-        st = PosixError("move blob '" + key + "' into place", errno);
+      } else {
+        st = env_.Rename(tmp.string(), dst.string());
       }
     }
     if (!st.ok()) {
-      fs::remove(tmp, ec);
+      (void)env_.Remove(tmp.string());
       return st;
     }
-    return FsyncPath(dst.parent_path(), true);
+    return env_.SyncDir(dst.parent_path().string());
   }
 
   void PruneEmptyParents(fs::path dir) const {
@@ -403,15 +388,16 @@ class LocalBlobStore final : public BlobStore {
   }
 
   fs::path root_;
+  Env& env_;
 };
 
 }  // namespace
 
-StatusOr<std::unique_ptr<BlobStore>> OpenLocalBlobStore(const std::string& root) {
+StatusOr<std::unique_ptr<BlobStore>> OpenLocalBlobStore(const std::string& root, Env* env) {
   if (root.empty() || root.front() != '/') {
     return InvalidArgument("a local blob store needs an absolute path: file:///abs/path");
   }
-  auto store = std::make_unique<LocalBlobStore>(root);
+  auto store = std::make_unique<LocalBlobStore>(root, env != nullptr ? env : Env::Default());
   RETURN_IF_ERROR(store->Init());
   return std::unique_ptr<BlobStore>(std::move(store));
 }

@@ -7,10 +7,13 @@
 #include <string>
 
 #include "mlws/artifacts/blob_store.h"
+#include "mlws/common/env.h"
 
 namespace mlws::artifacts {
 
-// Creates the root (and its staging folder) when missing and drops staging leftovers.
-StatusOr<std::unique_ptr<BlobStore>> OpenLocalBlobStore(const std::string& root);
+// Creates the root (and its staging folder) when missing and drops staging leftovers. Its file
+// writes, fsyncs and renames go through `env` (nullptr = Env::Default(); see common/env.h).
+StatusOr<std::unique_ptr<BlobStore>> OpenLocalBlobStore(const std::string& root,
+                                                        Env* env = nullptr);
 
 }  // namespace mlws::artifacts

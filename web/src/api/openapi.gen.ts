@@ -3750,7 +3750,7 @@ export interface components {
             price_per_node_hour: number;
             priority: number;
             process_id: number | null;
-            /** @description why a Queued job waits (a quota) */
+            /** @description why a Queued job waits (a quota, or Slurm's reason) */
             queue_reason?: string;
             resolved_command?: string;
             /** @description a reused pipeline step: the job it reused */
@@ -3762,6 +3762,8 @@ export interface components {
             settings?: Record<string, never>;
             /** @description on Slurm computes */
             slurm?: {
+                /** @description its task in a Slurm job array */
+                array_task?: number;
                 job_id?: number;
             };
             started_at: number | null;
