@@ -13,6 +13,8 @@ namespace mlws::auth {
 namespace {
 
 constexpr auto kBasicCacheTtl = std::chrono::minutes(5);
+// How long state of the shared database is cached (several servers, docs/scale-out.md).
+constexpr auto kSharedStateTtl = std::chrono::seconds(2);
 constexpr auto kFailureWindow = std::chrono::minutes(1);
 // Failed sign-ins tolerated per minute: few per user name (guessing one password), more per
 // address (many people may sit behind one address; a script with a stale token must not lock
@@ -63,6 +65,12 @@ StatusOr<std::optional<std::string>> AuthService::Init(
 
 bool AuthService::auth_required() const {
   std::lock_guard<std::mutex> lock(mu_);
+  // Another server may have created the first user: then authentication is required here too.
+  if (!auth_required_ && Clock::now() - users_checked_ > kSharedStateTtl) {
+    users_checked_ = Clock::now();
+    auto users = store_.auth().CountUsers();
+    if (users.ok() && *users > 0) auth_required_ = true;
+  }
   return auth_required_;
 }
 
@@ -147,8 +155,9 @@ StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& 
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = verified_basic_.find(cache_key);
-      if (it != verified_basic_.end() && Clock::now() - it->second < kBasicCacheTtl && user.ok() &&
-          !user->disabled) {
+      // The hash is today's: a password changed through any server ends the cached sign-in.
+      if (it != verified_basic_.end() && Clock::now() - it->second.first < kBasicCacheTtl &&
+          user.ok() && !user->disabled && it->second.second == user->password_hash) {
         return Principal{user->id, user->name, false};
       }
     }
@@ -157,7 +166,7 @@ StatusOr<Principal> AuthService::Authenticate(const std::optional<std::string>& 
     }
     std::lock_guard<std::mutex> lock(mu_);
     if (verified_basic_.size() > 10000) verified_basic_.clear();
-    verified_basic_[cache_key] = Clock::now();
+    verified_basic_[cache_key] = {Clock::now(), user->password_hash};
     return Principal{user->id, user->name, false};
   }
   return Failed({addr_key}, "Unsupported Authorization scheme: use Bearer or Basic.");
@@ -167,11 +176,14 @@ StatusOr<std::vector<RoleAssignment>> AuthService::AssignmentsOf(std::int64_t us
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = assignments_.find(user_id);
-    if (it != assignments_.end()) return it->second;
+    if (it != assignments_.end() && Clock::now() - it->second.first < kSharedStateTtl) {
+      return it->second.second;
+    }
   }
   ASSIGN_OR_RETURN(auto list, store_.auth().ListRoleAssignments(user_id));
   std::lock_guard<std::mutex> lock(mu_);
-  assignments_[user_id] = list;
+  if (assignments_.size() > 100000) assignments_.clear();
+  assignments_[user_id] = {Clock::now(), list};
   return list;
 }
 
@@ -185,12 +197,13 @@ void AuthService::InvalidateCaches() {
 StatusOr<std::shared_ptr<const std::vector<Role>>> AuthService::CustomRoles() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (custom_roles_) return custom_roles_;
+    if (custom_roles_ && Clock::now() - custom_roles_at_ < kSharedStateTtl) return custom_roles_;
   }
   ASSIGN_OR_RETURN(auto custom, store_.auth().ListCustomRoles());
   auto snapshot = std::make_shared<const std::vector<Role>>(std::move(custom));
   std::lock_guard<std::mutex> lock(mu_);
-  if (!custom_roles_) custom_roles_ = snapshot;
+  custom_roles_ = snapshot;
+  custom_roles_at_ = Clock::now();
   return custom_roles_;
 }
 

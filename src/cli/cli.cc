@@ -8,11 +8,12 @@
 #include "cli/asset_commands.h"
 #include "cli/auth_commands.h"
 #include "cli/client.h"
+#include "cli/doctor.h"
 #include "cli/endpoint_commands.h"
 #include "cli/job_commands.h"
 #include "cli/output.h"
-#include "cli/registry_commands.h"
 #include "cli/quota_commands.h"
+#include "cli/registry_commands.h"
 #include "cli/routes_command.h"
 #include "cli/schedule_commands.h"
 #include "cli/secret_commands.h"
@@ -92,7 +93,14 @@ int Main(int argc, char** argv) {
                   "true: http://endpoint/bucket/key; false: http://bucket.endpoint/key "
                   "(default true with a custom endpoint)")
       ->check(CLI::IsMember({"true", "false"}));
-  srv->callback([&] { rc = server::RunServer(cfg); });
+  // `mlws doctor [server flags]` parses as `mlws server` and checks instead (cli/doctor.h).
+  bool doctor = argc > 1 && std::string(argv[1]) == "doctor";
+  if (doctor) argv[1] = const_cast<char*>("server");
+  app.add_subcommand("doctor",
+                     "Check every backend `mlws server` would use, with the same flags (exit 1 "
+                     "on any failure)")
+      ->allow_extras();
+  srv->callback([&] { rc = doctor ? RunDoctor(cfg) : server::RunServer(cfg); });
 
   // mlws workspace ...
   auto* ws = app.add_subcommand("workspace", "Manage workspaces");

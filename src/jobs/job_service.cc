@@ -15,6 +15,7 @@
 #include <fstream>
 
 #include "jobs/job_files.h"
+#include "jobs/job_lease.h"
 #include "jobs/job_service_internal.h"
 #include "jobs/sweep_controller.h"
 #include "mlws/common/json.h"
@@ -46,6 +47,8 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
     options_.local_slots = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
   sweeps_ = std::make_unique<SweepController>(store_, tracking_, *this);
+  leases_ =
+      std::make_unique<JobLeases>(store_.leases(), std::max<std::int64_t>(300, options_.lease_ms));
   auto on_exit = [this](const std::string& key, const ExitRecord& rec) { OnExit(key, rec); };
   options_.slurm.on_progress = [this](const std::string& key, const SlurmProgress& p) {
     return OnSlurmProgress(key, p);
@@ -132,6 +135,7 @@ void JobService::ForgetWorkspace(std::int64_t workspace_id) {
 JobService::~JobService() { Stop(); }
 
 void JobService::NotifyEnded(const Job& job) {
+  if (IsTerminal(job.status)) ReleaseLease(job);
   if (pipelines_) pipelines_->OnJobEnded(job);
 }
 
@@ -348,6 +352,14 @@ StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name)
       lock.unlock();
       if (auto sweep = sweeps_->Cancel(ws_id, name); sweep.ok()) return sweep;
       ASSIGN_OR_RETURN(Job j, store_.jobs().GetJob(ws_id, name));
+      if (!IsTerminal(j.status)) {
+        // Several servers: the job is another server's (job_lease.cc).
+        auto lease = store_.leases().GetLease(ws_id, name);
+        std::string holder = lease.ok() && *lease ? (*lease)->server_id : "another server";
+        return Status(ErrorCode::kResourceConflict,
+                      fmt::format("Job '{}' is {} on server {}: cancel it through that server.",
+                                  name, JobStatusName(j.status), holder));
+      }
       return Status(ErrorCode::kResourceConflict,
                     fmt::format("Job '{}' already ended ({}).", name, JobStatusName(j.status)));
     }

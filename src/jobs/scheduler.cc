@@ -13,6 +13,7 @@
 #include <set>
 
 #include "jobs/job_files.h"
+#include "jobs/job_lease.h"
 #include "jobs/job_service_internal.h"
 #include "jobs/slurm_compute.h"
 #include "jobs/sweep_controller.h"
@@ -76,8 +77,10 @@ constexpr size_t kInputBindsMax = 32;
 
 }  // namespace
 
-Status JobService::Recover() {
-  ASSIGN_OR_RETURN(auto jobs, store_.jobs().ListActiveJobs());
+// Takes queued and running jobs into this server: at start (Recover, job_lease.cc) and when
+// another server's leases expired (TakeOverExpired). `holders`: the dead server that held each
+// job, for jobs taken over from one (empty at a plain restart).
+Status JobService::AdoptJobs(std::vector<Job> jobs, const std::map<Key, std::string>& holders) {
   std::vector<Job> failed;
   std::vector<Job> found_started;
   std::vector<Job> pipelines;
@@ -100,6 +103,14 @@ Status JobService::Recover() {
         SetSlurmJobId(j, slurm->job_id, slurm->array_task);
         found_started.push_back(j);
       }
+    }
+    if (std::string why = UnreachableReason(j, holders); !why.empty()) {
+      if (!found_started.empty() && found_started.back().name == j.name) found_started.pop_back();
+      j.status = JobStatus::kFailed;
+      j.ended_at = NowMs();
+      j.error = why;
+      failed.push_back(j);
+      continue;
     }
     auto a = std::make_shared<Active>();
     std::string ws = WorkspaceName(j.workspace_id);
@@ -168,7 +179,11 @@ Status JobService::Recover() {
   }
   for (const auto& j : failed) NotifyEnded(j);
   pipelines_->Recover(pipelines);
-  kicked_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    kicked_ = true;
+  }
+  cv_.notify_all();
   return Status::Ok();
 }
 
@@ -178,6 +193,7 @@ void JobService::Start(const std::string& server_url) {
   started_ = true;
   server_url_ = server_url;
   scheduler_ = std::thread([this] { SchedulerLoop(); });
+  lease_thread_ = std::thread([this] { LeaseLoop(); });
   for (int i = 0; i < options_.finalizer_threads; ++i) {
     finalizers_.emplace_back([this] { FinalizerLoop(); });
   }
@@ -198,7 +214,9 @@ void JobService::Stop() {
   }
   cv_.notify_all();
   finalize_cv_.notify_all();
+  lease_cv_.notify_all();
   if (scheduler_.joinable()) scheduler_.join();
+  if (lease_thread_.joinable()) lease_thread_.join();
   for (auto& t : finalizers_) t.join();
   std::vector<std::thread> starters;
   {
@@ -333,7 +351,11 @@ int JobService::NodesTaken(std::int64_t ws_id, const std::string& compute) {
   return n;
 }
 
-void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& batch) {
+void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& claimed) {
+  // Several servers: only jobs whose lease this server still holds start (job_lease.cc).
+  const std::vector<std::shared_ptr<Active>> batch = KeepClaimed(claimed);
+  if (batch.empty()) return;
+  const std::int64_t claimed_at = NowMs();
   struct Started {
     std::shared_ptr<Active> a;
     Job job;
@@ -355,6 +377,22 @@ void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& bat
       s.job.error = "The job could not start: " + s.st.message();
     }
     started.push_back(std::move(s));
+  }
+  // A long preparation (an environment build) may have outlived the lease: claim again, so a
+  // job another server took over meanwhile is not started here too (job_lease.cc).
+  if (NowMs() - claimed_at > LeaseMs() / 3) {
+    std::vector<Job> prepared;
+    for (const auto& s : started) prepared.push_back(s.job);
+    std::vector<bool> keep = StillClaimed(prepared);
+    std::vector<Started> kept;
+    for (size_t i = 0; i < started.size(); ++i) {
+      if (keep[i]) {
+        kept.push_back(std::move(started[i]));
+      } else {
+        ForgetLostJob(started[i].job);
+      }
+    }
+    started.swap(kept);
   }
   // Start every prepared job at once: the supervisors come up in parallel.
   std::vector<LaunchSpec> specs;

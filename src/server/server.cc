@@ -257,6 +257,10 @@ int RunServer(const Config& raw) {
   if (const char* t = std::getenv("MLWS_SLURM_POLL_MS"); t != nullptr && *t != 0) {
     job_options.slurm.poll_ms = std::max(10, std::atoi(t));
   }
+  // Several servers on one database: how long a job lease lasts (docs/scale-out.md).
+  if (const char* t = std::getenv("MLWS_JOB_LEASE_S"); t != nullptr && *t != 0) {
+    job_options.lease_ms = std::max(300, static_cast<int>(std::atof(t) * 1000));
+  }
   jobs::JobService job_service(**store, tracking, **artifacts, auth, *job_assets, job_options);
   if (job_service.sandboxed()) {
     // Environment builds run user-chosen code too: in the same sandbox, as the job user.

@@ -22,11 +22,14 @@ StatusOr<std::int64_t> TrackingService::WorkspaceId(const std::string& ws) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = workspace_ids_.find(ws);
-    if (it != workspace_ids_.end()) return it->second;
+    if (it != workspace_ids_.end() &&
+        std::chrono::steady_clock::now() - it->second.second < std::chrono::seconds(2)) {
+      return it->second.first;
+    }
   }
   ASSIGN_OR_RETURN(Workspace w, store_.workspaces().GetWorkspace(ws));
   std::lock_guard<std::mutex> lock(mu_);
-  workspace_ids_[ws] = w.id;
+  workspace_ids_[ws] = {w.id, std::chrono::steady_clock::now()};
   return w.id;
 }
 

@@ -137,12 +137,19 @@ class AuthService {
 
   store::MetadataStore& store_;
   mutable std::mutex mu_;
-  bool auth_required_ = false;                                       // guarded by mu_
-  std::map<std::int64_t, std::vector<RoleAssignment>> assignments_;  // guarded by mu_
-  std::shared_ptr<const std::vector<Role>> custom_roles_;            // guarded by mu_
-  std::map<std::string, Clock::time_point> verified_basic_;          // guarded by mu_
-  std::map<std::string, std::vector<Clock::time_point>> failures_;   // guarded by mu_
-  std::map<std::int64_t, std::int64_t> token_touched_;               // guarded by mu_
+  // Several servers share one database (docs/scale-out.md): what is cached here of the
+  // database's state lives at most kSharedStateTtl (2 s), so a change made through another
+  // server (a first user, a removed role, a new password) holds here within that time.
+  mutable bool auth_required_ = false;         // guarded by mu_
+  mutable Clock::time_point users_checked_{};  // guarded by mu_
+  std::map<std::int64_t, std::pair<Clock::time_point, std::vector<RoleAssignment>>>
+      assignments_;                                        // guarded by mu_
+  std::shared_ptr<const std::vector<Role>> custom_roles_;  // guarded by mu_
+  Clock::time_point custom_roles_at_{};                    // guarded by mu_
+  // Basic credentials verified lately -> when, and the password hash they were checked against.
+  std::map<std::string, std::pair<Clock::time_point, std::string>> verified_basic_;  // mu_
+  std::map<std::string, std::vector<Clock::time_point>> failures_;  // guarded by mu_
+  std::map<std::int64_t, std::int64_t> token_touched_;              // guarded by mu_
 };
 
 }  // namespace mlws::auth

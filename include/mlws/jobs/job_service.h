@@ -41,8 +41,9 @@
 
 namespace mlws::jobs {
 
-class PipelineRunner;  // pipeline_runner.h: pipeline jobs, whose steps are jobs of this service
+class PipelineRunner;   // pipeline_runner.h: pipeline jobs, whose steps are jobs of this service
 class SweepController;  // sweep jobs (src/jobs/sweep_controller.h)
+class JobLeases;        // this server's identity and leases (src/jobs/job_lease.h)
 
 struct JobServiceOptions {
   std::string jobs_root;      // <home>/jobs: one folder per job
@@ -65,6 +66,9 @@ struct JobServiceOptions {
   std::vector<std::string> sandbox_read_only;
   // How jobs on `type: slurm` computes reach the cluster (slurm_executor.h).
   SlurmOptions slurm;
+  // Several servers on one database (docs/scale-out.md): how long a job's lease lasts without
+  // renewal; a dead server's jobs are taken over after it (at once by a server on its host).
+  std::int64_t lease_ms = 15000;
 };
 
 struct LogChunk {
@@ -217,10 +221,34 @@ class JobService {
   // Pipelines (pipeline_runner.h): told of every job's end, without mu_ held.
   void NotifyEnded(const Job& job);
   std::unique_ptr<PipelineRunner> pipelines_;
-  std::unique_ptr<SweepController> sweeps_;     // set once by the constructor
-  quotas::AdmissionGate* gate_ = nullptr;       // set once before Start
+  std::unique_ptr<SweepController> sweeps_;  // set once by the constructor
+  quotas::AdmissionGate* gate_ = nullptr;    // set once before Start
   // Nodes the workspace's jobs hold or wait for on `compute` (for the gate).
   int NodesTaken(std::int64_t ws_id, const std::string& compute);
+
+  // --- several servers on one database: job leases (job_lease.cc, docs/scale-out.md) ---
+ public:
+  // This server's id in the store's `servers` table ("<host>:<pid>:<start ms>").
+  const std::string& server_id() const;
+
+ private:
+  Status AdoptJobs(std::vector<Job> jobs, const std::map<Key, std::string>& holders);
+  // Why a running job of dead server `holders[key]` cannot be re-adopted here ("" = it can).
+  std::string UnreachableReason(const Job& job, const std::map<Key, std::string>& holders) const;
+  // The jobs of `batch` whose lease this server (re)claimed; the others are forgotten here.
+  std::vector<std::shared_ptr<Active>> KeepClaimed(
+      const std::vector<std::shared_ptr<Active>>& batch);
+  void LeaseLoop();        // renews this server's leases, takes over dead servers' jobs
+  void TakeOverExpired();  // one round of taking over
+  void ReleaseLease(const Job& job);
+  std::int64_t LeaseMs() const;
+  // Claims the jobs again; false for each one another server holds now (true on a store error).
+  std::vector<bool> StillClaimed(const std::vector<Job>& jobs);
+  // Drops a prepared job whose lease another server took: not started, not recorded here.
+  void ForgetLostJob(const Job& job);
+  std::unique_ptr<JobLeases> leases_;  // set once by the constructor
+  std::thread lease_thread_;
+  std::condition_variable lease_cv_;  // wakes the lease loop (stop)
 };
 
 }  // namespace mlws::jobs

@@ -15,6 +15,7 @@
 #include "mlws/store/document_store.h"
 #include "mlws/store/experiment_store.h"
 #include "mlws/store/job_store.h"
+#include "mlws/store/lease_store.h"
 #include "mlws/store/logged_model_store.h"
 #include "mlws/store/registry_store.h"
 #include "mlws/store/run_store.h"
@@ -75,6 +76,9 @@ class MetadataStore {
   virtual ScheduleStore& schedules() = 0;
   // Workspace quotas (id "quota"; the document is quotas::QuotaService's, docs/quotas.md).
   virtual DocumentStore& quotas() = 0;
+  // Servers sharing the database and the job leases that keep a job on one of them
+  // (lease_store.h).
+  virtual LeaseStore& leases() = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

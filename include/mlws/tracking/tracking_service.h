@@ -5,6 +5,7 @@
 // Errors carry MLflow's codes and messages (see mlflow-rest.md §2, §3).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -141,7 +142,10 @@ class TrackingService {
  private:
   store::MetadataStore& store_;
   std::mutex mu_;
-  std::map<std::string, std::int64_t> workspace_ids_;  // guarded by mu_
+  // Workspace name -> (id, when looked up). Kept 2 s: a workspace deleted and made again
+  // through another server sharing the database gets a new id (docs/scale-out.md).
+  std::map<std::string, std::pair<std::int64_t, std::chrono::steady_clock::time_point>>
+      workspace_ids_;  // guarded by mu_
 };
 
 // The most points one get-history response carries (~7 MB of JSON).

@@ -138,6 +138,9 @@ Status SqliteStore::CreateJob(const jobs::Job& j) {
       return AlreadyExists("A job named '" + j.name + "' already exists in this workspace.");
     }
     RETURN_IF_ERROR(st);
+    // Several servers: the job is leased to the server creating it, in the same transaction.
+    if (!jobs::IsTerminal(j.status))
+      RETURN_IF_ERROR(leases_.LeaseNewJob(db, j.workspace_id, j.name));
     return WriteRunStatus(db, j);
   });
 }

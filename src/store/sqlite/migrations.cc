@@ -534,11 +534,10 @@ CREATE TABLE batch_deployments (
 );
 )sql";
 
-// Migration 16 (issue 16; the number assigned to it, 15th in this list until migration 15
-// lands): the last hour of each online deployment's per-minute scoring stats (id
+// Migration 15 (issue 16): the last hour of each online deployment's per-minute scoring stats (id
 // "<endpoint>/<deployment>", the document serving::MinuteStats::ToJson), so the studio's charts
 // survive a restart; the document-table shape (document_store.cc).
-constexpr const char* kMigration16 = R"sql(
+constexpr const char* kMigration15 = R"sql(
 CREATE TABLE online_minute_stats (
   id TEXT NOT NULL,
   workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
@@ -548,10 +547,40 @@ CREATE TABLE online_minute_stats (
 );
 )sql";
 
-constexpr std::array<const char*, 15> kMigrations = {
-    kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,
-    kMigration6,  kMigration7,  kMigration8,  kMigration9,  kMigration10,
-    kMigration11, kMigration12, kMigration13, kMigration14, kMigration16};
+// Migration 16 (issue 13): several servers on one database (docs/scale-out.md). `servers` has
+// one row per running server (id "<host>:<pid>:<start ms>", heartbeats); `job_leases` says
+// which server owns each queued or running job until when (store/lease_store.h);
+// `store_counters` hands each store writer a number (the low bits of its metric chunk
+// sequence numbers, so two writers never make the same one).
+constexpr const char* kMigration16 = R"sql(
+CREATE TABLE servers (
+  id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL,
+  url TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE job_leases (
+  workspace_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  server_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, name)
+);
+CREATE INDEX job_leases_by_server ON job_leases (server_id);
+CREATE INDEX job_leases_by_expiry ON job_leases (expires_at);
+CREATE TABLE store_counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO store_counters (name, value) VALUES ('writer', 0);
+)sql";
+
+constexpr std::array<const char*, 16> kMigrations = {
+    kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,  kMigration6,
+    kMigration7,  kMigration8,  kMigration9,  kMigration10, kMigration11, kMigration12,
+    kMigration13, kMigration14, kMigration15, kMigration16};
 
 }  // namespace
 

@@ -188,7 +188,7 @@ Status SqliteStore::LogBatch(std::int64_t workspace_id, const std::string& run_i
     rows.reserve(chunks.size());
     for (const auto& [key, c] : chunks) {
       ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, key));
-      rows.push_back(MetricKeyRows{key_id, next_seq_++, c.count, &c.blob, c.latest});
+      rows.push_back(MetricKeyRows{key_id, NextChunkSeq(), c.count, &c.blob, c.latest});
     }
     RETURN_IF_ERROR(WriteMetricKeyRows(db, ref.rowid, rows));
     return Status::Ok();

@@ -1,5 +1,8 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "store/sqlite/migrations.h"
 
 namespace mlws::store::sqlite {
@@ -35,11 +38,20 @@ StatusOr<int> SqliteStore::Migrate() {
     ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM metric_chunks"));
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (row) next_seq_ = s.Int(0);
+    // This writer's number (several servers may write to one database): the low bits of every
+    // chunk sequence number it makes (NextChunkSeq), so no two writers make the same one.
+    ASSIGN_OR_RETURN(Stmt n, db.Prepare("UPDATE store_counters SET value = value + 1 WHERE name "
+                                        "= 'writer' RETURNING value"));
+    ASSIGN_OR_RETURN(bool got, n.Step());
+    if (got) writer_number_ = n.Int(0) % kWriterSlots;
     return Status::Ok();
   }));
   return version;
 }
 
+// Interned metric keys: an id, once in metric_keys, never changes or goes away, so the cache is
+// right on every server. A key another server inserted meanwhile is not an error: the insert
+// does nothing and the select finds that server's id.
 StatusOr<std::int64_t> SqliteStore::MetricKeyId(Db& db, const std::string& key) {
   auto it = key_ids_.find(key);
   if (it != key_ids_.end()) return it->second;
@@ -50,13 +62,35 @@ StatusOr<std::int64_t> SqliteStore::MetricKeyId(Db& db, const std::string& key) 
   if (row) {
     id = sel->Int(0);
   } else {
-    ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO metric_keys (key) VALUES (?)"));
+    ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO metric_keys (key) VALUES (?) ON CONFLICT "
+                                           "(key) DO NOTHING"));
     ins->Bind(1, key);
     RETURN_IF_ERROR(ins->Run());
-    id = db.LastInsertRowid();
+    ASSIGN_OR_RETURN(Stmt * again, db.Cached("SELECT id FROM metric_keys WHERE key = ?"));
+    again->Bind(1, key);
+    ASSIGN_OR_RETURN(bool found, again->Step());
+    if (!found) return Internal("metric key '" + key + "' vanished while it was interned");
+    id = again->Int(0);
+    again->Reset();
   }
   key_ids_.emplace(key, id);
   return id;
+}
+
+// Chunk sequence numbers order a metric's chunks (history reads ORDER BY seq) and, with the run
+// and key, are a chunk's primary key. Several writers share the database: each number is
+// (a hybrid logical clock in microseconds) * kWriterSlots + this writer's number, so numbers
+// from one writer grow, numbers from different writers never collide, and chunks of one metric
+// logged through two servers interleave by time. Existing (small) numbers stay below them.
+std::int64_t SqliteStore::NextChunkSeq() {
+  std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  std::int64_t tick = std::max(now_us, last_tick_ + 1);
+  if (tick * kWriterSlots < next_seq_) tick = next_seq_ / kWriterSlots + 1;
+  last_tick_ = tick;
+  next_seq_ = tick * kWriterSlots + writer_number_ + 1;
+  return tick * kWriterSlots + writer_number_;
 }
 
 StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path) {

@@ -15,6 +15,7 @@
 
 #include "mlws/store/metadata_store.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/lease_store.h"
 #include "store/sqlite/mlflow3_stores.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/schedule_store.h"
@@ -66,6 +67,7 @@ class SqliteStore final : public MetadataStore,
     return WriteQueueStats{s.depth, s.limit, s.rejected};
   }
   ScheduleStore& schedules() override { return schedules_; }
+  LeaseStore& leases() override { return leases_; }
 
   // WorkspaceStore
   StatusOr<tracking::Workspace> CreateWorkspace(const std::string& name,
@@ -285,6 +287,7 @@ class SqliteStore final : public MetadataStore,
   SqliteDocumentStore webhooks_{writes_, readers_, "webhooks", "Webhook"};
   SqliteDocumentStore eval_datasets_{writes_, readers_, "eval_datasets", "Evaluation dataset"};
   SqliteScheduleStore schedules_{writes_, readers_};
+  SqliteLeaseStore leases_{writes_, readers_};
   SqliteDocumentStore online_endpoints_{writes_, readers_, "online_endpoints", "Online endpoint"};
   SqliteDocumentStore online_deployments_{writes_, readers_, "online_deployments",
                                           "Online deployment"};
@@ -297,6 +300,11 @@ class SqliteStore final : public MetadataStore,
   // Writer-thread state: interned metric keys, next chunk sequence number.
   std::unordered_map<std::string, std::int64_t> key_ids_;
   std::int64_t next_seq_ = 1;
+  // Writer-thread state: chunk sequence numbers unique across writers (NextChunkSeq).
+  static constexpr std::int64_t kWriterSlots = 1024;
+  std::int64_t writer_number_ = 0;
+  std::int64_t last_tick_ = 0;
+  std::int64_t NextChunkSeq();
   std::atomic<bool> closed_{false};
   // Audit records wait here and are written by one background task per group commit.
   std::mutex audit_mu_;

@@ -1,0 +1,12 @@
+// `mlws doctor`: checks every backend `mlws server` would use with the same flags, one line per
+// check ("OK", "FAIL" or "SKIP", what was checked, the cause in plain words), credentials
+// masked; the exit status is 1 when any check failed (docs/scale-out.md "mlws doctor").
+#pragma once
+
+#include "mlws/server/server.h"
+
+namespace mlws::cli {
+
+int RunDoctor(const server::Config& config);
+
+}  // namespace mlws::cli

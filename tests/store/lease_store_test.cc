@@ -1,0 +1,149 @@
+// LeaseStore (migration 16) with two stores on one database, as two servers are: a claim is won
+// by exactly one, leases expire and renew, new jobs are leased in their own transaction, and
+// the metric writer's key ids and chunk numbers are safe with two writers. Runs on SQLite and on
+// PostgreSQL (store_backends.h).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "mlws/common/ids.h"
+#include "mlws/store/metadata_store.h"
+#include "store_backends.h"
+
+namespace mlws::store {
+namespace {
+
+class LeaseStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("mlws-lease-" + NewRunId());
+    std::filesystem::create_directories(dir_);
+    if (GetParam() == "postgres" && !testing::PgCluster::Get().base_uri()) {
+      GTEST_SKIP() << "PostgreSQL half skipped: " << testing::PgCluster::Get().why_not();
+    }
+    std::string uri = testing::FreshStoreUri(GetParam(), dir_);
+    ASSERT_FALSE(uri.empty());
+    for (auto* s : {&a_, &b_}) {
+      auto opened = OpenMetadataStore(uri);
+      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+      *s = std::move(*opened);
+      auto v = (*s)->Migrate();
+      ASSERT_TRUE(v.ok()) << v.status().ToString();
+    }
+    auto w = a_->workspaces().CreateWorkspace("w", "");
+    ASSERT_TRUE(w.ok());
+    ws_ = w->id;
+  }
+  void TearDown() override {
+    a_.reset();
+    b_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  jobs::Job NewJob(const std::string& name) {
+    jobs::Job j;
+    j.workspace_id = ws_;
+    j.name = name;
+    j.compute = "local";
+    j.spec_json = "{}";
+    j.status = jobs::JobStatus::kQueued;
+    j.created_at = 1;
+    return j;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<MetadataStore> a_, b_;
+  std::int64_t ws_ = 0;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, LeaseStoreTest, ::testing::Values("sqlite", "postgres"),
+                         testing::BackendName);
+
+TEST_P(LeaseStoreTest, OneOfTwoServersWinsAClaimUntilItsLeaseExpires) {
+  std::vector<LeaseKey> key = {{ws_, "j1"}};
+  auto first = a_->leases().Claim(key, "h:1:1", 1000, 2000, "");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE((*first)[0]);
+  auto second = b_->leases().Claim(key, "h:2:1", 1500, 2500, "");
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE((*second)[0]) << "a live lease was taken";
+  // The holder may claim again (before it starts the job).
+  EXPECT_TRUE((*a_->leases().Claim(key, "h:1:1", 1600, 2600, ""))[0]);
+  // Expired: the other server takes it, and then it is the other's.
+  EXPECT_TRUE((*b_->leases().Claim(key, "h:2:1", 2700, 3700, ""))[0]);
+  EXPECT_FALSE((*a_->leases().Claim(key, "h:1:1", 2800, 3800, ""))[0]);
+  auto lease = a_->leases().GetLease(ws_, "j1");
+  ASSERT_TRUE(lease.ok() && lease->has_value());
+  EXPECT_EQ((*lease)->server_id, "h:2:1");
+  EXPECT_EQ((*lease)->expires_at, 3700);
+  // A server known to be dead loses its lease before it expires.
+  EXPECT_TRUE((*a_->leases().Claim(key, "h:1:1", 2900, 3900, "h:2:1"))[0]);
+}
+
+TEST_P(LeaseStoreTest, NewJobsAreLeasedToTheirServerAndRenewedTogether) {
+  a_->leases().SetLeaseHolder("h:1:1", 60000);
+  ASSERT_TRUE(a_->jobs().CreateJob(NewJob("j1")).ok());
+  ASSERT_TRUE(a_->jobs().CreateJob(NewJob("j2")).ok());
+  auto lease = b_->leases().GetLease(ws_, "j1");
+  ASSERT_TRUE(lease.ok() && lease->has_value());
+  EXPECT_EQ((*lease)->server_id, "h:1:1");
+  // Not claimable while live; claimable once the holder is named dead.
+  auto now = (*lease)->expires_at - 30000;
+  EXPECT_TRUE(b_->leases().Claimable("h:2:1", now, {}, 10)->empty());
+  EXPECT_EQ(b_->leases().Claimable("h:2:1", now, {"h:1:1"}, 10)->size(), 2u);
+  // One renewal extends both; an ended job's lease goes with it.
+  jobs::Job done = NewJob("j2");
+  done.status = jobs::JobStatus::kCompleted;
+  ASSERT_TRUE(a_->jobs().UpdateJobs({done}).ok());
+  auto held = a_->leases().Renew("h:1:1", now, now + 999999);
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_EQ(*held, 1);
+  EXPECT_EQ((*a_->leases().GetLease(ws_, "j1"))->expires_at, now + 999999);
+  EXPECT_FALSE(a_->leases().GetLease(ws_, "j2")->has_value());
+  ASSERT_TRUE(a_->leases().Release({{ws_, "j1"}}, "h:9:9").ok());  // not its lease: kept
+  EXPECT_TRUE(a_->leases().GetLease(ws_, "j1")->has_value());
+  ASSERT_TRUE(a_->leases().Release({{ws_, "j1"}}, "h:1:1").ok());
+  EXPECT_FALSE(a_->leases().GetLease(ws_, "j1")->has_value());
+}
+
+TEST_P(LeaseStoreTest, ServersRegisterAndGo) {
+  ASSERT_TRUE(a_->leases().RegisterServer({"h:1:5", "h", 1, 5, 6, ""}).ok());
+  ASSERT_TRUE(b_->leases().RegisterServer({"h:2:7", "h", 2, 7, 8, ""}).ok());
+  auto list = a_->leases().ListServers();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, "h:1:5");
+  ASSERT_TRUE(b_->leases().RemoveServer("h:1:5").ok());
+  EXPECT_EQ(a_->leases().ListServers()->size(), 1u);
+}
+
+TEST_P(LeaseStoreTest, TwoWritersInternTheSameKeysAndNeverCollideOnChunks) {
+  NewRun nr;
+  nr.workspace_id = ws_;
+  nr.experiment_id = "0";
+  nr.run_id = NewRunId();
+  nr.run_name = "r";
+  nr.start_time = 1;
+  nr.artifact_uri = "mlflow-artifacts:/0/" + nr.run_id + "/artifacts";
+  ASSERT_TRUE(a_->runs().CreateRun(nr).ok());
+  auto log = [&](MetadataStore* s, int offset) {
+    for (int i = 0; i < 30; ++i) {
+      Status st = s->runs().LogBatch(
+          ws_, nr.run_id, {{"k" + std::to_string(i % 5), 1.0 * i, 10, offset + i}}, {}, {});
+      EXPECT_TRUE(st.ok()) << st.ToString();
+    }
+  };
+  std::thread ta(log, a_.get(), 0), tb(log, b_.get(), 1000);
+  ta.join();
+  tb.join();
+  size_t points = 0;
+  for (int k = 0; k < 5; ++k) {
+    auto h = b_->runs().GetMetricHistory({ws_, nr.run_id, "k" + std::to_string(k)});
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    points += h->size();
+  }
+  EXPECT_EQ(points, 60u);
+}
+
+}  // namespace
+}  // namespace mlws::store
