@@ -87,28 +87,10 @@ void AddBatchEndpoint(CLI::App& app, Globals& g, int& rc, BatchOpts& o) {
     });
   }
 
-  auto* show = ep->add_subcommand("show", "Show a batch endpoint");
-  show->add_option("-n,--name", o.name, "Endpoint name")->required();
-  show->callback([&] {
-    auto r = Call(g, "GET", Endpoint(g, o.name));
-    if (!r) return void(rc = 1);
-    PrintOne(g, *r, EndpointColumns());
-  });
-
-  ep->add_subcommand("list", "List the workspace's batch endpoints")->callback([&] {
-    auto r = Call(g, "GET", Endpoints(g));
-    if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, (*r)["value"], EndpointColumns());
-  });
-
-  auto* del = ep->add_subcommand("delete", "Delete a batch endpoint and its deployments");
-  del->add_option("-n,--name", o.name, "Endpoint name")->required();
-  del->add_flag("-y,--yes", o.yes, "Do not ask (accepted for az ml compatibility)");
-  del->callback([&] {
-    auto r = Call(g, "DELETE", Endpoint(g, o.name));
-    if (!r) return void(rc = 1);
-    std::cout << "deleted batch endpoint " << o.name << "\n";
-  });
+  AddEndpointShowListDelete(
+      ep, g, rc, o.name, o.yes, "batch endpoint",
+      [&g](const std::string& n) { return Endpoint(g, n); }, [&g] { return Endpoints(g); },
+      EndpointColumns());
 
   auto* invoke = ep->add_subcommand("invoke", "Start a scoring job over a data asset or folder");
   invoke->add_option("-n,--name", o.name, "Endpoint name")->required();

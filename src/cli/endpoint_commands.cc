@@ -31,6 +31,37 @@ void Fail(int& rc, const Status& st) {
   rc = 1;
 }
 
+CLI::App* AddEndpointShowListDelete(CLI::App* ep, Globals& g, int& rc, std::string& name, bool& yes,
+                                    const std::string& noun,
+                                    std::function<std::string(const std::string&)> one,
+                                    std::function<std::string()> many,
+                                    const std::vector<Column>& cols) {
+  auto* show = ep->add_subcommand("show", "Show a " + noun);
+  show->add_option("-n,--name", name, "Endpoint name")->required();
+  show->callback([&g, &rc, &name, one, &cols] {
+    auto r = Call(g, "GET", one(name));
+    if (!r) return void(rc = 1);
+    PrintOne(g, *r, cols);
+  });
+
+  ep->add_subcommand("list", "List the workspace's " + noun + "s")
+      ->callback([&g, &rc, many, &cols] {
+        auto r = Call(g, "GET", many());
+        if (!r) return void(rc = 1);
+        PrintResult(g.output, *r, (*r)["value"], cols);
+      });
+
+  auto* del = ep->add_subcommand("delete", "Delete a " + noun + " and all its deployments");
+  del->add_option("-n,--name", name, "Endpoint name")->required();
+  del->add_flag("-y,--yes", yes, "Do not ask (accepted for az ml compatibility)");
+  del->callback([&g, &rc, &name, one, noun] {
+    auto r = Call(g, "DELETE", one(name));
+    if (!r) return void(rc = 1);
+    std::cout << "deleted " << noun << " " << name << "\n";
+  });
+  return del;
+}
+
 // The spec of `create`/`update`: from -f (with --set) or, without a file, from --set alone.
 StatusOr<SpecFile> SpecOf(const std::string& file, const std::vector<std::string>& sets,
                           bool file_required) {
@@ -170,29 +201,11 @@ void AddOnlineEndpoint(CLI::App& app, Globals& g, int& rc, EpOpts& o) {
     PrintOne(g, *r, EndpointColumns());
   });
 
-  auto* show = ep->add_subcommand("show", "Show an endpoint");
-  show->add_option("-n,--name", o.name, "Endpoint name")->required();
-  show->callback([&] {
-    auto r = Call(g, "GET", Endpoint(g, o.name));
-    if (!r) return void(rc = 1);
-    PrintOne(g, *r, EndpointColumns());
-  });
-
-  ep->add_subcommand("list", "List the workspace's endpoints")->callback([&] {
-    auto r = Call(g, "GET", Endpoints(g));
-    if (!r) return void(rc = 1);
-    PrintResult(g.output, *r, (*r)["value"], EndpointColumns());
-  });
-
-  auto* del = ep->add_subcommand("delete", "Delete an endpoint and all its deployments");
-  del->add_option("-n,--name", o.name, "Endpoint name")->required();
-  del->add_flag("-y,--yes", o.yes, "Do not ask (accepted for az ml compatibility)");
+  auto* del = AddEndpointShowListDelete(
+      ep, g, rc, o.name, o.yes, "online endpoint",
+      [&g](const std::string& n) { return Endpoint(g, n); }, [&g] { return Endpoints(g); },
+      EndpointColumns());
   del->add_flag("--no-wait", o.no_wait, "Accepted for az ml compatibility");
-  del->callback([&] {
-    auto r = Call(g, "DELETE", Endpoint(g, o.name));
-    if (!r) return void(rc = 1);
-    std::cout << "deleted online endpoint " << o.name << "\n";
-  });
 
   auto* creds = ep->add_subcommand("get-credentials", "Show the endpoint's keys");
   creds->add_option("-n,--name", o.name, "Endpoint name")->required();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ void Fail(int& rc, const Status& st);
 // The spec of `create`/`update`: from -f (with --set) or, without a file, from --set alone.
 StatusOr<SpecFile> SpecOf(const std::string& file, const std::vector<std::string>& sets,
                           bool file_required);
+// `show -n`, `list` and `delete -n` of an endpoint kind ("batch endpoint", "online endpoint"):
+// GET/DELETE one(name), GET many() and print its "value". Returns `delete` for extra flags.
+CLI::App* AddEndpointShowListDelete(CLI::App* ep, Globals& g, int& rc, std::string& name, bool& yes,
+                                    const std::string& noun,
+                                    std::function<std::string(const std::string&)> one,
+                                    std::function<std::string()> many,
+                                    const std::vector<Column>& cols);
 // Uploads a deployment spec's local model and code folders; inlines its conda file.
 Status PrepareDeployment(const Globals& g, SpecFile& f);
 
