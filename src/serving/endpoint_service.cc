@@ -12,6 +12,7 @@
 #include "mlws/common/json.h"
 #include "serving/serving_state.h"
 #include "serving/spec_fields.h"
+#include "serving/stage_in.h"
 
 namespace mlws::serving {
 
@@ -236,6 +237,7 @@ Status EndpointService::DeleteEndpoint(const std::string& ws, const std::string&
     s_->RetireAll(*dep);
   }
   lock.unlock();
+  RemoveStaged(StagingRoot(s_->options.root, ws_id, name, ""));
   for (auto& [dep_name, dep] : live->deployments) s_->DeleteStats(ws_id, name, dep_name);
   return Status::Ok();
 }
@@ -285,8 +287,13 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
   ASSIGN_OR_RETURN(jobs::InputSpec in, spec::ModelInput(d.model));
   auto model = s_->assets.ResolveInput(ws, in);
   if (!model.ok()) return model.status();
-  if (model->remote) return InvalidArgument(jobs::RemoteNotDeployable(model->uri));
-  d.model_local = model->local_path;
+  // Files in a blob store are staged into this deployment's scratch folder, then checked and
+  // served from there like local ones; a refused deployment leaves no staged files.
+  StagingFolder staged(
+      (fs::path(StagingRoot(s_->options.root, ws_id, endpoint, d.name)) / NewRunId().substr(0, 12))
+          .string());
+  ASSIGN_OR_RETURN(d.model_local, StageIn(s_->assets, ws, *model,
+                                          (fs::path(staged.dir()) / "model").string(), true));
   d.model_ref = model->asset.empty() ? model->uri : model->asset;
   std::error_code ec;
   if (fs::is_regular_file(d.model_local, ec)) {
@@ -319,8 +326,8 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
   } else {
     auto code = s_->assets.ResolveCode(ws, d.code);
     if (!code.ok()) return code.status();
-    if (code->remote) return InvalidArgument(jobs::RemoteNotDeployable(code->uri));
-    d.code_local = code->local_path;
+    ASSIGN_OR_RETURN(d.code_local, StageIn(s_->assets, ws, *code,
+                                           (fs::path(staged.dir()) / "code").string(), false));
     if (!fs::is_regular_file(fs::path(d.code_local) / d.scoring_script, ec)) {
       return InvalidArgument(
           fmt::format("code_configuration.scoring_script '{}' is not in the "
@@ -380,6 +387,7 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
     int generation = live->d.generation;
     State* s = s_.get();
     s_->provisioners.emplace_back([s, live, generation] { s->Provision(live, generation); });
+    staged.Keep();
     return live->d;
   }
 }
@@ -425,6 +433,7 @@ Status EndpointService::DeleteDeployment(const std::string& ws, const std::strin
   s_->Drain(*dep, lock);
   s_->RetireAll(*dep);
   lock.unlock();
+  RemoveStaged(StagingRoot(s_->options.root, ws_id, endpoint, name));
   s_->DeleteStats(ws_id, endpoint, name);
   return Status::Ok();
 }
