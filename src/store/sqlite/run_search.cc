@@ -105,7 +105,7 @@ StatusOr<std::vector<std::int64_t>> ReadTieWindow(Stmt& s, bool ascending, std::
 
 }  // namespace
 
-StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) {
+StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& q) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   Db& db = lease.db();
   SqlBuilder joins, where, order;
