@@ -238,6 +238,22 @@ TEST_P(StoreConformance, ConcurrentWritersAreAllCommitted) {
   EXPECT_EQ(h->size(), static_cast<size_t>(kThreads * kBatches * 10));
 }
 
+// Runs of experiment "0" whose metric "acc" compares with `number`, ordered by acc, highest first.
+RunQuery ByMetric(std::int64_t ws, tracking::Comparator op, double number) {
+  RunQuery q;
+  q.workspace_id = ws;
+  q.experiment_ids = {"0"};
+  tracking::Clause c;
+  c.type = tracking::EntityType::kMetric;
+  c.key = "acc";
+  c.op = op;
+  c.is_numeric = true;
+  c.number = number;
+  q.filter = {c};
+  q.order_by = {{tracking::EntityType::kMetric, "acc", false}};
+  return q;
+}
+
 TEST_P(StoreConformance, SearchFiltersAndOrdersByMetric) {
   std::int64_t ws = Workspace("w");
   std::vector<std::string> runs;
@@ -248,17 +264,7 @@ TEST_P(StoreConformance, SearchFiltersAndOrdersByMetric) {
                               {{"p", i % 2 ? "odd" : "even"}}, {})
                     .ok());
   }
-  RunQuery q;
-  q.workspace_id = ws;
-  q.experiment_ids = {"0"};
-  tracking::Clause c;
-  c.type = tracking::EntityType::kMetric;
-  c.key = "acc";
-  c.op = tracking::Comparator::kGt;
-  c.is_numeric = true;
-  c.number = 0.45;
-  q.filter = {c};
-  q.order_by = {{tracking::EntityType::kMetric, "acc", false}};
+  RunQuery q = ByMetric(ws, tracking::Comparator::kGt, 0.45);
   q.limit = 3;
   auto res = store_->runs().SearchRuns(q);
   ASSERT_TRUE(res.ok()) << res.status().ToString();
@@ -299,17 +305,7 @@ TEST_P(StoreConformance, SearchTiesOnTheOrderedMetricBreakByStartTimeThenRunId) 
     if (a.start != b.start) return a.start > b.start;
     return a.id < b.id;
   });
-  RunQuery q;
-  q.workspace_id = ws;
-  q.experiment_ids = {"0"};
-  tracking::Clause c;
-  c.type = tracking::EntityType::kMetric;
-  c.key = "acc";
-  c.op = tracking::Comparator::kGt;
-  c.is_numeric = true;
-  c.number = 0.1;
-  q.filter = {c};
-  q.order_by = {{tracking::EntityType::kMetric, "acc", false}};
+  RunQuery q = ByMetric(ws, tracking::Comparator::kGt, 0.1);
   q.limit = 3;
   std::vector<std::string> got;
   for (q.offset = 0; q.offset < 9; q.offset += 3) {
@@ -342,22 +338,13 @@ TEST_P(StoreConformance, SearchByCommonAndRareParamFindsTheSameRunsEitherWay) {
         store_->runs().LogBatch(ws, runs.back(), {{"acc", i / 64.0, 1, 0}}, params, {}).ok());
   }
   auto search = [&](const std::string& key, const std::string& value) {
-    RunQuery q;
-    q.workspace_id = ws;
-    q.experiment_ids = {"0"};
-    tracking::Clause m;
-    m.type = tracking::EntityType::kMetric;
-    m.key = "acc";
-    m.op = tracking::Comparator::kGe;
-    m.is_numeric = true;
-    m.number = 0.25;
+    RunQuery q = ByMetric(ws, tracking::Comparator::kGe, 0.25);
     tracking::Clause p;
     p.type = tracking::EntityType::kParam;
     p.key = key;
     p.op = tracking::Comparator::kEq;
     p.text = value;
-    q.filter = {m, p};
-    q.order_by = {{tracking::EntityType::kMetric, "acc", false}};
+    q.filter.push_back(p);
     q.limit = 100;
     auto res = store_->runs().SearchRuns(q);
     EXPECT_TRUE(res.ok()) << res.status().ToString();
