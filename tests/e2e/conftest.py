@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-from mlws_testkit import artifacts, pg  # noqa: E402
+from mlws_testkit import artifacts, compute, pg  # noqa: E402
 from mlws_testkit.net import free_port  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +89,7 @@ class MlwsServer:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr,
                                      stdin=subprocess.DEVNULL, start_new_session=True,
                                      env={**os.environ, **artifacts.server_env(self.extra_args),
-                                          **self.env})
+                                          **compute.server_env(), **self.env})
         stderr.close()
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT_S, poll_s: float = 0.05) -> None:
@@ -114,6 +114,7 @@ class MlwsServer:
             self.spawn()
             try:
                 self.wait_ready(timeout)
+                compute.attach(self.url)  # MLWS_TEST_COMPUTE=slurm: jobs go to Slurm
                 return self
             except RuntimeError:
                 # Lost a race for the port: try another one.
@@ -352,4 +353,4 @@ def cert(tmp_path):
 
 def pytest_report_header(config):
     return f"mlws binary: {mlws_bin()}; metadata backend: {pg.backend()}; " \
-           f"artifacts: {artifacts.mode()}"
+           f"artifacts: {artifacts.mode()}; compute: {compute.mode()}"
