@@ -66,7 +66,8 @@ Status ForEachRow(Db& db, std::string_view head, const std::vector<std::int64_t>
 
 }  // namespace
 
-StatusOr<std::vector<Run>> SqliteStore::LoadRuns(Db& db, const std::vector<std::int64_t>& rowids) {
+StatusOr<std::vector<Run>> SqliteRunStore::LoadRuns(Db& db,
+                                                    const std::vector<std::int64_t>& rowids) {
   std::vector<Run> runs(rowids.size());
   if (rowids.empty()) return runs;
   std::unordered_map<std::int64_t, size_t> at;  // run rowid -> index in `runs`

@@ -29,7 +29,7 @@ std::string AttributeColumn(const std::string& key) {
 
 }  // namespace
 
-StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) {
+StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& q) {
   SqlBuilder joins, where, order;
   std::vector<std::pair<std::string, std::string>> metric_join_aliases;  // key -> alias
   int alias = 0;

@@ -21,9 +21,9 @@ namespace {
 constexpr const char* kRunNameTag = "mlflow.runName";
 }
 
-StatusOr<SqliteStore::RunRef> SqliteStore::ResolveRun(Db& db, std::int64_t workspace_id,
-                                                      const std::string& run_id,
-                                                      bool require_active) {
+StatusOr<SqliteRunStore::RunRef> SqliteRunStore::ResolveRun(Db& db, std::int64_t workspace_id,
+                                                            const std::string& run_id,
+                                                            bool require_active) {
   ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT rowid, experiment_rowid, lifecycle_stage FROM runs "
                                        "WHERE run_uuid = ? AND workspace_id = ?"));
   s->Bind(1, run_id).Bind(2, workspace_id);
@@ -37,8 +37,9 @@ StatusOr<SqliteStore::RunRef> SqliteStore::ResolveRun(Db& db, std::int64_t works
   return ref;
 }
 
-Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid, const std::vector<KeyValue>& tags,
-                                 const std::string* stored_name) {
+Status SqliteRunStore::WriteRunTags(Db& db, std::int64_t run_rowid,
+                                    const std::vector<KeyValue>& tags,
+                                    const std::string* stored_name) {
   for (const auto& t : tags) {
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("INSERT INTO tags (run_rowid, key, value) VALUES (?, ?, ?) "
@@ -56,7 +57,7 @@ Status SqliteStore::WriteRunTags(Db& db, std::int64_t run_rowid, const std::vect
   return Status::Ok();
 }
 
-StatusOr<Run> SqliteStore::CreateRun(const NewRun& nr) {
+StatusOr<Run> SqliteRunStore::CreateRun(const NewRun& nr) {
   Run out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t exp_rowid,
@@ -106,8 +107,8 @@ StatusOr<Run> SqliteStore::CreateRun(const NewRun& nr) {
   return out;
 }
 
-StatusOr<RunInfo> SqliteStore::UpdateRun(std::int64_t workspace_id, const std::string& run_id,
-                                         const RunUpdate& u) {
+StatusOr<RunInfo> SqliteRunStore::UpdateRun(std::int64_t workspace_id, const std::string& run_id,
+                                            const RunUpdate& u) {
   RunInfo out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
@@ -128,8 +129,8 @@ StatusOr<RunInfo> SqliteStore::UpdateRun(std::int64_t workspace_id, const std::s
   return out;
 }
 
-Status SqliteStore::SetRunLifecycle(std::int64_t workspace_id, const std::string& run_id,
-                                    LifecycleStage stage) {
+Status SqliteRunStore::SetRunLifecycle(std::int64_t workspace_id, const std::string& run_id,
+                                       LifecycleStage stage) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/false));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE runs SET lifecycle_stage = ?, deleted_time = ? "
@@ -144,10 +145,10 @@ Status SqliteStore::SetRunLifecycle(std::int64_t workspace_id, const std::string
   });
 }
 
-Status SqliteStore::LogBatch(std::int64_t workspace_id, const std::string& run_id,
-                             const std::vector<Metric>& metrics,
-                             const std::vector<KeyValue>& params,
-                             const std::vector<KeyValue>& tags) {
+Status SqliteRunStore::LogBatch(std::int64_t workspace_id, const std::string& run_id,
+                                const std::vector<Metric>& metrics,
+                                const std::vector<KeyValue>& params,
+                                const std::vector<KeyValue>& tags) {
   // Group metrics by key outside the writer thread: the writer's time is the bottleneck.
   struct KeyChunk {
     std::string blob;
@@ -195,8 +196,8 @@ Status SqliteStore::LogBatch(std::int64_t workspace_id, const std::string& run_i
   });
 }
 
-Status SqliteStore::DeleteTag(std::int64_t workspace_id, const std::string& run_id,
-                              const std::string& key) {
+Status SqliteRunStore::DeleteTag(std::int64_t workspace_id, const std::string& run_id,
+                                 const std::string& key) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM tags WHERE run_rowid = ? AND key = ?"));
@@ -209,8 +210,8 @@ Status SqliteStore::DeleteTag(std::int64_t workspace_id, const std::string& run_
   });
 }
 
-Status SqliteStore::LogInputs(std::int64_t workspace_id, const std::string& run_id,
-                              const std::vector<tracking::DatasetInput>& inputs) {
+Status SqliteRunStore::LogInputs(std::int64_t workspace_id, const std::string& run_id,
+                                 const std::vector<tracking::DatasetInput>& inputs) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
     for (const auto& in : inputs) {
