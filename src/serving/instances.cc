@@ -14,6 +14,7 @@
 #include "jobs/command.h"
 #include "mlws/common/ids.h"
 #include "serving/serving_state.h"
+#include "serving/stage_in.h"
 
 namespace mlws::serving {
 
@@ -65,6 +66,8 @@ void EndpointService::State::SyncRecords(LiveDeployment& dep) {
 }
 
 Status EndpointService::State::LaunchInstance(LiveDeployment& dep, Instance& inst) {
+  // Files staged by another server, or removed since, are staged again from the stored spec.
+  RETURN_IF_ERROR(EnsureStaged(assets, options.root, dep.ws_id, dep.ws, dep.d));
   const OnlineDeployment& d = dep.d;
   std::error_code ec;
   std::string wd = WorkDir(inst);
@@ -349,6 +352,7 @@ void EndpointService::State::Tick() {
           dep->d.error.clear();
           dep->d.updated_ms = now;
           RetireGeneration(*dep, dep->d.generation);
+          PruneStaged(options.root, dep->ws_id, dep->d);  // the previous copies
           changed = true;
           cv.notify_all();
         }

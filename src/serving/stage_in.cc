@@ -1,6 +1,10 @@
 #include "serving/stage_in.h"
 
 #include <filesystem>
+#include <vector>
+
+#include "mlws/common/ids.h"
+#include "serving/spec_fields.h"
 
 namespace mlws::serving {
 
@@ -57,10 +61,77 @@ void RemoveStaged(const std::string& dir) {
   fs::remove_all(dir, ec);
 }
 
+namespace {
+
+// The copy folder (a direct child of `root`) that holds `path`, or "" when `path` is elsewhere.
+std::string CopyOf(const fs::path& root, const std::string& path) {
+  if (path.empty()) return "";
+  fs::path rel = fs::path(path).lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return "";
+  return rel.begin()->string();
+}
+
+bool Exists(const std::string& path) {
+  std::error_code ec;
+  return !path.empty() && fs::exists(path, ec);
+}
+
+}  // namespace
+
+void PruneStaged(const std::string& serving_root, std::int64_t ws_id, const OnlineDeployment& d) {
+  fs::path root = StagingRoot(serving_root, ws_id, d.endpoint_name, d.name);
+  std::string keep_model = CopyOf(root, d.model_local);
+  std::string keep_code = CopyOf(root, d.code_local);
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name != keep_model && name != keep_code) stale.push_back(it->path());
+  }
+  for (const auto& p : stale) fs::remove_all(p, ec);
+}
+
+Status EnsureStaged(jobs::JobAssets& assets, const std::string& serving_root, std::int64_t ws_id,
+                    const std::string& ws, OnlineDeployment& d) {
+  bool has_code = !d.scoring_script.empty();
+  if (Exists(d.model_local) && (!has_code || Exists(d.code_local))) return Status::Ok();
+  ASSIGN_OR_RETURN(jobs::InputSpec in, spec::ModelInput(d.model));
+  if (!d.model_ref.empty()) in.path = d.model_ref;  // what was resolved when it was deployed
+  ASSIGN_OR_RETURN(jobs::ResolvedPath model, assets.ResolveInput(ws, in));
+  StatusOr<jobs::ResolvedPath> code = jobs::ResolvedPath{};
+  if (has_code) code = assets.ResolveCode(ws, d.code);
+  if (!code.ok()) return code.status();
+  StagingFolder staged((fs::path(StagingRoot(serving_root, ws_id, d.endpoint_name, d.name)) /
+                        NewRunId().substr(0, 12))
+                           .string());
+  ASSIGN_OR_RETURN(std::string model_local,
+                   StageIn(assets, ws, model, (fs::path(staged.dir()) / "model").string(), true));
+  std::string code_local;
+  if (has_code) {
+    ASSIGN_OR_RETURN(code_local,
+                     StageIn(assets, ws, *code, (fs::path(staged.dir()) / "code").string(), false));
+  }
+  for (const std::string* p : {&model_local, &code_local}) {
+    if (!p->empty() && !Exists(*p)) {
+      return NotFound("the deployment's files at '" + p->substr(0, 300) + "' are gone");
+    }
+  }
+  d.model_local = model_local;
+  d.code_local = code_local;
+  staged.Keep();
+  return Status::Ok();
+}
+
 StagingFolder::~StagingFolder() {
   if (keep_ || dir_.empty()) return;
   std::error_code ec;
   fs::remove_all(dir_, ec);
+  // The deployment's, endpoint's and workspace's folders too when that leaves them empty
+  // (remove() does not delete a folder that has files).
+  fs::path p = fs::path(dir_).parent_path();
+  for (int up = 0; up < 3 && !p.empty() && p.filename() != "staged"; ++up, p = p.parent_path()) {
+    if (!fs::remove(p, ec)) break;
+  }
 }
 
 }  // namespace mlws::serving

@@ -13,6 +13,7 @@
 
 #include "mlws/common/status.h"
 #include "mlws/jobs/job_assets.h"
+#include "mlws/serving/online_spec.h"
 
 namespace mlws::serving {
 
@@ -33,6 +34,18 @@ std::string StagingRoot(const std::string& serving_root, std::int64_t ws_id,
                         const std::string& endpoint, const std::string& deployment);
 // Deletes a staging root (best effort: instances that still run have their files open).
 void RemoveStaged(const std::string& dir);
+
+// Deletes the staged copies of `d` other than the one its current spec serves from (the copy
+// holding d.model_local / d.code_local): called once that copy is serving. Best effort.
+void PruneStaged(const std::string& serving_root, std::int64_t ws_id, const OnlineDeployment& d);
+
+// Makes sure d's model (and code) files are on this machine before an instance starts: when
+// d.model_local or d.code_local is not there (staged by another server, or removed since), the
+// stored references (d.model_ref, d.code) are resolved again and staged into a new copy under
+// this server's staging root, and d's local paths are updated to it. Local files that are gone
+// are NotFound; a store that is down is what StageIn returns.
+Status EnsureStaged(jobs::JobAssets& assets, const std::string& serving_root, std::int64_t ws_id,
+                    const std::string& ws, OnlineDeployment& d);
 
 // Removes a staging folder when it goes out of scope, unless Keep() was called: a deployment
 // that is refused leaves nothing behind.

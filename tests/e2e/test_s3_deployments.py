@@ -3,13 +3,16 @@
 One server with `--artifacts-destination s3://…`: a model registered with the CLI and the
 deployments' code are uploaded to the bucket; an online deployment stages both into its scratch
 folder under <home>/serving/staged/ and scores; a bad one (its scoring script is not in the code)
-is refused and leaves nothing staged; deleting the deployment deletes its staged copy. A batch
-deployment of the same model scores a folder (its job stages model, code and input)."""
+is refused and leaves nothing staged (no empty folders either); each update stages a new copy and
+the previous one is deleted once the new one serves; deleting the deployment deletes its staged
+copy; a staged copy removed while the server was down is staged again when an instance starts. A
+batch deployment of the same model scores a folder (its job stages model, code and input)."""
 
 from __future__ import annotations
 
 import csv
 import os
+import shutil
 import textwrap
 import uuid
 
@@ -17,7 +20,8 @@ import pytest
 import requests
 
 from conftest import assert_error, unique
-from endpoints_util import create_endpoint, delete_all_endpoints, ep_url, score
+from endpoints_util import (create_endpoint, delete_all_endpoints, ep_url, metric, score,
+                            wait_until)
 from jobs_util import cli, get_job, ok, ok_json
 from s3_util import needs_s3proxy, s3_server_fixture, s3proxy_fixture
 
@@ -38,7 +42,10 @@ INIT = textwrap.dedent("""\
     """)
 SCORE = INIT + textwrap.dedent("""\
     def run(raw_data):
-        return {"weights": weights, "n": json.loads(raw_data)["n"]}
+        body = json.loads(raw_data)
+        if body.get("crash"):
+            os._exit(3)
+        return {"weights": weights, "n": body["n"]}
     """)
 DRIVER = INIT + textwrap.dedent("""\
     def run(mini_batch):
@@ -87,6 +94,25 @@ def staged_files(server) -> list[str]:
                   for d, _, fs in os.walk(root) for f in fs)
 
 
+def staged_dirs(server) -> list[str]:
+    root = os.path.join(server.home, "serving", "staged")
+    return sorted(os.path.relpath(os.path.join(d, s), root)
+                  for d, subs, _ in os.walk(root) for s in subs)
+
+
+def primary_key(url: str, endpoint: str) -> str:
+    return requests.post(f"{ep_url(url, endpoint)}/list-keys", json={},
+                         timeout=10).json()["primaryKey"]
+
+
+def deploy_spec(tmp_path, name: str, endpoint: str, model: str, extra: str = "") -> str:
+    spec = tmp_path / f"{name}.yml"
+    spec.write_text(f"name: {name}\nendpoint_name: {endpoint}\nmodel: {model}\n"
+                    "code_configuration:\n  code: code\n  scoring_script: score.py\n"
+                    "instance_count: 1\n" + extra)
+    return str(spec)
+
+
 def test_online_deployment_of_a_model_in_the_bucket_stages_and_scores(server, model, tmp_path):
     url = server.url
     create_endpoint(url, tmp_path, "s3-online")
@@ -99,6 +125,7 @@ def test_online_deployment_of_a_model_in_the_bucket_stages_and_scores(server, mo
     proc = cli(url, "online-deployment", "create", "-f", str(bad))
     assert proc.returncode == 1 and "nope.py" in proc.stderr, proc.stderr
     assert staged_files(server) == []
+    assert staged_dirs(server) == []  # nor the empty folders of the refused copy
     spec = tmp_path / "blue.yml"
     spec.write_text(f"name: blue\nendpoint_name: s3-online\nmodel: {model}\n"
                     "code_configuration:\n  code: code\n  scoring_script: score.py\n"
@@ -118,6 +145,67 @@ def test_online_deployment_of_a_model_in_the_bucket_stages_and_scores(server, mo
     ok(cli(url, "online-endpoint", "update", "-n", "s3-online", "--traffic", "blue=0"))
     ok(cli(url, "online-deployment", "delete", "-n", "blue", "-e", "s3-online", "--yes"))
     assert staged_files(server) == []
+
+
+def test_an_update_deletes_the_previous_staged_copy(server, model, tmp_path):
+    url = server.url
+    create_endpoint(url, tmp_path, "s3-upd")
+    code_folder(tmp_path, "score.py", SCORE)
+    spec = deploy_spec(tmp_path, "upd", "s3-upd", model)
+    ok(cli(url, "online-deployment", "create", "-f", spec, "--all-traffic", timeout=300))
+
+    def copies() -> list[str]:
+        return sorted({f.split(os.sep)[3] for f in staged_files(server)
+                       if f.split(os.sep)[1:3] == ["s3-upd", "upd"]})
+
+    first = copies()
+    assert len(first) == 1, first
+    seen = set(first)
+    for n in (1, 2):
+        spec = deploy_spec(tmp_path, "upd", "s3-upd", model, f"description: v{n}\n")
+        d = ok_json(cli(url, "-o", "json", "online-deployment", "update", "-f", spec,
+                        timeout=300))
+        assert d["provisioning_state"] == "Succeeded", d
+        now = copies()
+        # Only the copy the new instances serve from remains.
+        assert len(now) == 1 and now[0] not in seen, (now, seen)
+        seen.update(now)
+        r = score(url, "s3-upd", {"n": n}, key=primary_key(url, "s3-upd"))
+        assert r.status_code == 200 and r.json() == {"weights": MARK, "n": n}, r.text
+    ok(cli(url, "online-endpoint", "delete", "-n", "s3-upd", "--yes"))
+    assert not [f for f in staged_files(server) if "/s3-upd/" in f"/{f}"]
+
+
+def test_a_staged_copy_removed_while_down_is_staged_again(server, model, tmp_path):
+    url = server.url
+    create_endpoint(url, tmp_path, "s3-again")
+    code_folder(tmp_path, "score.py", SCORE)
+    ok(cli(url, "online-deployment", "create", "-f", deploy_spec(tmp_path, "again", "s3-again",
+                                                                 model),
+           "--all-traffic", timeout=300))
+    k = primary_key(url, "s3-again")
+    assert score(url, "s3-again", {"n": 1}, key=k).json() == {"weights": MARK, "n": 1}
+    # The server stops (its instance keeps running), the staged copy goes, the server comes back
+    # (as another server taking the deployment over would), and the instance has to start again.
+    assert server.stop() == 0, server.stderr()
+    [ws] = os.listdir(os.path.join(server.home, "serving", "staged"))
+    shutil.rmtree(os.path.join(server.home, "serving", "staged", ws, "s3-again"))
+    server.start()
+    url = server.url
+    wait_until(lambda: metric(url, "mlws_online_instances_ready", endpoint="s3-again") == 1,
+               what="the adopted instance")
+    restarts = metric(url, "mlws_online_instance_restarts_total", endpoint="s3-again")
+    assert score(url, "s3-again", {"crash": 1}, key=k).status_code == 502
+    wait_until(lambda: metric(url, "mlws_online_instance_restarts_total",
+                              endpoint="s3-again") == restarts + 1, what="a restart")
+    wait_until(lambda: metric(url, "mlws_online_instances_ready", endpoint="s3-again") == 1,
+               what="the restarted instance")
+    # It was staged again from the bucket and reads the model's file.
+    assert score(url, "s3-again", {"n": 2}, key=k).json() == {"weights": MARK, "n": 2}
+    files = [f for f in staged_files(server) if f.split(os.sep)[1:3] == ["s3-again", "again"]]
+    assert any(f.endswith("/weights.txt") for f in files), files
+    assert any(f.endswith("/code/score.py") for f in files), files
+    ok(cli(url, "online-endpoint", "delete", "-n", "s3-again", "--yes"))
 
 
 def test_batch_deployment_of_a_model_in_the_bucket_scores(server, model, tmp_path):
