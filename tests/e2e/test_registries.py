@@ -15,11 +15,6 @@ from jobs_util import wait_status
 from users_util import Env, basic
 from mlws_testkit import artifacts
 
-# The S3 artifact mode (MLWS_TEST_ARTIFACTS=s3): a server limitation, not a test one.
-pytestmark = artifacts.local_only(
-    'registries keep their asset files in a local store; sharing files that are in a '
-    'bucket is refused (docs/scale-out.md)')
-
 DATA = Path(__file__).resolve().parents[1] / "data" / "azureml" / "cli"
 REGISTRY_YAML = DATA / "resources" / "registry"
 ASSETS = DATA / "assets"
@@ -47,7 +42,13 @@ def env(tmp_path_factory):
     assert srv.stop() == 0, srv.stderr()
 
 
-def registry_files(env) -> list[Path]:
+def registry_files(env) -> list:
+    """The datastores' files (workspaces' and registries'): in the artifact folder, or with
+    MLWS_TEST_ARTIFACTS=s3 the keys under the server's prefix in the bucket (not the keys that
+    mark folders)."""
+    if artifacts.on_s3():
+        return sorted(k for k in artifacts.list_keys(env.srv.home)
+                      if k.split("/")[1:2] == ["datastores"] and not k.endswith("/"))
     return sorted(p for p in (Path(env.srv.home) / "artifacts").glob("*/datastores/*/**/*")
                   if p.is_file())
 
@@ -169,6 +170,7 @@ def test_each_kind_is_shared_and_used_from_another_workspace(env, shared, kind, 
 
 def test_sharing_an_existing_version_is_409_and_copies_nothing(env, shared):
     before = registry_files(env)
+    assert before  # the registry's (and workspaces') files, that a copy would add to
     err = env.fails("bob", "-w", "team-a", "data", "share", "--name", "iris-a", "--version",
                     shared["data"]["source"]["version"], "--registry-name", REG,
                     "--share-with-name", "iris", "--share-with-version", "3")
