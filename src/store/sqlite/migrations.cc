@@ -589,10 +589,31 @@ CREATE TABLE job_cancel_requests (
 );
 )sql";
 
-constexpr std::array<const char*, 17> kMigrations = {
+// Numbers 18-20 belong to other branches of this session; until they merge they are no-ops so
+// that resource_leases keeps its assigned number 21 (the merge replaces them).
+constexpr const char* kMigration18 = "SELECT 1";
+constexpr const char* kMigration19 = "SELECT 1";
+constexpr const char* kMigration20 = "SELECT 1";
+
+// Migration 21 (issue 13): which server runs each online deployment and compute instance, until
+// when (store/resource_leases.h); kind is "deployment" or "compute_instance".
+constexpr const char* kMigration21 = R"sql(
+CREATE TABLE resource_leases (
+  kind TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  server_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, workspace_id, name)
+);
+CREATE INDEX resource_leases_by_server ON resource_leases (server_id);
+)sql";
+
+constexpr std::array<const char*, 21> kMigrations = {
     kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,  kMigration6,
     kMigration7,  kMigration8,  kMigration9,  kMigration10, kMigration11, kMigration12,
-    kMigration13, kMigration14, kMigration15, kMigration16, kMigration17};
+    kMigration13, kMigration14, kMigration15, kMigration16, kMigration17, kMigration18,
+    kMigration19, kMigration20, kMigration21};
 
 }  // namespace
 
