@@ -6,6 +6,7 @@
 // that stops after 100 rows.
 #include <fmt/format.h>
 
+#include "store/sqlite/search_ids.h"
 #include "store/sqlite/sql_builder.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -30,6 +31,8 @@ std::string AttributeColumn(const std::string& key) {
 }  // namespace
 
 StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) {
+  ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
+  Db& db = lease.db();  // also resolves ids for PostgreSQL's planner (search_ids.h)
   SqlBuilder joins, where, order;
   std::vector<std::pair<std::string, std::string>> metric_join_aliases;  // key -> alias
   int alias = 0;
@@ -38,12 +41,10 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
     switch (c.type) {
       case EntityType::kMetric: {
         std::string a = fmt::format("f{}", alias++);
-        joins
-            .Add(fmt::format(" JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND {0}.key_id "
-                             "= (SELECT id FROM metric_keys WHERE key = ",
-                             a))
-            .Param(c.key)
-            .Add(") AND ");
+        joins.Add(fmt::format(
+            " JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND {0}.key_id = ", a));
+        RETURN_IF_ERROR(AppendMetricKeyId(joins, db, c.key));
+        joins.Add(" AND ");
         AppendComparison(joins, a + ".value", c);
         metric_join_aliases.emplace_back(c.key, a);
         break;
@@ -102,12 +103,9 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
           break;
         }
         std::string a = fmt::format("o{}", alias++);
-        joins
-            .Add(fmt::format(" LEFT JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND "
-                             "{0}.key_id = (SELECT id FROM metric_keys WHERE key = ",
-                             a))
-            .Param(o.key)
-            .Add(")");
+        joins.Add(fmt::format(
+            " LEFT JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND {0}.key_id = ", a));
+        RETURN_IF_ERROR(AppendMetricKeyId(joins, db, o.key));
         // Missing values last; NaN is larger than any number.
         order.Add(
             fmt::format("({0}.run_rowid IS NULL) ASC, {0}.is_nan{1}, {0}.value{1}, ", a, dir));
@@ -138,22 +136,14 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
   b.sql += joins.sql;
   b.params.insert(b.params.end(), joins.params.begin(), joins.params.end());
   b.Add(" WHERE r.workspace_id = ").Param(q.workspace_id);
-  b.Add(" AND r.experiment_rowid IN (SELECT rowid FROM experiments WHERE workspace_id = ")
-      .Param(q.workspace_id)
-      .Add(" AND exp_id IN (");
-  bool first = true;
+  std::vector<std::int64_t> exp_ids;
   for (const auto& id : q.experiment_ids) {
-    std::int64_t num = 0;
     bool digits =
         !id.empty() && id.size() <= 18 && id.find_first_not_of("0123456789") == std::string::npos;
-    if (!digits) continue;  // an id that cannot exist matches nothing
-    num = std::stoll(id);
-    if (!first) b.Add(", ");
-    b.Param(num);
-    first = false;
+    if (digits) exp_ids.push_back(std::stoll(id));  // an id that cannot exist matches nothing
   }
-  if (first) b.Add("NULL");  // no id can exist: match nothing (an empty IN () is SQLite-only)
-  b.Add("))");
+  b.Add(" AND r.experiment_rowid IN ");
+  RETURN_IF_ERROR(AppendExperimentRowids(b, db, q.workspace_id, exp_ids));
   if (q.view == tracking::ViewType::kActiveOnly) b.Add(" AND r.lifecycle_stage = 'active'");
   if (q.view == tracking::ViewType::kDeletedOnly) b.Add(" AND r.lifecycle_stage = 'deleted'");
   b.sql += where.sql;
@@ -162,8 +152,7 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
   b.sql += order.sql;
   b.Add("r.start_time DESC, r.run_uuid ASC LIMIT ").Param(q.limit).Add(" OFFSET ").Param(q.offset);
 
-  ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
-  ASSIGN_OR_RETURN(Stmt s, lease.db().Prepare(b.sql));
+  ASSIGN_OR_RETURN(Stmt s, db.Prepare(b.sql));
   b.BindAll(s);
   std::vector<std::int64_t> rowids;
   for (;;) {
@@ -171,7 +160,7 @@ StatusOr<std::vector<tracking::Run>> SqliteStore::SearchRuns(const RunQuery& q) 
     if (!row) break;
     rowids.push_back(s.Int(0));
   }
-  return LoadRuns(lease.db(), rowids);
+  return LoadRuns(db, rowids);
 }
 
 }  // namespace mlws::store::sqlite
