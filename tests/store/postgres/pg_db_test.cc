@@ -1,6 +1,7 @@
 // PgDb against a real PostgreSQL 15 (tests/store/store_backends.h): deferred BEGIN / SAVEPOINT /
-// RELEASE pipelined with the next statement keep the write queue's transaction semantics, and a
-// connection lost inside a transaction never lets it commit.
+// RELEASE pipelined with the next statement keep the write queue's transaction semantics, a
+// connection lost inside a transaction never lets it commit, and large values are stored with
+// lz4 compression.
 #include "store/postgres/pg_db.h"
 
 #include <gtest/gtest.h>
@@ -118,6 +119,20 @@ TEST_F(PgDbTest, ConnectionLostInsideATransactionFailsItsCommit) {
   EXPECT_TRUE(Write(7).ok());
   ASSERT_TRUE(db_->Exec("COMMIT").ok());
   EXPECT_EQ(Committed(), "7,");
+}
+
+TEST_F(PgDbTest, WriteConnectionsCompressLargeValuesWithLz4) {
+  ASSERT_TRUE(db_->Exec("CREATE TABLE b (data BYTEA)").ok());
+  std::string blob(4000, 'x');  // over the 2 KB TOAST threshold, and compressible
+  auto ins = db_->Prepare("INSERT INTO b (data) VALUES (?)");
+  ASSERT_TRUE(ins.ok());
+  ins->BindBlob(1, blob.data(), static_cast<int>(blob.size()));
+  ASSERT_TRUE(ins->Run().ok());
+  auto s = db_->Prepare("SELECT pg_column_compression(data), data FROM b");
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(*s->Step());
+  EXPECT_EQ(s->Text(0), "lz4");
+  EXPECT_EQ(s->Blob(1), blob);
 }
 
 }  // namespace
