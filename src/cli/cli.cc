@@ -93,13 +93,19 @@ int Main(int argc, char** argv) {
                   "true: http://endpoint/bucket/key; false: http://bucket.endpoint/key "
                   "(default true with a custom endpoint)")
       ->check(CLI::IsMember({"true", "false"}));
-  // `mlws doctor [server flags]` parses as `mlws server` and checks instead (cli/doctor.h).
+  // `mlws doctor [server flags]`: the server subcommand, renamed, checks instead of serving;
+  // its --help is doctor's own (cli/doctor.h).
   bool doctor = argc > 1 && std::string(argv[1]) == "doctor";
-  if (doctor) argv[1] = const_cast<char*>("server");
-  app.add_subcommand("doctor",
-                     "Check every backend `mlws server` would use, with the same flags (exit 1 "
-                     "on any failure)")
-      ->allow_extras();
+  if (doctor) {
+    srv->name("doctor");
+    srv->description(kDoctorDescription);
+    srv->footer(kDoctorFooter);
+  } else {
+    app.add_subcommand("doctor",
+                       "Check every backend `mlws server` would use, with the same flags (exit 1 "
+                       "on any failure)")
+        ->allow_extras();
+  }
   srv->callback([&] { rc = doctor ? RunDoctor(cfg) : server::RunServer(cfg); });
 
   // mlws workspace ...

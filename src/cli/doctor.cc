@@ -238,6 +238,30 @@ void CheckPython(Report& r) {
 
 }  // namespace
 
+const char* const kDoctorDescription =
+    "Check every backend `mlws server` would use with the same flags, without serving: one line "
+    "per check (OK, FAIL or SKIP, what was checked, the cause in plain words), then a summary. "
+    "Passwords in URIs are shown as *** and S3 keys never.";
+
+const char* const kDoctorFooter =
+    "Checks, in the order the server opens what they check:\n"
+    "  home            --home can be created and written\n"
+    "  backend store   --backend-store-uri is well formed and the database opens (servers "
+    "registered in it)\n"
+    "  artifacts       --artifacts-destination: the folder is usable, or the bucket is reachable "
+    "and accepts the keys\n"
+    "  s3 endpoint     an s3:// destination has AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
+    "  slurm           an attached type: slurm compute finds sbatch, squeue, scancel, scontrol and "
+    "squeue answers (10 s); SKIP when none is attached\n"
+    "  job supervisor  mlws-job-supervisor is next to the binary\n"
+    "  bubblewrap      the job sandbox self-check passes (SKIP with --allow-unsandboxed-jobs)\n"
+    "  python          python3 has venv and ensurepip (job environments can be built)\n"
+    "  python helpers  python/mlws_log is next to the binary\n"
+    "  jupyter venv    .venv-jupyter (or $MLWS_JUPYTER_VENV) has bin/jupyter; SKIP, never FAIL\n"
+    "\n"
+    "Exit status: 0 when every check passed or was skipped, 1 when any check failed; a bad flag "
+    "exits non-zero before any check runs. See docs/scale-out.md \"mlws doctor\".";
+
 int RunDoctor(const server::Config& config) {
   spdlog::set_level(spdlog::level::off);  // the lines below are the whole report
   server::Config cfg = server::ResolveDefaults(config);

@@ -9,4 +9,9 @@ namespace mlws::cli {
 
 int RunDoctor(const server::Config& config);
 
+// `mlws doctor --help`: what doctor does (description) and its checks and exit codes (footer),
+// shown above and below the server flags it takes.
+extern const char* const kDoctorDescription;
+extern const char* const kDoctorFooter;
+
 }  // namespace mlws::cli

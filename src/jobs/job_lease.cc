@@ -7,7 +7,8 @@
 // written, or a Slurm job id) and otherwise failed saying which server died and when its lease
 // expired. Before a queued job starts, the launching server claims it again (one conditional
 // upsert per job, one transaction per batch): a job whose lease another server took is dropped
-// here, so no job runs twice.
+// here, so no job runs twice. A cancel asked of another server waits in the store until the
+// lease holder's loop carries it out (CarryOutCancelRequests).
 #include "jobs/job_lease.h"
 
 #include <fmt/format.h>
@@ -27,6 +28,7 @@
 #include "jobs/slurm_compute.h"
 #include "jobs/sweep_controller.h"
 #include "mlws/jobs/pipeline_runner.h"
+#include "mlws/store/cancel_requests.h"
 
 namespace mlws::jobs {
 
@@ -52,6 +54,23 @@ std::int64_t ParsePid(const std::string& server_id) {
   } catch (...) {
     return 0;
   }
+}
+
+// Cancels the jobs this server holds that were asked to cancel through another server (and
+// drops those requests); a job not scheduled here yet keeps its request for the next round.
+void CarryOutCancelRequests(JobService& jobs, store::CancelRequestStore& store) {
+  auto requests = store.CancelRequestsFor(jobs.server_id());
+  if (!requests.ok() || requests->empty()) return;
+  std::vector<store::LeaseKey> done;
+  for (const auto& q : *requests) {
+    auto r = jobs.Cancel(q.workspace, q.name);
+    if (!r.ok() && r.status().code() == ErrorCode::kTemporarilyUnavailable) continue;
+    spdlog::info("job {}: cancel requested through another server: {}", q.name,
+                 r.ok() ? "canceling" : r.status().message());
+    done.push_back({q.workspace_id, q.name});
+  }
+  Status st = store.DropCancelRequests(done);
+  if (!st.ok()) spdlog::warn("cannot drop carried-out cancel requests: {}", st.ToString());
 }
 
 }  // namespace
@@ -250,22 +269,30 @@ void JobService::ReleaseLease(const Job& job) {
 }
 
 void JobService::LeaseLoop() {
-  const auto period =
-      std::chrono::milliseconds(std::max<std::int64_t>(50, leases_->lease_ms() / 3));
+  const std::int64_t period = std::max<std::int64_t>(50, leases_->lease_ms() / 3);
+  // Cancel requests are looked for more often than leases are renewed: a cancel through another
+  // server is carried out within a second.
+  const auto tick = std::chrono::milliseconds(std::min<std::int64_t>(period, 1000));
+  std::int64_t renewed_at = NowMs();
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      lease_cv_.wait_for(lock, period, [this] { return stopping_; });
+      lease_cv_.wait_for(lock, tick, [this] { return stopping_; });
       if (stopping_) return;
     }
     std::int64_t now = NowMs();
-    auto held = leases_->store().Renew(server_id(), now, now + leases_->lease_ms());
-    if (!held.ok()) {
-      spdlog::warn("cannot renew the job leases of server {}: {}", server_id(),
-                   held.status().ToString());
-      continue;
+    if (now - renewed_at >= period) {
+      renewed_at = now;
+      auto held = leases_->store().Renew(server_id(), now, now + leases_->lease_ms());
+      if (!held.ok()) {
+        spdlog::warn("cannot renew the job leases of server {}: {}", server_id(),
+                     held.status().ToString());
+        continue;
+      }
+      TakeOverExpired();
     }
-    TakeOverExpired();
+    if (auto* requests = store::CancelRequestsOf(leases_->store()))
+      CarryOutCancelRequests(*this, *requests);
   }
 }
 

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "jobs/job_files.h"
 #include "jobs/job_lease.h"
@@ -22,6 +23,7 @@
 #include "mlws/jobs/pipeline_runner.h"
 #include "mlws/jobs/sandbox.h"
 #include "mlws/jobs/slurm_executor.h"
+#include "mlws/store/cancel_requests.h"
 
 namespace mlws::jobs {
 
@@ -353,12 +355,18 @@ StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name)
       if (auto sweep = sweeps_->Cancel(ws_id, name); sweep.ok()) return sweep;
       ASSIGN_OR_RETURN(Job j, store_.jobs().GetJob(ws_id, name));
       if (!IsTerminal(j.status)) {
-        // Several servers: the job is another server's (job_lease.cc).
-        auto lease = store_.leases().GetLease(ws_id, name);
-        std::string holder = lease.ok() && *lease ? (*lease)->server_id : "another server";
-        return Status(ErrorCode::kResourceConflict,
-                      fmt::format("Job '{}' is {} on server {}: cancel it through that server.",
-                                  name, JobStatusName(j.status), holder));
+        // Several servers: the job is another server's; the one holding its lease carries the
+        // request out (job_lease.cc). The lease loop carrying one out here, for a job not
+        // scheduled here yet (being taken over), leaves it for its next round.
+        store::CancelRequestStore* requests = store::CancelRequestsOf(store_.leases());
+        if (std::this_thread::get_id() == lease_thread_.get_id() || requests == nullptr) {
+          return Status(ErrorCode::kTemporarilyUnavailable,
+                        fmt::format("Job '{}' is {} but not scheduled on this server yet.", name,
+                                    JobStatusName(j.status)));
+        }
+        ASSIGN_OR_RETURN(bool recorded, requests->RequestCancel(ws_id, name, server_id(), NowMs()));
+        ASSIGN_OR_RETURN(j, store_.jobs().GetJob(ws_id, name));
+        if (recorded) return j;
       }
       return Status(ErrorCode::kResourceConflict,
                     fmt::format("Job '{}' already ended ({}).", name, JobStatusName(j.status)));

@@ -84,3 +84,23 @@ def test_doctor_fails_without_s3_credentials(tmp_path):
     v = verdicts(p.stdout)
     assert v["s3 endpoint"][0] == "FAIL" and "AWS_ACCESS_KEY_ID" in v["s3 endpoint"][1]
     assert v["backend store"][0] == "OK"
+
+
+def test_doctor_help_is_its_own_and_names_every_check_and_exit_code():
+    p = doctor("--help")
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert out.startswith("Check every backend `mlws server` would use"), out[:300]
+    assert any(line.startswith("Usage:") and line.endswith(" doctor [OPTIONS]")
+               for line in out.splitlines()), out[:400]
+    assert "Run the mlws server" not in out
+    for name in CHECKS:
+        assert f"\n  {name} " in out, f"check {name!r} not explained"
+    assert "Exit status: 0" in out and "1 when any check failed" in out
+    for flag in ("--backend-store-uri", "--artifacts-destination", "--home", "--s3-endpoint-url"):
+        assert flag in out, flag
+    # `mlws server --help` stays the server's.
+    s = subprocess.run([wait_for_binary(), "server", "--help"], capture_output=True, text=True,
+                       timeout=60)
+    assert s.returncode == 0 and "Run the mlws server" in s.stdout
+    assert "Exit status: 0" not in s.stdout

@@ -10,8 +10,11 @@ counts the lines. Everything waits on events (a job's status, lines in the file)
 from __future__ import annotations
 
 import collections
+import os
+import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -191,4 +194,78 @@ def test_metric_keys_and_chunks_from_two_servers_share_one_run(tmp_path):
         assert total == 80
     finally:
         a.stop()
+        b.stop()
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+    return state == "Z"
+
+
+def cancel(url: str, name: str) -> dict:
+    r = requests.post(f"{url}/api/v1/workspaces/default/jobs/{name}/cancel", timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_cancel_through_any_server_reaches_the_owner_or_its_successor(tmp_path):
+    """A cancel asked of the server that does not run the job is recorded in the database and
+    carried out by the job's lease holder: the live owner, or (owner frozen, then killed) the
+    server that took the job over. Pipelines too."""
+    db = pg.cluster().new_database()
+    a, b = two_servers(tmp_path, db)
+    try:
+        def submit(url, spec):
+            r = requests.post(f"{url}/api/v1/workspaces/default/jobs", timeout=30, json=spec)
+            assert r.status_code == 201, r.text
+            return r.json()["name"]
+
+        def sleeper(tag):
+            pid_file = tmp_path / f"{tag}.pid"
+            return pid_file, f"echo $$ > {pid_file}.tmp && mv {pid_file}.tmp {pid_file}; " \
+                             "exec sleep 300"
+
+        # 1. The owner is alive: submit on A, cancel on B.
+        pid_file, cmd = sleeper("live")
+        name = submit(a.url, {"command": cmd})
+        wait_until(pid_file.exists, 60, "the job's process to start on A")
+        pid = int(pid_file.read_text())
+        asked = cancel(b.url, name)
+        assert asked["cancel_requested"] is True
+        assert asked["status"] in ("Queued", "Running"), asked  # as the owner answers
+        wait_until(lambda: get_job(b.url, name)["status"] == "Canceled", 60, "the cancel on A")
+        wait_until(lambda: process_gone(pid), 30, "the job's process to end")
+        assert any("cancel requested through another server" in line
+                   for line in a.stderr_lines())
+
+        # 2. A pipeline parent on A, canceled through B: its running step ends too.
+        step_pid, cmd = sleeper("step")
+        pipe = submit(a.url, {"type": "pipeline", "settings": {"force_rerun": True},
+                              "jobs": {"s": {"command": cmd}}})
+        wait_until(step_pid.exists, 60, "the pipeline's step to start")
+        assert cancel(b.url, pipe)["cancel_requested"] is True
+        wait_until(lambda: get_job(b.url, pipe)["status"] == "Canceled", 60, "the pipeline")
+        wait_until(lambda: process_gone(int(step_pid.read_text())), 30, "the step's process")
+
+        # 3. The owner cannot carry it out (frozen, then killed): the server that takes the job
+        # over does.
+        pid_file, cmd = sleeper("orphan")
+        name = submit(a.url, {"command": cmd})
+        wait_until(pid_file.exists, 60, "the job's process to start on A")
+        pid = int(pid_file.read_text())
+        os.kill(a.pid, signal.SIGSTOP)
+        asked = cancel(b.url, name)
+        assert asked["cancel_requested"] is True and asked["status"] in ("Queued", "Running")
+        a.kill()
+        wait_until(lambda: get_job(b.url, name)["status"] == "Canceled", 60,
+                   "B to take the job over and cancel it")
+        wait_until(lambda: process_gone(pid), 30, "the job's process to end")
+        # Canceling again answers as for any ended job.
+        r = requests.post(f"{b.url}/api/v1/workspaces/default/jobs/{name}/cancel", timeout=10)
+        assert r.status_code == 409 and "already ended" in r.json()["message"], r.text
+    finally:
+        a.kill()
         b.stop()

@@ -1,5 +1,5 @@
-// LeaseStore (migration 16) with two stores on one database, as two servers are: a claim is won
-// by exactly one, leases expire and renew, new jobs are leased in their own transaction, and
+// LeaseStore (migrations 16, 17) with two stores on one database, as two servers are: a claim is
+// won by exactly one, leases expire and renew, new jobs are leased in their own transaction, and
 // the metric writer's key ids and chunk numbers are safe with two writers. Runs on SQLite and on
 // PostgreSQL (store_backends.h).
 #include <gtest/gtest.h>
@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "mlws/common/ids.h"
+#include "mlws/store/cancel_requests.h"
 #include "mlws/store/metadata_store.h"
 #include "store_backends.h"
 
@@ -115,6 +116,49 @@ TEST_P(LeaseStoreTest, ServersRegisterAndGo) {
   EXPECT_EQ((*list)[0].id, "h:1:5");
   ASSERT_TRUE(b_->leases().RemoveServer("h:1:5").ok());
   EXPECT_EQ(a_->leases().ListServers()->size(), 1u);
+}
+
+TEST_P(LeaseStoreTest, ACancelAskedOfAnotherServerWaitsForTheLeaseHolder) {
+  CancelRequestStore* ra = CancelRequestsOf(a_->leases());
+  CancelRequestStore* rb = CancelRequestsOf(b_->leases());
+  ASSERT_TRUE(ra != nullptr && rb != nullptr);
+  a_->leases().SetLeaseHolder("h:1:1", 60000);
+  ASSERT_TRUE(a_->jobs().CreateJob(NewJob("j1")).ok());
+  ASSERT_TRUE(a_->jobs().CreateJob(NewJob("j2")).ok());
+  // Server B asks; the job shows it at once, and only its holder A sees the request.
+  auto asked = rb->RequestCancel(ws_, "j1", "h:2:1", 100);
+  ASSERT_TRUE(asked.ok()) << asked.status().ToString();
+  EXPECT_TRUE(*asked);
+  EXPECT_TRUE(*rb->RequestCancel(ws_, "j1", "h:2:1", 200));  // twice: one request
+  EXPECT_TRUE(a_->jobs().GetJob(ws_, "j1")->cancel_requested);
+  EXPECT_FALSE(a_->jobs().GetJob(ws_, "j2")->cancel_requested);
+  auto mine = ra->CancelRequestsFor("h:1:1");
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ((*mine)[0].name, "j1");
+  EXPECT_TRUE(rb->CancelRequestsFor("h:2:1")->empty());
+  // The server that takes the lease over sees the request.
+  ASSERT_TRUE((*b_->leases().Claim({{ws_, "j1"}}, "h:2:1", 1, 99999999999999, "h:1:1"))[0]);
+  EXPECT_TRUE(ra->CancelRequestsFor("h:1:1")->empty());
+  EXPECT_EQ(rb->CancelRequestsFor("h:2:1")->size(), 1u);
+  EXPECT_EQ((*mine)[0].workspace, "w");
+  ASSERT_TRUE(rb->DropCancelRequests({{ws_, "j1"}}).ok());
+  EXPECT_TRUE(rb->CancelRequestsFor("h:2:1")->empty());
+  // A job that ended gets no request; one that ended after it was asked loses it on renewal.
+  jobs::Job done = NewJob("j2");
+  done.status = jobs::JobStatus::kCompleted;
+  ASSERT_TRUE(a_->jobs().UpdateJobs({done}).ok());
+  EXPECT_FALSE(*rb->RequestCancel(ws_, "j2", "h:2:1", 300));
+  EXPECT_FALSE(a_->jobs().GetJob(ws_, "j2")->cancel_requested);
+  EXPECT_FALSE(*rb->RequestCancel(ws_, "nope", "h:2:1", 300));
+  ASSERT_TRUE(rb->RequestCancel(ws_, "j1", "h:2:1", 400).ok());
+  jobs::Job ended = NewJob("j1");
+  ended.status = jobs::JobStatus::kCanceled;
+  ASSERT_TRUE(a_->jobs().UpdateJobs({ended}).ok());
+  ASSERT_TRUE(b_->leases().Renew("h:2:1", 3, 99999999999999).ok());
+  // (The renewal dropped the ended job's lease; claimed again, it shows no request.)
+  ASSERT_TRUE((*b_->leases().Claim({{ws_, "j1"}}, "h:2:1", 4, 99999999999999, ""))[0]);
+  EXPECT_TRUE(rb->CancelRequestsFor("h:2:1")->empty());
 }
 
 TEST_P(LeaseStoreTest, TwoWritersInternTheSameKeysAndNeverCollideOnChunks) {

@@ -1,4 +1,5 @@
 // LeaseStore on SQL (migration 16): the servers table and job leases.
+// (Its cancel requests, migration 17: cancel_request_store.cc.)
 #include "store/sqlite/lease_store.h"
 
 #include <chrono>
@@ -20,6 +21,13 @@ constexpr const char* kClaim =
     "ON CONFLICT (workspace_id, name) DO UPDATE SET server_id = excluded.server_id, "
     "expires_at = excluded.expires_at WHERE job_leases.server_id = excluded.server_id OR "
     "job_leases.expires_at < ?5 OR job_leases.server_id = ?6";
+
+// Cancel requests (migration 17) of jobs that are no longer Queued or Running: they raced with
+// their job's end (cancel_request_store.cc).
+constexpr const char* kDropEndedCancelRequests =
+    "DELETE FROM job_cancel_requests WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE "
+    "j.workspace_id = job_cancel_requests.workspace_id AND j.name = job_cancel_requests.name "
+    "AND j.status IN ('Queued', 'Running'))";
 
 }  // namespace
 
@@ -122,6 +130,8 @@ StatusOr<int> SqliteLeaseStore::Renew(const std::string& server_id, std::int64_t
     d->Bind(1, server_id);
     RETURN_IF_ERROR(d->Run());
     held -= db.Changes();
+    ASSIGN_OR_RETURN(Stmt * c, db.Cached(kDropEndedCancelRequests));
+    RETURN_IF_ERROR(c->Run());
     ASSIGN_OR_RETURN(Stmt * h, db.Cached("UPDATE servers SET heartbeat_at = ? WHERE id = ?"));
     h->Bind(1, now).Bind(2, server_id);
     return h->Run();

@@ -1,18 +1,20 @@
-// The SQL LeaseStore (migration 16): servers and job leases. Shares the SqliteStore's write
-// queue and reader pool; runs on SQLite and PostgreSQL alike (portable upserts).
+// The SQL LeaseStore (migrations 16, 17): servers, job leases and cancel requests. Shares the
+// SqliteStore's write queue and reader pool; runs on SQLite and PostgreSQL alike (portable
+// upserts).
 #pragma once
 
 #include <atomic>
 #include <mutex>
 #include <string>
 
+#include "mlws/store/cancel_requests.h"
 #include "mlws/store/lease_store.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/write_queue.h"
 
 namespace mlws::store::sqlite {
 
-class SqliteLeaseStore final : public LeaseStore {
+class SqliteLeaseStore final : public LeaseStore, public CancelRequestStore {
  public:
   SqliteLeaseStore(WriteQueue& writes, ReaderPool& readers) : writes_(writes), readers_(readers) {}
   Status RegisterServer(const ServerRecord& server) override;
@@ -30,6 +32,11 @@ class SqliteLeaseStore final : public LeaseStore {
   StatusOr<std::optional<JobLease>> GetLease(std::int64_t workspace_id,
                                              const std::string& name) override;
   Status Release(const std::vector<LeaseKey>& keys, const std::string& server_id) override;
+  // Cancel requests (cancel_request_store.cc).
+  StatusOr<bool> RequestCancel(std::int64_t workspace_id, const std::string& name,
+                               const std::string& requested_by, std::int64_t now) override;
+  StatusOr<std::vector<CancelRequest>> CancelRequestsFor(const std::string& server_id) override;
+  Status DropCancelRequests(const std::vector<LeaseKey>& keys) override;
 
   // Called inside CreateJob's write task: the new job's lease, when a holder is set.
   Status LeaseNewJob(Db& db, std::int64_t workspace_id, const std::string& name);

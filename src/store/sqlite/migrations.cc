@@ -577,10 +577,22 @@ CREATE TABLE store_counters (
 INSERT INTO store_counters (name, value) VALUES ('writer', 0);
 )sql";
 
-constexpr std::array<const char*, 16> kMigrations = {
+// Several servers: a cancel asked of a server that does not own the job, for its owner (or the
+// server that takes the job over) to carry out (cancel_request_store.cc).
+constexpr const char* kMigration17 = R"sql(
+CREATE TABLE job_cancel_requests (
+  workspace_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  requested_by TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, name)
+);
+)sql";
+
+constexpr std::array<const char*, 17> kMigrations = {
     kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,  kMigration6,
     kMigration7,  kMigration8,  kMigration9,  kMigration10, kMigration11, kMigration12,
-    kMigration13, kMigration14, kMigration15, kMigration16};
+    kMigration13, kMigration14, kMigration15, kMigration16, kMigration17};
 
 }  // namespace
 
