@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "api/handlers.h"
@@ -122,32 +123,42 @@ http::Response LogBatch(ApiContext& ctx, http::Request& req) {
         if (item.get_object().get(o) != simdjson::SUCCESS) {
           return InvalidArgument("Invalid value in 'metrics': expected objects");
         }
+        // One pass over the object's fields (a repeated name: its first non-null value) instead of
+        // a lookup per field, each a scan of the object.
+        std::optional<simdjson::dom::element> key_el, value_el, ts_el, step_el, model_el,
+            ds_name_el, ds_digest_el;
+        for (simdjson::dom::key_value_pair field : o) {
+          if (field.value.is_null()) continue;
+          std::string_view k = field.key;
+          std::optional<simdjson::dom::element>* slot = k == "key"              ? &key_el
+                                                        : k == "value"          ? &value_el
+                                                        : k == "timestamp"      ? &ts_el
+                                                        : k == "step"           ? &step_el
+                                                        : k == "model_id"       ? &model_el
+                                                        : k == "dataset_name"   ? &ds_name_el
+                                                        : k == "dataset_digest" ? &ds_digest_el
+                                                                                : nullptr;
+          if (slot != nullptr && !*slot) *slot = field.value;
+        }
         tracking::Metric m;
-        simdjson::dom::element f;
-        if (o["key"].get(f) != simdjson::SUCCESS || f.is_null()) {
-          return MissingParameter("metrics.key");
-        }
-        ASSIGN_OR_RETURN(m.key, SjString(f, "key"));
-        if (o["value"].get(f) != simdjson::SUCCESS || f.is_null()) {
-          return MissingParameter("metrics.value");
-        }
-        ASSIGN_OR_RETURN(m.value, SjDouble(f, "value"));
-        if (o["timestamp"].get(f) != simdjson::SUCCESS || f.is_null()) {
-          return MissingParameter("metrics.timestamp");
-        }
-        ASSIGN_OR_RETURN(m.timestamp, SjInt(f, "timestamp"));
-        if (o["step"].get(f) == simdjson::SUCCESS && !f.is_null()) {
-          ASSIGN_OR_RETURN(m.step, SjInt(f, "step"));
+        if (!key_el) return MissingParameter("metrics.key");
+        ASSIGN_OR_RETURN(m.key, SjString(*key_el, "key"));
+        if (!value_el) return MissingParameter("metrics.value");
+        ASSIGN_OR_RETURN(m.value, SjDouble(*value_el, "value"));
+        if (!ts_el) return MissingParameter("metrics.timestamp");
+        ASSIGN_OR_RETURN(m.timestamp, SjInt(*ts_el, "timestamp"));
+        if (step_el) {
+          ASSIGN_OR_RETURN(m.step, SjInt(*step_el, "step"));
         }
         // MLflow 3: a metric may also belong to a logged model (and a dataset).
-        if (o["model_id"].get(f) == simdjson::SUCCESS && !f.is_null()) {
+        if (model_el) {
           tracking::ModelMetric mm;
-          ASSIGN_OR_RETURN(mm.model_id, SjString(f, "model_id"));
-          if (o["dataset_name"].get(f) == simdjson::SUCCESS && !f.is_null()) {
-            ASSIGN_OR_RETURN(mm.dataset_name, SjString(f, "dataset_name"));
+          ASSIGN_OR_RETURN(mm.model_id, SjString(*model_el, "model_id"));
+          if (ds_name_el) {
+            ASSIGN_OR_RETURN(mm.dataset_name, SjString(*ds_name_el, "dataset_name"));
           }
-          if (o["dataset_digest"].get(f) == simdjson::SUCCESS && !f.is_null()) {
-            ASSIGN_OR_RETURN(mm.dataset_digest, SjString(f, "dataset_digest"));
+          if (ds_digest_el) {
+            ASSIGN_OR_RETURN(mm.dataset_digest, SjString(*ds_digest_el, "dataset_digest"));
           }
           mm.run_id = run_id;
           mm.metric = m;

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "api/mlflow_json.h"
@@ -69,12 +71,38 @@ void AppendRunInfo(std::string& out, const tracking::RunInfo& r) {
 
 }  // namespace
 
+namespace {
+
+// Whether any of the 8 bytes in `w` is a control character, non-ASCII, '"' or '\\' (the bytes
+// JSON needs escaped or UTF-8-checked), tested 8 at a time: the classic has-zero-byte trick.
+bool NeedsEscape8(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto zero_byte = [&](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return ((w & kHigh) | below_space | zero_byte(w ^ (kOnes * '"')) |
+          zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+bool NeedsEscape(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (NeedsEscape8(w)) return true;
+  }
+  for (; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
-      out += QuoteJson(std::string(s));  // escapes and UTF-8 checks: the library's own rules
-      return;
-    }
+  if (NeedsEscape(s)) {
+    out += QuoteJson(std::string(s));  // escapes and UTF-8 checks: the library's own rules
+    return;
   }
   out += '"';
   out += s;

@@ -238,6 +238,22 @@ TEST_P(StoreConformance, ConcurrentWritersAreAllCommitted) {
   EXPECT_EQ(h->size(), static_cast<size_t>(kThreads * kBatches * 10));
 }
 
+// Runs of experiment "0" whose metric "acc" compares with `number`, ordered by acc, highest first.
+RunQuery ByMetric(std::int64_t ws, tracking::Comparator op, double number) {
+  RunQuery q;
+  q.workspace_id = ws;
+  q.experiment_ids = {"0"};
+  tracking::Clause c;
+  c.type = tracking::EntityType::kMetric;
+  c.key = "acc";
+  c.op = op;
+  c.is_numeric = true;
+  c.number = number;
+  q.filter = {c};
+  q.order_by = {{tracking::EntityType::kMetric, "acc", false}};
+  return q;
+}
+
 TEST_P(StoreConformance, SearchFiltersAndOrdersByMetric) {
   std::int64_t ws = Workspace("w");
   std::vector<std::string> runs;
@@ -248,17 +264,7 @@ TEST_P(StoreConformance, SearchFiltersAndOrdersByMetric) {
                               {{"p", i % 2 ? "odd" : "even"}}, {})
                     .ok());
   }
-  RunQuery q;
-  q.workspace_id = ws;
-  q.experiment_ids = {"0"};
-  tracking::Clause c;
-  c.type = tracking::EntityType::kMetric;
-  c.key = "acc";
-  c.op = tracking::Comparator::kGt;
-  c.is_numeric = true;
-  c.number = 0.45;
-  q.filter = {c};
-  q.order_by = {{tracking::EntityType::kMetric, "acc", false}};
+  RunQuery q = ByMetric(ws, tracking::Comparator::kGt, 0.45);
   q.limit = 3;
   auto res = store_->runs().SearchRuns(q);
   ASSERT_TRUE(res.ok()) << res.status().ToString();
@@ -269,6 +275,92 @@ TEST_P(StoreConformance, SearchFiltersAndOrdersByMetric) {
   auto page2 = store_->runs().SearchRuns(q);
   ASSERT_EQ(page2->size(), 2u);  // 0.5 and 0.6 remain
   EXPECT_EQ((*page2)[1].info.run_id, runs[5]);
+}
+
+// A page ordered by a filtered metric breaks ties as every other order does: start time (newest
+// first), then run id; pages cut through a group of ties without losing or repeating a run.
+TEST_P(StoreConformance, SearchTiesOnTheOrderedMetricBreakByStartTimeThenRunId) {
+  std::int64_t ws = Workspace("w");
+  const double values[] = {0.9, 0.7, 0.7, 0.7, 0.7, 0.7, 0.5, 0.05};
+  const std::int64_t starts[] = {5, 1, 3, 3, 2, 3, 9, 1};
+  struct Expect {
+    double value;
+    std::int64_t start;
+    std::string id;
+  };
+  std::vector<Expect> expect;
+  for (int i = 0; i < 8; ++i) {
+    NewRun nr;
+    nr.workspace_id = ws;
+    nr.experiment_id = "0";
+    nr.run_id = NewRunId();
+    nr.run_name = "r";
+    nr.start_time = starts[i];
+    ASSERT_TRUE(store_->runs().CreateRun(nr).ok());
+    ASSERT_TRUE(store_->runs().LogBatch(ws, nr.run_id, {{"acc", values[i], 1, 0}}, {}, {}).ok());
+    if (values[i] > 0.1) expect.push_back({values[i], starts[i], nr.run_id});
+  }
+  std::sort(expect.begin(), expect.end(), [](const Expect& a, const Expect& b) {
+    if (a.value != b.value) return a.value > b.value;
+    if (a.start != b.start) return a.start > b.start;
+    return a.id < b.id;
+  });
+  RunQuery q = ByMetric(ws, tracking::Comparator::kGt, 0.1);
+  q.limit = 3;
+  std::vector<std::string> got;
+  for (q.offset = 0; q.offset < 9; q.offset += 3) {
+    auto page = store_->runs().SearchRuns(q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& r : *page) got.push_back(r.info.run_id);
+  }
+  ASSERT_EQ(got.size(), expect.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], expect[i].id) << "position " << i;
+  q.order_by[0].ascending = true;
+  q.offset = 0;
+  q.limit = 2;
+  auto asc = store_->runs().SearchRuns(q);
+  ASSERT_TRUE(asc.ok());
+  ASSERT_EQ(asc->size(), 2u);
+  EXPECT_EQ((*asc)[0].info.run_id, expect.back().id);  // 0.5
+  EXPECT_EQ((*asc)[1].info.run_id, expect[1].id);      // the first of the 0.7 ties
+}
+
+// A param clause that matches many runs and one that matches a few are joined differently (a
+// correlated EXISTS or an IN list); both give the same runs.
+TEST_P(StoreConformance, SearchByCommonAndRareParamFindsTheSameRunsEitherWay) {
+  std::int64_t ws = Workspace("w");
+  std::vector<std::string> runs;
+  for (int i = 0; i < 64; ++i) {
+    runs.push_back(NewRunIn(ws));
+    std::vector<KeyValue> params = {{"common", i % 2 ? "odd" : "even"}};
+    if (i == 17) params.push_back({"rare", "yes"});
+    ASSERT_TRUE(
+        store_->runs().LogBatch(ws, runs.back(), {{"acc", i / 64.0, 1, 0}}, params, {}).ok());
+  }
+  auto search = [&](const std::string& key, const std::string& value) {
+    RunQuery q = ByMetric(ws, tracking::Comparator::kGe, 0.25);
+    tracking::Clause p;
+    p.type = tracking::EntityType::kParam;
+    p.key = key;
+    p.op = tracking::Comparator::kEq;
+    p.text = value;
+    q.filter.push_back(p);
+    q.limit = 100;
+    auto res = store_->runs().SearchRuns(q);
+    EXPECT_TRUE(res.ok()) << res.status().ToString();
+    std::vector<std::string> ids;
+    if (res.ok()) {
+      for (const auto& r : *res) ids.push_back(r.info.run_id);
+    }
+    return ids;
+  };
+  std::vector<std::string> odd;
+  for (int i = 63; i >= 16; --i) {
+    if (i % 2) odd.push_back(runs[i]);
+  }
+  EXPECT_EQ(search("common", "odd"), odd);
+  EXPECT_EQ(search("rare", "yes"), std::vector<std::string>{runs[17]});
+  EXPECT_TRUE(search("rare", "no").empty());
 }
 
 TEST_P(StoreConformance, SecretsKeepTheirBytesAndPutReplaces) {

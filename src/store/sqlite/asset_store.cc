@@ -90,7 +90,7 @@ Status NoSuchAsset(AssetKind kind, const std::string& name, const std::string& v
 
 }  // namespace
 
-StatusOr<Asset> SqliteStore::CreateAsset(std::int64_t ws, const Asset& a) {
+StatusOr<Asset> SqliteAssetStore::CreateAsset(std::int64_t ws, const Asset& a) {
   Asset out = a;
   Status st = writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * q, db.Cached("SELECT COALESCE(MAX(seq), 0) FROM assets WHERE "
@@ -137,8 +137,8 @@ StatusOr<Asset> SqliteStore::CreateAsset(std::int64_t ws, const Asset& a) {
   return out;
 }
 
-StatusOr<Asset> SqliteStore::GetAsset(std::int64_t ws, AssetKind kind, const std::string& name,
-                                      const std::string& version) {
+StatusOr<Asset> SqliteAssetStore::GetAsset(std::int64_t ws, AssetKind kind, const std::string& name,
+                                           const std::string& version) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql = fmt::format(
       "SELECT {} FROM assets WHERE workspace_id = ? AND kind = ? AND name = ? AND version = ?",
@@ -150,8 +150,8 @@ StatusOr<Asset> SqliteStore::GetAsset(std::int64_t ws, AssetKind kind, const std
   return ReadAsset(*s);
 }
 
-StatusOr<Asset> SqliteStore::GetLatestAsset(std::int64_t ws, AssetKind kind,
-                                            const std::string& name) {
+StatusOr<Asset> SqliteAssetStore::GetLatestAsset(std::int64_t ws, AssetKind kind,
+                                                 const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql = fmt::format(
       "SELECT {} FROM assets WHERE workspace_id = ? AND kind = ? AND name = ? AND "
@@ -167,7 +167,7 @@ StatusOr<Asset> SqliteStore::GetLatestAsset(std::int64_t ws, AssetKind kind,
   return ReadAsset(*s);
 }
 
-StatusOr<std::vector<Asset>> SqliteStore::ListAssets(const AssetQuery& q) {
+StatusOr<std::vector<Asset>> SqliteAssetStore::ListAssets(const AssetQuery& q) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   std::string where = "workspace_id = ?1 AND kind = ?2";
   if (q.name) where += " AND name = ?3";
@@ -188,8 +188,8 @@ StatusOr<std::vector<Asset>> SqliteStore::ListAssets(const AssetQuery& q) {
   return ReadAll(s);
 }
 
-StatusOr<std::vector<std::string>> SqliteStore::AssetVersions(std::int64_t ws, AssetKind kind,
-                                                              const std::string& name) {
+StatusOr<std::vector<std::string>> SqliteAssetStore::AssetVersions(std::int64_t ws, AssetKind kind,
+                                                                   const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT version FROM assets WHERE workspace_id = ? "
                                                "AND kind = ? AND name = ? ORDER BY seq"));
@@ -197,7 +197,7 @@ StatusOr<std::vector<std::string>> SqliteStore::AssetVersions(std::int64_t ws, A
   return ReadStrings(*s);
 }
 
-StatusOr<Asset> SqliteStore::UpdateAsset(std::int64_t ws, const Asset& a) {
+StatusOr<Asset> SqliteAssetStore::UpdateAsset(std::int64_t ws, const Asset& a) {
   Status st = writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE assets SET description = ?, tags = ?, archived = "
                                          "?, updated_at = ? WHERE workspace_id = ? AND kind = ? "
@@ -213,8 +213,8 @@ StatusOr<Asset> SqliteStore::UpdateAsset(std::int64_t ws, const Asset& a) {
   return GetAsset(ws, a.kind, a.name, a.version);
 }
 
-Status SqliteStore::DeleteAsset(std::int64_t ws, AssetKind kind, const std::string& name,
-                                const std::string& version) {
+Status SqliteAssetStore::DeleteAsset(std::int64_t ws, AssetKind kind, const std::string& name,
+                                     const std::string& version) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM assets WHERE workspace_id = ? AND kind = ? "
                                          "AND name = ? AND version = ?"));
@@ -228,7 +228,8 @@ Status SqliteStore::DeleteAsset(std::int64_t ws, AssetKind kind, const std::stri
   });
 }
 
-StatusOr<std::int64_t> SqliteStore::CountContentRefs(std::int64_t ws, const std::string& hash) {
+StatusOr<std::int64_t> SqliteAssetStore::CountContentRefs(std::int64_t ws,
+                                                          const std::string& hash) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT COUNT(*) FROM assets WHERE workspace_id = "
                                                "? AND content_hash = ? AND content_hash != ''"));
@@ -237,8 +238,9 @@ StatusOr<std::int64_t> SqliteStore::CountContentRefs(std::int64_t ws, const std:
   return row ? s->Int(0) : 0;
 }
 
-Status SqliteStore::RecordAssetInput(std::int64_t ws, const std::string& run_id, AssetKind kind,
-                                     const std::string& name, const std::string& version) {
+Status SqliteAssetStore::RecordAssetInput(std::int64_t ws, const std::string& run_id,
+                                          AssetKind kind, const std::string& name,
+                                          const std::string& version) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("INSERT OR IGNORE INTO asset_inputs (workspace_id, "
                                          "run_id, kind, name, version) VALUES (?, ?, ?, ?, ?)"));
@@ -248,9 +250,9 @@ Status SqliteStore::RecordAssetInput(std::int64_t ws, const std::string& run_id,
   });
 }
 
-StatusOr<std::vector<std::string>> SqliteStore::RunsUsingAsset(std::int64_t ws, AssetKind kind,
-                                                               const std::string& name,
-                                                               const std::string& version) {
+StatusOr<std::vector<std::string>> SqliteAssetStore::RunsUsingAsset(std::int64_t ws, AssetKind kind,
+                                                                    const std::string& name,
+                                                                    const std::string& version) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt * s,
                    lease.db().Cached("SELECT run_id FROM asset_inputs WHERE workspace_id = ? AND "
@@ -259,8 +261,8 @@ StatusOr<std::vector<std::string>> SqliteStore::RunsUsingAsset(std::int64_t ws, 
   return ReadStrings(*s);
 }
 
-StatusOr<std::vector<Asset>> SqliteStore::AssetInputsOfRun(std::int64_t ws,
-                                                           const std::string& run_id) {
+StatusOr<std::vector<Asset>> SqliteAssetStore::AssetInputsOfRun(std::int64_t ws,
+                                                                const std::string& run_id) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql = fmt::format(
       "SELECT {} FROM assets a JOIN asset_inputs i ON i.workspace_id = a.workspace_id AND "
@@ -274,8 +276,8 @@ StatusOr<std::vector<Asset>> SqliteStore::AssetInputsOfRun(std::int64_t ws,
   return ReadAll(*s);
 }
 
-StatusOr<std::vector<Asset>> SqliteStore::AssetsProducedByRun(std::int64_t ws,
-                                                              const std::string& run_id) {
+StatusOr<std::vector<Asset>> SqliteAssetStore::AssetsProducedByRun(std::int64_t ws,
+                                                                   const std::string& run_id) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql = fmt::format(
       "SELECT {} FROM assets WHERE workspace_id = ? AND source_run_id = ? AND "

@@ -49,7 +49,8 @@ StatusOr<User> LoadUser(Db& db, const std::string& name) {
 
 }  // namespace
 
-StatusOr<User> SqliteStore::CreateUser(const std::string& name, const std::string& password_hash) {
+StatusOr<User> SqliteAuthStore::CreateUser(const std::string& name,
+                                           const std::string& password_hash) {
   User out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * dup, db.Cached("SELECT 1 FROM users WHERE name = ?"));
@@ -67,12 +68,12 @@ StatusOr<User> SqliteStore::CreateUser(const std::string& name, const std::strin
   return out;
 }
 
-StatusOr<User> SqliteStore::GetUser(const std::string& name) {
+StatusOr<User> SqliteAuthStore::GetUser(const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   return LoadUser(lease.db(), name);
 }
 
-StatusOr<std::vector<User>> SqliteStore::ListUsers() {
+StatusOr<std::vector<User>> SqliteAuthStore::ListUsers() {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(
       Stmt s, lease.db().Prepare(std::string("SELECT ") + kUserCols + " FROM users ORDER BY name"));
@@ -85,14 +86,14 @@ StatusOr<std::vector<User>> SqliteStore::ListUsers() {
   return out;
 }
 
-StatusOr<std::int64_t> SqliteStore::CountUsers() {
+StatusOr<std::int64_t> SqliteAuthStore::CountUsers() {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT COUNT(*) FROM users"));
   ASSIGN_OR_RETURN(bool row, s->Step());
   return row ? s->Int(0) : 0;
 }
 
-Status SqliteStore::DeleteUser(const std::string& name) {
+Status SqliteAuthStore::DeleteUser(const std::string& name) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(User u, LoadUser(db, name));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM users WHERE id = ?"));
@@ -101,10 +102,10 @@ Status SqliteStore::DeleteUser(const std::string& name) {
   });
 }
 
-StatusOr<TokenInfo> SqliteStore::CreateToken(std::int64_t user_id, const std::string& name,
-                                             const std::string& prefix, const Sha256& secret,
-                                             std::optional<std::int64_t> expiry_time,
-                                             const std::string& scope) {
+StatusOr<TokenInfo> SqliteAuthStore::CreateToken(std::int64_t user_id, const std::string& name,
+                                                 const std::string& prefix, const Sha256& secret,
+                                                 std::optional<std::int64_t> expiry_time,
+                                                 const std::string& scope) {
   TokenInfo out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     auto now = static_cast<std::int64_t>(NowMillis());
@@ -133,7 +134,7 @@ StatusOr<TokenInfo> SqliteStore::CreateToken(std::int64_t user_id, const std::st
   return out;
 }
 
-StatusOr<std::pair<TokenInfo, User>> SqliteStore::FindToken(const Sha256& secret) {
+StatusOr<std::pair<TokenInfo, User>> SqliteAuthStore::FindToken(const Sha256& secret) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(
       Stmt * s,
@@ -148,7 +149,7 @@ StatusOr<std::pair<TokenInfo, User>> SqliteStore::FindToken(const Sha256& secret
   return std::make_pair(ReadToken(*s), ReadUser(*s, 10));
 }
 
-StatusOr<std::vector<TokenInfo>> SqliteStore::ListTokens(std::optional<std::int64_t> user_id) {
+StatusOr<std::vector<TokenInfo>> SqliteAuthStore::ListTokens(std::optional<std::int64_t> user_id) {
   SqlBuilder b;
   b.Add("SELECT ").Add(kTokenCols).Add(" FROM tokens t JOIN users u ON u.id = t.user_id");
   if (user_id) b.Add(" WHERE t.user_id = ").Param(*user_id);
@@ -165,7 +166,7 @@ StatusOr<std::vector<TokenInfo>> SqliteStore::ListTokens(std::optional<std::int6
   return out;
 }
 
-Status SqliteStore::RevokeToken(std::int64_t id, std::optional<std::int64_t> owner_user_id) {
+Status SqliteAuthStore::RevokeToken(std::int64_t id, std::optional<std::int64_t> owner_user_id) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE tokens SET revoked = 1 WHERE id = ? AND "
                                          "(CAST(? AS BIGINT) IS NULL OR user_id = ?)"));
@@ -181,7 +182,7 @@ Status SqliteStore::RevokeToken(std::int64_t id, std::optional<std::int64_t> own
   });
 }
 
-Status SqliteStore::TouchToken(std::int64_t id, std::int64_t time) {
+Status SqliteAuthStore::TouchToken(std::int64_t id, std::int64_t time) {
   writes_.SubmitAsync([id, time](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE tokens SET last_used_time = ? WHERE id = ?"));
     s->Bind(1, time).Bind(2, id);
@@ -190,7 +191,7 @@ Status SqliteStore::TouchToken(std::int64_t id, std::int64_t time) {
   return Status::Ok();
 }
 
-StatusOr<RoleAssignment> SqliteStore::CreateRoleAssignment(
+StatusOr<RoleAssignment> SqliteAuthStore::CreateRoleAssignment(
     std::optional<std::int64_t> user_id, std::optional<std::int64_t> group_id,
     const std::string& role, std::optional<std::int64_t> workspace_id) {
   if (user_id.has_value() == group_id.has_value()) {
@@ -220,7 +221,7 @@ StatusOr<RoleAssignment> SqliteStore::CreateRoleAssignment(
   return out;
 }
 
-StatusOr<std::vector<RoleAssignment>> SqliteStore::ListRoleAssignments(
+StatusOr<std::vector<RoleAssignment>> SqliteAuthStore::ListRoleAssignments(
     std::optional<std::int64_t> user_id) {
   SqlBuilder b;
   b.Add(
@@ -257,7 +258,7 @@ StatusOr<std::vector<RoleAssignment>> SqliteStore::ListRoleAssignments(
   return out;
 }
 
-Status SqliteStore::DeleteRoleAssignment(std::int64_t id) {
+Status SqliteAuthStore::DeleteRoleAssignment(std::int64_t id) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM role_assignments WHERE id = ?"));
     s->Bind(1, id);
@@ -269,7 +270,7 @@ Status SqliteStore::DeleteRoleAssignment(std::int64_t id) {
   });
 }
 
-void SqliteStore::AppendAudit(const AuditEntry& e) {
+void SqliteAuthStore::AppendAudit(const AuditEntry& e) {
   {
     std::lock_guard<std::mutex> lock(audit_mu_);
     audit_pending_.push_back(e);
@@ -303,7 +304,7 @@ void SqliteStore::AppendAudit(const AuditEntry& e) {
   });
 }
 
-StatusOr<std::vector<AuditEntry>> SqliteStore::ListAudit(const auth::AuditQuery& q) {
+StatusOr<std::vector<AuditEntry>> SqliteAuthStore::ListAudit(const auth::AuditQuery& q) {
   SqlBuilder b;
   b.Add(
       "SELECT id, time, user_name, remote_addr, method, path, workspace, action, status FROM "

@@ -27,7 +27,7 @@ Status NoSuchDatastore(const std::string& name) {
 
 }  // namespace
 
-StatusOr<Datastore> SqliteStore::CreateDatastore(std::int64_t ws, const Datastore& d) {
+StatusOr<Datastore> SqliteAssetStore::CreateDatastore(std::int64_t ws, const Datastore& d) {
   Status st = writes_.Submit([&](Db& db) -> Status {
     if (d.is_default) {
       ASSIGN_OR_RETURN(Stmt * c,
@@ -52,7 +52,7 @@ StatusOr<Datastore> SqliteStore::CreateDatastore(std::int64_t ws, const Datastor
   return d;
 }
 
-StatusOr<Datastore> SqliteStore::GetDatastore(std::int64_t ws, const std::string& name) {
+StatusOr<Datastore> SqliteAssetStore::GetDatastore(std::int64_t ws, const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT name, type, description, is_default, spec, "
                                                "created_at, created_by FROM datastores WHERE "
@@ -63,7 +63,7 @@ StatusOr<Datastore> SqliteStore::GetDatastore(std::int64_t ws, const std::string
   return ReadDatastore(*s);
 }
 
-StatusOr<std::vector<Datastore>> SqliteStore::ListDatastores(std::int64_t ws) {
+StatusOr<std::vector<Datastore>> SqliteAssetStore::ListDatastores(std::int64_t ws) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT name, type, description, is_default, spec, "
                                                "created_at, created_by FROM datastores WHERE "
@@ -78,7 +78,7 @@ StatusOr<std::vector<Datastore>> SqliteStore::ListDatastores(std::int64_t ws) {
   return out;
 }
 
-Status SqliteStore::DeleteDatastore(std::int64_t ws, const std::string& name) {
+Status SqliteAssetStore::DeleteDatastore(std::int64_t ws, const std::string& name) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("DELETE FROM datastores WHERE workspace_id = ? AND name = ?"));

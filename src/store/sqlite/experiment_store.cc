@@ -65,8 +65,8 @@ Status TouchExperiment(Db& db, std::int64_t rowid) {
 
 }  // namespace
 
-StatusOr<std::int64_t> SqliteStore::ResolveExperimentRowid(Db& db, std::int64_t workspace_id,
-                                                           const std::string& experiment_id) {
+StatusOr<std::int64_t> ResolveExperimentRowid(Db& db, std::int64_t workspace_id,
+                                              const std::string& experiment_id) {
   std::int64_t num = 0;
   if (!ParseExperimentId(experiment_id, &num)) return NoSuchExperiment(experiment_id);
   ASSIGN_OR_RETURN(
@@ -77,7 +77,7 @@ StatusOr<std::int64_t> SqliteStore::ResolveExperimentRowid(Db& db, std::int64_t 
   return s->Int(0);
 }
 
-StatusOr<Experiment> SqliteStore::LoadExperiment(Db& db, std::int64_t rowid) {
+StatusOr<Experiment> LoadExperiment(Db& db, std::int64_t rowid) {
   ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT rowid, workspace_id, exp_id, name, "
                                        "artifact_location, lifecycle_stage, creation_time, "
                                        "last_update_time FROM experiments WHERE rowid = ?"));
@@ -90,10 +90,10 @@ StatusOr<Experiment> SqliteStore::LoadExperiment(Db& db, std::int64_t rowid) {
   return e;
 }
 
-StatusOr<Experiment> SqliteStore::CreateExperiment(std::int64_t workspace_id,
-                                                   const std::string& name,
-                                                   const std::string& artifact_location,
-                                                   const std::vector<KeyValue>& tags) {
+StatusOr<Experiment> SqliteExperimentStore::CreateExperiment(std::int64_t workspace_id,
+                                                             const std::string& name,
+                                                             const std::string& artifact_location,
+                                                             const std::vector<KeyValue>& tags) {
   Experiment out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * dup, db.Cached("SELECT lifecycle_stage FROM experiments "
@@ -140,16 +140,16 @@ StatusOr<Experiment> SqliteStore::CreateExperiment(std::int64_t workspace_id,
   return out;
 }
 
-StatusOr<Experiment> SqliteStore::GetExperiment(std::int64_t workspace_id,
-                                                const std::string& experiment_id) {
+StatusOr<Experiment> SqliteExperimentStore::GetExperiment(std::int64_t workspace_id,
+                                                          const std::string& experiment_id) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(std::int64_t rowid,
                    ResolveExperimentRowid(lease.db(), workspace_id, experiment_id));
   return LoadExperiment(lease.db(), rowid);
 }
 
-StatusOr<Experiment> SqliteStore::GetExperimentByName(std::int64_t workspace_id,
-                                                      const std::string& name) {
+StatusOr<Experiment> SqliteExperimentStore::GetExperimentByName(std::int64_t workspace_id,
+                                                                const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(
       Stmt * s,
@@ -160,7 +160,7 @@ StatusOr<Experiment> SqliteStore::GetExperimentByName(std::int64_t workspace_id,
   return LoadExperiment(lease.db(), s->Int(0));
 }
 
-StatusOr<ExperimentPage> SqliteStore::SearchExperiments(const ExperimentQuery& q) {
+StatusOr<ExperimentPage> SqliteExperimentStore::SearchExperiments(const ExperimentQuery& q) {
   SqlBuilder b;
   b.Add("SELECT ").Add(kExperimentColumns).Add(" FROM experiments e WHERE workspace_id = ");
   b.Param(q.workspace_id);
@@ -212,8 +212,9 @@ StatusOr<ExperimentPage> SqliteStore::SearchExperiments(const ExperimentQuery& q
   return page;
 }
 
-Status SqliteStore::RenameExperiment(std::int64_t workspace_id, const std::string& experiment_id,
-                                     const std::string& new_name) {
+Status SqliteExperimentStore::RenameExperiment(std::int64_t workspace_id,
+                                               const std::string& experiment_id,
+                                               const std::string& new_name) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t rowid, ResolveExperimentRowid(db, workspace_id, experiment_id));
     ASSIGN_OR_RETURN(Experiment e, LoadExperiment(db, rowid));
@@ -232,8 +233,9 @@ Status SqliteStore::RenameExperiment(std::int64_t workspace_id, const std::strin
   });
 }
 
-Status SqliteStore::SetExperimentLifecycle(std::int64_t workspace_id,
-                                           const std::string& experiment_id, LifecycleStage stage) {
+Status SqliteExperimentStore::SetExperimentLifecycle(std::int64_t workspace_id,
+                                                     const std::string& experiment_id,
+                                                     LifecycleStage stage) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t rowid, ResolveExperimentRowid(db, workspace_id, experiment_id));
     ASSIGN_OR_RETURN(Experiment e, LoadExperiment(db, rowid));
@@ -267,8 +269,9 @@ Status SqliteStore::SetExperimentLifecycle(std::int64_t workspace_id,
   });
 }
 
-Status SqliteStore::SetExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
-                                     const KeyValue& tag) {
+Status SqliteExperimentStore::SetExperimentTag(std::int64_t workspace_id,
+                                               const std::string& experiment_id,
+                                               const KeyValue& tag) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t rowid, ResolveExperimentRowid(db, workspace_id, experiment_id));
     ASSIGN_OR_RETURN(Stmt * st,
@@ -287,8 +290,9 @@ Status SqliteStore::SetExperimentTag(std::int64_t workspace_id, const std::strin
   });
 }
 
-Status SqliteStore::DeleteExperimentTag(std::int64_t workspace_id, const std::string& experiment_id,
-                                        const std::string& key) {
+Status SqliteExperimentStore::DeleteExperimentTag(std::int64_t workspace_id,
+                                                  const std::string& experiment_id,
+                                                  const std::string& key) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t rowid, ResolveExperimentRowid(db, workspace_id, experiment_id));
     ASSIGN_OR_RETURN(

@@ -28,7 +28,7 @@ StatusOr<Group> LoadGroup(Db& db, const std::string& name) {
 
 }  // namespace
 
-StatusOr<Group> SqliteStore::CreateGroup(const std::string& name) {
+StatusOr<Group> SqliteAuthStore::CreateGroup(const std::string& name) {
   Group out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * dup, db.Cached("SELECT 1 FROM groups WHERE name = ?"));
@@ -46,12 +46,12 @@ StatusOr<Group> SqliteStore::CreateGroup(const std::string& name) {
   return out;
 }
 
-StatusOr<Group> SqliteStore::GetGroup(const std::string& name) {
+StatusOr<Group> SqliteAuthStore::GetGroup(const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   return LoadGroup(lease.db(), name);
 }
 
-StatusOr<std::vector<Group>> SqliteStore::ListGroups() {
+StatusOr<std::vector<Group>> SqliteAuthStore::ListGroups() {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   std::vector<std::string> names;
   {
@@ -70,7 +70,7 @@ StatusOr<std::vector<Group>> SqliteStore::ListGroups() {
   return out;
 }
 
-Status SqliteStore::DeleteGroup(const std::string& name) {
+Status SqliteAuthStore::DeleteGroup(const std::string& name) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Group g, LoadGroup(db, name));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM groups WHERE id = ?"));
@@ -79,7 +79,7 @@ Status SqliteStore::DeleteGroup(const std::string& name) {
   });
 }
 
-Status SqliteStore::AddGroupMember(std::int64_t group_id, std::int64_t user_id) {
+Status SqliteAuthStore::AddGroupMember(std::int64_t group_id, std::int64_t user_id) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("INSERT OR IGNORE INTO group_members (group_id, user_id) "
                                          "VALUES (?, ?)"));
@@ -88,7 +88,7 @@ Status SqliteStore::AddGroupMember(std::int64_t group_id, std::int64_t user_id) 
   });
 }
 
-Status SqliteStore::RemoveGroupMember(std::int64_t group_id, std::int64_t user_id) {
+Status SqliteAuthStore::RemoveGroupMember(std::int64_t group_id, std::int64_t user_id) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("DELETE FROM group_members WHERE group_id = ? AND user_id = ?"));

@@ -97,7 +97,7 @@ constexpr const char* kComputeColumns =
 
 }  // namespace
 
-Status SqliteStore::CreateJob(const jobs::Job& j) {
+Status SqliteJobStore::CreateJob(const jobs::Job& j) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(
         Stmt * s,
@@ -145,7 +145,7 @@ Status SqliteStore::CreateJob(const jobs::Job& j) {
   });
 }
 
-StatusOr<jobs::Job> SqliteStore::GetJob(std::int64_t workspace_id, const std::string& name) {
+StatusOr<jobs::Job> SqliteJobStore::GetJob(std::int64_t workspace_id, const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql =
       fmt::format("SELECT {} FROM jobs WHERE workspace_id = ? AND name = ?", kJobColumns);
@@ -156,8 +156,8 @@ StatusOr<jobs::Job> SqliteStore::GetJob(std::int64_t workspace_id, const std::st
   return ReadJob(*s);
 }
 
-StatusOr<std::vector<jobs::Job>> SqliteStore::ListJobs(std::int64_t workspace_id,
-                                                       bool include_archived) {
+StatusOr<std::vector<jobs::Job>> SqliteJobStore::ListJobs(std::int64_t workspace_id,
+                                                          bool include_archived) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql = fmt::format(
       "SELECT {} FROM jobs WHERE workspace_id = ? AND (archived = 0 OR ? = 1) ORDER BY rowid DESC",
@@ -173,7 +173,7 @@ StatusOr<std::vector<jobs::Job>> SqliteStore::ListJobs(std::int64_t workspace_id
   return out;
 }
 
-StatusOr<std::vector<jobs::Job>> SqliteStore::ListActiveJobs() {
+StatusOr<std::vector<jobs::Job>> SqliteJobStore::ListActiveJobs() {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql = fmt::format(
       "SELECT {} FROM jobs WHERE status IN ('Queued', 'Running') ORDER BY rowid", kJobColumns);
@@ -187,7 +187,7 @@ StatusOr<std::vector<jobs::Job>> SqliteStore::ListActiveJobs() {
   return out;
 }
 
-Status SqliteStore::UpdateJobs(const std::vector<jobs::Job>& list) {
+Status SqliteJobStore::UpdateJobs(const std::vector<jobs::Job>& list) {
   if (list.empty()) return Status::Ok();
   return writes_.Submit([&](Db& db) -> Status {
     for (const auto& j : list) {
@@ -221,8 +221,8 @@ Status SqliteStore::UpdateJobs(const std::vector<jobs::Job>& list) {
   });
 }
 
-Status SqliteStore::SetJobArchived(std::int64_t workspace_id, const std::string& name,
-                                   bool archived) {
+Status SqliteJobStore::SetJobArchived(std::int64_t workspace_id, const std::string& name,
+                                      bool archived) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("UPDATE jobs SET archived = ? WHERE workspace_id = ? AND name = ?"));
@@ -260,16 +260,16 @@ Status WriteCompute(Db& db, const jobs::Compute& c, bool replace) {
 }
 }  // namespace
 
-Status SqliteStore::CreateCompute(const jobs::Compute& c) {
+Status SqliteJobStore::CreateCompute(const jobs::Compute& c) {
   return writes_.Submit([&](Db& db) { return WriteCompute(db, c, false); });
 }
 
-Status SqliteStore::ReplaceCompute(const jobs::Compute& c) {
+Status SqliteJobStore::ReplaceCompute(const jobs::Compute& c) {
   return writes_.Submit([&](Db& db) { return WriteCompute(db, c, true); });
 }
 
-StatusOr<jobs::Compute> SqliteStore::GetCompute(std::int64_t workspace_id,
-                                                const std::string& name) {
+StatusOr<jobs::Compute> SqliteJobStore::GetCompute(std::int64_t workspace_id,
+                                                   const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql =
       fmt::format("SELECT {} FROM computes WHERE workspace_id = ? AND name = ?", kComputeColumns);
@@ -280,7 +280,7 @@ StatusOr<jobs::Compute> SqliteStore::GetCompute(std::int64_t workspace_id,
   return ReadCompute(*s);
 }
 
-StatusOr<std::vector<jobs::Compute>> SqliteStore::ListComputes(std::int64_t workspace_id) {
+StatusOr<std::vector<jobs::Compute>> SqliteJobStore::ListComputes(std::int64_t workspace_id) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   static const std::string sql =
       fmt::format("SELECT {} FROM computes WHERE workspace_id = ? ORDER BY name", kComputeColumns);
@@ -295,7 +295,7 @@ StatusOr<std::vector<jobs::Compute>> SqliteStore::ListComputes(std::int64_t work
   return out;
 }
 
-Status SqliteStore::DeleteCompute(std::int64_t workspace_id, const std::string& name) {
+Status SqliteJobStore::DeleteCompute(std::int64_t workspace_id, const std::string& name) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("DELETE FROM computes WHERE workspace_id = ? AND name = ?"));

@@ -1,4 +1,4 @@
-// SqliteStore::OpenMetricHistory: a metric's history streamed a batch of chunks at a time.
+// SqliteRunStore::OpenMetricHistory: a metric's history streamed a batch of chunks at a time.
 //
 // Points are kept in logging order (chunks by seq); the history is served by (timestamp, step,
 // value). Logging order is nearly always that order already, so opening first scans the chunks
@@ -89,7 +89,7 @@ class SortedChunkCursor final : public MetricHistoryCursor {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<MetricHistoryCursor>> SqliteStore::OpenMetricHistory(
+StatusOr<std::unique_ptr<MetricHistoryCursor>> SqliteRunStore::OpenMetricHistory(
     const MetricHistoryQuery& q) {
   std::int64_t run_rowid = 0, key_id = 0, last_seq = 0;
   bool sorted = true;

@@ -71,7 +71,7 @@ Status AppendOrderBy(SqlBuilder& b, const std::vector<tracking::OrderBy>& order_
 
 }  // namespace
 
-StatusOr<std::vector<assets::RegisteredModel>> SqliteStore::SearchRegisteredModels(
+StatusOr<std::vector<assets::RegisteredModel>> SqliteRegistryStore::SearchRegisteredModels(
     const RegistryQuery& q) {
   SqlBuilder b;
   b.Add("SELECT m.rowid FROM registered_models m WHERE m.workspace_id = ").Param(q.workspace_id);
@@ -95,7 +95,7 @@ StatusOr<std::vector<assets::RegisteredModel>> SqliteStore::SearchRegisteredMode
   return out;
 }
 
-StatusOr<std::vector<assets::ModelVersion>> SqliteStore::SearchModelVersions(
+StatusOr<std::vector<assets::ModelVersion>> SqliteRegistryStore::SearchModelVersions(
     const RegistryQuery& q) {
   SqlBuilder b;
   b.Add(

@@ -139,10 +139,9 @@ StatusOr<RegisteredModel> LoadRegisteredModel(Db& db, std::int64_t model) {
   return m;
 }
 
-StatusOr<RegisteredModel> SqliteStore::CreateRegisteredModel(std::int64_t ws,
-                                                             const std::string& name,
-                                                             const std::string& description,
-                                                             const std::vector<KeyValue>& tags) {
+StatusOr<RegisteredModel> SqliteRegistryStore::CreateRegisteredModel(
+    std::int64_t ws, const std::string& name, const std::string& description,
+    const std::vector<KeyValue>& tags) {
   RegisteredModel out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     if (ModelRowid(db, ws, name).ok()) {
@@ -167,16 +166,16 @@ StatusOr<RegisteredModel> SqliteStore::CreateRegisteredModel(std::int64_t ws,
   return out;
 }
 
-StatusOr<RegisteredModel> SqliteStore::GetRegisteredModel(std::int64_t ws,
-                                                          const std::string& name) {
+StatusOr<RegisteredModel> SqliteRegistryStore::GetRegisteredModel(std::int64_t ws,
+                                                                  const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(lease.db(), ws, name));
   return LoadRegisteredModel(lease.db(), model);
 }
 
-StatusOr<RegisteredModel> SqliteStore::RenameRegisteredModel(std::int64_t ws,
-                                                             const std::string& name,
-                                                             const std::string& new_name) {
+StatusOr<RegisteredModel> SqliteRegistryStore::RenameRegisteredModel(std::int64_t ws,
+                                                                     const std::string& name,
+                                                                     const std::string& new_name) {
   RegisteredModel out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
@@ -193,9 +192,8 @@ StatusOr<RegisteredModel> SqliteStore::RenameRegisteredModel(std::int64_t ws,
   return out;
 }
 
-StatusOr<RegisteredModel> SqliteStore::UpdateRegisteredModel(std::int64_t ws,
-                                                             const std::string& name,
-                                                             const std::string& description) {
+StatusOr<RegisteredModel> SqliteRegistryStore::UpdateRegisteredModel(
+    std::int64_t ws, const std::string& name, const std::string& description) {
   RegisteredModel out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
@@ -210,7 +208,7 @@ StatusOr<RegisteredModel> SqliteStore::UpdateRegisteredModel(std::int64_t ws,
   return out;
 }
 
-Status SqliteStore::DeleteRegisteredModel(std::int64_t ws, const std::string& name) {
+Status SqliteRegistryStore::DeleteRegisteredModel(std::int64_t ws, const std::string& name) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM registered_models WHERE rowid = ?"));
@@ -219,8 +217,8 @@ Status SqliteStore::DeleteRegisteredModel(std::int64_t ws, const std::string& na
   });
 }
 
-Status SqliteStore::SetRegisteredModelTag(std::int64_t ws, const std::string& name,
-                                          const KeyValue& tag) {
+Status SqliteRegistryStore::SetRegisteredModelTag(std::int64_t ws, const std::string& name,
+                                                  const KeyValue& tag) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("INSERT OR REPLACE INTO registered_model_tags "
@@ -231,8 +229,8 @@ Status SqliteStore::SetRegisteredModelTag(std::int64_t ws, const std::string& na
   });
 }
 
-Status SqliteStore::DeleteRegisteredModelTag(std::int64_t ws, const std::string& name,
-                                             const std::string& key) {
+Status SqliteRegistryStore::DeleteRegisteredModelTag(std::int64_t ws, const std::string& name,
+                                                     const std::string& key) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM registered_model_tags WHERE model_rowid = "
@@ -246,8 +244,8 @@ Status SqliteStore::DeleteRegisteredModelTag(std::int64_t ws, const std::string&
   });
 }
 
-Status SqliteStore::SetAlias(std::int64_t ws, const std::string& name, const std::string& alias,
-                             std::int64_t version) {
+Status SqliteRegistryStore::SetAlias(std::int64_t ws, const std::string& name,
+                                     const std::string& alias, std::int64_t version) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
     RETURN_IF_ERROR(RequireVersion(db, model, name, version));
@@ -259,8 +257,8 @@ Status SqliteStore::SetAlias(std::int64_t ws, const std::string& name, const std
   });
 }
 
-Status SqliteStore::DeleteAlias(std::int64_t ws, const std::string& name,
-                                const std::string& alias) {
+Status SqliteRegistryStore::DeleteAlias(std::int64_t ws, const std::string& name,
+                                        const std::string& alias) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
     ASSIGN_OR_RETURN(Stmt * s, db.Cached("DELETE FROM registered_model_aliases WHERE "
@@ -271,8 +269,9 @@ Status SqliteStore::DeleteAlias(std::int64_t ws, const std::string& name,
   });
 }
 
-StatusOr<ModelVersion> SqliteStore::GetVersionByAlias(std::int64_t ws, const std::string& name,
-                                                      const std::string& alias) {
+StatusOr<ModelVersion> SqliteRegistryStore::GetVersionByAlias(std::int64_t ws,
+                                                              const std::string& name,
+                                                              const std::string& alias) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(lease.db(), ws, name));
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT version FROM registered_model_aliases "
@@ -283,7 +282,8 @@ StatusOr<ModelVersion> SqliteStore::GetVersionByAlias(std::int64_t ws, const std
   return LoadModelVersion(lease.db(), model, s->Int(0));
 }
 
-StatusOr<ModelVersion> SqliteStore::CreateModelVersion(std::int64_t ws, const ModelVersion& v) {
+StatusOr<ModelVersion> SqliteRegistryStore::CreateModelVersion(std::int64_t ws,
+                                                               const ModelVersion& v) {
   ModelVersion out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, v.name));
@@ -325,17 +325,19 @@ StatusOr<ModelVersion> SqliteStore::CreateModelVersion(std::int64_t ws, const Mo
   return out;
 }
 
-StatusOr<ModelVersion> SqliteStore::GetModelVersion(std::int64_t ws, const std::string& name,
-                                                    std::int64_t version) {
+StatusOr<ModelVersion> SqliteRegistryStore::GetModelVersion(std::int64_t ws,
+                                                            const std::string& name,
+                                                            std::int64_t version) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(lease.db(), ws, name));
   RETURN_IF_ERROR(RequireVersion(lease.db(), model, name, version));
   return LoadModelVersion(lease.db(), model, version);
 }
 
-StatusOr<ModelVersion> SqliteStore::UpdateModelVersion(std::int64_t ws, const std::string& name,
-                                                       std::int64_t version,
-                                                       const std::string& description) {
+StatusOr<ModelVersion> SqliteRegistryStore::UpdateModelVersion(std::int64_t ws,
+                                                               const std::string& name,
+                                                               std::int64_t version,
+                                                               const std::string& description) {
   ModelVersion out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
@@ -351,8 +353,8 @@ StatusOr<ModelVersion> SqliteStore::UpdateModelVersion(std::int64_t ws, const st
   return out;
 }
 
-Status SqliteStore::DeleteModelVersion(std::int64_t ws, const std::string& name,
-                                       std::int64_t version) {
+Status SqliteRegistryStore::DeleteModelVersion(std::int64_t ws, const std::string& name,
+                                               std::int64_t version) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
     RETURN_IF_ERROR(RequireVersion(db, model, name, version));
@@ -364,9 +366,11 @@ Status SqliteStore::DeleteModelVersion(std::int64_t ws, const std::string& name,
   });
 }
 
-StatusOr<ModelVersion> SqliteStore::TransitionStage(std::int64_t ws, const std::string& name,
-                                                    std::int64_t version, const std::string& stage,
-                                                    bool archive_existing) {
+StatusOr<ModelVersion> SqliteRegistryStore::TransitionStage(std::int64_t ws,
+                                                            const std::string& name,
+                                                            std::int64_t version,
+                                                            const std::string& stage,
+                                                            bool archive_existing) {
   ModelVersion out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
@@ -391,8 +395,8 @@ StatusOr<ModelVersion> SqliteStore::TransitionStage(std::int64_t ws, const std::
   return out;
 }
 
-Status SqliteStore::SetModelVersionTag(std::int64_t ws, const std::string& name,
-                                       std::int64_t version, const KeyValue& tag) {
+Status SqliteRegistryStore::SetModelVersionTag(std::int64_t ws, const std::string& name,
+                                               std::int64_t version, const KeyValue& tag) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
     RETURN_IF_ERROR(RequireVersion(db, model, name, version));
@@ -404,8 +408,8 @@ Status SqliteStore::SetModelVersionTag(std::int64_t ws, const std::string& name,
   });
 }
 
-Status SqliteStore::DeleteModelVersionTag(std::int64_t ws, const std::string& name,
-                                          std::int64_t version, const std::string& key) {
+Status SqliteRegistryStore::DeleteModelVersionTag(std::int64_t ws, const std::string& name,
+                                                  std::int64_t version, const std::string& key) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, name));
     RETURN_IF_ERROR(RequireVersion(db, model, name, version));

@@ -9,7 +9,7 @@ namespace mlws::store::sqlite {
 
 using nlohmann::json;
 
-Status SqliteStore::CreateCustomRole(const auth::Role& role) {
+Status SqliteAuthStore::CreateCustomRole(const auth::Role& role) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * dup, db.Cached("SELECT 1 FROM custom_roles WHERE name = ?"));
     dup->Bind(1, role.name);
@@ -26,7 +26,7 @@ Status SqliteStore::CreateCustomRole(const auth::Role& role) {
   });
 }
 
-StatusOr<std::vector<auth::Role>> SqliteStore::ListCustomRoles() {
+StatusOr<std::vector<auth::Role>> SqliteAuthStore::ListCustomRoles() {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt s, lease.db().Prepare("SELECT name, description, allow_json, deny_json "
                                               "FROM custom_roles ORDER BY name"));
@@ -49,7 +49,7 @@ StatusOr<std::vector<auth::Role>> SqliteStore::ListCustomRoles() {
   return out;
 }
 
-Status SqliteStore::DeleteCustomRole(const std::string& name) {
+Status SqliteAuthStore::DeleteCustomRole(const std::string& name) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * used,
                      db.Cached("SELECT COUNT(*) FROM role_assignments WHERE role = ?"));

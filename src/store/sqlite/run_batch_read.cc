@@ -1,13 +1,13 @@
 // LoadRuns: many runs with their data in a fixed number of queries (one per table, each over
 // all the runs), whatever the page size. Over a network connection (PostgreSQL) the per-run
 // queries of LoadRun would cost a round trip each: five per run, 500 for a page of 100.
+#include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 
+#include "store/sqlite/sql_builder.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mlws::store::sqlite {
@@ -17,19 +17,14 @@ using tracking::Run;
 
 namespace {
 
-// The text of `head` + " IN (?, ?, ...)" + `tail` with `slots` placeholders, kept for the life
-// of the process: its address is the statement cache's key (Db::Cached), so each connection
-// prepares it once. At most a few dozen texts exist (5 queries x 11 slot counts).
-const char* InListSql(std::string_view head, std::size_t slots, std::string_view tail) {
+// The text of `head` + " IN (?, ?, ...)" + `tail` with `slots` placeholders.
+std::string InListSql(std::string_view head, std::size_t slots, std::string_view tail) {
   std::string sql(head);
   sql += "(";
   for (std::size_t i = 0; i < slots; ++i) sql += i == 0 ? "?" : ", ?";
   sql += ")";
   sql += tail;
-  static std::mutex mu;
-  static std::set<std::string> texts;  // node-based: the strings never move
-  std::lock_guard<std::mutex> lock(mu);
-  return texts.insert(std::move(sql)).first->c_str();
+  return sql;
 }
 
 // Runs `head` + " IN (ids)" + `tail` and calls `row` for each result row. The IN list is
@@ -44,7 +39,7 @@ Status ForEachRow(Db& db, std::string_view head, const std::vector<std::int64_t>
   std::optional<Stmt> own;
   Stmt* s = nullptr;
   if (slots <= 1024) {
-    ASSIGN_OR_RETURN(s, db.Cached(InListSql(head, slots, tail)));
+    ASSIGN_OR_RETURN(s, SharedStmt(db, InListSql(head, slots, tail), own));
   } else {
     ASSIGN_OR_RETURN(Stmt fresh, db.Prepare(InListSql(head, slots, tail)));
     own.emplace(std::move(fresh));
@@ -66,7 +61,8 @@ Status ForEachRow(Db& db, std::string_view head, const std::vector<std::int64_t>
 
 }  // namespace
 
-StatusOr<std::vector<Run>> SqliteStore::LoadRuns(Db& db, const std::vector<std::int64_t>& rowids) {
+StatusOr<std::vector<Run>> SqliteRunStore::LoadRuns(Db& db,
+                                                    const std::vector<std::int64_t>& rowids) {
   std::vector<Run> runs(rowids.size());
   if (rowids.empty()) return runs;
   std::unordered_map<std::int64_t, size_t> at;  // run rowid -> index in `runs`
@@ -101,7 +97,7 @@ StatusOr<std::vector<Run>> SqliteStore::LoadRuns(Db& db, const std::vector<std::
       db,
       "SELECT m.run_rowid, k.key, m.value, m.is_nan, m.timestamp, m.step FROM latest_metrics m "
       "JOIN metric_keys k ON k.id = m.key_id WHERE m.run_rowid IN ",
-      rowids, " ORDER BY m.run_rowid, k.key", [&](Stmt& s) {
+      rowids, "", [&](Stmt& s) {
         tracking::Metric m;
         m.key = s.Text(1);
         m.value = s.Int(3) != 0 ? std::nan("") : s.Double(2);
@@ -109,6 +105,12 @@ StatusOr<std::vector<Run>> SqliteStore::LoadRuns(Db& db, const std::vector<std::
         m.step = s.Int(5);
         runs[at[s.Int(0)]].metrics.push_back(std::move(m));
       }));
+  // Sorted here, not by the query: an ORDER BY on the joined key name makes SQLite sort each
+  // run's rows in a temporary b-tree it clears (a page memset) once per run.
+  for (Run& run : runs) {
+    std::sort(run.metrics.begin(), run.metrics.end(),
+              [](const tracking::Metric& a, const tracking::Metric& b) { return a.key < b.key; });
+  }
   RETURN_IF_ERROR(ForEachRow(db, "SELECT run_rowid, key, value FROM params WHERE run_rowid IN ",
                              rowids, " ORDER BY run_rowid, key", [&](Stmt& s) {
                                runs[at[s.Int(0)]].params.push_back(KeyValue{s.Text(1), s.Text(2)});

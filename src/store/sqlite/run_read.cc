@@ -13,7 +13,7 @@ using tracking::Metric;
 using tracking::Run;
 using tracking::RunInfo;
 
-StatusOr<RunInfo> SqliteStore::LoadRunInfo(Db& db, std::int64_t rowid) {
+StatusOr<RunInfo> SqliteRunStore::LoadRunInfo(Db& db, std::int64_t rowid) {
   ASSIGN_OR_RETURN(Stmt * s,
                    db.Cached("SELECT r.rowid, r.run_uuid, r.name, e.exp_id, r.user_id, r.status, "
                              "r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage "
@@ -37,7 +37,7 @@ StatusOr<RunInfo> SqliteStore::LoadRunInfo(Db& db, std::int64_t rowid) {
   return info;
 }
 
-StatusOr<Run> SqliteStore::LoadRun(Db& db, std::int64_t rowid) {
+StatusOr<Run> SqliteRunStore::LoadRun(Db& db, std::int64_t rowid) {
   Run run;
   ASSIGN_OR_RETURN(run.info, LoadRunInfo(db, rowid));
   {
@@ -99,13 +99,13 @@ StatusOr<Run> SqliteStore::LoadRun(Db& db, std::int64_t rowid) {
   return run;
 }
 
-StatusOr<Run> SqliteStore::GetRun(std::int64_t workspace_id, const std::string& run_id) {
+StatusOr<Run> SqliteRunStore::GetRun(std::int64_t workspace_id, const std::string& run_id) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(RunRef ref, ResolveRun(lease.db(), workspace_id, run_id, false));
   return LoadRun(lease.db(), ref.rowid);
 }
 
-StatusOr<std::vector<tracking::MetricPoint>> SqliteStore::GetMetricHistory(
+StatusOr<std::vector<tracking::MetricPoint>> SqliteRunStore::GetMetricHistory(
     const MetricHistoryQuery& q) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   Db& db = lease.db();

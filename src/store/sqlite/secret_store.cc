@@ -8,7 +8,7 @@ Status NoSuchSecret(const std::string& name) {
 }
 }  // namespace
 
-Status SqliteStore::PutSecret(std::int64_t workspace_id, const SealedSecret& s) {
+Status SqliteSecretStore::PutSecret(std::int64_t workspace_id, const SealedSecret& s) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * st,
                      db.Cached("INSERT INTO secrets (workspace_id, name, nonce, ciphertext, "
@@ -24,7 +24,8 @@ Status SqliteStore::PutSecret(std::int64_t workspace_id, const SealedSecret& s) 
   });
 }
 
-StatusOr<SealedSecret> SqliteStore::GetSecret(std::int64_t workspace_id, const std::string& name) {
+StatusOr<SealedSecret> SqliteSecretStore::GetSecret(std::int64_t workspace_id,
+                                                    const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT name, nonce, ciphertext, creation_time, "
                                                "update_time FROM secrets WHERE workspace_id = ? "
@@ -36,7 +37,7 @@ StatusOr<SealedSecret> SqliteStore::GetSecret(std::int64_t workspace_id, const s
                       s->Int(4)};
 }
 
-StatusOr<std::vector<SealedSecret>> SqliteStore::ListSecrets(std::int64_t workspace_id) {
+StatusOr<std::vector<SealedSecret>> SqliteSecretStore::ListSecrets(std::int64_t workspace_id) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT name, creation_time, update_time FROM "
                                                "secrets WHERE workspace_id = ? ORDER BY name"));
@@ -50,7 +51,7 @@ StatusOr<std::vector<SealedSecret>> SqliteStore::ListSecrets(std::int64_t worksp
   return out;
 }
 
-Status SqliteStore::DeleteSecret(std::int64_t workspace_id, const std::string& name) {
+Status SqliteSecretStore::DeleteSecret(std::int64_t workspace_id, const std::string& name) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("DELETE FROM secrets WHERE workspace_id = ? AND name = ?"));

@@ -1,5 +1,9 @@
 #include "store/sqlite/sql_builder.h"
 
+#include <mutex>
+#include <set>
+#include <string>
+
 namespace mlws::store::sqlite {
 
 using tracking::Comparator;
@@ -10,6 +14,25 @@ void SqlBuilder::BindAll(Stmt& stmt) const {
     std::visit([&](const auto& v) { stmt.Bind(i, v); }, p);
     ++i;
   }
+}
+
+StatusOr<Stmt*> SharedStmt(Db& db, std::string_view sql, std::optional<Stmt>& own) {
+  static std::mutex mu;
+  static std::set<std::string, std::less<>> texts;  // node-based: the strings never move
+  const char* text = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = texts.find(sql);
+    if (it != texts.end()) {
+      text = it->c_str();
+    } else if (texts.size() < kMaxSharedSqlTexts) {
+      text = texts.emplace(sql).first->c_str();
+    }
+  }
+  if (text != nullptr) return db.Cached(text);
+  ASSIGN_OR_RETURN(Stmt fresh, db.Prepare(sql));
+  own.emplace(std::move(fresh));
+  return &*own;
 }
 
 void AppendComparison(SqlBuilder& b, std::string_view lhs, const tracking::Clause& c) {

@@ -17,6 +17,10 @@ StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::OpenWith(Connector connect) 
 }
 
 SqliteStore::SqliteStore(Connector connect, std::unique_ptr<Db> writer)
+    : ctx_(std::move(connect), std::move(writer)) {}
+
+// A rollback may have dropped metric keys interned in it: forget them all.
+DbContext::DbContext(Connector connect, std::unique_ptr<Db> writer)
     : connect_(std::move(connect)),
       writes_(std::move(writer), [this] { key_ids_.clear(); }),
       readers_(connect_) {}
@@ -31,28 +35,30 @@ void SqliteStore::Close() {
 StatusOr<int> SqliteStore::Migrate() {
   int version = 0;
   {
-    ASSIGN_OR_RETURN(auto db, connect_(/*readonly=*/false));
+    ASSIGN_OR_RETURN(auto db, ctx_.connector()(/*readonly=*/false));
     ASSIGN_OR_RETURN(version, ApplyMigrations(*db));
   }
-  RETURN_IF_ERROR(writes_.Submit([this](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM metric_chunks"));
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (row) next_seq_ = s.Int(0);
-    // This writer's number (several servers may write to one database): the low bits of every
-    // chunk sequence number it makes (NextChunkSeq), so no two writers make the same one.
-    ASSIGN_OR_RETURN(Stmt n, db.Prepare("UPDATE store_counters SET value = value + 1 WHERE name "
-                                        "= 'writer' RETURNING value"));
-    ASSIGN_OR_RETURN(bool got, n.Step());
-    if (got) writer_number_ = n.Int(0) % kWriterSlots;
-    return Status::Ok();
-  }));
+  RETURN_IF_ERROR(writes_.Submit([this](Db& db) { return ctx_.LoadWriterState(db); }));
   return version;
+}
+
+Status DbContext::LoadWriterState(Db& db) {
+  ASSIGN_OR_RETURN(Stmt s, db.Prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM metric_chunks"));
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (row) next_seq_ = s.Int(0);
+  // This writer's number (several servers may write to one database): the low bits of every
+  // chunk sequence number it makes (NextChunkSeq), so no two writers make the same one.
+  ASSIGN_OR_RETURN(Stmt n, db.Prepare("UPDATE store_counters SET value = value + 1 WHERE name "
+                                      "= 'writer' RETURNING value"));
+  ASSIGN_OR_RETURN(bool got, n.Step());
+  if (got) writer_number_ = n.Int(0) % kWriterSlots;
+  return Status::Ok();
 }
 
 // Interned metric keys: an id, once in metric_keys, never changes or goes away, so the cache is
 // right on every server. A key another server inserted meanwhile is not an error: the insert
 // does nothing and the select finds that server's id.
-StatusOr<std::int64_t> SqliteStore::MetricKeyId(Db& db, const std::string& key) {
+StatusOr<std::int64_t> DbContext::MetricKeyId(Db& db, const std::string& key) {
   auto it = key_ids_.find(key);
   if (it != key_ids_.end()) return it->second;
   ASSIGN_OR_RETURN(Stmt * sel, db.Cached("SELECT id FROM metric_keys WHERE key = ?"));
@@ -82,7 +88,7 @@ StatusOr<std::int64_t> SqliteStore::MetricKeyId(Db& db, const std::string& key) 
 // (a hybrid logical clock in microseconds) * kWriterSlots + this writer's number, so numbers
 // from one writer grow, numbers from different writers never collide, and chunks of one metric
 // logged through two servers interleave by time. Existing (small) numbers stay below them.
-std::int64_t SqliteStore::NextChunkSeq() {
+std::int64_t DbContext::NextChunkSeq() {
   std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();

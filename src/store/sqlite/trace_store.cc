@@ -38,7 +38,7 @@ StatusOr<bool> TraceInWorkspace(Db& db, std::int64_t ws, const std::string& requ
 
 }  // namespace
 
-StatusOr<TraceInfo> SqliteStore::LoadTrace(Db& db, const std::string& request_id) {
+StatusOr<TraceInfo> SqliteTraceStore::LoadTrace(Db& db, const std::string& request_id) {
   ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT t.request_id, e.exp_id, t.timestamp_ms, "
                                        "t.execution_time_ms, t.status FROM traces t JOIN "
                                        "experiments e ON e.rowid = t.experiment_rowid WHERE "
@@ -72,7 +72,7 @@ StatusOr<TraceInfo> SqliteStore::LoadTrace(Db& db, const std::string& request_id
   return t;
 }
 
-StatusOr<TraceInfo> SqliteStore::StartTrace(std::int64_t workspace_id, const TraceInfo& info) {
+StatusOr<TraceInfo> SqliteTraceStore::StartTrace(std::int64_t workspace_id, const TraceInfo& info) {
   TraceInfo out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t exp,
@@ -95,7 +95,7 @@ StatusOr<TraceInfo> SqliteStore::StartTrace(std::int64_t workspace_id, const Tra
   return out;
 }
 
-StatusOr<TraceInfo> SqliteStore::EndTrace(std::int64_t workspace_id, const TraceInfo& u) {
+StatusOr<TraceInfo> SqliteTraceStore::EndTrace(std::int64_t workspace_id, const TraceInfo& u) {
   TraceInfo out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(bool found, TraceInWorkspace(db, workspace_id, u.request_id));
@@ -112,15 +112,15 @@ StatusOr<TraceInfo> SqliteStore::EndTrace(std::int64_t workspace_id, const Trace
   return out;
 }
 
-StatusOr<TraceInfo> SqliteStore::GetTraceInfo(std::int64_t workspace_id,
-                                              const std::string& request_id) {
+StatusOr<TraceInfo> SqliteTraceStore::GetTraceInfo(std::int64_t workspace_id,
+                                                   const std::string& request_id) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(bool found, TraceInWorkspace(lease.db(), workspace_id, request_id));
   if (!found) return NoSuchTrace(request_id);
   return LoadTrace(lease.db(), request_id);
 }
 
-StatusOr<std::vector<TraceInfo>> SqliteStore::SearchTraces(const TraceQuery& q) {
+StatusOr<std::vector<TraceInfo>> SqliteTraceStore::SearchTraces(const TraceQuery& q) {
   SqlBuilder b;
   b.Add(
        "SELECT t.request_id FROM traces t JOIN experiments e ON e.rowid = t.experiment_rowid "
@@ -177,7 +177,7 @@ StatusOr<std::vector<TraceInfo>> SqliteStore::SearchTraces(const TraceQuery& q) 
   return out;
 }
 
-StatusOr<std::int64_t> SqliteStore::DeleteTraces(const TraceDelete& r) {
+StatusOr<std::int64_t> SqliteTraceStore::DeleteTraces(const TraceDelete& r) {
   std::int64_t deleted = 0;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(std::int64_t exp, ResolveExperimentRowid(db, r.workspace_id, r.experiment_id));
@@ -208,8 +208,8 @@ StatusOr<std::int64_t> SqliteStore::DeleteTraces(const TraceDelete& r) {
   return deleted;
 }
 
-Status SqliteStore::SetTraceTag(std::int64_t workspace_id, const std::string& request_id,
-                                const KeyValue& tag) {
+Status SqliteTraceStore::SetTraceTag(std::int64_t workspace_id, const std::string& request_id,
+                                     const KeyValue& tag) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(bool found, TraceInWorkspace(db, workspace_id, request_id));
     if (!found) return NoSuchTrace(request_id);
@@ -217,8 +217,8 @@ Status SqliteStore::SetTraceTag(std::int64_t workspace_id, const std::string& re
   });
 }
 
-Status SqliteStore::DeleteTraceTag(std::int64_t workspace_id, const std::string& request_id,
-                                   const std::string& key) {
+Status SqliteTraceStore::DeleteTraceTag(std::int64_t workspace_id, const std::string& request_id,
+                                        const std::string& key) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(bool found, TraceInWorkspace(db, workspace_id, request_id));
     if (!found) return NoSuchTrace(request_id);

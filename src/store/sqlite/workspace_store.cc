@@ -19,8 +19,8 @@ StatusOr<Workspace> LoadWorkspaceByName(Db& db, const std::string& name) {
 
 }  // namespace
 
-StatusOr<Workspace> SqliteStore::CreateWorkspace(const std::string& name,
-                                                 const std::string& description) {
+StatusOr<Workspace> SqliteWorkspaceStore::CreateWorkspace(const std::string& name,
+                                                          const std::string& description) {
   Workspace out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Stmt * exists, db.Cached("SELECT 1 FROM workspaces WHERE name = ?"));
@@ -56,12 +56,12 @@ StatusOr<Workspace> SqliteStore::CreateWorkspace(const std::string& name,
   return out;
 }
 
-StatusOr<Workspace> SqliteStore::GetWorkspace(const std::string& name) {
+StatusOr<Workspace> SqliteWorkspaceStore::GetWorkspace(const std::string& name) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   return LoadWorkspaceByName(lease.db(), name);
 }
 
-StatusOr<std::vector<Workspace>> SqliteStore::ListWorkspaces() {
+StatusOr<std::vector<Workspace>> SqliteWorkspaceStore::ListWorkspaces() {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached("SELECT id, name, description, creation_time "
                                                "FROM workspaces ORDER BY name"));
@@ -74,7 +74,7 @@ StatusOr<std::vector<Workspace>> SqliteStore::ListWorkspaces() {
   return out;
 }
 
-Status SqliteStore::DeleteWorkspace(const std::string& name) {
+Status SqliteWorkspaceStore::DeleteWorkspace(const std::string& name) {
   return writes_.Submit([&](Db& db) -> Status {
     ASSIGN_OR_RETURN(Workspace ws, LoadWorkspaceByName(db, name));
     ASSIGN_OR_RETURN(Stmt * del, db.Cached("DELETE FROM workspaces WHERE id = ?"));
