@@ -6,14 +6,28 @@
 #   3. MLflow client compatibility with mlflow 2.x and 3.x (pytest, tests/compat), and the MLflow 3
 #      module checked against the real `mlflow server` 3.x (scripts/mlflow3_reference.sh)
 #   4. the studio: unit tests (vitest) and browser tests (playwright-core + chromium, web/e2e)
-#   5. the store-heavy end-to-end modules and the MLflow 2.x compatibility suite again on
-#      PostgreSQL 15 (MLWS_TEST_BACKEND=postgres), in a throwaway cluster started here (it also
-#      serves the PostgreSQL half of the unit tests' metadata conformance suite)
+#   5. the whole end-to-end suite and the MLflow 2.x and 3.x compatibility suites again on
+#      PostgreSQL 15 + S3Proxy (MLWS_TEST_BACKEND=postgres MLWS_TEST_ARTIFACTS=s3): every test
+#      server gets a fresh database in a throwaway cluster started here (it also serves the
+#      PostgreSQL half of the unit tests' metadata conformance suite) and its own prefix in one
+#      S3Proxy bucket per pytest process
+#   6. the generic job modules again with their jobs on a single-node Slurm cluster
+#      (MLWS_TEST_COMPUTE=slurm: workspace default's `local` compute is a `type: slurm` compute)
+# Each pass prints its runtime ("== ... took N s").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/release}
 export MLWS_BIN="$PWD/$BUILD/mlws"
 fail=0
+# timed "what" cmd...: runs one pass and says how long it took.
+timed() {
+  local what=$1 t0=$SECONDS rc=0
+  shift
+  echo "== $what"
+  "$@" || rc=$?
+  echo "== $what took $((SECONDS - t0)) s"
+  return $rc
+}
 # The throwaway PostgreSQL cluster (scripts/pg.sh), stopped on exit. Without postgresql-15 the
 # PostgreSQL passes are skipped, saying so.
 PG_DIR=$(mktemp -u /tmp/mlws-pg-test-XXXXXX)
@@ -26,35 +40,38 @@ else
 fi
 echo "== unit tests"
 (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)") || fail=1
-echo "== end-to-end tests"
 # test_openapi.py regenerates the studio's API types with web/'s pinned openapi-typescript.
 (cd web && { [ -x node_modules/.bin/openapi-typescript ] || npm ci --no-audit --no-fund; }) || fail=1
-.venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e || fail=1
+timed "end-to-end tests" .venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e || fail=1
 echo "== OpenAPI: real responses against the served schemas, and schemathesis (bounded)"
 .venv-schemathesis/bin/python -m pytest -q -p no:cacheprovider tests/schemathesis || fail=1
-echo "== MLflow 2.x client compatibility"
-.venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
-echo "== MLflow 3.x client compatibility"
-.venv-mlflow3/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+timed "MLflow 2.x client compatibility" \
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+timed "MLflow 3.x client compatibility" \
+  .venv-mlflow3/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
 echo "== MLflow 3 compatibility module against the real mlflow 3.x server"
 scripts/mlflow3_reference.sh || fail=1
+# The PostgreSQL + S3Proxy passes; without S3Proxy (Java or its jar missing) they run on
+# PostgreSQL with local artifact folders, saying so.
 if [ -n "${MLWS_TEST_PG_URI:-}" ]; then
-  echo "== end-to-end store modules on PostgreSQL"
-  MLWS_TEST_BACKEND=postgres .venv/bin/python -m pytest -q -p no:cacheprovider \
-    tests/e2e/test_server_basics.py tests/e2e/test_bad_input.py tests/e2e/test_durability.py \
-    tests/e2e/test_workspaces_api.py tests/e2e/test_assets_api.py tests/e2e/test_registry_input.py \
-    tests/e2e/test_logged_models.py tests/e2e/test_traces_v3.py tests/e2e/test_secrets.py \
-    tests/e2e/test_auth.py || fail=1
-  echo "== schedules, sweeps, online and batch endpoints and pipelines on PostgreSQL (the examples that build PyPI environments run on SQLite only)"
-  MLWS_TEST_BACKEND=postgres .venv/bin/python -m pytest -q -p no:cacheprovider \
-    tests/e2e/test_schedules.py tests/e2e/test_online_endpoints.py tests/e2e/test_pipelines.py \
-    tests/e2e/test_sweeps.py tests/e2e/test_sweeps_early_termination.py \
-    tests/e2e/test_sweeps_bayesian.py \
-    tests/e2e/test_batch_endpoints.py \
-    -k "not example" || fail=1
-  echo "== MLflow 2.x client compatibility on PostgreSQL"
-  MLWS_TEST_BACKEND=postgres .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+  export MLWS_TEST_BACKEND=postgres
+  if scripts/s3proxy.sh jar >/dev/null; then
+    export MLWS_TEST_ARTIFACTS=s3
+  else
+    echo "S3Proxy is not installed (make deps): the PostgreSQL passes keep artifacts in local folders"
+  fi
+  timed "end-to-end tests on PostgreSQL + S3Proxy" \
+    .venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e || fail=1
+  timed "MLflow 2.x client compatibility on PostgreSQL + S3Proxy" \
+    .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+  timed "MLflow 3.x client compatibility on PostgreSQL + S3Proxy" \
+    .venv-mlflow3/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+  unset MLWS_TEST_BACKEND MLWS_TEST_ARTIFACTS
 fi
+timed "job modules on Slurm" env MLWS_TEST_COMPUTE=slurm \
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e/test_jobs.py \
+  tests/e2e/test_jobs_assets.py tests/e2e/test_jobs_compute.py tests/e2e/test_jobs_restart.py \
+  || fail=1
 echo "== studio"
 (cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } \
   && { [ -f dist/index.html ] || npm run build; } \

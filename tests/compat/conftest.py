@@ -45,7 +45,7 @@ os.environ.setdefault("MLWS_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
 import mlflow  # noqa: E402  (after the environment above)
 from mlflow import MlflowClient  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-from mlws_testkit import pg  # noqa: E402
+from mlws_testkit import artifacts, pg  # noqa: E402
 from mlws_testkit.net import free_port as _free_port  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -85,10 +85,12 @@ class _ServerProcess:
             "--port", str(self.port),
             "--home", self.home,
             *pg.store_args(self.home),  # MLWS_TEST_BACKEND=postgres: a fresh PostgreSQL database
+            *artifacts.server_args(self.home),  # MLWS_TEST_ARTIFACTS=s3: a prefix on S3Proxy
         ]  # fmt: skip
         stderr = open(self.stderr_path, "wb")  # noqa: SIM115 (kept open for the child)
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+            cmd, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+            env={**os.environ, **artifacts.server_env()},
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -194,7 +196,7 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_report_header(config):
     target = _external_url() or f"mlws ({os.environ.get('MLWS_BIN', DEFAULT_MLWS_BIN)})"
     return (f"mlflow client {mlflow.__version__}; server under test: {target}; "
-            f"metadata backend: {pg.backend()}")
+            f"metadata backend: {pg.backend()}; artifacts: {artifacts.mode()}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-from mlws_testkit import pg  # noqa: E402
+from mlws_testkit import artifacts, compute, pg  # noqa: E402
 from mlws_testkit.net import free_port  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,7 @@ class MlwsServer:
     def command(self) -> list[str]:
         return [wait_for_binary(), "server", "--host", "127.0.0.1", "--port", str(self.port),
                 "--home", str(self.home), *pg.store_args(self.home, self.extra_args),
-                *self.extra_args]
+                *artifacts.server_args(self.home, self.extra_args), *self.extra_args]
 
     def spawn(self) -> None:
         cmd = self.command()
@@ -88,7 +88,8 @@ class MlwsServer:
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr,
                                      stdin=subprocess.DEVNULL, start_new_session=True,
-                                     env={**os.environ, **self.env})
+                                     env={**os.environ, **artifacts.server_env(self.extra_args),
+                                          **compute.server_env(), **self.env})
         stderr.close()
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT_S, poll_s: float = 0.05) -> None:
@@ -113,6 +114,7 @@ class MlwsServer:
             self.spawn()
             try:
                 self.wait_ready(timeout)
+                compute.attach(self.url)  # MLWS_TEST_COMPUTE=slurm: jobs go to Slurm
                 return self
             except RuntimeError:
                 # Lost a race for the port: try another one.
@@ -350,4 +352,5 @@ def cert(tmp_path):
 
 
 def pytest_report_header(config):
-    return f"mlws binary: {mlws_bin()}; metadata backend: {pg.backend()}"
+    return f"mlws binary: {mlws_bin()}; metadata backend: {pg.backend()}; " \
+           f"artifacts: {artifacts.mode()}; compute: {compute.mode()}"

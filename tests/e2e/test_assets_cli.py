@@ -15,6 +15,7 @@ import yaml
 
 from conftest import ML, unique
 from test_cli import cli, failed, ok, ok_json, table
+from mlws_testkit import artifacts
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "azureml" / "cli"
 ASSETS = EXAMPLES / "assets"
@@ -29,9 +30,15 @@ def create(server, noun: str, spec: Path, *extra: str) -> dict:
     return ok_json(cli(server.url, noun, "create", "-f", str(spec), *extra, output="json"))
 
 
-def upload_dirs(server) -> list[Path]:
-    root = Path(server.home) / "artifacts"
-    return sorted(root.glob("*/datastores/workspaceblobstore/LocalUpload/*"))
+def upload_dirs(server) -> list:
+    """The upload folders (one per content hash) on disk, or in the test bucket."""
+    if not artifacts.on_s3():
+        root = Path(server.home) / "artifacts"
+        return sorted(root.glob("*/datastores/workspaceblobstore/LocalUpload/*"))
+    part = "/datastores/workspaceblobstore/LocalUpload/"
+    dirs = {k.split(part)[0] + part + k.split(part)[1].split("/")[0]
+            for k in artifacts.list_keys(server.home) if part in k}
+    return [artifacts.artifact_root(server.home) / d for d in sorted(dirs)]
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -364,12 +371,15 @@ def test_datastores(server, tmp_path):
     assert r.status_code in (400, 404)
     # An s3 datastore without credentials (no credentials_secret, no AWS_* variables): reading
     # through it fails and names the datastore and what is missing (test_s3_artifacts.py reads one).
+    # With MLWS_TEST_ARTIFACTS=s3 the server has AWS_* variables: it tries them on the datastore's
+    # (absent) endpoint instead.
+    why = "cannot reach the S3 endpoint" if artifacts.on_s3() else "no S3 credentials"
     s3data = tmp_path / "s3data.yml"
     s3data.write_text("name: s3_raw\ntype: uri_folder\npath: azureml://datastores/s3store/paths/raw\n")
     s3a = create(server, "data", s3data)
     assert s3a["path"] == "azureml://datastores/s3store/paths/raw"
     failed(cli(server.url, "data", "download", "s3_raw", "--download-path", str(tmp_path / "s3")),
-           "s3store", "no S3 credentials")
+           "s3store", why)
     # In use: cannot delete; the default cannot be deleted at all.
     failed(cli(server.url, "datastore", "delete", "team_local"), "is used by data team_raw:1")
     failed(cli(server.url, "datastore", "delete", "workspaceblobstore"), "cannot be deleted")

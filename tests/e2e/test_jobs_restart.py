@@ -13,6 +13,7 @@ import requests
 
 from conftest import MlwsServer
 from jobs_util import GATE, group_alive, logs, open_gate, submit, wait_status
+from mlws_testkit import compute
 
 
 def restart(old: MlwsServer, tmp_path) -> MlwsServer:
@@ -25,6 +26,8 @@ def supervisor_of(pid: int) -> int:
         return int(f.read().rsplit(")", 1)[1].split()[1])
 
 
+@compute.local_only("watches the job's local process group; test_jobs_slurm.py re-adopts "
+                    "Slurm jobs by their job id")
 def test_running_job_is_readopted_after_kill9(spawn, tmp_path):
     srv = spawn()
     job = submit(srv.url, {"command": f"echo before; {GATE}; echo after"})
@@ -49,6 +52,8 @@ def test_running_job_is_readopted_after_kill9(spawn, tmp_path):
         srv2.stop()
 
 
+@compute.local_only("watches the job's local process group; test_jobs_slurm.py re-adopts "
+                    "Slurm jobs by their job id")
 def test_job_that_ended_while_server_was_down_gets_its_exit_code(spawn, tmp_path):
     srv = spawn()
     # The job ends as soon as the server stops answering: it ends while the server is down.
@@ -73,6 +78,8 @@ def test_job_that_ended_while_server_was_down_gets_its_exit_code(spawn, tmp_path
         srv2.stop()
 
 
+@compute.local_only("watches the job's local process group; test_jobs_slurm.py re-adopts "
+                    "Slurm jobs by their job id")
 def test_vanished_process_is_marked_failed_with_reason(spawn, tmp_path):
     srv = spawn()
     job = submit(srv.url, {"command": "sleep 120"})

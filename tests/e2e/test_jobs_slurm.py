@@ -128,12 +128,12 @@ def test_output_example_is_downloadable(server, tmp_path):
 
 
 def test_job_is_sandboxed_on_the_node(server):
-    db = server.home / "mlws.db"
+    db = server.home / "master.key"  # the server's own secret (on any metadata backend)
     assert db.exists()
     job = submit(server.url, on_slurm({"command": f"test -e {db} && echo VISIBLE; id -u"}))
     done = wait_status(server.url, job["name"], ("Completed", "Failed"), timeout=60)
     text = logs(server.url, job["name"])
-    assert "VISIBLE" not in text, text  # the server's database does not exist inside
+    assert "VISIBLE" not in text, text  # the server's key does not exist inside
     assert text.strip().splitlines()[-1] == "65534", text  # nobody, as on the local compute
     assert done["status"] == "Completed", done  # the last command (id -u) succeeded
 
