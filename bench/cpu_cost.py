@@ -5,7 +5,8 @@ Wall-clock throughput moves with whatever else runs on the box; the work the ser
 one request does not. Two modes:
 - default: every row runs wrk (bench/wrk_mlflow.lua, the rows of wrk_rows.py) against mlws and
   FastTrackML (same run) under `perf stat -p <server pid>`: the server's CPU time (task-clock:
-  user + kernel, all threads) per answered request, beside the wrk figures and the load average.
+  user + kernel, all threads) per answered request, wrk's own CPU time per request (the load
+  generator's share of the box), the wrk figures and the load average.
   (instructions:u too where the machine has hardware counters; this VM has none.)
 - --callgrind: mlws under valgrind's callgrind; a fixed number of requests per row on one
   keep-alive connection (after 3 warm-up requests) between zeroing and dumping its counters:
@@ -22,6 +23,7 @@ import argparse
 import http.client
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,7 +45,10 @@ def perf_wrk(pid: int, url: str, prefix: str, row: str, env: dict, seconds: floa
                              "instructions:u,task-clock", "-p", str(pid)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.2)  # perf attaches before the first request
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     res = wrk_rows.run_wrk(url, prefix, row, env, seconds, connections, lambda _m: None)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     perf.send_signal(2)
     perf.wait(timeout=30)
     counts = {}
@@ -58,6 +63,9 @@ def perf_wrk(pid: int, url: str, prefix: str, row: str, env: dict, seconds: floa
     n = max(1, res.get("requests", 0))
     res["instructions_per_req"] = counts.get("instructions", 0) / n
     res["cpu_us_per_req"] = counts.get("task-clock", 0) * 1000 / n  # task-clock is in ms
+    # The load generator's share (wrk's user + system time): what a 2-core box has left for
+    # the server is the machine's CPU minus this.
+    res["wrk_cpu_us_per_req"] = wrk_cpu_s * 1e6 / n
     return res
 
 
@@ -194,14 +202,16 @@ def main() -> int:
                                        conns)
                     res["load"] = os.getloadavg()[0]
                     results.setdefault(row, {})[target] = res
-    print("| row | target | instructions/req (user) | CPU µs/req | wrk ok/s | p50 ms | load |")
-    print("|---|---|---|---|---|---|---|")
+    print("| row | target | instructions/req (user) | CPU µs/req | + wrk µs/req | wrk ok/s | p50 ms "
+          "| load |")
+    print("|---|---|---|---|---|---|---|---|")
     for row, by in results.items():
         if row == "idle_rss_mib":
             continue
         for target, r in by.items():
             print(f"| {row} | {target} | {r['instructions_per_req']:,.0f} | "
-                  f"{r['cpu_us_per_req']:,.1f} | {r.get('ok_per_s', 0):,.0f} | "
+                  f"{r['cpu_us_per_req']:,.1f} | {r.get('wrk_cpu_us_per_req', 0):,.1f} | "
+                  f"{r.get('ok_per_s', 0):,.0f} | "
                   f"{r.get('p50_ms', 0):.2f} | {r['load']:.1f} |")
     for target, v in results.get("idle_rss_mib", {}).items():
         print(f"idle RSS {target}: {v:.1f} MiB")

@@ -42,5 +42,9 @@ class PgServer(run_bench.Server):
 if __name__ == "__main__":
     if not any(a.startswith("--targets") for a in sys.argv[1:]):
         sys.argv[1:1] = ["--targets", "mlws,mlflow"]
+    # The MLflow 2.17.2 server of .venv has psycopg2 (python/requirements.txt); the MLflow 3
+    # server venv run_bench.py prefers has no PostgreSQL driver.
+    if not any(a.startswith("--mlflow-venv") for a in sys.argv[1:]):
+        sys.argv[1:1] = ["--mlflow-venv", str(ROOT / ".venv")]
     run_bench.Server = PgServer
     sys.exit(run_bench.main())

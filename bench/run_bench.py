@@ -353,6 +353,8 @@ def bench_target(srv: Server, args: argparse.Namespace, sizes: dict, raw: dict) 
             ("log_batch_8", "log-batch", 8, "points_per_s"),
             ("log_metric_8", "log-metric", 8, "requests_per_s"),
             ("create_run_8", "create-run", 8, "runs_per_s")]
+    if args.wrk_only:
+        rows = []  # --wrk-only: the table under wrk alone (and the history it reads)
     for key, cmd, clients, field in rows:
         if not srv.alive():
             cells[key] = na("server died")
@@ -367,7 +369,9 @@ def bench_target(srv: Server, args: argparse.Namespace, sizes: dict, raw: dict) 
     budget = args.populate_budget
     sr = dict(requests=args.search_requests, max_seconds=args.search_seconds, timeout=T)
     search_bound = args.search_seconds + 4 * T + 30
-    pop = record("populate_small", run_loadgen(
+    if args.wrk_only:
+        small = 0
+    pop = {} if not small else record("populate_small", run_loadgen(
         args, "populate", url, budget + 4 * T, runs=small, clients=8, max_seconds=budget,
         timeout=T))
     exp_id = pop.get("experiment_id")
@@ -381,7 +385,7 @@ def bench_target(srv: Server, args: argparse.Namespace, sizes: dict, raw: dict) 
         cells["search_small"] = cell_from(res, "p50_ms", flag)
         cells["search_small"]["bound"] = bool(flag)
         cells["populate"] = cell_from(pop, "runs_per_s")
-    else:
+    elif small:
         cells["search_small"] = na("populate failed: " + str(pop.get("error") or
                                                              pop.get("first_error"))[:80])
         cells["populate"] = cell_from(pop, "runs_per_s")
@@ -389,7 +393,9 @@ def bench_target(srv: Server, args: argparse.Namespace, sizes: dict, raw: dict) 
     rate = pop.get("runs_per_s") or 0
     extra = large - populated
     projected = extra / rate if rate > 0 else float("inf")
-    if not (exp_id and populated >= 100):
+    if not small:
+        pass
+    elif not (exp_id and populated >= 100):
         cells["search_large"] = na("n/a (populate failed)")
     elif is_peer and args.peer_runs < large:
         cells["search_large"] = na(f"n/a (--peer-runs {human(args.peer_runs)})")
@@ -481,6 +487,14 @@ def bench_target(srv: Server, args: argparse.Namespace, sizes: dict, raw: dict) 
 
 def row_defs(args: argparse.Namespace, sizes: dict) -> list[tuple[str, str, bool]]:
     c = f"{args.seconds:g}s"
+    wrk = wrk_rows.row_defs(args.seconds) if args.wrk and wrk_rows.have_wrk() else []
+    if args.wrk_only:
+        return wrk + [
+            ("history", f"get-history p50, {human(sizes['history_points'])} points "
+                        "(ms, mlws-loadgen)", False),
+            ("rss_idle", "server RSS idle (MiB)", False),
+            ("rss_after", "server RSS after load (MiB)", False),
+        ]
     return [
         ("log_batch_1", f"log-batch, 1 client, 1000 metrics/req (points/s, {c})", True),
         ("log_batch_8", f"log-batch, 8 clients, 1000 metrics/req (points/s, {c})", True),
@@ -492,7 +506,7 @@ def row_defs(args: argparse.Namespace, sizes: dict) -> list[tuple[str, str, bool
         ("history", f"get-history p50, {human(sizes['history_points'])} points (ms)", False),
         ("rss_idle", "server RSS idle (MiB)", False),
         ("rss_after", "server RSS after load (MiB)", False),
-    ] + (wrk_rows.row_defs(args.seconds) if args.wrk and wrk_rows.have_wrk() else [])
+    ] + wrk
 
 
 def ratio_text(cells: dict, key: str, higher: bool, peers: list[str]) -> str:
@@ -564,6 +578,9 @@ def main() -> int:
         help="venv whose `mlflow server` is benchmarked (default: the MLflow 3.x one)")
     ap.add_argument("--no-wrk", dest="wrk", action="store_false",
                     help="skip the wrk rows (wrk_rows.py)")
+    ap.add_argument("--wrk-only", action="store_true",
+                    help="only the wrk rows (the issue's table), the history they read and RSS: "
+                         "skips the mlws-loadgen rows and the 10k/100k-run searches")
     ap.add_argument("--mlflow-workers", type=int, default=os.cpu_count() or 2,
                     help="gunicorn workers for the MLflow server (default: one per core)")
     ap.add_argument("--runs-small", type=int, help="runs in the small search experiment (10000)")

@@ -419,12 +419,8 @@ StatusOr<std::vector<Asset>> AssetService::List(const std::string& ws, AssetKind
 StatusOr<Asset> AssetService::Update(const std::string& ws, AssetKind kind, const std::string& name,
                                      const std::string& version, const AssetUpdate& update) {
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
-  ASSIGN_OR_RETURN(Asset a, store_.assets().GetAsset(wid, kind, name, version));
-  if (update.description) {
-    if (update.description->size() > 5000) {
-      return InvalidArgument("description is longer than 5000 characters");
-    }
-    a.description = *update.description;
+  if (update.description && update.description->size() > 5000) {
+    return InvalidArgument("description is longer than 5000 characters");
   }
   if (update.tags) {
     for (const auto& [k, v] : *update.tags) {
@@ -432,12 +428,20 @@ StatusOr<Asset> AssetService::Update(const std::string& ws, AssetKind kind, cons
         return InvalidArgument("tag keys must be 1 to 256 characters and values at most 5000");
       }
     }
-    a.tags = *update.tags;
   }
-  a.updated_at = NowMillis();
-  ASSIGN_OR_RETURN(Asset out, store_.assets().UpdateAsset(wid, a));
+  // Read, change and write the version in one transaction, so a concurrent update of another
+  // field (or SetArchived) is not overwritten with what this one read.
+  Asset out;
+  RETURN_IF_ERROR(store_.Atomically([&](store::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(Asset a, tx.LockAsset(wid, kind, name, version));
+    if (update.description) a.description = *update.description;
+    if (update.tags) a.tags = *update.tags;
+    a.updated_at = NowMillis();
+    ASSIGN_OR_RETURN(out, tx.UpdateAsset(wid, a));
+    return Status::Ok();
+  }));
   if (kind == AssetKind::kModel && update.description) {
-    (void)registry_.UpdateModelVersion(ws, name, version, a.description);
+    (void)registry_.UpdateModelVersion(ws, name, version, out.description);
   }
   return out;
 }
@@ -446,10 +450,15 @@ StatusOr<Asset> AssetService::SetArchived(const std::string& ws, AssetKind kind,
                                           const std::string& name, const std::string& version,
                                           bool archived) {
   ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
-  ASSIGN_OR_RETURN(Asset a, store_.assets().GetAsset(wid, kind, name, version));
-  a.archived = archived;
-  a.updated_at = NowMillis();
-  return store_.assets().UpdateAsset(wid, a);
+  Asset out;
+  RETURN_IF_ERROR(store_.Atomically([&](store::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(Asset a, tx.LockAsset(wid, kind, name, version));
+    a.archived = archived;
+    a.updated_at = NowMillis();
+    ASSIGN_OR_RETURN(out, tx.UpdateAsset(wid, a));
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Status AssetService::Delete(const std::string& ws, AssetKind kind, const std::string& name,

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <future>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -53,6 +54,7 @@ Status FillRequest(const bhttp::request_header<>& h, Request& req) {
     req.query_string = std::string(target.substr(q + 1));
     RETURN_IF_ERROR(ParseQueryString(req.query_string, req.query));
   }
+  req.headers.reserve(static_cast<std::size_t>(std::distance(h.begin(), h.end())));
   for (const auto& f : h) {
     std::string name(f.name_string());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

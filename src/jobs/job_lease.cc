@@ -236,6 +236,12 @@ std::vector<std::shared_ptr<JobService::Active>> JobService::KeepClaimed(
 
 std::int64_t JobService::LeaseMs() const { return leases_->lease_ms(); }
 
+bool JobService::ServerGone(const std::string& id) const { return leases_->DeadOnThisHost(id); }
+
+std::string JobService::HostOfServer(const std::string& id) { return JobLeases::HostOf(id); }
+
+const std::string& JobService::host() const { return leases_->host(); }
+
 std::vector<bool> JobService::StillClaimed(const std::vector<Job>& jobs) {
   std::vector<store::LeaseKey> keys;
   for (const auto& j : jobs) keys.push_back({j.workspace_id, j.name});

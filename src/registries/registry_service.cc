@@ -15,6 +15,7 @@
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
 #include "mlws/registries/registry_json.h"
+#include "registries/registry_copy.h"
 
 namespace mlws::registries {
 
@@ -248,9 +249,14 @@ Status RegistryService::Delete(const std::string& name) {
         fmt::format("'{}' is the built-in registry and cannot be deleted.", name));
   }
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceIdOf(name));
-  RETURN_IF_ERROR(tracking_.DeleteWorkspace(std::string(kRegistryWorkspacePrefix) + name));
+  const std::string reg_ws = std::string(kRegistryWorkspacePrefix) + name;
+  // Its files are in the bucket when the server's artifacts are, else in the local folder.
+  auto files =
+      assets_.Locate(reg_ws, assets::MakeDatastoreUri(assets::kDefaultDatastore, "Shared"));
+  RETURN_IF_ERROR(tracking_.DeleteWorkspace(reg_ws));
   auth_.ForgetWorkspace(wid);
-  if (blobs_ != nullptr) (void)blobs_->DeletePrefix(std::to_string(wid) + "/");
+  artifacts::BlobStore* store = files.ok() && files->remote() ? files->blobs.get() : blobs_.get();
+  if (store != nullptr) (void)store->DeletePrefix(std::to_string(wid) + "/");
   return Status::Ok();
 }
 
@@ -309,52 +315,46 @@ StatusOr<std::string> RegistryService::CopyIn(const std::string& ws, const std::
         "CLI's -w)",
         uri.substr(0, 300)));
   }
-  if (blobs_ == nullptr) return Internal("the registry storage is not available");
-  ASSIGN_OR_RETURN(std::string local, assets_.LocalPath(src_ws, src_uri));
-  ASSIGN_OR_RETURN(std::int64_t reg_wid, tracking_.WorkspaceId(reg_ws));
+  // Both ends wherever they are (a local folder or the bucket): files are copied store to
+  // store, blob to blob when both are in blob stores.
+  ASSIGN_OR_RETURN(assets::DatastoreLocation from, assets_.Locate(src_ws, src_uri));
   const std::string upload_prefix = std::string(assets::kUploadFolder) + "/";
   std::string dest_path;  // inside the registry's workspaceblobstore
-  std::string copy_root;  // the local file or folder to copy, and where to
-  std::string dest_root;
+  std::string dest_root;  // where the copied file or folder goes
+  bool upload = false;
   if (d.datastore == assets::kDefaultDatastore && d.path.rfind(upload_prefix, 0) == 0) {
     // Uploads are content-addressed: an identical upload is copied once.
     std::string hash = d.path.substr(upload_prefix.size(), 64);
     dest_path = d.path;
     ASSIGN_OR_RETURN(bool have, assets_.HasUpload(reg_ws, hash));
     if (have) return assets::MakeDatastoreUri(assets::kDefaultDatastore, dest_path);
-    ASSIGN_OR_RETURN(copy_root, assets_.LocalPath(src_ws, assets::UploadUri(hash)));
+    ASSIGN_OR_RETURN(from, assets_.Locate(src_ws, assets::UploadUri(hash)));
     dest_root = upload_prefix + hash;
-  } else {
-    std::error_code ec;
-    bool dir = fs::is_directory(local, ec);
-    copy_root = local;
-    dest_root = dest_folder;
-    dest_path = dir ? dest_folder : dest_folder + "/" + fs::path(local).filename().string();
-    if (!dir) dest_root = dest_path;
+    upload = true;
   }
-  std::error_code ec;
-  if (!fs::exists(copy_root, ec)) {
+  ASSIGN_OR_RETURN(assets::PathKind kind, assets::StatPath(from));
+  if (kind == assets::PathKind::kMissing) {
     return NotFound(fmt::format("'{}' does not exist in workspace '{}'", uri, src_ws));
   }
-  const std::string key_base =
-      std::to_string(reg_wid) + "/datastores/" + assets::kDefaultDatastore + "/";
-  auto put = [&](const fs::path& file, const std::string& key) -> Status {
-    ASSIGN_OR_RETURN(auto reader, artifacts::OpenFileReader(file.string()));
-    return blobs_->Put(key_base + key, *reader);
-  };
-  Status st = Status::Ok();
-  if (fs::is_directory(copy_root, ec)) {
-    for (auto it = fs::recursive_directory_iterator(copy_root, ec);
-         st.ok() && !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
-      st = put(it->path(), dest_root + "/" + fs::relative(it->path(), copy_root, ec).string());
-    }
-    if (ec && st.ok()) st = Internal(fmt::format("cannot read {}: {}", copy_root, ec.message()));
-  } else {
-    st = put(copy_root, dest_root);
+  if (!upload) {
+    std::string name = d.path;
+    while (!name.empty() && name.back() == '/') name.pop_back();
+    name = name.substr(name.find_last_of('/') + 1);
+    dest_path =
+        kind == assets::PathKind::kFolder || name.empty() ? dest_folder : dest_folder + "/" + name;
+    dest_root = dest_path;
+  }
+  ASSIGN_OR_RETURN(
+      assets::DatastoreLocation to,
+      assets_.Locate(reg_ws, assets::MakeDatastoreUri(assets::kDefaultDatastore, dest_root)));
+  Status st = CopyPath(from, to);
+  if (st.ok() && upload && to.remote()) {
+    // The upload's "complete" marker, as AssetService writes it, after its last file.
+    auto marker = artifacts::StringReader(dest_root.substr(upload_prefix.size()));
+    st = to.blobs->Put(assets::UploadMarkerKey(to.key), *marker);
   }
   if (!st.ok()) {
-    (void)blobs_->DeletePrefix(key_base + dest_root + "/");
+    (void)assets::DeletePath(to);
     return st;
   }
   return assets::MakeDatastoreUri(assets::kDefaultDatastore, dest_path);

@@ -9,6 +9,7 @@
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
 #include "serving/spec_fields.h"
+#include "serving/stage_in.h"
 
 namespace mlws::serving {
 
@@ -136,10 +137,9 @@ StatusOr<std::int64_t> BatchService::EndpointWs(const std::string& ws,
 Status BatchService::Resolve(const std::string& ws, BatchDeployment& d) {
   ASSIGN_OR_RETURN(jobs::InputSpec in, spec::ModelInput(d.model));
   ASSIGN_OR_RETURN(jobs::ResolvedPath model, assets_.ResolveInput(ws, in));
-  if (model.remote) return InvalidArgument(jobs::RemoteNotDeployable(model.uri));
+  // Checked where the files are (a blob store too): the scoring job stages them like any input.
   d.model_ref = model.asset.empty() ? model.uri : model.asset;
-  std::error_code ec;
-  bool mlflow = fs::exists(fs::path(model.local_path) / "MLmodel", ec);
+  ASSIGN_OR_RETURN(bool mlflow, HasFileAt(assets_, ws, model, "MLmodel"));
   if (in.type == "mlflow_model" && !mlflow) {
     return InvalidArgument("the model is declared mlflow_model but its folder has no MLmodel file");
   }
@@ -153,8 +153,8 @@ Status BatchService::Resolve(const std::string& ws, BatchDeployment& d) {
     }
   } else {
     ASSIGN_OR_RETURN(jobs::ResolvedPath code, assets_.ResolveCode(ws, d.code));
-    if (code.remote) return InvalidArgument(jobs::RemoteNotDeployable(code.uri));
-    if (!fs::is_regular_file(fs::path(code.local_path) / d.scoring_script, ec)) {
+    ASSIGN_OR_RETURN(bool has_script, HasFileAt(assets_, ws, code, d.scoring_script));
+    if (!has_script) {
       return InvalidArgument(fmt::format(
           "code_configuration.scoring_script '{}' is not in the code folder", d.scoring_script));
     }

@@ -12,6 +12,7 @@
 #include "mlws/common/json.h"
 #include "serving/serving_state.h"
 #include "serving/spec_fields.h"
+#include "serving/stage_in.h"
 
 namespace mlws::serving {
 
@@ -40,6 +41,15 @@ StatusOr<std::shared_ptr<LiveDeployment>> FindDeployment(LiveEndpoint& ep,
         fmt::format("deployment '{}' not found in online endpoint '{}'", name, ep.e.name));
   }
   return it->second;
+}
+
+// A change of a deployment another server runs: sent there (it alone supervises the instances).
+Status RunsElsewhere(const LiveDeployment& dep) {
+  return Status(ErrorCode::kResourceConflict,
+                fmt::format("deployment '{}' of online endpoint '{}' runs on another server "
+                            "sharing this database; update or delete it through that server, or "
+                            "wait until this server takes it over (docs/scale-out.md)",
+                            dep.d.name, dep.d.endpoint_name));
 }
 
 bool HasFile(const std::string& dir, const std::string& name) {
@@ -104,21 +114,14 @@ Status EndpointService::Recover() {
       live->d = std::move(d);
       live->ws_id = w.id;
       live->ws = w.name;
-      if (live->d.provisioning_state == "Creating" || live->d.provisioning_state == "Updating") {
-        // The server stopped while provisioning: the new generation never became current.
-        if (live->d.provisioning_state == "Creating") {
-          live->d.provisioning_state = "Failed";
-          live->d.error =
-              "interrupted by a server restart while provisioning; update the "
-              "deployment to start it again";
-        } else {
-          live->d.provisioning_state = "Succeeded";
-          live->d.error =
-              "an update was interrupted by a server restart; the previous "
-              "version keeps serving";
-          live->d.generation -= 1;
-        }
+      // Several servers: what a live server holds stays its own (deployment_leases.cc).
+      if (!s_->ClaimDeployment(w.id, rec.id)) {
+        live->owned = false;
+        s_->AttachRemote(*live);
+        ep->second->deployments[live->d.name] = live;
+        continue;
       }
+      s_->SettleInterrupted(*live);
       s_->Adopt(*live);
       s_->RestoreStats(*live);
       ep->second->deployments[live->d.name] = live;
@@ -178,6 +181,7 @@ StatusOr<OnlineEndpoint> EndpointService::UpdateEndpoint(const std::string& ws,
                                                          const std::string& name,
                                                          const json& spec) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
+  s_->SyncIfUnknown(ws_id, name);
   std::lock_guard<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto live, s_->FindEndpoint(ws_id, name));
   ASSIGN_OR_RETURN(OnlineEndpoint e, ApplyEndpointUpdate(live->e, spec));
@@ -205,6 +209,7 @@ StatusOr<OnlineEndpoint> EndpointService::UpdateEndpoint(const std::string& ws,
 StatusOr<OnlineEndpoint> EndpointService::GetEndpoint(const std::string& ws,
                                                       const std::string& name) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
+  s_->SyncIfUnknown(ws_id, name);
   std::lock_guard<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto live, s_->FindEndpoint(ws_id, name));
   return live->e;
@@ -212,6 +217,7 @@ StatusOr<OnlineEndpoint> EndpointService::GetEndpoint(const std::string& ws,
 
 StatusOr<std::vector<OnlineEndpoint>> EndpointService::ListEndpoints(const std::string& ws) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
+  s_->SyncFromStore();  // endpoints created through other servers too
   std::vector<OnlineEndpoint> out;
   std::lock_guard<std::mutex> lock(s_->mu);
   for (const auto& [key, e] : s_->endpoints) {
@@ -222,8 +228,12 @@ StatusOr<std::vector<OnlineEndpoint>> EndpointService::ListEndpoints(const std::
 
 Status EndpointService::DeleteEndpoint(const std::string& ws, const std::string& name) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
+  s_->SyncIfUnknown(ws_id, name);
   std::unique_lock<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto live, s_->FindEndpoint(ws_id, name));
+  for (auto& [dep_name, dep] : live->deployments) {
+    if (!dep->owned) return RunsElsewhere(*dep);
+  }
   for (auto& [dep_name, dep] : live->deployments) {
     dep->d.provisioning_state = "Deleting";
     (void)s_->store.online_deployments().Delete(ws_id, DeploymentId(name, dep_name));
@@ -236,7 +246,11 @@ Status EndpointService::DeleteEndpoint(const std::string& ws, const std::string&
     s_->RetireAll(*dep);
   }
   lock.unlock();
-  for (auto& [dep_name, dep] : live->deployments) s_->DeleteStats(ws_id, name, dep_name);
+  RemoveStaged(StagingRoot(s_->options.root, ws_id, name, ""));
+  for (auto& [dep_name, dep] : live->deployments) {
+    s_->DeleteStats(ws_id, name, dep_name);
+    s_->ReleaseDeployment(ws_id, DeploymentId(name, dep_name));
+  }
   return Status::Ok();
 }
 
@@ -247,6 +261,7 @@ StatusOr<OnlineEndpoint> EndpointService::RegenerateKey(const std::string& ws,
     return InvalidArgument("key_type must be 'primary' or 'secondary' (got '" + key_type + "')");
   }
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
+  s_->SyncIfUnknown(ws_id, name);
   std::lock_guard<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto live, s_->FindEndpoint(ws_id, name));
   if (live->e.auth_mode != "key") {
@@ -269,6 +284,10 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
                                                           const json& spec, bool update,
                                                           bool may_run_unsandboxed) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
+  s_->SyncIfUnknown(ws_id, endpoint,
+                    update && spec.is_object() && spec.contains("name") && spec["name"].is_string()
+                        ? spec["name"].get<std::string>()
+                        : "");
   {
     std::lock_guard<std::mutex> lock(s_->mu);
     ASSIGN_OR_RETURN(auto live, s_->FindEndpoint(ws_id, endpoint));
@@ -285,8 +304,13 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
   ASSIGN_OR_RETURN(jobs::InputSpec in, spec::ModelInput(d.model));
   auto model = s_->assets.ResolveInput(ws, in);
   if (!model.ok()) return model.status();
-  if (model->remote) return InvalidArgument(jobs::RemoteNotDeployable(model->uri));
-  d.model_local = model->local_path;
+  // Files in a blob store are staged into this deployment's scratch folder, then checked and
+  // served from there like local ones; a refused deployment leaves no staged files.
+  StagingFolder staged(
+      (fs::path(StagingRoot(s_->options.root, ws_id, endpoint, d.name)) / NewRunId().substr(0, 12))
+          .string());
+  ASSIGN_OR_RETURN(d.model_local, StageIn(s_->assets, ws, *model,
+                                          (fs::path(staged.dir()) / "model").string(), true));
   d.model_ref = model->asset.empty() ? model->uri : model->asset;
   std::error_code ec;
   if (fs::is_regular_file(d.model_local, ec)) {
@@ -319,8 +343,8 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
   } else {
     auto code = s_->assets.ResolveCode(ws, d.code);
     if (!code.ok()) return code.status();
-    if (code->remote) return InvalidArgument(jobs::RemoteNotDeployable(code->uri));
-    d.code_local = code->local_path;
+    ASSIGN_OR_RETURN(d.code_local, StageIn(s_->assets, ws, *code,
+                                           (fs::path(staged.dir()) / "code").string(), false));
     if (!fs::is_regular_file(fs::path(d.code_local) / d.scoring_script, ec)) {
       return InvalidArgument(
           fmt::format("code_configuration.scoring_script '{}' is not in the "
@@ -348,6 +372,7 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
     }
     if (update) {
       live = it->second;
+      if (!live->owned) return RunsElsewhere(*live);
       if (live->d.provisioning_state == "Creating" || live->d.provisioning_state == "Updating") {
         return Status(ErrorCode::kResourceConflict,
                       fmt::format("deployment '{}' is {}: wait until it finished", d.name,
@@ -372,6 +397,12 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
       live->d = d;
       live->ws_id = ws_id;
       live->ws = ws;
+      if (!s_->ClaimDeployment(ws_id, DeploymentId(endpoint, d.name))) {
+        return Status(ErrorCode::kResourceConflict,
+                      fmt::format("deployment '{}' of online endpoint '{}' is being created "
+                                  "through another server",
+                                  d.name, endpoint));
+      }
       RETURN_IF_ERROR(s_->PersistDeployment(*live));
       ep->deployments[d.name] = live;
     }
@@ -380,6 +411,7 @@ StatusOr<OnlineDeployment> EndpointService::PutDeployment(const std::string& ws,
     int generation = live->d.generation;
     State* s = s_.get();
     s_->provisioners.emplace_back([s, live, generation] { s->Provision(live, generation); });
+    staged.Keep();
     return live->d;
   }
 }
@@ -388,15 +420,23 @@ StatusOr<OnlineDeployment> EndpointService::GetDeployment(const std::string& ws,
                                                           const std::string& endpoint,
                                                           const std::string& name) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
-  std::lock_guard<std::mutex> lock(s_->mu);
-  ASSIGN_OR_RETURN(auto ep, s_->FindEndpoint(ws_id, endpoint));
-  ASSIGN_OR_RETURN(auto dep, FindDeployment(*ep, name));
-  return dep->d;
+  s_->SyncIfUnknown(ws_id, endpoint, name);
+  {
+    std::lock_guard<std::mutex> lock(s_->mu);
+    ASSIGN_OR_RETURN(auto ep, s_->FindEndpoint(ws_id, endpoint));
+    ASSIGN_OR_RETURN(auto dep, FindDeployment(*ep, name));
+    if (dep->owned) return dep->d;
+  }
+  // Another server runs it: its state as that server last stored it.
+  ASSIGN_OR_RETURN(auto rec,
+                   s_->store.online_deployments().Get(ws_id, DeploymentId(endpoint, name)));
+  return DeploymentFromJson(json::parse(rec.doc, nullptr, false));
 }
 
 StatusOr<std::vector<OnlineDeployment>> EndpointService::ListDeployments(
     const std::string& ws, const std::string& endpoint) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
+  s_->SyncFromStore();  // deployments created through other servers too
   std::lock_guard<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto ep, s_->FindEndpoint(ws_id, endpoint));
   std::vector<OnlineDeployment> out;
@@ -407,9 +447,11 @@ StatusOr<std::vector<OnlineDeployment>> EndpointService::ListDeployments(
 Status EndpointService::DeleteDeployment(const std::string& ws, const std::string& endpoint,
                                          const std::string& name) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, s_->tracking.WorkspaceId(ws));
+  s_->SyncIfUnknown(ws_id, endpoint, name);
   std::unique_lock<std::mutex> lock(s_->mu);
   ASSIGN_OR_RETURN(auto ep, s_->FindEndpoint(ws_id, endpoint));
   ASSIGN_OR_RETURN(auto dep, FindDeployment(*ep, name));
+  if (!dep->owned) return RunsElsewhere(*dep);
   auto t = ep->e.traffic.find(name);
   if (t != ep->e.traffic.end() && t->second > 0) {
     return InvalidArgument(fmt::format(
@@ -425,7 +467,9 @@ Status EndpointService::DeleteDeployment(const std::string& ws, const std::strin
   s_->Drain(*dep, lock);
   s_->RetireAll(*dep);
   lock.unlock();
+  RemoveStaged(StagingRoot(s_->options.root, ws_id, endpoint, name));
   s_->DeleteStats(ws_id, endpoint, name);
+  s_->ReleaseDeployment(ws_id, DeploymentId(endpoint, name));
   return Status::Ok();
 }
 
@@ -448,6 +492,7 @@ bool EndpointService::KeyMatches(const std::string& ws, const std::string& endpo
   std::string presented = authorization->substr(7);
   auto ws_id = s_->tracking.WorkspaceId(ws);
   if (!ws_id.ok()) return false;
+  s_->SyncIfUnknown(*ws_id, endpoint);
   std::lock_guard<std::mutex> lock(s_->mu);
   auto ep = s_->FindEndpoint(*ws_id, endpoint);
   if (!ep.ok() || (*ep)->e.auth_mode != "key") return false;

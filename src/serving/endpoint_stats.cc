@@ -26,6 +26,7 @@ void EndpointService::State::FlushStats(bool force) {
     for (auto& [ek, ep] : endpoints) {
       for (auto& [name, dep] : ep->deployments) {
         MinuteStats& m = dep->metrics.minutes;
+        if (!dep->owned) continue;  // its owner's stats are the deployment's
         if (!m.dirty() || (!force && now - dep->stats_flushed_ms < kStatsFlushMs)) continue;
         writes.push_back({dep->ws_id, DeploymentId(ep->e.name, name), m.ToJson(now)});
         m.MarkClean();

@@ -71,6 +71,7 @@ ScoreResult EndpointService::Score(const ScoreRequest& req) {
   auto t0 = std::chrono::steady_clock::now();
   auto ws_id = s_->tracking.WorkspaceId(req.workspace);
   if (!ws_id.ok()) return Error(404, "RESOURCE_DOES_NOT_EXIST", ws_id.status().message());
+  s_->SyncIfUnknown(*ws_id, req.endpoint, req.deployment);  // created through another server
   std::unique_lock<std::mutex> lock(s_->mu);
   auto found = s_->FindEndpoint(*ws_id, req.endpoint);
   if (!found.ok()) return Error(404, "RESOURCE_DOES_NOT_EXIST", found.status().message());

@@ -259,6 +259,63 @@ void EndpointService::State::Adopt(LiveDeployment& dep) {
   SyncRecords(dep);
 }
 
+void EndpointService::State::AttachRemote(LiveDeployment& dep) {
+  for (auto& i : dep.instances) i->channel->CloseIdle();
+  dep.instances.clear();
+  for (const auto& rec : dep.d.instances) {
+    auto inst = std::make_shared<Instance>();
+    inst->rec = rec;
+    inst->channel = std::make_shared<ScoringChannel>(SocketPath(*inst));
+    inst->state = InstanceState::kStarting;  // ready once a probe answers
+    inst->launches = 1;
+    dep.instances.push_back(inst);
+  }
+}
+
+void EndpointService::State::SettleInterrupted(LiveDeployment& dep) {
+  // The server stopped while provisioning: the new generation never became current.
+  if (dep.d.provisioning_state == "Creating") {
+    dep.d.provisioning_state = "Failed";
+    dep.d.error =
+        "interrupted by a server restart while provisioning; update the "
+        "deployment to start it again";
+  } else if (dep.d.provisioning_state == "Updating") {
+    dep.d.provisioning_state = "Succeeded";
+    dep.d.error =
+        "an update was interrupted by a server restart; the previous "
+        "version keeps serving";
+    dep.d.generation -= 1;
+  }
+}
+
+void EndpointService::State::TakeOver(const std::shared_ptr<LiveDeployment>& dep,
+                                      const std::string& holder) {
+  bool same_host = holder.empty() || jobs::JobService::HostOfServer(holder) == jobs.host();
+  spdlog::warn(
+      "online deployment {}/{}: taking it over from server {} (its lease expired); {} its "
+      "instances",
+      dep->d.endpoint_name, dep->d.name, holder.empty() ? "?" : holder,
+      same_host ? "re-adopting" : "starting again");
+  for (auto& i : dep->instances) i->channel->CloseIdle();
+  dep->instances.clear();
+  dep->owned = true;
+  SettleInterrupted(*dep);
+  if (!same_host) dep->d.instances.clear();  // those processes run where this server cannot see
+  Adopt(*dep);
+  for (auto& i : dep->instances) {
+    by_key[i->key] = i;
+    dep_of_key[i->key] = dep;
+    executor->Adopt(i->key, HandleOf(i->rec), i->rec.dir + "/exit");
+  }
+  RestoreStats(*dep);
+  if (!same_host && dep->d.provisioning_state != "Failed" && dep->d.generation > 0) {
+    // Stateless: the same spec, started here (its environment prepared on this host).
+    int generation = dep->d.generation;
+    provisioners.emplace_back([this, dep, generation] { Provision(dep, generation); });
+  }
+  (void)PersistDeployment(*dep);
+}
+
 void EndpointService::State::OnExit(const std::string& key, const jobs::ExitRecord& rec) {
   {
     std::lock_guard<std::mutex> lock(exit_mu);
@@ -320,6 +377,7 @@ void EndpointService::State::Tick() {
   std::int64_t now = NowMillis();
   for (auto& [ek, ep] : endpoints) {
     for (auto& [name, dep] : ep->deployments) {
+      if (!dep->owned) continue;  // another server supervises it
       bool changed = false;
       for (auto& i : dep->instances) {
         if (i->state == InstanceState::kRetiring && i->in_flight == 0) {
@@ -367,6 +425,7 @@ void EndpointService::State::MonitorLoop() {
     std::lock_guard<std::mutex> lock(mu);
     for (auto& [ek, ep] : endpoints) {
       for (auto& [name, dep] : ep->deployments) {
+        if (!dep->owned) continue;
         for (auto& i : dep->instances) {
           by_key[i->key] = i;
           dep_of_key[i->key] = dep;
@@ -382,6 +441,7 @@ void EndpointService::State::MonitorLoop() {
     Tick();
     lock.unlock();
     FlushStats(/*force=*/false);
+    LeaseRound();
     lock.lock();
     if (stopping) break;
     // Probes run without the lock: starting instances whose socket appeared, and live ones
@@ -427,7 +487,11 @@ void EndpointService::State::MonitorLoop() {
         cv.notify_all();
       } else if (i->state == InstanceState::kReady) {
         i->probe_failures = ok[k] ? 0 : i->probe_failures + 1;
-        if (i->probe_failures >= probes[k].dep->d.liveness_probe.failure_threshold) {
+        if (i->probe_failures >= probes[k].dep->d.liveness_probe.failure_threshold &&
+            !probes[k].dep->owned) {
+          i->probe_failures = 0;
+          i->state = InstanceState::kStarting;  // another server's instance: its owner restarts it
+        } else if (i->probe_failures >= probes[k].dep->d.liveness_probe.failure_threshold) {
           spdlog::warn("online deployment {}/{}: instance {} failed {} liveness probes; killing",
                        probes[k].dep->d.endpoint_name, probes[k].dep->d.name, i->rec.index,
                        i->probe_failures);

@@ -62,6 +62,10 @@ struct LiveDeployment {
   DeploymentMetrics metrics;
   std::int64_t stats_flushed_ms = 0;  // the last write of metrics.minutes to the store
   std::string sandbox_error;          // set when the instances cannot be sandboxed
+  // Whether this server holds the deployment's lease and supervises its instances. A
+  // deployment another server runs is mirrored from the store (deployment_leases.cc): its
+  // instances are reached through their sockets, never launched, signalled or persisted here.
+  bool owned = true;
 };
 
 struct LiveEndpoint {
@@ -140,6 +144,30 @@ struct EndpointService::State {
 
   // front_door.cc
   void MirrorLoop();
+
+  // deployment_leases.cc: several servers on one database (docs/scale-out.md).
+  // Claims a deployment's lease for this server (true: held now). Without mu.
+  bool ClaimDeployment(std::int64_t ws_id, const std::string& id);
+  // Releases it (a deleted deployment). Without mu.
+  void ReleaseDeployment(std::int64_t ws_id, const std::string& id);
+  // The holder of a deployment's lease when another live server holds it ("" otherwise).
+  std::string OtherHolder(std::int64_t ws_id, const std::string& id);  // without mu
+  // Loads endpoints and deployments created or changed by other servers. Without mu.
+  void SyncFromStore();
+  // SyncFromStore when this server does not know the endpoint (or the named deployment) yet.
+  void SyncIfUnknown(std::int64_t ws_id, const std::string& endpoint,
+                     const std::string& deployment = "");
+  // Renews this server's leases, syncs, and takes over deployments whose holder died (every
+  // lease/3, from the monitor). Without mu.
+  void LeaseRound();
+  // Reach a deployment of another server through its instances' sockets (with mu).
+  void AttachRemote(LiveDeployment& dep);
+  // This server takes `dep` over: re-adopts its instances or starts them again (with mu).
+  void TakeOver(const std::shared_ptr<LiveDeployment>& dep, const std::string& holder);
+  // The Creating/Updating state a stopped server left behind, settled (with mu).
+  static void SettleInterrupted(LiveDeployment& dep);
+  std::int64_t lease_round_ms = 0;  // monitor thread only
+  std::mutex sync_mu;               // one SyncFromStore at a time; taken before mu
 
   // endpoint_stats.cc: the per-minute stats in the store (online_minute_stats). Flush writes
   // the deployments whose stats changed and were last written a minute ago or more (all changed

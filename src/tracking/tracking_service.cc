@@ -252,18 +252,21 @@ Status TrackingService::LogModel(const std::string& ws, const std::string& run_i
       return InvalidArgument(fmt::format("Model json is missing mandatory fields: ['{}']", field));
     }
   }
-  ASSIGN_OR_RETURN(Run run, GetRun(ws, run_id));
-  nlohmann::json history = nlohmann::json::array();
-  for (const auto& t : run.tags) {
-    if (t.key == "mlflow.log-model.history") {
-      auto h = nlohmann::json::parse(t.value, nullptr, false);
-      if (h.is_array()) history = std::move(h);
-    }
-  }
-  history.push_back(model);
-  KeyValue tag{"mlflow.log-model.history", DumpJson(history)};
   ASSIGN_OR_RETURN(std::int64_t wid, WorkspaceId(ws));
-  return store_.runs().LogBatch(wid, run_id, {}, {}, {tag});
+  // The history is read and rewritten in one transaction: concurrent LogModel calls on one run
+  // (threads, or several servers) each keep their entry.
+  return store_.Atomically([&](store::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(Run run, tx.LockRun(wid, run_id));
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& t : run.tags) {
+      if (t.key == "mlflow.log-model.history") {
+        auto h = nlohmann::json::parse(t.value, nullptr, false);
+        if (h.is_array()) history = std::move(h);
+      }
+    }
+    history.push_back(model);
+    return tx.SetRunTags(wid, run_id, {KeyValue{"mlflow.log-model.history", DumpJson(history)}});
+  });
 }
 
 StatusOr<RunsPage> TrackingService::SearchRuns(const std::string& ws,

@@ -15,12 +15,6 @@ import requests
 
 from conftest import MlwsServer, assert_error
 from jobs_util import DATA, cli, get_job, ok, ok_json, wait_status
-from mlws_testkit import artifacts
-
-# The S3 artifact mode (MLWS_TEST_ARTIFACTS=s3): a server limitation, not a test one.
-pytestmark = artifacts.local_only(
-    'batch deployments read their model and code from a folder on the server '
-    '(docs/scale-out.md, "What is still on the server\'s disk")')
 
 HEART = DATA / "endpoints" / "batch" / "deploy-models" / "heart-classifier-mlflow"
 

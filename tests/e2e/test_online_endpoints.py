@@ -15,12 +15,6 @@ from conftest import MlwsServer, assert_error
 from endpoints_util import (create_endpoint, delete_all_endpoints, deployment, ep_url, keys,
                             metric, score, wait_until, write_deployment)
 from jobs_util import cli, ok, ok_json
-from mlws_testkit import artifacts
-
-# The S3 artifact mode (MLWS_TEST_ARTIFACTS=s3): a server limitation, not a test one.
-pytestmark = artifacts.local_only(
-    'online deployments read their model and code from a folder on the server '
-    '(docs/scale-out.md, "What is still on the server\'s disk")')
 
 
 CODES = {400: ("INVALID_PARAMETER_VALUE", "BAD_REQUEST", "RESOURCE_ALREADY_EXISTS"),

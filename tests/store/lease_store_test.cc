@@ -1,5 +1,5 @@
-// LeaseStore (migrations 16, 17) with two stores on one database, as two servers are: a claim is
-// won by exactly one, leases expire and renew, new jobs are leased in their own transaction, and
+// LeaseStore (migrations 16, 17, 18) with two stores on one database, as two servers are: a claim
+// is won by exactly one, leases expire and renew, new jobs are leased in their own transaction, and
 // the metric writer's key ids and chunk numbers are safe with two writers. Runs on SQLite and on
 // PostgreSQL (store_backends.h).
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include "mlws/common/ids.h"
 #include "mlws/store/cancel_requests.h"
 #include "mlws/store/metadata_store.h"
+#include "mlws/store/resource_leases.h"
 #include "store_backends.h"
 
 namespace mlws::store {
@@ -187,6 +188,37 @@ TEST_P(LeaseStoreTest, TwoWritersInternTheSameKeysAndNeverCollideOnChunks) {
     points += h->size();
   }
   EXPECT_EQ(points, 60u);
+}
+
+// Migration 18: online deployment and compute instance leases, one kind apart from the other.
+TEST_P(LeaseStoreTest, ResourceLeasesAreHeldByOneServerUntilTheyExpireOrItDies) {
+  ResourceLeaseStore* a = ResourceLeasesOf(a_->leases());
+  ResourceLeaseStore* b = ResourceLeasesOf(b_->leases());
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const std::string kDep = "deployment";
+  EXPECT_TRUE(*a->ClaimResource(kDep, ws_, "ep/blue", "h:1:1", 1000, 2000, ""));
+  EXPECT_FALSE(*b->ClaimResource(kDep, ws_, "ep/blue", "h:2:1", 1500, 2500, ""));
+  EXPECT_TRUE(*a->ClaimResource(kDep, ws_, "ep/blue", "h:1:1", 1600, 2600, ""));  // its own
+  auto held = b->GetResourceLease(kDep, ws_, "ep/blue");
+  ASSERT_TRUE(held.ok() && *held);
+  EXPECT_EQ((*held)->server_id, "h:1:1");
+  EXPECT_EQ((*held)->expires_at, 2600);
+  // The same name of another kind is another lease.
+  EXPECT_TRUE(*b->ClaimResource("compute_instance", ws_, "ep/blue", "h:2:1", 1700, 2700, ""));
+  // Renewal extends only the holder's leases.
+  ASSERT_TRUE(a->RenewResources("h:1:1", 9000).ok());
+  EXPECT_EQ((*a->GetResourceLease(kDep, ws_, "ep/blue"))->expires_at, 9000);
+  EXPECT_EQ((*a->GetResourceLease("compute_instance", ws_, "ep/blue"))->expires_at, 2700);
+  // A holder seen dead loses it before expiry; after expiry anyone wins.
+  EXPECT_TRUE(*b->ClaimResource(kDep, ws_, "ep/blue", "h:2:1", 3000, 4000, "h:1:1"));
+  EXPECT_FALSE(*a->ClaimResource(kDep, ws_, "ep/blue", "h:1:1", 3500, 4500, ""));
+  EXPECT_TRUE(*a->ClaimResource(kDep, ws_, "ep/blue", "h:1:1", 4100, 5100, ""));
+  // Only the holder releases.
+  ASSERT_TRUE(b->ReleaseResource(kDep, ws_, "ep/blue", "h:2:1").ok());
+  EXPECT_TRUE(a->GetResourceLease(kDep, ws_, "ep/blue")->has_value());
+  ASSERT_TRUE(a->ReleaseResource(kDep, ws_, "ep/blue", "h:1:1").ok());
+  EXPECT_FALSE(a->GetResourceLease(kDep, ws_, "ep/blue")->has_value());
 }
 
 }  // namespace

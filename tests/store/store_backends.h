@@ -106,6 +106,19 @@ inline std::string FreshStoreUri(const std::string& backend, const std::filesyst
   return uri;
 }
 
+// For a fixture's SetUp: a new temp folder in `*dir` and a fresh store URI for `backend` in
+// `*uri`; `*uri` stays "" after GTEST_SKIP (no PostgreSQL here) or a failure, and SetUp returns.
+inline void FreshBackend(const std::string& backend, const std::string& tag,
+                         std::filesystem::path* dir, std::string* uri) {
+  *dir = std::filesystem::temp_directory_path() / ("mlws-" + tag + "-" + NewRunId());
+  std::filesystem::create_directories(*dir);
+  if (backend == "postgres" && !PgCluster::Get().base_uri()) {
+    GTEST_SKIP() << "PostgreSQL half skipped: " << PgCluster::Get().why_not();
+  }
+  *uri = FreshStoreUri(backend, *dir);
+  ASSERT_FALSE(uri->empty());
+}
+
 inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info) {
   return info.param;
 }

@@ -84,11 +84,4 @@ class JobAssets {
 
 std::unique_ptr<JobAssets> NewBasicJobAssets();
 
-// Why a deployment cannot use files that are in a blob store (deployments read local folders).
-inline std::string RemoteNotDeployable(const std::string& uri) {
-  return "'" + uri.substr(0, 300) +
-         "' is in a blob store (S3); online and batch deployments read their model and code "
-         "from a folder on the server, so deploy files from a local datastore";
-}
-
 }  // namespace mlws::jobs

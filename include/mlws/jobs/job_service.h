@@ -230,6 +230,14 @@ class JobService {
  public:
   // This server's id in the store's `servers` table ("<host>:<pid>:<start ms>").
   const std::string& server_id() const;
+  // How long a lease lasts without renewal; online deployments and compute instances use it too.
+  std::int64_t LeaseMs() const;
+  // Whether `server_id` ran on this host and its process is gone (so its leases need not wait
+  // for expiry); never this server.
+  bool ServerGone(const std::string& server_id) const;
+  // The host part of a server id.
+  static std::string HostOfServer(const std::string& server_id);
+  const std::string& host() const;
 
  private:
   Status AdoptJobs(std::vector<Job> jobs, const std::map<Key, std::string>& holders);
@@ -241,7 +249,6 @@ class JobService {
   void LeaseLoop();        // renews this server's leases, takes over dead servers' jobs
   void TakeOverExpired();  // one round of taking over
   void ReleaseLease(const Job& job);
-  std::int64_t LeaseMs() const;
   // Claims the jobs again; false for each one another server holds now (true on a store error).
   std::vector<bool> StillClaimed(const std::vector<Job>& jobs);
   // Drops a prepared job whose lease another server took: not started, not recorded here.

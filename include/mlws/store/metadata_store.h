@@ -23,6 +23,7 @@
 #include "mlws/store/secret_store.h"
 #include "mlws/store/trace_store.h"
 #include "mlws/store/trace_v3_store.h"
+#include "mlws/store/transaction.h"
 #include "mlws/store/workspace_store.h"
 
 namespace mlws::store {
@@ -79,6 +80,12 @@ class MetadataStore {
   // Servers sharing the database and the job leases that keep a job on one of them
   // (lease_store.h).
   virtual LeaseStore& leases() = 0;
+
+  // Runs `fn`'s reads and writes as one atomic read-modify-write inside one writer transaction,
+  // the rows it locks kept from every other writer, on this server and on others sharing the
+  // database, until commit; returns fn's Status (an error rolls back all of fn's writes).
+  // transaction.h has the guarantee per backend and what `fn` may do.
+  virtual Status Atomically(const TxFn& fn) = 0;
 };
 
 // Opens the store named by `uri`. Supported: "sqlite:///abs/path.db", "sqlite://rel/path.db".

@@ -109,7 +109,8 @@ class TrackingService {
   Status DeleteTag(const std::string& ws, const std::string& run_id, const std::string& key);
   Status LogInputs(const std::string& ws, const std::string& run_id,
                    const std::vector<DatasetInput>& inputs);
-  // Appends `model_json` to the run's "mlflow.log-model.history" tag, as MLflow does.
+  // Appends `model_json` to the run's "mlflow.log-model.history" tag, as MLflow does; read and
+  // write in one store transaction, so concurrent calls on one run each keep their entry.
   Status LogModel(const std::string& ws, const std::string& run_id, const std::string& model_json);
   StatusOr<RunsPage> SearchRuns(const std::string& ws, const SearchRunsRequest& req);
   StatusOr<std::vector<MetricPoint>> GetMetricHistory(const std::string& ws,

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "artifacts/blob_checks.h"
+#include "artifacts/s3/parallel_get.h"
 #include "artifacts/s3/s3_client.h"
 #include "artifacts/s3/s3_xml.h"
 #include "mlws/artifacts/artifact_store.h"
@@ -28,6 +29,12 @@ std::int64_t ParseTime(const std::string& s) {
   }
   return static_cast<std::int64_t>(timegm(&tm)) * 1000;
 }
+
+// Whole-blob reads of at least kParallelGetMin bytes are ranged GETs of kGetPartSize on
+// kParallelGets connections (parallel_get.h); smaller ones, and ranges, are one stream.
+constexpr std::int64_t kParallelGetMin = 32LL << 20;
+constexpr std::int64_t kGetPartSize = 8LL << 20;
+constexpr int kParallelGets = 4;
 
 // Pulls at most `limit` bytes from another reader (one part of a multipart upload).
 class LimitedReader final : public BlobReader {
@@ -133,7 +140,21 @@ class S3BlobStore final : public BlobStore {
       if (range.length) r += std::to_string(range.offset + *range.length - 1);
       headers.emplace_back("range", r);
     }
-    return client_.OpenGet(Full(key), headers, What(key));
+    ASSIGN_OR_RETURN(auto stream, client_.OpenGet(Full(key), headers, What(key)));
+    std::optional<std::int64_t> size = stream->Size();
+    if (!headers.empty() || !size || *size < kParallelGetMin) return stream;
+    // A large whole blob: the rest comes as ranges on a few connections at once (bounded
+    // memory: kParallelGets parts of kGetPartSize), the first part from this stream.
+    const std::string full = Full(key);
+    auto fetch = [this, full, key](std::int64_t offset,
+                                   std::int64_t length) -> StatusOr<std::string> {
+      KeyValues range = {
+          {"range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)}};
+      ASSIGN_OR_RETURN(auto part, client_.OpenGet(full, range, What(key)));
+      return ReadAll(*part, static_cast<std::size_t>(length));
+    };
+    return std::unique_ptr<BlobReader>(std::make_unique<ParallelGetReader>(
+        std::move(stream), *size, std::move(fetch), kGetPartSize, kParallelGets));
   }
 
   StatusOr<BlobInfo> Stat(const std::string& key) override {

@@ -5,12 +5,21 @@
 // types them from context as SQLite literals would be) or binary (blobs, as BYTEA), and results are
 // read as text. PgStatus() is the one function that translates SQLSTATEs into Status.
 //
+// Round trips: BEGIN, SAVEPOINT and RELEASE (without parameters) are not sent on their own but
+// deferred and pipelined (libpq pipeline mode) with the next statement that needs a reply, so the
+// write queue's per-write savepoints and its group's BEGIN/COMMIT cost no round trip of their own.
+// A deferred statement's error is reported by that next statement (COMMIT at the latest); a
+// COMMIT the server turned into a ROLLBACK (the transaction had failed) is an error.
+//
 // Like every Db, a PgDb is used by one thread at a time. A broken connection is re-established
-// at the next statement outside a transaction.
+// at the next statement outside a transaction; inside one, every statement fails until the
+// transaction is ended (COMMIT reports the loss, ROLLBACK clears it), so no write of a lost
+// transaction is acknowledged.
 #pragma once
 
 #include <libpq-fe.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -60,12 +69,21 @@ class PgDb final : public Db {
   Status EnsureConnected();
   // `res` when it succeeded (and Changes() updated); otherwise it is freed and its error returned.
   StatusOr<PGresult*> Checked(PGresult* res, std::string_view what);
+  // True when `sql` (without parameters) is deferred rather than sent now.
+  bool Defer(const std::string& sql);
+  // Sends the deferred statements, then the query `send` queues (when given), in one pipeline;
+  // returns the query's result (or an empty success without one), or the first error.
+  StatusOr<PGresult*> Pipelined(const std::function<int()>& send, std::string_view what);
+  Status FlushDeferred();
 
   PGconn* conn_;
   int changes_ = 0;
   int next_stmt_ = 0;
   std::uint64_t epoch_ = 0;  // bumps when the connection is re-established (prepared ones lost)
   std::map<std::string, std::vector<std::string>> primary_keys_;
+  std::vector<std::string> deferred_;  // BEGIN / SAVEPOINT / RELEASE not sent yet
+  bool in_txn_ = false;                // a transaction was open at the last reply
+  bool txn_lost_ = false;              // the connection broke inside it
 
   friend class PgStmt;
 };

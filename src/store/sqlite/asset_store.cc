@@ -198,19 +198,38 @@ StatusOr<std::vector<std::string>> SqliteAssetStore::AssetVersions(std::int64_t 
 }
 
 StatusOr<Asset> SqliteAssetStore::UpdateAsset(std::int64_t ws, const Asset& a) {
-  Status st = writes_.Submit([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE assets SET description = ?, tags = ?, archived = "
-                                         "?, updated_at = ? WHERE workspace_id = ? AND kind = ? "
-                                         "AND name = ? AND version = ?"));
-    s->Bind(1, a.description).Bind(2, MapToJson(a.tags)).Bind(3, a.archived ? 1 : 0);
-    s->Bind(4, a.updated_at).Bind(5, ws).Bind(6, static_cast<int>(a.kind)).Bind(7, a.name);
-    s->Bind(8, a.version);
-    RETURN_IF_ERROR(s->Run());
-    if (db.Changes() == 0) return NoSuchAsset(a.kind, a.name, a.version);
-    return Status::Ok();
-  });
+  Status st = writes_.Submit([&](Db& db) { return UpdateAssetRow(db, ws, a); });
   if (!st.ok()) return st;
   return GetAsset(ws, a.kind, a.name, a.version);
+}
+
+Status SqliteAssetStore::UpdateAssetRow(Db& db, std::int64_t ws, const Asset& a) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached("UPDATE assets SET description = ?, tags = ?, archived = "
+                                       "?, updated_at = ? WHERE workspace_id = ? AND kind = ? "
+                                       "AND name = ? AND version = ?"));
+  s->Bind(1, a.description).Bind(2, MapToJson(a.tags)).Bind(3, a.archived ? 1 : 0);
+  s->Bind(4, a.updated_at).Bind(5, ws).Bind(6, static_cast<int>(a.kind)).Bind(7, a.name);
+  s->Bind(8, a.version);
+  RETURN_IF_ERROR(s->Run());
+  if (db.Changes() == 0) return NoSuchAsset(a.kind, a.name, a.version);
+  return Status::Ok();
+}
+
+// For MetadataStore::Atomically (sql_tx.cc): the version read on the writer's connection, its
+// row locked on PostgreSQL until the transaction commits (SQLite's writer holds the file's lock).
+StatusOr<Asset> SqliteAssetStore::LockAssetRow(Db& db, std::int64_t ws, AssetKind kind,
+                                               const std::string& name,
+                                               const std::string& version) {
+  static const std::string sql = fmt::format(
+      "SELECT {} FROM assets WHERE workspace_id = ? AND kind = ? AND name = ? AND version = ?",
+      kColumns);
+  static const std::string locking = sql + " FOR NO KEY UPDATE";
+  bool pg = db.dialect() == Dialect::kPostgres;
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached(pg ? locking.c_str() : sql.c_str()));
+  s->Bind(1, ws).Bind(2, static_cast<int>(kind)).Bind(3, name).Bind(4, version);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return NoSuchAsset(kind, name, version);
+  return ReadAsset(*s);
 }
 
 Status SqliteAssetStore::DeleteAsset(std::int64_t ws, AssetKind kind, const std::string& name,

@@ -88,6 +88,11 @@ class SqliteAssetStore final : public AssetStore, private SqliteResourceStore {
   StatusOr<std::vector<assets::Datastore>> ListDatastores(std::int64_t ws) override;
   Status DeleteDatastore(std::int64_t ws, const std::string& name) override;
 
+  // The writer-side halves of UpdateAsset and of Atomically's asset reads (sql_tx.cc); `db` is
+  // the writer's connection inside a write task.
+  static Status UpdateAssetRow(Db& db, std::int64_t ws, const assets::Asset& a);
+  static StatusOr<assets::Asset> LockAssetRow(Db& db, std::int64_t ws, assets::AssetKind kind,
+                                              const std::string& name, const std::string& version);
 };
 
 }  // namespace mlws::store::sqlite

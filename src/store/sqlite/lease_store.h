@@ -9,12 +9,15 @@
 
 #include "mlws/store/cancel_requests.h"
 #include "mlws/store/lease_store.h"
+#include "mlws/store/resource_leases.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/write_queue.h"
 
 namespace mlws::store::sqlite {
 
-class SqliteLeaseStore final : public LeaseStore, public CancelRequestStore {
+class SqliteLeaseStore final : public LeaseStore,
+                               public CancelRequestStore,
+                               public ResourceLeaseStore {
  public:
   SqliteLeaseStore(WriteQueue& writes, ReaderPool& readers) : writes_(writes), readers_(readers) {}
   Status RegisterServer(const ServerRecord& server) override;
@@ -37,6 +40,17 @@ class SqliteLeaseStore final : public LeaseStore, public CancelRequestStore {
                                const std::string& requested_by, std::int64_t now) override;
   StatusOr<std::vector<CancelRequest>> CancelRequestsFor(const std::string& server_id) override;
   Status DropCancelRequests(const std::vector<LeaseKey>& keys) override;
+  // Deployment and compute instance leases (resource_lease_store.cc, migration 18).
+  StatusOr<bool> ClaimResource(const std::string& kind, std::int64_t workspace_id,
+                               const std::string& name, const std::string& server_id,
+                               std::int64_t now, std::int64_t expires_at,
+                               const std::string& dead_holder) override;
+  Status RenewResources(const std::string& server_id, std::int64_t expires_at) override;
+  StatusOr<std::optional<ResourceLease>> GetResourceLease(const std::string& kind,
+                                                          std::int64_t workspace_id,
+                                                          const std::string& name) override;
+  Status ReleaseResource(const std::string& kind, std::int64_t workspace_id,
+                         const std::string& name, const std::string& server_id) override;
 
   // Called inside CreateJob's write task: the new job's lease, when a holder is set.
   Status LeaseNewJob(Db& db, std::int64_t workspace_id, const std::string& name);

@@ -589,10 +589,24 @@ CREATE TABLE job_cancel_requests (
 );
 )sql";
 
-constexpr std::array<const char*, 17> kMigrations = {
+// Migration 18 (issue 13): which server runs each online deployment and compute instance, until
+// when (store/resource_leases.h); kind is "deployment" or "compute_instance".
+constexpr const char* kMigration18 = R"sql(
+CREATE TABLE resource_leases (
+  kind TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  server_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, workspace_id, name)
+);
+CREATE INDEX resource_leases_by_server ON resource_leases (server_id);
+)sql";
+
+constexpr std::array<const char*, 18> kMigrations = {
     kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,  kMigration6,
     kMigration7,  kMigration8,  kMigration9,  kMigration10, kMigration11, kMigration12,
-    kMigration13, kMigration14, kMigration15, kMigration16, kMigration17};
+    kMigration13, kMigration14, kMigration15, kMigration16, kMigration17, kMigration18};
 
 }  // namespace
 

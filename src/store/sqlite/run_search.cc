@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "store/sqlite/search_ids.h"
 #include "store/sqlite/sql_builder.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -107,7 +108,7 @@ StatusOr<std::vector<std::int64_t>> ReadTieWindow(Stmt& s, bool ascending, std::
 
 StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& q) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
-  Db& db = lease.db();
+  Db& db = lease.db();  // also resolves ids for PostgreSQL's planner (search_ids.h)
   SqlBuilder joins, where, order;
   std::vector<std::pair<std::string, std::string>> metric_join_aliases;  // key -> alias
   int alias = 0;
@@ -117,12 +118,10 @@ StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& 
     switch (c.type) {
       case EntityType::kMetric: {
         std::string a = fmt::format("f{}", alias++);
-        joins
-            .Add(fmt::format(" JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND {0}.key_id "
-                             "= (SELECT id FROM metric_keys WHERE key = ",
-                             a))
-            .Param(c.key)
-            .Add(") AND ");
+        joins.Add(fmt::format(
+            " JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND {0}.key_id = ", a));
+        RETURN_IF_ERROR(AppendMetricKeyId(joins, db, c.key));
+        joins.Add(" AND ");
         AppendComparison(joins, a + ".value", c);
         if (c.is_numeric) metric_join_aliases.emplace_back(c.key, a);
         break;
@@ -181,16 +180,17 @@ StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& 
         if (!filtered.empty()) {
           // Inner-joined and compared with a number: no missing or NaN rows remain.
           order.Add(filtered).Add(".value").Add(dir).Add(", ");
-          if (q.order_by.size() == 1) window_alias = filtered;
+          // Not on PostgreSQL: it sends the whole unlimited result (50,000 rows at 100,000 runs,
+          // 330 ms), where its incremental sort under LIMIT stops after one page.
+          if (q.order_by.size() == 1 && db.dialect() != Dialect::kPostgres) {
+            window_alias = filtered;
+          }
           break;
         }
         std::string a = fmt::format("o{}", alias++);
-        joins
-            .Add(fmt::format(" LEFT JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND "
-                             "{0}.key_id = (SELECT id FROM metric_keys WHERE key = ",
-                             a))
-            .Param(o.key)
-            .Add(")");
+        joins.Add(fmt::format(
+            " LEFT JOIN latest_metrics {0} ON {0}.run_rowid = r.rowid AND {0}.key_id = ", a));
+        RETURN_IF_ERROR(AppendMetricKeyId(joins, db, o.key));
         // Missing values last; NaN is larger than any number.
         order.Add(
             fmt::format("({0}.run_rowid IS NULL) ASC, {0}.is_nan{1}, {0}.value{1}, ", a, dir));
@@ -224,22 +224,14 @@ StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& 
   b.sql += joins.sql;
   b.params.insert(b.params.end(), joins.params.begin(), joins.params.end());
   b.Add(" WHERE r.workspace_id = ").Param(q.workspace_id);
-  b.Add(" AND r.experiment_rowid IN (SELECT rowid FROM experiments WHERE workspace_id = ")
-      .Param(q.workspace_id)
-      .Add(" AND exp_id IN (");
-  bool first = true;
+  std::vector<std::int64_t> exp_ids;
   for (const auto& id : q.experiment_ids) {
-    std::int64_t num = 0;
     bool digits =
         !id.empty() && id.size() <= 18 && id.find_first_not_of("0123456789") == std::string::npos;
-    if (!digits) continue;  // an id that cannot exist matches nothing
-    num = std::stoll(id);
-    if (!first) b.Add(", ");
-    b.Param(num);
-    first = false;
+    if (digits) exp_ids.push_back(std::stoll(id));  // an id that cannot exist matches nothing
   }
-  if (first) b.Add("NULL");  // no id can exist: match nothing (an empty IN () is SQLite-only)
-  b.Add("))");
+  b.Add(" AND r.experiment_rowid IN ");
+  RETURN_IF_ERROR(AppendExperimentRowids(b, db, q.workspace_id, exp_ids));
   if (q.view == tracking::ViewType::kActiveOnly) b.Add(" AND r.lifecycle_stage = 'active'");
   if (q.view == tracking::ViewType::kDeletedOnly) b.Add(" AND r.lifecycle_stage = 'deleted'");
   b.sql += where.sql;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sql_tx.h"
 
 namespace mlws::store::sqlite {
 
@@ -97,6 +98,13 @@ std::int64_t DbContext::NextChunkSeq() {
   last_tick_ = tick;
   next_seq_ = tick * kWriterSlots + writer_number_ + 1;
   return tick * kWriterSlots + writer_number_;
+}
+
+Status SqliteStore::Atomically(const TxFn& fn) {
+  return writes_.Submit([&fn](Db& db) {
+    SqlTx tx(db);
+    return fn(tx);
+  });
 }
 
 StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path) {

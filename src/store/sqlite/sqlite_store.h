@@ -63,6 +63,8 @@ class SqliteStore final : public MetadataStore {
   }
   ScheduleStore& schedules() override { return schedules_; }
   LeaseStore& leases() override { return leases_; }
+  // One write task: `fn` runs on the writer's connection inside its transaction (sql_tx.h).
+  Status Atomically(const TxFn& fn) override;
 
  private:
   SqliteStore(Connector connect, std::unique_ptr<Db> writer);

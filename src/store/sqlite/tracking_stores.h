@@ -81,6 +81,8 @@ class SqliteRunStore final : public RunStore, private SqliteResourceStore {
       const MetricHistoryQuery& q) override;
 
  private:
+  friend class SqlTx;  // Atomically's run reads and writes use the writer-side helpers below.
+
   // A run as the writer sees it (inside a write task).
   struct RunRef {
     std::int64_t rowid = 0;
