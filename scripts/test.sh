@@ -13,20 +13,28 @@
 #      S3Proxy bucket per pytest process
 #   6. the generic job modules again with their jobs on a single-node Slurm cluster
 #      (MLWS_TEST_COMPUTE=slurm: workspace default's `local` compute is a `type: slurm` compute)
-# Each pass prints its runtime ("== ... took N s").
+# Each pass prints its runtime ("== ... took N s"); a table of them all (and whether each passed)
+# ends the output, so it shows where the time goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/release}
 export MLWS_BIN="$PWD/$BUILD/mlws"
 fail=0
-# timed "what" cmd...: runs one pass and says how long it took.
+# timed "what" cmd...: runs one pass, says how long it took and keeps that for the summary.
+timings=()
 timed() {
   local what=$1 t0=$SECONDS rc=0
   shift
   echo "== $what"
   "$@" || rc=$?
   echo "== $what took $((SECONDS - t0)) s"
+  timings+=("$(printf '%6d s  %-6s  %s' $((SECONDS - t0)) "$([ $rc = 0 ] && echo ok || echo FAILED)" "$what")")
   return $rc
+}
+summary() {
+  echo "== time per pass"
+  printf '%s\n' "${timings[@]}"
+  echo "$(printf '%6d' $SECONDS) s          in all"
 }
 # The throwaway PostgreSQL cluster (scripts/pg.sh), stopped on exit. Without postgresql-15 the
 # PostgreSQL passes are skipped, saying so.
@@ -38,19 +46,19 @@ if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
 else
   echo "PostgreSQL 15 is not installed: the PostgreSQL passes are skipped"
 fi
-echo "== unit tests"
-(cd "$BUILD" && ctest --output-on-failure -j "$(nproc)") || fail=1
+unit_tests() { (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)"); }
+timed "unit tests" unit_tests || fail=1
 # test_openapi.py regenerates the studio's API types with web/'s pinned openapi-typescript.
 (cd web && { [ -x node_modules/.bin/openapi-typescript ] || npm ci --no-audit --no-fund; }) || fail=1
 timed "end-to-end tests" .venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e || fail=1
-echo "== OpenAPI: real responses against the served schemas, and schemathesis (bounded)"
-.venv-schemathesis/bin/python -m pytest -q -p no:cacheprovider tests/schemathesis || fail=1
+timed "OpenAPI: real responses against the served schemas, and schemathesis (bounded)" \
+  .venv-schemathesis/bin/python -m pytest -q -p no:cacheprovider tests/schemathesis || fail=1
 timed "MLflow 2.x client compatibility" \
   .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
 timed "MLflow 3.x client compatibility" \
   .venv-mlflow3/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
-echo "== MLflow 3 compatibility module against the real mlflow 3.x server"
-scripts/mlflow3_reference.sh || fail=1
+timed "MLflow 3 compatibility module against the real mlflow 3.x server" \
+  scripts/mlflow3_reference.sh || fail=1
 # The PostgreSQL + S3Proxy passes; without S3Proxy (Java or its jar missing) they run on
 # PostgreSQL with local artifact folders, saying so.
 if [ -n "${MLWS_TEST_PG_URI:-}" ]; then
@@ -80,8 +88,11 @@ timed "job modules on Slurm" env MLWS_TEST_COMPUTE=slurm \
   .venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e/test_jobs.py \
   tests/e2e/test_jobs_assets.py tests/e2e/test_jobs_compute.py tests/e2e/test_jobs_restart.py \
   || fail=1
-echo "== studio"
-(cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } \
-  && { [ -f dist/index.html ] || npm run build; } \
-  && npx vitest run && node --test --test-concurrency=1 e2e/studio.e2e.mjs e2e/workloads.e2e.mjs) || fail=1
+studio() {
+  (cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } \
+    && { [ -f dist/index.html ] || npm run build; } \
+    && npx vitest run && node --test --test-concurrency=1 e2e/studio.e2e.mjs e2e/workloads.e2e.mjs)
+}
+timed "studio" studio || fail=1
+summary
 exit $fail

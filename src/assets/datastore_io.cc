@@ -69,6 +69,7 @@ StatusOr<std::vector<StoredFile>> BlobFiles(const DatastoreLocation& at) {
   do {
     ASSIGN_OR_RETURN(artifacts::BlobPage page, at.blobs->List(o));
     for (const auto& b : page.blobs) {
+      if (IsFolderMarker(b.key)) continue;
       out.push_back({b.key.substr(o.prefix.size()), b.size, b.mtime_ms});
     }
     o.page_token = page.next_page_token;
@@ -160,8 +161,15 @@ Status DownloadPath(const DatastoreLocation& at, const std::string& dest) {
     return Status::Ok();
   }
   ASSIGN_OR_RETURN(std::vector<StoredFile> files, BlobFiles(at));
-  if (files.empty()) return NotFound(fmt::format("'{}' does not exist", at.key));
   std::error_code ec;
+  if (files.empty()) {
+    // Only a folder marker there: an empty folder.
+    ASSIGN_OR_RETURN(PathKind kind, StatPath(at));
+    if (kind == PathKind::kMissing) return NotFound(fmt::format("'{}' does not exist", at.key));
+    fs::create_directories(dest, ec);
+    if (ec) return Internal(fmt::format("cannot create {}: {}", dest, ec.message()));
+    return Status::Ok();
+  }
   fs::create_directories(
       files.size() == 1 && files[0].rel.empty() ? fs::path(dest).parent_path() : fs::path(dest),
       ec);
@@ -195,6 +203,10 @@ StatusOr<std::int64_t> UploadPath(const std::string& src, const DatastoreLocatio
     RETURN_IF_ERROR(at.blobs->Put(Join(at.key, f.rel), *reader));
     bytes += f.size;
   }
+  std::error_code ec;
+  if (files.empty() && fs::is_directory(fs::symlink_status(src, ec))) {
+    RETURN_IF_ERROR(at.blobs->Put(Join(at.key, kFolderMarker), *artifacts::StringReader("")));
+  }
   return bytes;
 }
 
@@ -209,6 +221,13 @@ Status DeletePath(const DatastoreLocation& at) {
   Status st = at.blobs->Delete(at.key);
   if (!st.ok() && st.code() != ErrorCode::kResourceDoesNotExist) return st;
   return at.blobs->DeletePrefix(at.key + "/").status();
+}
+
+bool IsFolderMarker(const std::string& rel) {
+  const std::string marker = kFolderMarker;
+  if (rel.size() < marker.size() || rel.compare(rel.size() - marker.size(), marker.size(), marker))
+    return false;
+  return rel.size() == marker.size() || rel[rel.size() - marker.size() - 1] == '/';
 }
 
 std::string UploadMarkerKey(const std::string& upload_key) {

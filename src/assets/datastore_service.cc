@@ -356,9 +356,14 @@ StatusOr<std::vector<DatastoreFile>> AssetService::ListDatastoreFiles(const std:
     artifacts::ListOptions o;
     o.prefix = at.key.empty() ? "" : at.key + "/";
     o.delimited = true;
+    bool marked = false;  // an empty folder's marker (datastore_io.h) is there
     do {
       ASSIGN_OR_RETURN(artifacts::BlobPage page, at.blobs->List(o));
       for (const auto& b : page.blobs) {
+        if (IsFolderMarker(b.key)) {
+          marked = true;
+          continue;
+        }
         out.push_back({b.key.substr(o.prefix.size()), false, b.size});
       }
       for (const auto& p : page.prefixes) {
@@ -366,7 +371,7 @@ StatusOr<std::vector<DatastoreFile>> AssetService::ListDatastoreFiles(const std:
       }
       o.page_token = page.next_page_token;
     } while (!o.page_token.empty());
-    if (out.empty() && !path.empty()) {
+    if (out.empty() && !marked && !path.empty()) {
       return NotFound(fmt::format("'{}' does not exist in datastore '{}'", path, datastore));
     }
   } else {

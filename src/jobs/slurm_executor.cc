@@ -64,6 +64,10 @@ std::string FirstLines(const std::string& s, size_t max = 2000) {
   return t;
 }
 
+// How long after Slurm's StartTime a running job's "started" file may take to show up on the
+// shared filesystem before StartTime stands in for it.
+constexpr std::int64_t kStartedFileWaitMs = 10000;
+
 // The batch script: the sandboxed command in the job's environment only (env -i), its output
 // appended to the job's log; then the exit file in executor.h's format. With several nodes or a
 // distribution, the command runs once per task under srun (the script calls itself with
@@ -97,6 +101,10 @@ std::string BatchScript(const LaunchSpec& spec, const fs::path& dir) {
               "exec env -i \"${envv[@]}\" \"${rank[@]}\" \"${argv[@]}\"\n"
               "fi\n";
   }
+  // scancel (a cancel, limits.timeout) sends SIGTERM to the script and the command: the trap
+  // keeps the script alive until the command exits, so the exit file records the real end (in
+  // ms; Slurm's EndTime has whole seconds). The command gets the default handler back at exec.
+  script += "trap 'true' TERM\n";
   script += "date +%s%3N > \"$d/started.tmp\" && mv \"$d/started.tmp\" \"$d/started\"\n";
   if (srun) {
     script +=
@@ -475,11 +483,17 @@ class SlurmExecutor final : public Executor {
             p.running = what == "R";
             if (!p.running) p.reason = what;
             if (p.running) {
+              // Running from the start the node wrote: squeue says RUNNING a moment before the
+              // script runs, and its StartTime has whole seconds, so limits.timeout counted
+              // from it would stop the command early. Without the file after a while (a slow
+              // shared filesystem), StartTime it is.
               auto started =
                   ReadNumberFile(fs::path(w.exit_path).parent_path() / "slurm" / "started");
-              p.started_at = started
-                                 ? *started
-                                 : (it->second.start_ms > 0 ? it->second.start_ms : NowMillis());
+              const std::int64_t slurm_start = it->second.start_ms;
+              if (!started && slurm_start > 0 && NowMillis() - slurm_start < kStartedFileWaitMs) {
+                continue;  // not reported: asked again next poll
+              }
+              p.started_at = started ? *started : (slurm_start > 0 ? slurm_start : NowMillis());
             }
             progress.push_back({id, w.key, what, p});
           }

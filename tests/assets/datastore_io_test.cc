@@ -75,6 +75,32 @@ TEST_F(DatastoreIoTest, OneFileIsAFileBothWays) {
   EXPECT_EQ(Read(root_ / "out" / "x.txt"), "alpha");
 }
 
+TEST_F(DatastoreIoTest, EmptyFolderStaysAFolderInAStore) {
+  // A job's output folder left empty: a store has no folders, so a marker keeps it.
+  fs::create_directories(root_ / "empty");
+  auto up = UploadPath((root_ / "empty").string(), at_);
+  ASSERT_TRUE(up.ok()) << up.status().message();
+  EXPECT_EQ(*up, 0);
+  EXPECT_EQ(*StatPath(at_), PathKind::kFolder);
+  auto files = ListFiles(at_);
+  ASSERT_TRUE(files.ok());
+  EXPECT_TRUE(files->empty());  // the marker is not a file
+  Status dl = DownloadPath(at_, (root_ / "dl").string());
+  ASSERT_TRUE(dl.ok()) << dl.message();
+  EXPECT_TRUE(fs::is_directory(root_ / "dl"));
+  EXPECT_TRUE(fs::is_empty(root_ / "dl"));
+  ASSERT_TRUE(DeletePath(at_).ok());
+  EXPECT_EQ(*StatPath(at_), PathKind::kMissing);
+}
+
+TEST(FolderMarkerTest, OnlyTheMarkerNameMatches) {
+  EXPECT_TRUE(IsFolderMarker(".mlws-folder"));
+  EXPECT_TRUE(IsFolderMarker("ws/o/.mlws-folder"));
+  EXPECT_FALSE(IsFolderMarker("ws/o/x.mlws-folder"));
+  EXPECT_FALSE(IsFolderMarker("ws/o/.mlws-folder/a"));
+  EXPECT_FALSE(IsFolderMarker("folder"));
+}
+
 TEST_F(DatastoreIoTest, LocalLocationsUseTheFolder) {
   DatastoreLocation local;
   local.local_path = (root_ / "local" / "copy").string();

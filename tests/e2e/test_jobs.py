@@ -194,10 +194,6 @@ def test_cancel_queued_job_never_runs(server):
     wait_status(server.url, first["name"], "Canceled")
 
 
-# On Slurm the job's recorded run time came out shorter than its 1 s timeout (0.6 s): its
-# started_at is not the real start on the node. Reported; strict=False as it depends on polling.
-@pytest.mark.xfail(compute.on_slurm(), strict=False,
-                   reason="on Slurm started_at is later than the job's real start")
 def test_timeout_stops_the_job(server):
     job = submit(server.url, {"command": "echo start; sleep 60", "limits": {"timeout": 1}})
     done = wait_status(server.url, job["name"], ("Failed",), timeout=20)

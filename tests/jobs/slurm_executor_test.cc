@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -296,6 +297,38 @@ TEST_F(SlurmExecutorTest, ProgressReportsTheWaitThenTheStartOnTheNode) {
       "p", [](const SlurmProgress& p) { return p.running && p.started_at == 1699999990123; }));
   std::lock_guard<std::mutex> lock(mu_);
   EXPECT_EQ(progress_["p"].size(), 2u);  // each change once, not once per poll
+}
+
+TEST_F(SlurmExecutorTest, RunningWaitsForTheStartTheNodeWrote) {
+  // squeue says RUNNING (StartTime in whole seconds) before the script has run: the job is
+  // not reported Running until the node's own start time is there, so limits.timeout counts
+  // from the real start.
+  auto h = exec_->Launch(Spec("w"));
+  ASSERT_TRUE(h.ok());
+  std::string id = std::to_string(h->slurm_job_id);
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char start[32];
+  std::strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%S", &local);
+  Write(root_ / "squeue.out", id + "|RUNNING|" + start + "|N/A|1|None\n");
+  // Let three polls see it RUNNING without the file (each poll is one squeue call).
+  auto polls = [&] {
+    std::string calls = Read(root_ / "squeue.calls");
+    return std::count(calls.begin(), calls.end(), '\n');
+  };
+  const auto before = polls();
+  for (int i = 0; i < 1000 && polls() < before + 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GE(polls(), before + 3);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& p : progress_["w"]) EXPECT_FALSE(p.running) << p.started_at;
+  }
+  Write(root_ / "jobs" / "w" / "slurm" / "started", "1699999990456\n");
+  EXPECT_TRUE(WaitProgress(
+      "w", [](const SlurmProgress& p) { return p.running && p.started_at == 1699999990456; }));
 }
 
 TEST_F(SlurmExecutorTest, MultiNodeJobsRunEveryTaskUnderSrunWithTheirRank) {

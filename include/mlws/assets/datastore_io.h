@@ -45,7 +45,9 @@ StatusOr<std::vector<StoredFile>> ListFiles(const DatastoreLocation& at);
 // `dest` (created; existing files are replaced). NotFound when nothing is there.
 Status DownloadPath(const DatastoreLocation& at, const std::string& dest);
 // Copies the local file or folder `src` (regular files only; links are skipped) to `at`,
-// replacing what is there under the same names. Returns the bytes written.
+// replacing what is there under the same names. Returns the bytes written. An empty folder
+// going into a blob store leaves a folder marker (kFolderMarker) so that it still exists (a
+// store has no folders, only keys); ListFiles and DownloadPath hide the marker.
 StatusOr<std::int64_t> UploadPath(const std::string& src, const DatastoreLocation& at);
 // Deletes the file or folder at the path (nothing there is OK).
 Status DeletePath(const DatastoreLocation& at);
@@ -54,5 +56,10 @@ Status DeletePath(const DatastoreLocation& at);
 // (<base>/LocalUpload/<hash> -> <base>/.mlws-uploads/<hash>): written after the upload's last
 // file, outside the upload's folder so jobs and downloads never see it.
 std::string UploadMarkerKey(const std::string& upload_key);
+
+// The zero-byte blob that stands for an empty folder in a blob store (<folder>/.mlws-folder).
+inline constexpr const char* kFolderMarker = ".mlws-folder";
+// True when `rel` (a key, or a name relative to a folder) is a folder marker.
+bool IsFolderMarker(const std::string& rel);
 
 }  // namespace mlws::assets
