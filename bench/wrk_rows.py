@@ -121,6 +121,9 @@ def bench_wrk(url: str, prefix: str, seconds: float, populate, history_run: dict
         raw["wrk_history"] = res
         pts = history_run.get("points", 0)
         note = "" if history_run.get("full") else f"(at {pts:,} points)"
+        if not res.get("error") and not res.get("ok_per_s") and not res.get("p50_ms"):
+            # One connection for the row's seconds finished no request (a peer slower than that).
+            res = dict(res, error=f"no request finished in {seconds:g} s")
         cells["wrk_history"] = cell(res, res.get("p50_ms"), note)
     else:
         cells["wrk_history"] = {"value": None, "text": "n/a (no history run)", "bound": False}
