@@ -1,6 +1,7 @@
 """GET /metrics: Prometheus text format, labelled by route pattern, never by raw path."""
 
 import re
+import time
 
 import requests
 
@@ -21,10 +22,17 @@ def test_counts_and_latency_by_route(api):
         api.create_experiment()
     run = api.create_run()
     api.get_run(run)
-    r = requests.get(api.url + "/metrics", timeout=30)
-    assert r.status_code == 200
+    # A request is counted when its response has been written, which the server finishes a
+    # moment after the client has read it: wait for that (the event), not for a fixed time.
+    deadline = time.monotonic() + 30
+    while True:
+        r = requests.get(api.url + "/metrics", timeout=30)
+        assert r.status_code == 200
+        text = r.text
+        if sample(text, "mlws_http_request_duration_seconds_count", method="GET",
+                  route="/api/2.0/mlflow/runs/get") >= 1 or time.monotonic() > deadline:
+            break
     assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-    text = r.text
     assert sample(text, "mlws_http_requests_total", method="POST",
                   route="/api/2.0/mlflow/experiments/create", status="200") == n0 + 3
     # The run id never becomes a label: labels come from the route table.
