@@ -163,13 +163,7 @@ TEST_P(LeaseStoreTest, ACancelAskedOfAnotherServerWaitsForTheLeaseHolder) {
 }
 
 TEST_P(LeaseStoreTest, TwoWritersInternTheSameKeysAndNeverCollideOnChunks) {
-  NewRun nr;
-  nr.workspace_id = ws_;
-  nr.experiment_id = "0";
-  nr.run_id = NewRunId();
-  nr.run_name = "r";
-  nr.start_time = 1;
-  nr.artifact_uri = "mlflow-artifacts:/0/" + nr.run_id + "/artifacts";
+  NewRun nr = testing::TestNewRun(ws_);
   ASSERT_TRUE(a_->runs().CreateRun(nr).ok());
   auto log = [&](MetadataStore* s, int offset) {
     for (int i = 0; i < 30; ++i) {

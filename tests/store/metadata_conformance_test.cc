@@ -49,13 +49,7 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     return w->id;
   }
   std::string NewRunIn(std::int64_t ws, const std::string& exp = "0") {
-    NewRun nr;
-    nr.workspace_id = ws;
-    nr.experiment_id = exp;
-    nr.run_id = NewRunId();
-    nr.run_name = "r";
-    nr.start_time = 1;
-    nr.artifact_uri = "mlflow-artifacts:/0/" + nr.run_id + "/artifacts";
+    NewRun nr = testing::TestNewRun(ws, exp);
     auto r = store_->runs().CreateRun(nr);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return nr.run_id;

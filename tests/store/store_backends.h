@@ -15,8 +15,21 @@
 #include <string>
 
 #include "mlws/common/ids.h"
+#include "mlws/store/run_store.h"
 
 namespace mlws::store::testing {
+
+// A new run for a test, in experiment `exp` of workspace `ws`, with a fresh id.
+inline NewRun TestNewRun(std::int64_t ws, const std::string& exp = "0") {
+  NewRun nr;
+  nr.workspace_id = ws;
+  nr.experiment_id = exp;
+  nr.run_id = NewRunId();
+  nr.run_name = "r";
+  nr.start_time = 1;
+  nr.artifact_uri = "mlflow-artifacts:/0/" + nr.run_id + "/artifacts";
+  return nr;
+}
 
 // Where scripts/pg.sh is: found from the test binary upward (build/<type>/tests/mlws_tests).
 inline std::string FindPgScript() {

@@ -33,13 +33,7 @@ class TransactionTest : public ::testing::TestWithParam<std::string> {
     auto w = store_->workspaces().CreateWorkspace("w", "");
     ASSERT_TRUE(w.ok()) << w.status().ToString();
     ws_ = w->id;
-    NewRun nr;
-    nr.workspace_id = ws_;
-    nr.experiment_id = "0";
-    nr.run_id = NewRunId();
-    nr.run_name = "r";
-    nr.start_time = 1;
-    nr.artifact_uri = "mlflow-artifacts:/0/" + nr.run_id + "/artifacts";
+    NewRun nr = testing::TestNewRun(ws_);
     auto r = store_->runs().CreateRun(nr);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     run_ = nr.run_id;
