@@ -81,6 +81,16 @@ std::int64_t FaultEnv::NowMillis() {
 
 std::int64_t FaultEnv::MonotonicMillis() { return base_->MonotonicMillis(); }
 
+Status FaultEnv::CheckWrite(std::string_view path, std::int64_t bytes) {
+  if (!TakeSpace(bytes)) return FileError("writing " + std::string(path), ENOSPC);
+  return base_->CheckWrite(path, bytes);
+}
+
+Status FaultEnv::CheckSync(std::string_view path) {
+  if (fail_syncs_) return FileError("syncing " + std::string(path), EIO);
+  return base_->CheckSync(path);
+}
+
 StatusOr<pid_t> FaultEnv::Spawn(const std::vector<std::string>& argv,
                                 const std::vector<std::string>& env) {
   return base_->Spawn(argv, env);

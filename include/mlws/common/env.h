@@ -58,6 +58,18 @@ class Env {
   virtual StatusOr<pid_t> Spawn(const std::vector<std::string>& argv,
                                 const std::vector<std::string>& env) = 0;
 
+  // Asked by code that does its own file I/O (SQLite through the VFS shim in
+  // store/sqlite/env_vfs.h) before it writes `bytes` to, or fsyncs, the file at `path`: a non-OK
+  // Status fails that write or fsync with it, nothing done. The real Env allows every one.
+  virtual Status CheckWrite(std::string_view path, std::int64_t bytes) {
+    (void)path, (void)bytes;
+    return Status::Ok();
+  }
+  virtual Status CheckSync(std::string_view path) {
+    (void)path;
+    return Status::Ok();
+  }
+
   // The real operating system. Never deleted.
   static Env* Default();
 };
@@ -67,8 +79,8 @@ class Env {
 // had (or stays absent): never a partial file under `path`. With `sync` false the fsyncs are
 // left out (still atomic, not yet durable): for a batch of files made durable at once with
 // SyncFilesystem.
-Status WriteFileAtomic(Env& env, const std::string& path, std::string_view data,
-                       mode_t mode = 0600, bool sync = true);
+Status WriteFileAtomic(Env& env, const std::string& path, std::string_view data, mode_t mode = 0600,
+                       bool sync = true);
 
 // An Env for tests: forwards to `base` (default: Env::Default()) except for the faults set.
 class FaultEnv final : public Env {
@@ -96,6 +108,9 @@ class FaultEnv final : public Env {
   std::int64_t MonotonicMillis() override;
   StatusOr<pid_t> Spawn(const std::vector<std::string>& argv,
                         const std::vector<std::string>& env) override;
+  // Disk full (TakeSpace) and failing fsync (FailSyncs) for files the Env does not write itself.
+  Status CheckWrite(std::string_view path, std::int64_t bytes) override;
+  Status CheckSync(std::string_view path) override;
 
   // For FaultEnv's files: takes `n` bytes of the remaining space; false = the disk is full.
   bool TakeSpace(std::int64_t n);
