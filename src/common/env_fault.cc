@@ -1,5 +1,6 @@
 // FaultEnv (see env.h): the real Env with faults a test asks for.
 #include <errno.h>
+#include <string.h>
 
 #include "mlws/common/env.h"
 
@@ -92,8 +93,12 @@ Status FaultEnv::CheckSync(std::string_view path) {
 }
 
 StatusOr<pid_t> FaultEnv::Spawn(const std::vector<std::string>& argv,
-                                const std::vector<std::string>& env) {
-  return base_->Spawn(argv, env);
+                                const std::vector<std::string>& env, const SpawnOptions& options) {
+  if (fail_spawns_) {
+    return Internal("cannot run " + (argv.empty() ? std::string("nothing") : argv[0]) + ": " +
+                    strerror(EAGAIN));
+  }
+  return base_->Spawn(argv, env, options);
 }
 
 }  // namespace mlws
