@@ -243,7 +243,7 @@ StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& 
     ASSIGN_OR_RETURN(Stmt * s, SharedStmt(db, b.sql, own));
     b.BindAll(*s);
     ASSIGN_OR_RETURN(auto rowids, ReadTieWindow(*s, q.order_by[0].ascending, q.offset, q.limit));
-    return LoadRuns(db, rowids);
+    return LoadRuns(db, key_names_, rowids);
   }
   b.sql += order.sql;
   b.Add("r.start_time DESC, r.run_uuid ASC LIMIT ").Param(q.limit).Add(" OFFSET ").Param(q.offset);
@@ -258,7 +258,7 @@ StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& 
     rowids.push_back(s->Int(0));
   }
   s->Reset();  // ends the statement's read before the page's runs are loaded
-  return LoadRuns(db, rowids);
+  return LoadRuns(db, key_names_, rowids);
 }
 
 }  // namespace mlws::store::sqlite
