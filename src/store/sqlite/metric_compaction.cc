@@ -9,12 +9,35 @@
 
 namespace mlws::store::sqlite {
 
-Status CompactMultiKeyChunks(Db& db, std::int64_t run_rowid, std::int64_t seq) {
+namespace {
+
+StatusOr<bool> DueForFold(Db& db, std::int64_t run_rowid) {
   ASSIGN_OR_RETURN(Stmt * n, db.Cached("SELECT COUNT(*) FROM metric_chunks WHERE run_rowid = ? "
                                        "AND key_id = ?"));
   n->Bind(1, run_rowid).Bind(2, kMultiKeyChunk);
   ASSIGN_OR_RETURN(bool counted, n->Step());
-  if (!counted || n->Int(0) < kCompactMultiKeyChunks) return Status::Ok();
+  bool due = counted && n->Int(0) >= kCompactMultiKeyChunks;
+  n->Reset();
+  return due;
+}
+
+}  // namespace
+
+Status CompactMultiKeyChunks(Db& db, std::int64_t run_rowid, std::int64_t seq) {
+  ASSIGN_OR_RETURN(bool due, DueForFold(db, run_rowid));
+  if (!due) return Status::Ok();
+  if (db.dialect() == Dialect::kPostgres) {
+    // Another server may be folding this run's chunks too (SQLite has one writer at a time):
+    // the run's row lock makes it wait for our commit, then the count is read again, so the
+    // same chunks are never folded twice.
+    ASSIGN_OR_RETURN(Stmt * lock,
+                     db.Cached("SELECT rowid FROM runs WHERE rowid = ? FOR NO KEY UPDATE"));
+    lock->Bind(1, run_rowid);
+    RETURN_IF_ERROR(lock->Step().status());
+    lock->Reset();
+    ASSIGN_OR_RETURN(due, DueForFold(db, run_rowid));
+    if (!due) return Status::Ok();
+  }
   // Each key's points in logging order: chunks by seq, a chunk's points as stored.
   struct Folded {
     std::string points;
