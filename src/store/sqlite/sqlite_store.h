@@ -13,6 +13,7 @@
 #include <string>
 
 #include "mlws/store/metadata_store.h"
+#include "mlws/store/write_groups.h"
 #include "store/sqlite/asset_stores.h"
 #include "store/sqlite/auth_stores.h"
 #include "store/sqlite/db.h"
@@ -27,7 +28,7 @@
 
 namespace mlws::store::sqlite {
 
-class SqliteStore final : public MetadataStore {
+class SqliteStore final : public MetadataStore, public WriteGroupSource {
  public:
   static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   // The store over connections `connect` opens (the first one is the writer's).
@@ -61,6 +62,7 @@ class SqliteStore final : public MetadataStore {
     WriteQueue::Stats s = writes_.GetStats();
     return WriteQueueStats{s.depth, s.limit, s.rejected};
   }
+  WriteGroupStats WriteGroups() override { return writes_.GetStats().groups; }
   ScheduleStore& schedules() override { return schedules_; }
   LeaseStore& leases() override { return leases_; }
   // One write task: `fn` runs on the writer's connection inside its transaction (sql_tx.h).

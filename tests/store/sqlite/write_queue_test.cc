@@ -1,4 +1,5 @@
-// WriteQueue's backpressure: past its limit a write is refused at once, never queued.
+// WriteQueue's backpressure (past its limit a write is refused at once, never queued) and its
+// group-commit counts.
 #include "store/sqlite/write_queue.h"
 
 #include <gtest/gtest.h>
@@ -102,6 +103,41 @@ TEST_F(WriteQueueTest, UnboundedByDefault) {
   EXPECT_TRUE(first.get().ok());
   for (auto& f : waiting) EXPECT_TRUE(f.get().ok());
   EXPECT_EQ(queue_->GetStats().rejected, 0u);
+}
+
+TEST_F(WriteQueueTest, WritesQueuedBehindTheWriterCommitAsOneCountedGroup) {
+  WriteGroupStats before = queue_->GetStats().groups;  // SetUp's CREATE TABLE: a group of 1
+  EXPECT_EQ(before.groups, 1u);
+  EXPECT_EQ(before.grouped_writes, 1u);
+  EXPECT_EQ(before.group_sizes[0], 1u);
+  std::promise<void> release;
+  std::promise<void> writer_busy;
+  std::shared_future<void> gate = release.get_future().share();
+  auto first = std::async(std::launch::async, [&] {
+    return queue_->Submit([&](Db& d) {
+      writer_busy.set_value();
+      gate.wait();
+      return d.Exec("INSERT INTO t VALUES (1)");
+    });
+  });
+  writer_busy.get_future().wait();
+  std::vector<std::future<Status>> waiting;
+  for (int i = 0; i < 5; ++i) {
+    waiting.push_back(std::async(std::launch::async, [&] {
+      return queue_->Submit([](Db& d) { return d.Exec("INSERT INTO t VALUES (2)"); });
+    }));
+  }
+  AwaitDepth(5);
+  release.set_value();
+  EXPECT_TRUE(first.get().ok());
+  for (auto& f : waiting) EXPECT_TRUE(f.get().ok());
+  WriteGroupStats st = queue_->GetStats().groups;
+  // The held write was a group of its own; the five behind it one group of five (bucket <= 8).
+  EXPECT_EQ(st.groups, 3u);
+  EXPECT_EQ(st.grouped_writes, 7u);
+  EXPECT_EQ(st.group_sizes[0], 2u);  // <= 1
+  EXPECT_EQ(st.group_sizes[3], 1u);  // 5..8
+  EXPECT_GT(st.commit_seconds, 0.0);
 }
 
 }  // namespace
