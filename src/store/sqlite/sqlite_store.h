@@ -14,6 +14,7 @@
 
 #include "mlws/store/compute_instance_requests.h"
 #include "mlws/store/metadata_store.h"
+#include "mlws/store/write_groups.h"
 #include "store/sqlite/asset_stores.h"
 #include "store/sqlite/auth_stores.h"
 #include "store/sqlite/db.h"
@@ -28,7 +29,9 @@
 
 namespace mlws::store::sqlite {
 
-class SqliteStore final : public MetadataStore, public ComputeInstanceRequestStore {
+class SqliteStore final : public MetadataStore,
+                          public ComputeInstanceRequestStore,
+                          public WriteGroupSource {
  public:
   // Every connection's file I/O goes through `env` (env_vfs.h; nullptr = no shim): tests pass a
   // FaultEnv to fail the database's fsyncs or fill its disk.
@@ -66,6 +69,7 @@ class SqliteStore final : public MetadataStore, public ComputeInstanceRequestSto
     WriteQueue::Stats s = writes_.GetStats();
     return WriteQueueStats{s.depth, s.limit, s.rejected};
   }
+  WriteGroupStats WriteGroups() override { return writes_.GetStats().groups; }
   ScheduleStore& schedules() override { return schedules_; }
   LeaseStore& leases() override { return leases_; }
   // One write task: `fn` runs on the writer's connection inside its transaction (sql_tx.h).
