@@ -103,6 +103,9 @@ class PgStmt final : public sqlite::StmtImpl {
   StatusOr<bool> Step() override {
     if (!executed_) {
       RETURN_IF_ERROR(error_);
+      // Reconnect first, so that BeginRun sees the new connection's epoch and this statement is
+      // prepared again there rather than run by a name the new connection never heard of.
+      RETURN_IF_ERROR(db_->EnsureConnected());
       BeginRun();
       ASSIGN_OR_RETURN(PGresult * res, db_->Run(sql_, name_, &prepared_types_, p_));
       Take(res);

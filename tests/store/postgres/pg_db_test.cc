@@ -121,6 +121,37 @@ TEST_F(PgDbTest, ConnectionLostInsideATransactionFailsItsCommit) {
   EXPECT_EQ(Committed(), "7,");
 }
 
+TEST_F(PgDbTest, PreparedStatementRunsAgainAfterTheConnectionWasReestablished) {
+  ASSERT_TRUE(Insert(1).ok());
+  auto read = [&]() -> StatusOr<std::int64_t> {
+    ASSIGN_OR_RETURN(Stmt * s, db_->Cached("SELECT count(*) FROM t WHERE v >= ?"));
+    s->Bind(1, 0);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    std::int64_t n = row ? s->Int(0) : -1;
+    s->Reset();
+    return n;
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(*read(), 1);  // by now prepared on the server
+  auto pid = db_->Prepare("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok());
+  ASSERT_TRUE(*pid->Step());
+  const std::int64_t backend = pid->Int(0);
+  {
+    auto admin = PgDb::Connect(uri_, false);
+    ASSERT_TRUE(admin.ok());
+    auto kill = (*admin)->Prepare("SELECT pg_terminate_backend(CAST(? AS INTEGER))");
+    ASSERT_TRUE(kill.ok());
+    kill->Bind(1, backend);
+    ASSERT_TRUE(kill->Step().ok());
+  }
+  // The first statement may see the loss (the server closed the connection under it); after
+  // that the statement is prepared again on the new connection and runs.
+  (void)read();
+  StatusOr<std::int64_t> again = read();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, 1);
+}
+
 TEST_F(PgDbTest, WriteConnectionsCompressLargeValuesWithLz4) {
   ASSERT_TRUE(db_->Exec("CREATE TABLE b (data BYTEA)").ok());
   std::string blob(4000, 'x');  // over the 2 KB TOAST threshold, and compressible
