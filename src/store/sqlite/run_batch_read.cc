@@ -27,10 +27,13 @@ std::string InListSql(std::string_view head, std::size_t slots, std::string_view
   return sql;
 }
 
-// `head` + " IN (ids)" + `tail`, prepared and bound. The IN list is padded with NULLs (which
-// match nothing) to a power of two, so a page of any size reuses a prepared statement instead
-// of parsing and planning its query again (up to 1,024 ids; larger lists are prepared for the
-// one call).
+// `head` + " IN (ids)" + `tail`, prepared and bound. The IN list is padded to a power of two
+// with copies of the last id (a row matches an IN list once, however often its id is listed),
+// so a page of any size reuses a prepared statement instead of parsing and planning its query
+// again (up to 1,024 ids; larger lists are prepared for the one call). Copies rather than
+// NULLs: PostgreSQL drops NULLs from a plan made for the values, which then looks cheaper than
+// the generic plan of the prepared statement, so every execution was planned again (0.15-0.3
+// ms each, five per page).
 struct InQuery {
   std::optional<Stmt> own;
   Stmt* stmt = nullptr;
@@ -48,10 +51,10 @@ Status BindIn(Db& db, std::string_view head, const std::vector<std::int64_t>& id
     q.stmt = &*q.own;
   }
   for (std::size_t i = 0; i < slots; ++i) {
-    if (i < ids.size()) {
-      q.stmt->Bind(static_cast<int>(i + 1), ids[i]);
+    if (ids.empty()) {
+      q.stmt->BindNull(static_cast<int>(i + 1));  // matches nothing
     } else {
-      q.stmt->BindNull(static_cast<int>(i + 1));
+      q.stmt->Bind(static_cast<int>(i + 1), ids[std::min(i, ids.size() - 1)]);
     }
   }
   return Status::Ok();
