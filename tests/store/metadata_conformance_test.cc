@@ -357,6 +357,48 @@ TEST_P(StoreConformance, SearchByCommonAndRareParamFindsTheSameRunsEitherWay) {
   EXPECT_TRUE(search("rare", "no").empty());
 }
 
+// A search's page carries every run's metrics (sorted by key), params and tags. Metric keys are
+// named through a cache of key ids: a key first logged through another server (a second store on
+// the same database) after the cache was filled still comes back with its name.
+TEST_P(StoreConformance, SearchPagesCarryMetricsParamsAndTagsWithKeysLoggedElsewhere) {
+  std::int64_t ws = Workspace("w");
+  std::string a = NewRunIn(ws), b = NewRunIn(ws);
+  ASSERT_TRUE(
+      store_->runs()
+          .LogBatch(ws, a, {{"acc", 0.9, 1, 2}, {"loss", 0.1, 1, 2}}, {{"lr", "0.1"}}, {{"t", "x"}})
+          .ok());
+  ASSERT_TRUE(store_->runs().LogBatch(ws, b, {{"acc", 0.8, 1, 0}}, {}, {}).ok());
+  RunQuery q = ByMetric(ws, tracking::Comparator::kGt, 0.0);
+  auto first = store_->runs().SearchRuns(q);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 2u);
+  const tracking::Run& ra = (*first)[0];
+  ASSERT_EQ(ra.metrics.size(), 2u);
+  EXPECT_EQ(ra.metrics[0].key, "acc");
+  EXPECT_EQ(ra.metrics[0].value, 0.9);
+  EXPECT_EQ(ra.metrics[0].step, 2);
+  EXPECT_EQ(ra.metrics[1].key, "loss");
+  ASSERT_EQ(ra.params.size(), 1u);
+  EXPECT_EQ(ra.params[0].value, "0.1");
+  ASSERT_EQ(ra.tags.size(), 1u);
+  EXPECT_EQ(ra.tags[0].key, "t");
+
+  auto other = OpenMetadataStore(uri_);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_TRUE(
+      (*other)->runs().LogBatch(ws, b, {{"zeta", 3.5, 1, 0}, {"beta", 2, 1, 0}}, {}, {}).ok());
+  auto again = store_->runs().SearchRuns(q);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_EQ(again->size(), 2u);
+  const tracking::Run& rb = (*again)[1];
+  EXPECT_EQ(rb.info.run_id, b);
+  ASSERT_EQ(rb.metrics.size(), 3u);
+  EXPECT_EQ(rb.metrics[0].key, "acc");
+  EXPECT_EQ(rb.metrics[1].key, "beta");
+  EXPECT_EQ(rb.metrics[2].key, "zeta");
+  EXPECT_EQ(rb.metrics[2].value, 3.5);
+}
+
 TEST_P(StoreConformance, SecretsKeepTheirBytesAndPutReplaces) {
   std::int64_t ws = Workspace("w");
   std::string nonce("\x00\x01\xff\x7f", 4), ct("\xde\xad\x00\xbe\xef", 5);
