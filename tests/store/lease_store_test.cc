@@ -1,7 +1,7 @@
 // LeaseStore (migrations 16, 17, 18) with two stores on one database, as two servers are: a claim
 // is won by exactly one, leases expire and renew, new jobs are leased in their own transaction, and
 // the metric writer's key ids and chunk numbers are safe with two writers; compute instance
-// requests (migration 20) recorded through one are taken through the other, none lost. Runs on
+// requests (migration 19) recorded through one are taken through the other, none lost. Runs on
 // SQLite and on PostgreSQL (store_backends.h).
 #include <gtest/gtest.h>
 
@@ -220,7 +220,7 @@ TEST_P(LeaseStoreTest, ResourceLeasesAreHeldByOneServerUntilTheyExpireOrItDies) 
 
 using nlohmann::json;
 
-// Appends `action` to compute instance ci1's request (migration 20), as a non-owner does.
+// Appends `action` to compute instance ci1's request (migration 19), as a non-owner does.
 Status AskInstance(MetadataStore& s, std::int64_t ws, const std::string& action) {
   DocumentStore* r = ComputeInstanceRequestsOf(s);
   Status st = r->Update(ws, "ci1", [&](const DocumentRecord& cur) -> StatusOr<std::string> {
