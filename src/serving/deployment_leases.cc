@@ -1,5 +1,5 @@
 // Several servers on one database: each online deployment is leased to the server that runs
-// its instances (store/resource_leases.h, docs/scale-out.md "Several servers on one database").
+// its instances (store/lease_store.h, docs/scale-out.md "Several servers on one database").
 //
 // The holder renews its leases every lease/3 from the monitor thread. The other servers mirror
 // the deployment from the store (its spec, state and instance records) and score through the
@@ -15,7 +15,7 @@
 
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
-#include "mlws/store/resource_leases.h"
+#include "mlws/store/lease_store.h"
 #include "serving/serving_state.h"
 
 namespace mlws::serving {
@@ -41,8 +41,8 @@ bool SameInstances(const OnlineDeployment& a, const OnlineDeployment& b) {
 }  // namespace
 
 bool EndpointService::State::ClaimDeployment(std::int64_t ws_id, const std::string& id) {
-  auto* leases = store::ResourceLeasesOf(store.leases());
-  if (leases == nullptr) return true;  // one server: it owns everything it loads
+  store::LeaseStore* leases = &store.leases();
+  if (!leases->KeepsResourceLeases()) return true;  // one server: it owns everything it loads
   std::int64_t now = NowMillis();
   std::string dead;
   auto current = leases->GetResourceLease(kKind, ws_id, id);
@@ -59,16 +59,16 @@ bool EndpointService::State::ClaimDeployment(std::int64_t ws_id, const std::stri
 }
 
 void EndpointService::State::ReleaseDeployment(std::int64_t ws_id, const std::string& id) {
-  auto* leases = store::ResourceLeasesOf(store.leases());
-  if (leases == nullptr) return;
+  store::LeaseStore* leases = &store.leases();
+  if (!leases->KeepsResourceLeases()) return;
   Status st = leases->ReleaseResource(kKind, ws_id, id, jobs.server_id());
   if (!st.ok())
     spdlog::warn("online deployment {}: cannot release its lease: {}", id, st.message());
 }
 
 std::string EndpointService::State::OtherHolder(std::int64_t ws_id, const std::string& id) {
-  auto* leases = store::ResourceLeasesOf(store.leases());
-  if (leases == nullptr) return "";
+  store::LeaseStore* leases = &store.leases();
+  if (!leases->KeepsResourceLeases()) return "";
   auto l = leases->GetResourceLease(kKind, ws_id, id);
   if (!l.ok() || !*l) return "";
   const std::string& holder = (*l)->server_id;
@@ -79,7 +79,7 @@ std::string EndpointService::State::OtherHolder(std::int64_t ws_id, const std::s
 }
 
 void EndpointService::State::SyncFromStore() {
-  if (store::ResourceLeasesOf(store.leases()) == nullptr) return;  // memory is the truth
+  if (!store.leases().KeepsResourceLeases()) return;  // memory is the truth
   struct Loaded {
     std::int64_t ws_id;
     std::string ws;
@@ -187,8 +187,8 @@ void EndpointService::State::SyncIfUnknown(std::int64_t ws_id, const std::string
 }
 
 void EndpointService::State::LeaseRound() {
-  auto* leases = store::ResourceLeasesOf(store.leases());
-  if (leases == nullptr) return;
+  store::LeaseStore* leases = &store.leases();
+  if (!leases->KeepsResourceLeases()) return;
   std::int64_t now = NowMillis();
   if (now - lease_round_ms < std::max<std::int64_t>(50, jobs.LeaseMs() / 3)) return;
   lease_round_ms = now;
