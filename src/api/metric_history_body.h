@@ -22,15 +22,15 @@ class MetricHistoryBody final : public http::BodySource {
   static constexpr std::size_t kBatch = 4096;  // points per cursor read
 
  private:
-  // Renders the next batch into text_ (or the closing "]}" after the last one).
-  Status RenderMore();
-
   std::unique_ptr<store::MetricHistoryCursor> cursor_;
-  const std::string quoted_key_;
+  const std::string prefix_;     // MetricJsonPrefix of the key
+  const std::size_t max_point_;  // the most bytes one point (and its comma) renders to
   std::vector<tracking::MetricPoint> batch_;
-  std::string text_;  // rendered, not yet handed out from pos_
+  std::size_t next_ = 0;  // batch_[next_] is the next point to render
+  std::string text_;      // rendered, not yet handed out from pos_
   std::size_t pos_ = 0;
   bool started_ = false;
+  bool rendered_any_ = false;
   bool ended_ = false;
 };
 

@@ -2,8 +2,10 @@
 // defaults omitted, NaN/Infinity as strings) and parsing the repeated key/value inputs.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mlws/common/status.h"
@@ -26,6 +28,14 @@ nlohmann::json KeyValuesJson(const std::vector<tracking::KeyValue>& kvs);
 // `quoted_key` is the key already rendered as a JSON string (see QuoteJson).
 void AppendMetricJson(std::string& out, const tracking::MetricPoint& m,
                       const std::string& quoted_key, const std::string* run_id);
+// The same into a caller's buffer of at least MetricJsonMaxSize bytes; returns the end.
+// `value_prefix` is MetricJsonPrefix(quoted_key): `{"key":<quoted key>,"value":`.
+char* WriteMetricJson(char* p, const tracking::MetricPoint& m, std::string_view value_prefix,
+                      const std::string* run_id);
+std::string MetricJsonPrefix(const std::string& quoted_key);
+// Writes what std::to_chars(p, p + 32, v) writes (the shortest form), faster for most values.
+char* WriteShortestDouble(char* p, double v);
+std::size_t MetricJsonMaxSize(std::string_view value_prefix, const std::string* run_id);
 std::string QuoteJson(const std::string& s);
 
 // Parses [{"key":..,"value":..}]; `what` names the field in errors. Missing key is an error;

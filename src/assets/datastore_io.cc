@@ -54,7 +54,29 @@ std::vector<StoredFile> LocalFiles(const fs::path& root) {
   return out;
 }
 
-StatusOr<std::vector<StoredFile>> BlobFiles(const DatastoreLocation& at) {
+// Folders below `root` that hold nothing at all (relative, '/'-separated), never through a link:
+// a blob store has no folders, so each one needs a marker to survive a copy.
+std::vector<std::string> EmptyLocalFolders(const fs::path& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(root, ec))) return out;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code fec;
+    if (!fs::is_directory(it->symlink_status(fec)) || fec) continue;
+    if (!fs::is_empty(it->path(), fec) || fec) continue;
+    std::string rel = it->path().lexically_relative(root).generic_string();
+    if (rel.rfind(".incoming-", 0) == 0) continue;  // an upload being unpacked
+    out.push_back(std::move(rel));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Files below `at` in its store; with `folders`, also the folders a marker keeps (relative to
+// `at`, "" for `at` itself).
+StatusOr<std::vector<StoredFile>> BlobFiles(const DatastoreLocation& at,
+                                            std::vector<std::string>* folders = nullptr) {
   std::vector<StoredFile> out;
   if (!at.key.empty()) {
     auto st = at.blobs->Stat(at.key);
@@ -69,7 +91,15 @@ StatusOr<std::vector<StoredFile>> BlobFiles(const DatastoreLocation& at) {
   do {
     ASSIGN_OR_RETURN(artifacts::BlobPage page, at.blobs->List(o));
     for (const auto& b : page.blobs) {
-      if (IsFolderMarker(b.key)) continue;
+      if (IsFolderMarker(b.key)) {
+        if (folders != nullptr) {
+          std::string rel = b.key.substr(o.prefix.size());
+          rel.resize(rel.size() - std::strlen(kFolderMarker));
+          if (!rel.empty()) rel.pop_back();  // the '/' before the marker
+          folders->push_back(std::move(rel));
+        }
+        continue;
+      }
       out.push_back({b.key.substr(o.prefix.size()), b.size, b.mtime_ms});
     }
     o.page_token = page.next_page_token;
@@ -160,7 +190,8 @@ Status DownloadPath(const DatastoreLocation& at, const std::string& dest) {
     if (ec) return Internal(fmt::format("cannot copy {}: {}", at.local_path, ec.message()));
     return Status::Ok();
   }
-  ASSIGN_OR_RETURN(std::vector<StoredFile> files, BlobFiles(at));
+  std::vector<std::string> folders;
+  ASSIGN_OR_RETURN(std::vector<StoredFile> files, BlobFiles(at, &folders));
   std::error_code ec;
   if (files.empty()) {
     // Only a folder marker there: an empty folder.
@@ -177,6 +208,12 @@ Status DownloadPath(const DatastoreLocation& at, const std::string& dest) {
     RETURN_IF_ERROR(artifacts::ValidateArtifactPath(f.rel));
     ASSIGN_OR_RETURN(auto reader, at.blobs->Get(Join(at.key, f.rel)));
     RETURN_IF_ERROR(WriteLocal(*reader, f.rel.empty() ? fs::path(dest) : fs::path(dest) / f.rel));
+  }
+  for (const auto& rel : folders) {  // empty subfolders their markers keep
+    if (rel.empty()) continue;
+    RETURN_IF_ERROR(artifacts::ValidateArtifactPath(rel));
+    fs::create_directories(fs::path(dest) / rel, ec);
+    if (ec) return Internal(fmt::format("cannot create {}: {}", dest, ec.message()));
   }
   return Status::Ok();
 }
@@ -195,6 +232,11 @@ StatusOr<std::int64_t> UploadPath(const std::string& src, const DatastoreLocatio
       bytes += f.size;
     }
     if (files.empty() && fs::is_directory(src, ec)) fs::create_directories(at.local_path, ec);
+    for (const auto& rel : EmptyLocalFolders(src)) {
+      fs::create_directories(fs::path(at.local_path) / rel, ec);
+      if (ec)
+        return Internal(fmt::format("cannot create {}/{}: {}", at.local_path, rel, ec.message()));
+    }
     return bytes;
   }
   for (const auto& f : files) {
@@ -206,6 +248,10 @@ StatusOr<std::int64_t> UploadPath(const std::string& src, const DatastoreLocatio
   std::error_code ec;
   if (files.empty() && fs::is_directory(fs::symlink_status(src, ec))) {
     RETURN_IF_ERROR(at.blobs->Put(Join(at.key, kFolderMarker), *artifacts::StringReader("")));
+  }
+  for (const auto& rel : EmptyLocalFolders(src)) {
+    RETURN_IF_ERROR(
+        at.blobs->Put(Join(Join(at.key, rel), kFolderMarker), *artifacts::StringReader("")));
   }
   return bytes;
 }

@@ -15,7 +15,7 @@
 
 #include "mlws/common/ids.h"
 #include "mlws/common/json.h"
-#include "mlws/store/lease_store.h"
+#include "mlws/jobs/resource_lease_holder.h"
 #include "serving/serving_state.h"
 
 namespace mlws::serving {
@@ -41,45 +41,19 @@ bool SameInstances(const OnlineDeployment& a, const OnlineDeployment& b) {
 }  // namespace
 
 bool EndpointService::State::ClaimDeployment(std::int64_t ws_id, const std::string& id) {
-  store::LeaseStore* leases = &store.leases();
-  if (!leases->KeepsResourceLeases()) return true;  // one server: it owns everything it loads
-  std::int64_t now = NowMillis();
-  std::string dead;
-  auto current = leases->GetResourceLease(kKind, ws_id, id);
-  if (current.ok() && *current && jobs.ServerGone((*current)->server_id)) {
-    dead = (*current)->server_id;
-  }
-  auto won =
-      leases->ClaimResource(kKind, ws_id, id, jobs.server_id(), now, now + jobs.LeaseMs(), dead);
-  if (!won.ok()) {
-    spdlog::warn("online deployment {}: cannot claim its lease: {}", id, won.status().message());
-    return false;
-  }
-  return *won;
+  return jobs::ResourceLeaseHolder(store, jobs, kKind).Claim(ws_id, id);
 }
 
 void EndpointService::State::ReleaseDeployment(std::int64_t ws_id, const std::string& id) {
-  store::LeaseStore* leases = &store.leases();
-  if (!leases->KeepsResourceLeases()) return;
-  Status st = leases->ReleaseResource(kKind, ws_id, id, jobs.server_id());
-  if (!st.ok())
-    spdlog::warn("online deployment {}: cannot release its lease: {}", id, st.message());
+  jobs::ResourceLeaseHolder(store, jobs, kKind).Release(ws_id, id);
 }
 
 std::string EndpointService::State::OtherHolder(std::int64_t ws_id, const std::string& id) {
-  store::LeaseStore* leases = &store.leases();
-  if (!leases->KeepsResourceLeases()) return "";
-  auto l = leases->GetResourceLease(kKind, ws_id, id);
-  if (!l.ok() || !*l) return "";
-  const std::string& holder = (*l)->server_id;
-  if (holder == jobs.server_id() || (*l)->expires_at < NowMillis() || jobs.ServerGone(holder)) {
-    return "";
-  }
-  return holder;
+  return jobs::ResourceLeaseHolder(store, jobs, kKind).OtherHolder(ws_id, id);
 }
 
 void EndpointService::State::SyncFromStore() {
-  if (!store.leases().KeepsResourceLeases()) return;  // memory is the truth
+  if (!jobs::ResourceLeaseHolder(store, jobs, kKind).Shared()) return;  // memory is the truth
   struct Loaded {
     std::int64_t ws_id;
     std::string ws;
@@ -187,12 +161,12 @@ void EndpointService::State::SyncIfUnknown(std::int64_t ws_id, const std::string
 }
 
 void EndpointService::State::LeaseRound() {
-  store::LeaseStore* leases = &store.leases();
-  if (!leases->KeepsResourceLeases()) return;
+  jobs::ResourceLeaseHolder leases(store, jobs, kKind);
+  if (!leases.Shared()) return;
   std::int64_t now = NowMillis();
   if (now - lease_round_ms < std::max<std::int64_t>(50, jobs.LeaseMs() / 3)) return;
   lease_round_ms = now;
-  Status st = leases->RenewResources(jobs.server_id(), now + jobs.LeaseMs());
+  Status st = leases.RenewAll();
   if (!st.ok()) {
     spdlog::warn("cannot renew the deployment leases of server {}: {}", jobs.server_id(),
                  st.message());
@@ -210,11 +184,8 @@ void EndpointService::State::LeaseRound() {
   }
   for (auto& dep : mirrored) {
     std::string id = DeploymentId(dep->d.endpoint_name, dep->d.name);
-    auto l = leases->GetResourceLease(kKind, dep->ws_id, id);
-    if (!l.ok()) continue;
-    std::string holder = *l ? (*l)->server_id : "";
-    bool free = !*l || (*l)->expires_at < now || jobs.ServerGone(holder);
-    if (!free || !ClaimDeployment(dep->ws_id, id)) continue;
+    std::string holder;
+    if (!leases.Free(dep->ws_id, id, &holder) || !leases.Claim(dep->ws_id, id)) continue;
     std::lock_guard<std::mutex> lock(mu);
     if (stopping) return;
     if (dep->owned || dep->d.provisioning_state == "Deleting") {

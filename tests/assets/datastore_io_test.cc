@@ -93,6 +93,31 @@ TEST_F(DatastoreIoTest, EmptyFolderStaysAFolderInAStore) {
   EXPECT_EQ(*StatPath(at_), PathKind::kMissing);
 }
 
+TEST_F(DatastoreIoTest, EmptySubfoldersSurviveTheStoreBothWays) {
+  // An output with files and an empty subfolder (a checkpoints/ folder nothing was written to):
+  // the subfolder must still be there when the next step downloads the output.
+  fs::create_directories(root_ / "src" / "checkpoints");
+  fs::create_directories(root_ / "src" / "deep" / "er");
+  auto up = UploadPath((root_ / "src").string(), at_);
+  ASSERT_TRUE(up.ok()) << up.status().message();
+  auto files = ListFiles(at_);
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 2u);  // markers are not files
+  Status dl = DownloadPath(at_, (root_ / "dl").string());
+  ASSERT_TRUE(dl.ok()) << dl.message();
+  EXPECT_EQ(Read(root_ / "dl" / "sub" / "b.txt"), "bee");
+  EXPECT_TRUE(fs::is_directory(root_ / "dl" / "checkpoints"));
+  EXPECT_TRUE(fs::is_empty(root_ / "dl" / "checkpoints"));
+  EXPECT_TRUE(fs::is_directory(root_ / "dl" / "deep" / "er"));
+  EXPECT_FALSE(fs::exists(root_ / "dl" / "deep" / "er" / kFolderMarker));
+
+  DatastoreLocation local;  // and a folder copied to a local location keeps them too
+  local.local_path = (root_ / "copy").string();
+  ASSERT_TRUE(UploadPath((root_ / "src").string(), local).ok());
+  EXPECT_TRUE(fs::is_directory(root_ / "copy" / "checkpoints"));
+  EXPECT_TRUE(fs::is_directory(root_ / "copy" / "deep" / "er"));
+}
+
 TEST(FolderMarkerTest, OnlyTheMarkerNameMatches) {
   EXPECT_TRUE(IsFolderMarker(".mlws-folder"));
   EXPECT_TRUE(IsFolderMarker("ws/o/.mlws-folder"));

@@ -138,8 +138,8 @@ def run_cell(ws_url, headers, code, timeout=180):
     return status, out
 
 
-@artifacts.local_only("JupyterLab needs the Users/<owner> folder on the server's disk, which an "
-                      "s3:// destination does not have yet (docs/scale-out.md)")
+@artifacts.local_only("reads Users/<owner> through the datastore right after the lab saved; on "
+                      "s3:// the files reach the bucket at write-back (test_compute_instance_s3)")
 def test_compute_instance_lifecycle_through_the_proxy(spawn):
     srv = spawn()
     url = srv.url
@@ -263,8 +263,8 @@ def test_bad_compute_instance_specs_change_nothing(spawn):
     assert r.status_code == 404, r.text
 
 
-@artifacts.local_only("JupyterLab needs the Users/<owner> folder on the server's disk, which an "
-                      "s3:// destination does not have yet (docs/scale-out.md)")
+@artifacts.local_only("the s3:// copy of Users/<owner> is covered by test_compute_instance_s3; "
+                      "this slow test runs once")
 def test_schedules_start_and_stop_it_and_a_restarted_server_readopts_it(tmp_path):
     """Start/stop schedules fire on the schedules' clock, which this test moves
     (MLWS_SCHEDULE_CLOCK_FILE), and a lab that runs while the server restarts is adopted by the

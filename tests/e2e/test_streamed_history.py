@@ -110,3 +110,38 @@ def test_streamed_history_errors_come_before_the_stream(api: Api):
     run = api.create_run()
     empty = api.get("/metrics/get-history", {"run_id": run, "metric_key": "never-logged"})
     assert api.ok(empty) == {}
+
+
+def test_many_key_requests_read_back_the_same_across_folds(api: Api):
+    """log_metrics({...}) with many keys: those keys share one multi-key chunk per request,
+    folded into per-key chunks every 16 requests (docs/storage.md). 20 requests of 50 keys x 2
+    steps leave 4 unfolded: the streamed, paged and bulk histories, the run's latest values and
+    a search on a shared key all see every point once, in order, NaN included."""
+    run = api.create_run(api.create_experiment(unique("multikey")))
+    for r in range(20):
+        api.log_batch(run, metrics=[
+            {"key": f"k{k}", "value": "NaN" if (k, r) == (3, 19) else k * 100 + r + s / 4,
+             "timestamp": 1_000 + 2 * r + s, "step": 2 * r + s}
+            for k in range(50) for s in range(2)])
+    q = {"run_id": run, "metric_key": "k7"}
+    streamed = api.ok(api.get("/metrics/get-history", q))["metrics"]
+    assert [p["step"] for p in streamed] == list(range(40))
+    assert [p["value"] for p in streamed[:3]] == [700, 700.25, 701]
+    paged, token = [], None
+    while True:
+        page = api.ok(api.get("/metrics/get-history",
+                              {**q, "max_results": 7, **({"page_token": token} if token else {})}))
+        paged += page["metrics"]
+        token = page.get("next_page_token")
+        if not token:
+            break
+    assert paged == streamed
+    nan = api.ok(api.get("/metrics/get-history", {"run_id": run, "metric_key": "k3"}))["metrics"]
+    assert len(nan) == 40 and [p["value"] for p in nan[-3:]] == [318.25, "NaN", "NaN"]
+    latest = {m["key"]: m for m in api.ok(api.get("/runs/get", {"run_id": run}))
+              ["run"]["data"]["metrics"]}
+    assert len(latest) == 50 and latest["k49"]["step"] == 39 and latest["k49"]["value"] == 4919.25
+    exp = api.ok(api.get("/runs/get", {"run_id": run}))["run"]["info"]["experiment_id"]
+    found = api.ok(api.post("/runs/search", {"experiment_ids": [exp],
+                                             "filter": "metrics.k49 > 4919"}))
+    assert [r["info"]["run_id"] for r in found["runs"]] == [run]

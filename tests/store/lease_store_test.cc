@@ -1,13 +1,16 @@
 // LeaseStore (migrations 16, 17, 18) with two stores on one database, as two servers are: a claim
 // is won by exactly one, leases expire and renew, new jobs are leased in their own transaction, and
-// the metric writer's key ids and chunk numbers are safe with two writers. Runs on SQLite and on
-// PostgreSQL (store_backends.h).
+// the metric writer's key ids and chunk numbers are safe with two writers; compute instance
+// requests (migration 20) recorded through one are taken through the other, none lost. Runs on
+// SQLite and on PostgreSQL (store_backends.h).
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "mlws/common/ids.h"
+#include "mlws/store/compute_instance_requests.h"
 #include "mlws/store/metadata_store.h"
 #include "store_backends.h"
 
@@ -210,6 +213,57 @@ TEST_P(LeaseStoreTest, ResourceLeasesAreHeldByOneServerUntilTheyExpireOrItDies) 
   EXPECT_TRUE(a->GetResourceLease(kDep, ws_, "ep/blue")->has_value());
   ASSERT_TRUE(a->ReleaseResource(kDep, ws_, "ep/blue", "h:1:1").ok());
   EXPECT_FALSE(a->GetResourceLease(kDep, ws_, "ep/blue")->has_value());
+}
+
+using nlohmann::json;
+
+// Appends `action` to compute instance ci1's request (migration 20), as a non-owner does.
+Status AskInstance(MetadataStore& s, std::int64_t ws, const std::string& action) {
+  DocumentStore* r = ComputeInstanceRequestsOf(s);
+  Status st = r->Update(ws, "ci1", [&](const DocumentRecord& cur) -> StatusOr<std::string> {
+    json doc = json::parse(cur.doc);
+    doc["actions"].push_back(action);
+    return doc.dump();
+  });
+  if (st.code() != ErrorCode::kResourceDoesNotExist) return st;
+  return r->Put(ws, {"ci1", 1, json{{"actions", json::array({action})}}.dump()});
+}
+
+TEST_P(LeaseStoreTest, AComputeInstanceRequestThroughOneServerIsTakenByTheOther) {
+  ASSERT_NE(ComputeInstanceRequestsOf(*a_), nullptr);
+  ASSERT_TRUE(AskInstance(*a_, ws_, "stop").ok());
+  ASSERT_TRUE(AskInstance(*a_, ws_, "start").ok());
+  auto listed = ComputeInstanceRequestsOf(*b_)->List(ws_);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(json::parse((*listed)[0].doc)["actions"], json({"stop", "start"}));
+
+  // The holder takes them while the other server records one more: whichever write lands
+  // first, the take (a conditional write, repeated on a conflict) and the request left behind
+  // hold all three, each once.
+  json taken;
+  std::thread other;
+  Status st = ComputeInstanceRequestsOf(*b_)->Update(
+      ws_, "ci1", [&](const DocumentRecord& cur) -> StatusOr<std::string> {
+        if (!other.joinable())
+          other = std::thread([&] { EXPECT_TRUE(AskInstance(*a_, ws_, "delete").ok()); });
+        taken = json::parse(cur.doc)["actions"];
+        return json{{"actions", json::array()}}.dump();
+      });
+  other.join();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  auto left = ComputeInstanceRequestsOf(*a_)->Get(ws_, "ci1");
+  ASSERT_TRUE(left.ok());
+  json all = taken;
+  json rest = json::parse(left->doc);
+  for (const auto& x : rest["actions"]) all.push_back(x);
+  EXPECT_EQ(all, json({"stop", "start", "delete"})) << "taken " << taken.dump();
+
+  // Dropped with the instance; a workspace's requests are only its own.
+  ASSERT_TRUE(ComputeInstanceRequestsOf(*b_)->Delete(ws_, "ci1").ok());
+  auto gone = ComputeInstanceRequestsOf(*a_)->List(ws_);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_TRUE(gone->empty());
 }
 
 }  // namespace

@@ -357,6 +357,48 @@ TEST_P(StoreConformance, SearchByCommonAndRareParamFindsTheSameRunsEitherWay) {
   EXPECT_TRUE(search("rare", "no").empty());
 }
 
+// A search's page carries every run's metrics (sorted by key), params and tags. Metric keys are
+// named through a cache of key ids: a key first logged through another server (a second store on
+// the same database) after the cache was filled still comes back with its name.
+TEST_P(StoreConformance, SearchPagesCarryMetricsParamsAndTagsWithKeysLoggedElsewhere) {
+  std::int64_t ws = Workspace("w");
+  std::string a = NewRunIn(ws), b = NewRunIn(ws);
+  ASSERT_TRUE(
+      store_->runs()
+          .LogBatch(ws, a, {{"acc", 0.9, 1, 2}, {"loss", 0.1, 1, 2}}, {{"lr", "0.1"}}, {{"t", "x"}})
+          .ok());
+  ASSERT_TRUE(store_->runs().LogBatch(ws, b, {{"acc", 0.8, 1, 0}}, {}, {}).ok());
+  RunQuery q = ByMetric(ws, tracking::Comparator::kGt, 0.0);
+  auto first = store_->runs().SearchRuns(q);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 2u);
+  const tracking::Run& ra = (*first)[0];
+  ASSERT_EQ(ra.metrics.size(), 2u);
+  EXPECT_EQ(ra.metrics[0].key, "acc");
+  EXPECT_EQ(ra.metrics[0].value, 0.9);
+  EXPECT_EQ(ra.metrics[0].step, 2);
+  EXPECT_EQ(ra.metrics[1].key, "loss");
+  ASSERT_EQ(ra.params.size(), 1u);
+  EXPECT_EQ(ra.params[0].value, "0.1");
+  ASSERT_EQ(ra.tags.size(), 1u);
+  EXPECT_EQ(ra.tags[0].key, "t");
+
+  auto other = OpenMetadataStore(uri_);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_TRUE(
+      (*other)->runs().LogBatch(ws, b, {{"zeta", 3.5, 1, 0}, {"beta", 2, 1, 0}}, {}, {}).ok());
+  auto again = store_->runs().SearchRuns(q);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_EQ(again->size(), 2u);
+  const tracking::Run& rb = (*again)[1];
+  EXPECT_EQ(rb.info.run_id, b);
+  ASSERT_EQ(rb.metrics.size(), 3u);
+  EXPECT_EQ(rb.metrics[0].key, "acc");
+  EXPECT_EQ(rb.metrics[1].key, "beta");
+  EXPECT_EQ(rb.metrics[2].key, "zeta");
+  EXPECT_EQ(rb.metrics[2].value, 3.5);
+}
+
 TEST_P(StoreConformance, SecretsKeepTheirBytesAndPutReplaces) {
   std::int64_t ws = Workspace("w");
   std::string nonce("\x00\x01\xff\x7f", 4), ct("\xde\xad\x00\xbe\xef", 5);
@@ -547,6 +589,90 @@ TEST_P(StoreConformance, HistoryCursorEndsWhereItWasOpened) {
   EXPECT_TRUE(Drain(**missing_key, 10).empty());
   auto missing_run = store_->runs().OpenMetricHistory({ws, NewRunId(), "m"});
   EXPECT_EQ(missing_run.status().code(), ErrorCode::kResourceDoesNotExist);
+}
+
+// Requests with many keys and few points per key share one multi-key chunk per request, folded
+// into per-key chunks every 16 such requests (metric_compaction.h): histories, their order, NaN,
+// infinity, duplicate points and latest values are the same on both sides of a fold, and a key
+// logged both ways (a big request of its own, then small shared ones) keeps every point.
+TEST_P(StoreConformance, ManyKeyRequestsKeepHistoriesAndLatestAcrossFolds) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  constexpr int kKeys = 30, kRequests = 37;  // two folds and 5 requests left unfolded
+  std::vector<Metric> big;
+  for (int s = 0; s < 100; ++s) big.push_back({"k0", s + 0.5, 1000 + s, s});
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, big, {}, {}).ok());
+  double inf = std::numeric_limits<double>::infinity();
+  for (int r = 0; r < kRequests; ++r) {
+    std::vector<Metric> batch;
+    for (int k = 0; k < kKeys; ++k) {
+      std::int64_t step = 100 + 2 * r;
+      double v = k == 1 ? std::nan("") : k == 2 ? inf : k * 1000 + r;
+      batch.push_back({"k" + std::to_string(k), v, 2000 + step, step});
+      batch.push_back({"k" + std::to_string(k), v + 0.25, 2000 + step + 1, step + 1});
+    }
+    if (r == 5) batch.push_back(batch[0]);  // an identical point: stored once
+    ASSERT_TRUE(store_->runs().LogBatch(ws, run, batch, {}, {}).ok()) << r;
+  }
+  auto run_now = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(run_now.ok());
+  ASSERT_EQ(run_now->metrics.size(), static_cast<std::size_t>(kKeys));
+  std::map<std::string, Metric> latest;
+  for (const auto& m : run_now->metrics) latest[m.key] = m;
+  EXPECT_EQ(latest["k5"].step, 100 + 2 * (kRequests - 1) + 1);
+  EXPECT_DOUBLE_EQ(latest["k5"].value, 5000 + kRequests - 1 + 0.25);
+  EXPECT_TRUE(std::isnan(latest["k1"].value));
+  for (const std::string key : {"k0", "k1", "k2", "k29"}) {
+    auto h = store_->runs().GetMetricHistory({ws, run, key});
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    std::size_t want = 2 * kRequests + (key == "k0" ? 100 : 0);
+    ASSERT_EQ(h->size(), want) << key;
+    EXPECT_TRUE(std::is_sorted(h->begin(), h->end(), [](const auto& a, const auto& b) {
+      return a.timestamp < b.timestamp;
+    })) << key;
+    if (key == "k2") {
+      EXPECT_EQ(h->back().value, inf);
+    }
+    if (key == "k1") {
+      EXPECT_TRUE(std::isnan(h->front().value));
+    }
+    for (std::size_t batch : {7u, 1000u}) {
+      auto c = store_->runs().OpenMetricHistory({ws, run, key});
+      ASSERT_TRUE(c.ok()) << c.status().ToString();
+      EXPECT_TRUE(SamePoints(Drain(**c, batch), *h)) << key << " batch " << batch;
+    }
+  }
+  // Search sees the latest values of shared keys (latest_metrics stays one row per key).
+  RunQuery q = ByMetric(ws, tracking::Comparator::kGt, 7000);
+  q.filter[0].key = "k7";
+  q.order_by[0].key = "k7";
+  auto found = store_->runs().SearchRuns(q);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->size(), 1u);
+}
+
+// A stream opened before a fold reads every point it saw at open once: the fold moves the
+// shared points into chunks numbered past the stream's end, which the stream never reads.
+TEST_P(StoreConformance, HistoryStreamOpenedBeforeAFoldReadsEachPointOnce) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  auto log = [&](int r) {
+    std::vector<Metric> batch = {{"a", r * 1.0, 10 + r, r}, {"b", r * 2.0, 10 + r, r}};
+    return store_->runs().LogBatch(ws, run, batch, {}, {});
+  };
+  for (int r = 0; r < 15; ++r) ASSERT_TRUE(log(r).ok());  // one short of a fold
+  std::vector<Metric> own;  // then a chunk of "a"'s own, read by the stream after the fold
+  for (int s = 100; s < 200; ++s) own.push_back({"a", s * 1.0, 10 + s, s});
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, own, {}, {}).ok());
+  auto c = store_->runs().OpenMetricHistory({ws, run, "a"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  for (int r = 15; r < 40; ++r) ASSERT_TRUE(log(r + 200).ok());  // folds, then more
+  auto got = Drain(**c, 7);
+  ASSERT_EQ(got.size(), 115u);
+  for (std::size_t i = 1; i < got.size(); ++i) EXPECT_LT(got[i - 1].step, got[i].step) << i;
+  auto now = store_->runs().GetMetricHistory({ws, run, "a"});
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->size(), 140u);
 }
 
 }  // namespace

@@ -6,6 +6,12 @@
 // stream has a fixed end even while the run keeps logging. Only a history logged out of order
 // is sorted in memory, as GetMetricHistory does. Each batch borrows a reader for its own query,
 // so a slow client never holds a database connection between batches.
+//
+// The key's points in the run's multi-key chunks (metric_codec.h; fewer than
+// kCompactMultiKeyChunks of them) are read at open, in the same statement as the scan, and
+// merged into the stream: the writer may fold them into a chunk of the key's own meanwhile, but
+// under a sequence number past the stream's end (metric_compaction.h), so none is read twice.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -31,9 +37,14 @@ MetricPoint PointAt(const char* p) {
 
 class SortedChunkCursor final : public MetricHistoryCursor {
  public:
+  // `newest`: the key's points in multi-key chunks, in history order.
   SortedChunkCursor(ReaderPool& readers, std::int64_t run_rowid, std::int64_t key_id,
-                    std::int64_t last_seq)
-      : readers_(readers), run_rowid_(run_rowid), key_id_(key_id), last_seq_(last_seq) {}
+                    std::int64_t last_seq, std::vector<MetricPoint> newest)
+      : readers_(readers),
+        run_rowid_(run_rowid),
+        key_id_(key_id),
+        last_seq_(last_seq),
+        newest_(std::move(newest)) {}
 
   Status Next(std::vector<MetricPoint>& out, std::size_t max) override {
     std::size_t added = 0;
@@ -42,9 +53,13 @@ class SortedChunkCursor final : public MetricHistoryCursor {
         pending_.clear();
         pos_ = 0;
         RETURN_IF_ERROR(Refill());
-        if (pending_.empty()) break;
       }
-      const MetricPoint& m = pending_[pos_++];
+      bool chunk = pos_ < pending_.size(), other = next_newest_ < newest_.size();
+      if (!chunk && !other) break;
+      const MetricPoint& m =
+          chunk && (!other || !HistoryLess(newest_[next_newest_], pending_[pos_]))
+              ? pending_[pos_++]
+              : newest_[next_newest_++];
       if (has_prev_ && HistorySame(m, prev_)) continue;
       prev_ = m;
       has_prev_ = true;
@@ -83,6 +98,8 @@ class SortedChunkCursor final : public MetricHistoryCursor {
   std::int64_t done_seq_ = 0;    // chunks up to here are decoded
   std::vector<MetricPoint> pending_;
   std::size_t pos_ = 0;
+  const std::vector<MetricPoint> newest_;
+  std::size_t next_newest_ = 0;
   MetricPoint prev_;
   bool has_prev_ = false;
 };
@@ -93,6 +110,7 @@ StatusOr<std::unique_ptr<MetricHistoryCursor>> SqliteRunStore::OpenMetricHistory
     const MetricHistoryQuery& q) {
   std::int64_t run_rowid = 0, key_id = 0, last_seq = 0;
   bool sorted = true;
+  std::vector<MetricPoint> newest;
   {
     ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
     Db& db = lease.db();
@@ -105,16 +123,21 @@ StatusOr<std::unique_ptr<MetricHistoryCursor>> SqliteRunStore::OpenMetricHistory
       return std::unique_ptr<MetricHistoryCursor>(
           std::make_unique<VectorHistoryCursor>(std::vector<MetricPoint>{}));
     key_id = k->Int(0);
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT seq, data FROM metric_chunks WHERE run_rowid = "
-                                         "? AND key_id = ? ORDER BY seq"));
-    s->Bind(1, run_rowid).Bind(2, key_id);
+    ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT key_id, seq, data FROM metric_chunks WHERE "
+                                         "run_rowid = ? AND key_id IN (?, ?) ORDER BY key_id, "
+                                         "seq"));
+    s->Bind(1, run_rowid).Bind(2, key_id).Bind(3, kMultiKeyChunk);
     MetricPoint prev;
     bool has_prev = false;
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      last_seq = s->Int(0);
-      std::string_view blob = s->Blob(1);
+      std::string_view blob = s->Blob(2);
+      if (s->Int(0) == kMultiKeyChunk) {  // these come first
+        if (!DecodeMultiKeyChunk(blob, key_id, newest)) return Internal("corrupt metric chunk");
+        continue;
+      }
+      last_seq = s->Int(1);
       if (blob.size() % kMetricPointSize != 0) return Internal("corrupt metric chunk");
       for (std::size_t off = 0; off < blob.size(); off += kMetricPointSize) {
         MetricPoint m = PointAt(blob.data() + off);
@@ -128,13 +151,14 @@ StatusOr<std::unique_ptr<MetricHistoryCursor>> SqliteRunStore::OpenMetricHistory
       if (!sorted) break;
     }
   }
+  std::sort(newest.begin(), newest.end(), HistoryLess);
   if (!sorted) {
     ASSIGN_OR_RETURN(auto points, GetMetricHistory(q));
     return std::unique_ptr<MetricHistoryCursor>(
         std::make_unique<VectorHistoryCursor>(std::move(points)));
   }
-  return std::unique_ptr<MetricHistoryCursor>(
-      std::make_unique<SortedChunkCursor>(readers_, run_rowid, key_id, last_seq));
+  return std::unique_ptr<MetricHistoryCursor>(std::make_unique<SortedChunkCursor>(
+      readers_, run_rowid, key_id, last_seq, std::move(newest)));
 }
 
 }  // namespace mlws::store::sqlite

@@ -24,6 +24,8 @@ std::string Values(int rows, int columns) {
   return out;
 }
 
+enum class Rows { kChunks = 0, kLatest = 1, kBoth = 2 };
+
 std::string ChunksSql(int rows) {
   return "INSERT INTO metric_chunks (run_rowid, key_id, seq, count, data) VALUES " +
          Values(rows, 5);
@@ -58,16 +60,20 @@ const Sql& Statements() {
   return sql;
 }
 
-// PostgreSQL: both inserts of up to kSizes[0] keys in one statement of exactly their number
-// (a data-modifying WITH inserts the chunks), so a slice costs one round trip, not two per
+// PostgreSQL: a slice of up to kSizes[0] keys in one statement of exactly their number (both
+// inserts in one through a data-modifying WITH), so a slice costs one round trip, not one per
 // binary size (10 keys were 8 + 2: four round trips).
-const char* CombinedSql(int rows) {
-  static const std::array<std::string, kSizes[0] + 1> sql = [] {
-    std::array<std::string, kSizes[0] + 1> s;
-    for (int n = 1; n <= kSizes[0]; ++n) s[n] = "WITH c AS (" + ChunksSql(n) + ") " + LatestSql(n);
+const char* ExactSql(Rows what, int rows) {
+  static const auto sql = [] {
+    std::array<std::array<std::string, kSizes[0] + 1>, 3> s;
+    for (int n = 1; n <= kSizes[0]; ++n) {
+      s[0][n] = ChunksSql(n);
+      s[1][n] = LatestSql(n);
+      s[2][n] = "WITH c AS (" + ChunksSql(n) + ") " + LatestSql(n);
+    }
     return s;
   }();
-  return sql[rows].c_str();
+  return sql[static_cast<int>(what)][rows].c_str();
 }
 
 // Binds `n` rows' chunk values from parameter first + 1 on.
@@ -96,44 +102,56 @@ void BindLatest(Stmt& s, int first, std::int64_t run_rowid, const MetricKeyRows*
   }
 }
 
-Status WriteSlice(Db& db, std::size_t size_index, std::int64_t run_rowid,
-                  const MetricKeyRows* rows) {
-  const Sql& sql = Statements();
-  const int n = kSizes[size_index];
-  ASSIGN_OR_RETURN(Stmt * ins, db.Cached(sql.chunks[size_index].c_str()));
-  BindChunks(*ins, 0, run_rowid, rows, n);
-  RETURN_IF_ERROR(ins->Run());
-  ASSIGN_OR_RETURN(Stmt * up, db.Cached(sql.latest[size_index].c_str()));
-  BindLatest(*up, 0, run_rowid, rows, n);
-  return up->Run();
+Status RunBound(Db& db, const char* sql, Rows what, std::int64_t run_rowid,
+                const MetricKeyRows* rows, int n) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached(sql));
+  if (what != Rows::kLatest) BindChunks(*s, 0, run_rowid, rows, n);
+  if (what != Rows::kChunks) BindLatest(*s, what == Rows::kBoth ? 5 * n : 0, run_rowid, rows, n);
+  return s->Run();
 }
 
-Status WriteCombined(Db& db, std::int64_t run_rowid, const MetricKeyRows* rows, int n) {
-  ASSIGN_OR_RETURN(Stmt * s, db.Cached(CombinedSql(n)));
-  BindChunks(*s, 0, run_rowid, rows, n);
-  BindLatest(*s, 5 * n, run_rowid, rows, n);
-  return s->Run();
+Status Write(Db& db, Rows what, std::int64_t run_rowid, const std::vector<MetricKeyRows>& rows) {
+  std::size_t done = 0;
+  if (db.dialect() == Dialect::kPostgres) {
+    while (done < rows.size()) {
+      int n = static_cast<int>(std::min<std::size_t>(rows.size() - done, kSizes[0]));
+      RETURN_IF_ERROR(RunBound(db, ExactSql(what, n), what, run_rowid, rows.data() + done, n));
+      done += static_cast<std::size_t>(n);
+    }
+    return Status::Ok();
+  }
+  const Sql& sql = Statements();
+  for (std::size_t i = 0; i < kSizes.size(); ++i) {
+    while (rows.size() - done >= static_cast<std::size_t>(kSizes[i])) {
+      const MetricKeyRows* slice = rows.data() + done;
+      if (what != Rows::kLatest) {
+        RETURN_IF_ERROR(
+            RunBound(db, sql.chunks[i].c_str(), Rows::kChunks, run_rowid, slice, kSizes[i]));
+      }
+      if (what != Rows::kChunks) {
+        RETURN_IF_ERROR(
+            RunBound(db, sql.latest[i].c_str(), Rows::kLatest, run_rowid, slice, kSizes[i]));
+      }
+      done += static_cast<std::size_t>(kSizes[i]);
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 Status WriteMetricKeyRows(Db& db, std::int64_t run_rowid, const std::vector<MetricKeyRows>& rows) {
-  std::size_t done = 0;
-  if (db.dialect() == Dialect::kPostgres) {
-    while (done < rows.size()) {
-      int n = static_cast<int>(std::min<std::size_t>(rows.size() - done, kSizes[0]));
-      RETURN_IF_ERROR(WriteCombined(db, run_rowid, rows.data() + done, n));
-      done += static_cast<std::size_t>(n);
-    }
-    return Status::Ok();
-  }
-  for (std::size_t i = 0; i < kSizes.size(); ++i) {
-    while (rows.size() - done >= static_cast<std::size_t>(kSizes[i])) {
-      RETURN_IF_ERROR(WriteSlice(db, i, run_rowid, rows.data() + done));
-      done += static_cast<std::size_t>(kSizes[i]);
-    }
-  }
-  return Status::Ok();
+  return Write(db, Rows::kBoth, run_rowid, rows);
+}
+
+Status WriteMetricChunkRows(Db& db, std::int64_t run_rowid,
+                            const std::vector<MetricKeyRows>& rows) {
+  return Write(db, Rows::kChunks, run_rowid, rows);
+}
+
+Status WriteLatestMetricRows(Db& db, std::int64_t run_rowid,
+                             const std::vector<MetricKeyRows>& rows) {
+  return Write(db, Rows::kLatest, run_rowid, rows);
 }
 
 }  // namespace mlws::store::sqlite

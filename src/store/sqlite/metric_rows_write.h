@@ -1,4 +1,4 @@
-// Writes a log-batch's metric rows (one chunk and one latest-value row per key) with multi-row
+// Writes a log-batch's metric rows (a chunk and a latest-value row per key) with multi-row
 // statements: one INSERT for up to 64 keys instead of two statements per key, which was most
 // of the writer's time for requests with many keys and few steps. Writer thread only (the Db
 // is the writer's connection); portable SQL (SQLite and PostgreSQL).
@@ -16,14 +16,18 @@ namespace mlws::store::sqlite {
 
 struct MetricKeyRows {
   std::int64_t key_id = 0;
-  std::int64_t seq = 0;     // metric_chunks.seq
-  std::int64_t count = 0;   // points in `blob`
-  const std::string* blob;  // EncodeMetricPoint format
-  const tracking::Metric* latest;
+  std::int64_t seq = 0;               // metric_chunks.seq
+  std::int64_t count = 0;             // points in `blob`
+  const std::string* blob = nullptr;  // EncodeMetricPoint format (or a multi-key chunk)
+  const tracking::Metric* latest = nullptr;
 };
 
 // Inserts every key's chunk and replaces its stored latest point when `latest` is later
 // (step, timestamp, value; NaN larger), as the single-row statements did. Keys are distinct.
 Status WriteMetricKeyRows(Db& db, std::int64_t run_rowid, const std::vector<MetricKeyRows>& rows);
+// Only the chunks (`latest` unused), or only the latest values (`seq`, `count`, `blob` unused).
+Status WriteMetricChunkRows(Db& db, std::int64_t run_rowid, const std::vector<MetricKeyRows>& rows);
+Status WriteLatestMetricRows(Db& db, std::int64_t run_rowid,
+                             const std::vector<MetricKeyRows>& rows);
 
 }  // namespace mlws::store::sqlite

@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/sqlite/metric_key_names.h"
 #include "store/sqlite/sql_builder.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -59,14 +60,69 @@ Status ForEachRow(Db& db, std::string_view head, const std::vector<std::int64_t>
   }
 }
 
+// Run rowid -> index in the page. The load queries return each run's rows together, so the
+// last answer is remembered: one hash lookup per run rather than per row.
+class RunIndex {
+ public:
+  explicit RunIndex(const std::vector<std::int64_t>& rowids) {
+    for (std::size_t i = 0; i < rowids.size(); ++i) at_.emplace(rowids[i], i);
+  }
+  std::size_t operator()(std::int64_t rowid) {
+    if (rowid != last_rowid_) {
+      last_rowid_ = rowid;
+      auto it = at_.find(rowid);  // the queries return rows of these runs only
+      last_ = it != at_.end() ? it->second : 0;
+    }
+    return last_;
+  }
+
+ private:
+  std::unordered_map<std::int64_t, std::size_t> at_;
+  std::int64_t last_rowid_ = 0;  // no run has rowid 0
+  std::size_t last_ = 0;
+};
+
+// The runs' latest metric values, each run's sorted by key. Key ids are named through the
+// `key_names` cache, not a join to metric_keys per row (the join was a fifth of a page's cost).
+// Kept in one function: it is the one read of latest_metrics' layout in a search.
+Status LoadLatestMetrics(Db& db, MetricKeyNames& key_names, const std::vector<std::int64_t>& rowids,
+                         RunIndex& at, std::vector<Run>& runs) {
+  std::vector<std::int64_t> key_ids;
+  std::vector<std::pair<std::size_t, std::size_t>> where;  // (run, metric) of key_ids[i]
+  RETURN_IF_ERROR(ForEachRow(
+      db,
+      "SELECT run_rowid, key_id, value, is_nan, timestamp, step FROM latest_metrics WHERE "
+      "run_rowid IN ",
+      rowids, "", [&](Stmt& s) {
+        std::size_t r = at(s.Int(0));
+        tracking::Metric& m = runs[r].metrics.emplace_back();
+        m.value = s.Int(3) != 0 ? std::nan("") : s.Double(2);
+        m.timestamp = s.Int(4);
+        m.step = s.Int(5);
+        key_ids.push_back(s.Int(1));
+        where.emplace_back(r, runs[r].metrics.size() - 1);
+      }));
+  std::vector<std::string> names;
+  RETURN_IF_ERROR(key_names.Names(db, key_ids, names));
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    runs[where[i].first].metrics[where[i].second].key = std::move(names[i]);
+  }
+  // Sorted here, not by the query: an ORDER BY on the key name makes SQLite sort each run's
+  // rows in a temporary b-tree it clears (a page memset) once per run.
+  for (Run& run : runs) {
+    std::sort(run.metrics.begin(), run.metrics.end(),
+              [](const tracking::Metric& a, const tracking::Metric& b) { return a.key < b.key; });
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-StatusOr<std::vector<Run>> SqliteRunStore::LoadRuns(Db& db,
+StatusOr<std::vector<Run>> SqliteRunStore::LoadRuns(Db& db, MetricKeyNames& key_names,
                                                     const std::vector<std::int64_t>& rowids) {
   std::vector<Run> runs(rowids.size());
   if (rowids.empty()) return runs;
-  std::unordered_map<std::int64_t, size_t> at;  // run rowid -> index in `runs`
-  for (size_t i = 0; i < rowids.size(); ++i) at.emplace(rowids[i], i);
+  RunIndex at(rowids);
   std::vector<bool> found(rowids.size(), false);
   RETURN_IF_ERROR(ForEachRow(
       db,
@@ -74,7 +130,7 @@ StatusOr<std::vector<Run>> SqliteRunStore::LoadRuns(Db& db,
       "r.end_time, r.artifact_uri, r.lifecycle_stage FROM runs r JOIN experiments e ON e.rowid = "
       "r.experiment_rowid WHERE r.rowid IN ",
       rowids, "", [&](Stmt& s) {
-        size_t i = at[s.Int(0)];
+        size_t i = at(s.Int(0));
         found[i] = true;
         tracking::RunInfo& info = runs[i].info;
         info.rowid = s.Int(0);
@@ -93,31 +149,14 @@ StatusOr<std::vector<Run>> SqliteRunStore::LoadRuns(Db& db,
   for (bool f : found) {
     if (!f) return NotFound("run not found");
   }
-  RETURN_IF_ERROR(ForEachRow(
-      db,
-      "SELECT m.run_rowid, k.key, m.value, m.is_nan, m.timestamp, m.step FROM latest_metrics m "
-      "JOIN metric_keys k ON k.id = m.key_id WHERE m.run_rowid IN ",
-      rowids, "", [&](Stmt& s) {
-        tracking::Metric m;
-        m.key = s.Text(1);
-        m.value = s.Int(3) != 0 ? std::nan("") : s.Double(2);
-        m.timestamp = s.Int(4);
-        m.step = s.Int(5);
-        runs[at[s.Int(0)]].metrics.push_back(std::move(m));
-      }));
-  // Sorted here, not by the query: an ORDER BY on the joined key name makes SQLite sort each
-  // run's rows in a temporary b-tree it clears (a page memset) once per run.
-  for (Run& run : runs) {
-    std::sort(run.metrics.begin(), run.metrics.end(),
-              [](const tracking::Metric& a, const tracking::Metric& b) { return a.key < b.key; });
-  }
+  RETURN_IF_ERROR(LoadLatestMetrics(db, key_names, rowids, at, runs));
   RETURN_IF_ERROR(ForEachRow(db, "SELECT run_rowid, key, value FROM params WHERE run_rowid IN ",
                              rowids, " ORDER BY run_rowid, key", [&](Stmt& s) {
-                               runs[at[s.Int(0)]].params.push_back(KeyValue{s.Text(1), s.Text(2)});
+                               runs[at(s.Int(0))].params.push_back(KeyValue{s.Text(1), s.Text(2)});
                              }));
   RETURN_IF_ERROR(ForEachRow(db, "SELECT run_rowid, key, value FROM tags WHERE run_rowid IN ",
                              rowids, " ORDER BY run_rowid, key", [&](Stmt& s) {
-                               runs[at[s.Int(0)]].tags.push_back(KeyValue{s.Text(1), s.Text(2)});
+                               runs[at(s.Int(0))].tags.push_back(KeyValue{s.Text(1), s.Text(2)});
                              }));
   std::vector<std::int64_t> input_rowids;
   std::unordered_map<std::int64_t, std::pair<size_t, size_t>> input_at;  // -> (run, input)
@@ -127,10 +166,11 @@ StatusOr<std::vector<Run>> SqliteRunStore::LoadRuns(Db& db,
       "d.profile FROM run_inputs i JOIN datasets d ON d.rowid = i.dataset_rowid WHERE "
       "i.run_rowid IN ",
       rowids, " ORDER BY i.run_rowid, i.rowid", [&](Stmt& s) {
-        Run& run = runs[at[s.Int(0)]];
+        std::size_t r = at(s.Int(0));
+        Run& run = runs[r];
         tracking::DatasetInput in;
         in.dataset = {s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.Text(7)};
-        input_at[s.Int(1)] = {at[s.Int(0)], run.inputs.size()};
+        input_at[s.Int(1)] = {r, run.inputs.size()};
         input_rowids.push_back(s.Int(1));
         run.inputs.push_back(std::move(in));
       }));

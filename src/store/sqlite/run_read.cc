@@ -110,18 +110,27 @@ StatusOr<std::vector<tracking::MetricPoint>> SqliteRunStore::GetMetricHistory(
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
   Db& db = lease.db();
   ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, q.workspace_id, q.run_id, false));
-  ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT c.data FROM metric_chunks c JOIN metric_keys k "
-                                       "ON k.id = c.key_id WHERE c.run_rowid = ? AND k.key = ? "
-                                       "ORDER BY c.seq"));
-  s->Bind(1, ref.rowid).Bind(2, q.key);
+  ASSIGN_OR_RETURN(Stmt * k, db.Cached("SELECT id FROM metric_keys WHERE key = ?"));
+  k->Bind(1, q.key);
+  ASSIGN_OR_RETURN(bool known, k->Step());
   std::vector<tracking::MetricPoint> out;
+  if (!known) return out;
+  std::int64_t key_id = k->Int(0);
+  // The key's own chunks and the run's multi-key chunks, in one statement (one snapshot: the
+  // writer may fold multi-key chunks into own chunks meanwhile, metric_compaction.h). The
+  // multi-key chunks (key id 0) come first in the primary key but hold the newest points.
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached("SELECT key_id, data FROM metric_chunks WHERE run_rowid = "
+                                       "? AND key_id IN (?, ?) ORDER BY key_id, seq"));
+  s->Bind(1, ref.rowid).Bind(2, key_id).Bind(3, kMultiKeyChunk);
+  std::vector<tracking::MetricPoint> newest;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    if (!DecodeMetricChunk(s->Blob(0), out)) {
-      return Internal("corrupt metric chunk for run " + q.run_id + " key " + q.key);
-    }
+    bool ok = s->Int(0) == kMultiKeyChunk ? DecodeMultiKeyChunk(s->Blob(1), key_id, newest)
+                                          : DecodeMetricChunk(s->Blob(1), out);
+    if (!ok) return Internal("corrupt metric chunk for run " + q.run_id + " key " + q.key);
   }
+  out.insert(out.end(), newest.begin(), newest.end());
   // MLflow's SQL store returns points ordered by (timestamp, step, value); logging order is
   // usually that order already, so check before sorting.
   if (!std::is_sorted(out.begin(), out.end(), HistoryLess)) {

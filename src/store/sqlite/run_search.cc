@@ -113,6 +113,12 @@ StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& 
   std::vector<std::pair<std::string, std::string>> metric_join_aliases;  // key -> alias
   int alias = 0;
   std::string window_alias;  // the one order-by is this filtered metric's join: ReadTieWindow
+  // The run a param or tag clause tests: with a metric clause, its join's run_rowid (f0, the
+  // first metric clause's alias), so SQLite tests the clause while it scans that metric's index,
+  // before it looks the run's row up; the join makes the two equal.
+  bool metric_join = std::any_of(q.filter.begin(), q.filter.end(),
+                                 [](const Clause& c) { return c.type == EntityType::kMetric; });
+  const char* run_rowid = metric_join ? "f0.run_rowid" : "r.rowid";
 
   for (const Clause& c : q.filter) {
     switch (c.type) {
@@ -132,10 +138,10 @@ StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& 
         ASSIGN_OR_RETURN(bool many, MatchesManyRuns(db, table, c));
         where
             .Add(many ? fmt::format(" AND EXISTS (SELECT 1 FROM {} p WHERE p.run_rowid = "
-                                    "r.rowid AND p.key = ",
-                                    table)
-                      : fmt::format(" AND r.rowid IN (SELECT p.run_rowid FROM {} p WHERE p.key = ",
-                                    table))
+                                    "{} AND p.key = ",
+                                    table, run_rowid)
+                      : fmt::format(" AND {} IN (SELECT p.run_rowid FROM {} p WHERE p.key = ",
+                                    run_rowid, table))
             .Param(c.key)
             .Add(" AND ");
         AppendComparison(where, "p.value", c);
@@ -243,7 +249,7 @@ StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& 
     ASSIGN_OR_RETURN(Stmt * s, SharedStmt(db, b.sql, own));
     b.BindAll(*s);
     ASSIGN_OR_RETURN(auto rowids, ReadTieWindow(*s, q.order_by[0].ascending, q.offset, q.limit));
-    return LoadRuns(db, rowids);
+    return LoadRuns(db, key_names_, rowids);
   }
   b.sql += order.sql;
   b.Add("r.start_time DESC, r.run_uuid ASC LIMIT ").Param(q.limit).Add(" OFFSET ").Param(q.offset);
@@ -258,7 +264,7 @@ StatusOr<std::vector<tracking::Run>> SqliteRunStore::SearchRuns(const RunQuery& 
     rowids.push_back(s->Int(0));
   }
   s->Reset();  // ends the statement's read before the page's runs are loaded
-  return LoadRuns(db, rowids);
+  return LoadRuns(db, key_names_, rowids);
 }
 
 }  // namespace mlws::store::sqlite

@@ -7,6 +7,7 @@
 
 #include "mlws/common/ids.h"
 #include "store/sqlite/metric_codec.h"
+#include "store/sqlite/metric_compaction.h"
 #include "store/sqlite/metric_rows_write.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -196,14 +197,36 @@ Status SqliteRunStore::LogBatch(std::int64_t workspace_id, const std::string& ru
       RETURN_IF_ERROR(ins->Run());
     }
     RETURN_IF_ERROR(WriteRunTags(db, ref.rowid, tags));
-    // Key ids first (cached), then every key's rows in a few multi-row statements.
-    std::vector<MetricKeyRows> rows;
-    rows.reserve(chunks.size());
+    // Key ids first (cached), then every key's rows in a few multi-row statements. Keys with
+    // few points share one multi-key chunk (metric_codec.h): one row for the request, not one
+    // per key, which was most of the cost of a request with many keys.
+    std::vector<MetricKeyRows> own, shared;
+    std::vector<MultiKeyPart> parts;
     for (const auto& c : chunks) {
       ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, *c.key));
-      rows.push_back(MetricKeyRows{key_id, NextChunkSeq(), c.count, &c.blob, c.latest});
+      MetricKeyRows r{key_id, 0, c.count, &c.blob, c.latest};
+      if (c.count >= kOwnChunkPoints) {
+        own.push_back(r);
+      } else {
+        shared.push_back(r);
+        parts.push_back(MultiKeyPart{key_id, c.count, &c.blob});
+      }
     }
-    RETURN_IF_ERROR(WriteMetricKeyRows(db, ref.rowid, rows));
+    if (shared.size() == 1) {  // a multi-key chunk of one key would only be larger
+      own.push_back(shared[0]);
+      shared.clear();
+    }
+    for (auto& r : own) r.seq = NextChunkSeq();
+    RETURN_IF_ERROR(WriteMetricKeyRows(db, ref.rowid, own));
+    if (!shared.empty()) {
+      std::string blob = EncodeMultiKeyChunk(parts);
+      std::int64_t points = 0;
+      for (const auto& p : parts) points += p.count;
+      RETURN_IF_ERROR(WriteMetricChunkRows(
+          db, ref.rowid, {MetricKeyRows{kMultiKeyChunk, NextChunkSeq(), points, &blob, nullptr}}));
+      RETURN_IF_ERROR(WriteLatestMetricRows(db, ref.rowid, shared));
+      RETURN_IF_ERROR(CompactMultiKeyChunks(db, ref.rowid, NextChunkSeq()));
+    }
     return Status::Ok();
   });
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "mlws/store/compute_instance_requests.h"
 #include "mlws/store/metadata_store.h"
 #include "store/sqlite/asset_stores.h"
 #include "store/sqlite/auth_stores.h"
@@ -27,7 +28,7 @@
 
 namespace mlws::store::sqlite {
 
-class SqliteStore final : public MetadataStore {
+class SqliteStore final : public MetadataStore, public ComputeInstanceRequestStore {
  public:
   static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   // The store over connections `connect` opens (the first one is the writer's).
@@ -56,6 +57,8 @@ class SqliteStore final : public MetadataStore {
   DocumentStore& quotas() override { return quotas_; }
   DocumentStore& batch_endpoints() override { return batch_endpoints_; }
   DocumentStore& batch_deployments() override { return batch_deployments_; }
+  // Migration 20 (compute_instance_requests.h).
+  DocumentStore& compute_instance_requests() override { return compute_instance_requests_; }
   void SetWriteQueueLimit(std::size_t limit) override { writes_.SetLimit(limit); }
   WriteQueueStats WriteStats() override {
     WriteQueue::Stats s = writes_.GetStats();
@@ -97,6 +100,8 @@ class SqliteStore final : public MetadataStore {
   SqliteDocumentStore batch_endpoints_{writes_, readers_, "batch_endpoints", "Batch endpoint"};
   SqliteDocumentStore batch_deployments_{writes_, readers_, "batch_deployments",
                                          "Batch deployment"};
+  SqliteDocumentStore compute_instance_requests_{writes_, readers_, "compute_instance_requests",
+                                                 "Compute instance request"};
   std::atomic<bool> closed_{false};
 };
 

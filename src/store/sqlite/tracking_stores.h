@@ -11,6 +11,7 @@
 #include "mlws/store/trace_store.h"
 #include "mlws/store/workspace_store.h"
 #include "store/sqlite/db_context.h"
+#include "store/sqlite/metric_key_names.h"
 
 namespace mlws::store::sqlite {
 
@@ -95,7 +96,7 @@ class SqliteRunStore final : public RunStore, private SqliteResourceStore {
                                      bool require_active);
   static StatusOr<tracking::Run> LoadRun(Db& db, std::int64_t rowid);
   // The runs with these rowids, in that order (run_batch_read.cc); NotFound if one is missing.
-  static StatusOr<std::vector<tracking::Run>> LoadRuns(Db& db,
+  static StatusOr<std::vector<tracking::Run>> LoadRuns(Db& db, MetricKeyNames& key_names,
                                                        const std::vector<std::int64_t>& rowids);
   static StatusOr<tracking::RunInfo> LoadRunInfo(Db& db, std::int64_t rowid);
   // `stored_name`: the run's name as it is already stored, so an equal mlflow.runName tag
@@ -108,6 +109,9 @@ class SqliteRunStore final : public RunStore, private SqliteResourceStore {
     return ctx_.MetricKeyId(db, key);
   }
   std::int64_t NextChunkSeq() { return ctx_.NextChunkSeq(); }
+
+  // Metric key names by id for searches' pages (LoadRuns).
+  MetricKeyNames key_names_;
 };
 
 // TraceStore over the shared context (trace_store.cc).
