@@ -35,6 +35,7 @@
 #include "mlws/serving/endpoint_service.h"
 #include "mlws/store/metadata_store.h"
 #include "mlws/store/store_uri.h"
+#include "mlws/store/write_groups.h"
 #include "mlws/tracking/tracking_service.h"
 #include "server/resident_trim.h"
 
@@ -92,6 +93,26 @@ std::string FindJupyterVenv() {
   if (ec) return "";
   fs::path c = exe.parent_path().parent_path().parent_path() / ".venv-jupyter";
   return fs::exists(c / "bin" / "jupyter", ec) ? fs::canonical(c, ec).string() : "";
+}
+
+// The group-commit series of /metrics (docs/server.md): the size histogram says whether
+// concurrent writes share one commit (one fsync).
+void AppendWriteGroupSeries(std::string& out, const store::WriteGroupStats& w) {
+  out +=
+      "# HELP mlws_store_write_group_size Writes committed together in one group (one "
+      "transaction, one fsync).\n# TYPE mlws_store_write_group_size histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < w.kBounds.size(); ++i) {
+    cumulative += w.group_sizes[i];
+    out += fmt::format("mlws_store_write_group_size_bucket{{le=\"{}\"}} {}\n", w.kBounds[i],
+                       cumulative);
+  }
+  out += fmt::format("mlws_store_write_group_size_bucket{{le=\"+Inf\"}} {}\n", w.groups);
+  out += fmt::format("mlws_store_write_group_size_sum {}\n", w.grouped_writes);
+  out += fmt::format("mlws_store_write_group_size_count {}\n", w.groups);
+  http::AppendGauge(out, "mlws_store_write_commit_seconds_total",
+                    "Time the store's writer spent committing groups (mostly the WAL fsync).",
+                    "counter", w.commit_seconds);
 }
 
 }  // namespace
@@ -379,6 +400,9 @@ int RunServer(const Config& raw) {
     http::AppendGauge(out, "mlws_store_write_rejections_total",
                       "Writes answered 503 because the store's write queue was full.", "counter",
                       static_cast<double>(w.rejected));
+    if (store::WriteGroupSource* g = store::WriteGroupsOf(**store)) {
+      AppendWriteGroupSeries(out, g->WriteGroups());
+    }
     return out;
   });
   st = server.Start();

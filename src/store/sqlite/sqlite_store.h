@@ -14,6 +14,7 @@
 
 #include "mlws/store/compute_instance_requests.h"
 #include "mlws/store/metadata_store.h"
+#include "mlws/store/write_groups.h"
 #include "store/sqlite/asset_stores.h"
 #include "store/sqlite/auth_stores.h"
 #include "store/sqlite/db.h"
@@ -28,7 +29,9 @@
 
 namespace mlws::store::sqlite {
 
-class SqliteStore final : public MetadataStore, public ComputeInstanceRequestStore {
+class SqliteStore final : public MetadataStore,
+                          public ComputeInstanceRequestStore,
+                          public WriteGroupSource {
  public:
   static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   // The store over connections `connect` opens (the first one is the writer's).
@@ -64,6 +67,7 @@ class SqliteStore final : public MetadataStore, public ComputeInstanceRequestSto
     WriteQueue::Stats s = writes_.GetStats();
     return WriteQueueStats{s.depth, s.limit, s.rejected};
   }
+  WriteGroupStats WriteGroups() override { return writes_.GetStats().groups; }
   ScheduleStore& schedules() override { return schedules_; }
   LeaseStore& leases() override { return leases_; }
   // One write task: `fn` runs on the writer's connection inside its transaction (sql_tx.h).

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 namespace mlws::store::sqlite {
 
 WriteQueue::WriteQueue(std::unique_ptr<Db> db, std::function<void()> on_rollback)
@@ -60,7 +62,7 @@ void WriteQueue::SetLimit(std::size_t limit) {
 
 WriteQueue::Stats WriteQueue::GetStats() {
   std::lock_guard<std::mutex> lock(mu_);
-  return Stats{queue_.size(), limit_, rejected_};
+  return Stats{queue_.size(), limit_, rejected_, groups_};
 }
 
 void WriteQueue::Loop() {
@@ -72,10 +74,11 @@ void WriteQueue::Loop() {
       if (queue_.empty() && stopping_) return;
       group.swap(queue_);
     }
-    RunGroup(group);
+    double secs = RunGroup(group);
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (auto& p : group) p->done = true;
+      CountGroup(group.size(), secs);
     }
     // Woken after the lock is released, so a caller does not wake only to block on mu_ again
     // (the group keeps every Pending, and its cv, alive meanwhile).
@@ -89,6 +92,16 @@ void WriteQueue::Loop() {
   }
 }
 
+void WriteQueue::CountGroup(std::size_t size, double seconds) {
+  const auto& bounds = WriteGroupStats::kBounds;
+  std::size_t i = 0;
+  while (i < bounds.size() && size > bounds[i]) ++i;
+  ++groups_.group_sizes[i];
+  ++groups_.groups;
+  groups_.grouped_writes += size;
+  groups_.commit_seconds += seconds;
+}
+
 Status WriteQueue::Control(const char* sql) {
   // SQLite: prepared once (sqlite3_exec would parse BEGIN and COMMIT again for every group).
   if (db_->dialect() != Dialect::kSqlite) return db_->Exec(sql);
@@ -98,12 +111,12 @@ Status WriteQueue::Control(const char* sql) {
   return st;
 }
 
-void WriteQueue::RunGroup(std::deque<std::shared_ptr<Pending>>& group) {
+double WriteQueue::RunGroup(std::deque<std::shared_ptr<Pending>>& group) {
   Status begin = Control("BEGIN IMMEDIATE");
   if (!begin.ok()) {
     spdlog::error("cannot begin a write transaction: {}", begin.ToString());
     for (auto& p : group) p->result = begin;
-    return;
+    return 0;
   }
   // Savepoint statements are prepared once: sqlite3_exec would re-parse them for every write.
   auto run = [this](const char* sql) -> Status {
@@ -125,7 +138,9 @@ void WriteQueue::RunGroup(std::deque<std::shared_ptr<Pending>>& group) {
     p->result = st;
   }
   db_->ResetAll();
+  auto t0 = std::chrono::steady_clock::now();
   Status commit = Control("COMMIT");
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!commit.ok()) {
     spdlog::error("group commit of {} writes failed: {}", group.size(), commit.ToString());
     (void)db_->Exec("ROLLBACK");
@@ -134,6 +149,7 @@ void WriteQueue::RunGroup(std::deque<std::shared_ptr<Pending>>& group) {
       if (p->result.ok()) p->result = commit;
     }
   }
+  return secs;
 }
 
 }  // namespace mlws::store::sqlite

@@ -14,6 +14,7 @@
 // Thread-safe. After Stop(), Submit() fails with TemporarilyUnavailable.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "mlws/common/status.h"
+#include "mlws/store/write_groups.h"
 #include "store/sqlite/db.h"
 
 namespace mlws::store::sqlite {
@@ -48,6 +50,7 @@ class WriteQueue {
     std::size_t depth = 0;       // writes waiting for the writer now
     std::size_t limit = 0;       // 0 = unbounded
     std::uint64_t rejected = 0;  // Submit() calls refused at the limit
+    WriteGroupStats groups;      // how the writes were grouped
   };
   Stats GetStats();
 
@@ -60,7 +63,9 @@ class WriteQueue {
     std::condition_variable cv;  // each caller has its own: no thundering herd on completion
   };
   void Loop();
-  void RunGroup(std::deque<std::shared_ptr<Pending>>& group);
+  // Returns the seconds its COMMIT took.
+  double RunGroup(std::deque<std::shared_ptr<Pending>>& group);
+  void CountGroup(std::size_t size, double commit_seconds);  // REQUIRES mu_
   // Runs a transaction-control statement (BEGIN, COMMIT).
   Status Control(const char* sql);
 
@@ -72,6 +77,7 @@ class WriteQueue {
   bool stopping_ = false;                       // guarded by mu_
   std::size_t limit_ = 0;                       // guarded by mu_
   std::uint64_t rejected_ = 0;                  // guarded by mu_
+  WriteGroupStats groups_;                      // guarded by mu_
   std::thread thread_;
 };
 
