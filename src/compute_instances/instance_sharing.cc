@@ -1,6 +1,6 @@
 // Several servers on one database (docs/scale-out.md "Several servers on one database"): each
 // running compute instance is leased to the server that supervises its lab
-// (store/resource_leases.h, kind "compute_instance"). The store is the truth: every server reads
+// (store/lease_store.h, kind "compute_instance"). The store is the truth: every server reads
 // the instances from it (on each API call and every lease/3 from the monitor), so an instance
 // created through one server is known to all. Start, stop, restart and delete work through any
 // server: one that does not run the lab records the request (migration 19) and the holder carries

@@ -590,7 +590,7 @@ CREATE TABLE job_cancel_requests (
 )sql";
 
 // Migration 18 (issue 13): which server runs each online deployment and compute instance, until
-// when (store/resource_leases.h); kind is "deployment" or "compute_instance".
+// when (store/lease_store.h); kind is "deployment" or "compute_instance".
 constexpr const char* kMigration18 = R"sql(
 CREATE TABLE resource_leases (
   kind TEXT NOT NULL,
