@@ -270,21 +270,28 @@ StatusOr<Asset> AssetService::Create(const std::string& ws, AssetKind kind,
     mv.description = a.description;
     mv.user_id = user;
     for (const auto& [k, v] : a.tags) mv.tags.push_back({k, v});
-    ASSIGN_OR_RETURN(ModelVersion made, registry_.CreateModelVersion(ws, mv));
-    std::string got = std::to_string(made.version);
-    if (!a.version.empty() && a.version != got) {
-      (void)registry_.DeleteModelVersion(ws, a.name, got);
-      return AlreadyExists(fmt::format(
-          "model {}:{} cannot be created: model versions are numbered in order and the next "
-          "version of '{}' is {} (omit the version to get it)",
-          a.name, a.version, a.name, got));
-    }
-    a.version = got;
-    spec["version"] = a.version;
-    a.spec_json = DumpJson(spec);
-    auto row = store_.assets().CreateAsset(wid, a);
-    if (!row.ok()) (void)registry_.DeleteModelVersion(ws, a.name, got);
-    return row;
+    RETURN_IF_ERROR(registry_.CheckNewModelVersion(ws, mv));
+    // The registry version and the asset row in one transaction: the registered model stays
+    // locked from drawing the number to the asset's commit, so concurrent creates (on any
+    // server) get distinct numbers, "latest" follows them, and a failed create leaves no
+    // registry version behind.
+    Asset out;
+    RETURN_IF_ERROR(store_.Atomically([&](store::Tx& tx) -> Status {
+      ASSIGN_OR_RETURN(ModelVersion made, tx.CreateModelVersion(wid, mv));
+      std::string got = std::to_string(made.version);
+      if (!a.version.empty() && a.version != got) {
+        return AlreadyExists(fmt::format(
+            "model {}:{} cannot be created: model versions are numbered in order and the next "
+            "version of '{}' is {} (omit the version to get it)",
+            a.name, a.version, a.name, got));
+      }
+      a.version = got;
+      spec["version"] = a.version;
+      a.spec_json = DumpJson(spec);
+      ASSIGN_OR_RETURN(out, tx.CreateAsset(wid, a));
+      return Status::Ok();
+    }));
+    return out;
   }
   // Without a version the store picks the next integer inside its write (no race between
   // concurrent creates).

@@ -254,6 +254,12 @@ StatusOr<ModelVersion> RegistryService::GetVersionByAlias(const std::string& ws,
 }
 
 StatusOr<ModelVersion> RegistryService::CreateModelVersion(const std::string& ws, ModelVersion v) {
+  RETURN_IF_ERROR(CheckNewModelVersion(ws, v));
+  ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
+  return store_.registry().CreateModelVersion(wid, v);
+}
+
+Status RegistryService::CheckNewModelVersion(const std::string& ws, const ModelVersion& v) {
   RETURN_IF_ERROR(ValidateModelName(v.name));
   RETURN_IF_ERROR(ValidateSource(v.source));
   for (const auto& t : v.tags) RETURN_IF_ERROR(ValidateRegistryTag(t));
@@ -262,8 +268,7 @@ StatusOr<ModelVersion> RegistryService::CreateModelVersion(const std::string& ws
     ASSIGN_OR_RETURN(auto run, tracking_.GetRun(ws, v.run_id));
     (void)run;
   }
-  ASSIGN_OR_RETURN(std::int64_t wid, tracking_.WorkspaceId(ws));
-  return store_.registry().CreateModelVersion(wid, v);
+  return Status::Ok();
 }
 
 StatusOr<ModelVersion> RegistryService::GetModelVersion(const std::string& ws,

@@ -1,9 +1,9 @@
 // Several servers on one database (docs/scale-out.md "Several servers on one database"): each
 // running compute instance is leased to the server that supervises its lab
-// (store/resource_leases.h, kind "compute_instance"). The store is the truth: every server reads
+// (store/lease_store.h, kind "compute_instance"). The store is the truth: every server reads
 // the instances from it (on each API call and every lease/3 from the monitor), so an instance
 // created through one server is known to all. Start, stop, restart and delete work through any
-// server: one that does not run the lab records the request (migration 20) and the holder carries
+// server: one that does not run the lab records the request (migration 19) and the holder carries
 // it out from its monitor within a second. When the holder's lease expires (or it is a dead
 // server of this host) another server wins the lease and takes the instance over: it re-adopts
 // the lab when it runs on its host and starts it again from the stored spec otherwise.

@@ -28,7 +28,6 @@
 #include "jobs/slurm_compute.h"
 #include "jobs/sweep_controller.h"
 #include "mlws/jobs/pipeline_runner.h"
-#include "mlws/store/cancel_requests.h"
 
 namespace mlws::jobs {
 
@@ -58,7 +57,7 @@ std::int64_t ParsePid(const std::string& server_id) {
 
 // Cancels the jobs this server holds that were asked to cancel through another server (and
 // drops those requests); a job not scheduled here yet keeps its request for the next round.
-void CarryOutCancelRequests(JobService& jobs, store::CancelRequestStore& store) {
+void CarryOutCancelRequests(JobService& jobs, store::LeaseStore& store) {
   auto requests = store.CancelRequestsFor(jobs.server_id());
   if (!requests.ok() || requests->empty()) return;
   std::vector<store::LeaseKey> done;
@@ -300,8 +299,7 @@ void JobService::LeaseLoop() {
       }
       TakeOverExpired();
     }
-    if (auto* requests = store::CancelRequestsOf(leases_->store()))
-      CarryOutCancelRequests(*this, *requests);
+    if (leases_->store().KeepsCancelRequests()) CarryOutCancelRequests(*this, leases_->store());
   }
 }
 

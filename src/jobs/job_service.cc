@@ -23,7 +23,6 @@
 #include "mlws/jobs/pipeline_runner.h"
 #include "mlws/jobs/sandbox.h"
 #include "mlws/jobs/slurm_executor.h"
-#include "mlws/store/cancel_requests.h"
 
 namespace mlws::jobs {
 
@@ -359,13 +358,13 @@ StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name)
         // Several servers: the job is another server's; the one holding its lease carries the
         // request out (job_lease.cc). The lease loop carrying one out here, for a job not
         // scheduled here yet (being taken over), leaves it for its next round.
-        store::CancelRequestStore* requests = store::CancelRequestsOf(store_.leases());
-        if (std::this_thread::get_id() == lease_thread_.get_id() || requests == nullptr) {
+        store::LeaseStore& leases = store_.leases();
+        if (std::this_thread::get_id() == lease_thread_.get_id() || !leases.KeepsCancelRequests()) {
           return Status(ErrorCode::kTemporarilyUnavailable,
                         fmt::format("Job '{}' is {} but not scheduled on this server yet.", name,
                                     JobStatusName(j.status)));
         }
-        ASSIGN_OR_RETURN(bool recorded, requests->RequestCancel(ws_id, name, server_id(), NowMs()));
+        ASSIGN_OR_RETURN(bool recorded, leases.RequestCancel(ws_id, name, server_id(), NowMs()));
         ASSIGN_OR_RETURN(j, store_.jobs().GetJob(ws_id, name));
         if (recorded) return j;
       }

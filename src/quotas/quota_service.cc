@@ -180,17 +180,23 @@ std::string QuotaService::StartBlocker(std::int64_t ws_id, const std::string& co
 
 StatusOr<QuotaReport> QuotaService::Get(const std::string& ws) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
-  std::int64_t now = NowMs();
-  QuotaReport r;
-  r.workspace = ws;
-  r.month = MonthLabel(now);
+  Quota quota;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Entry& e = entries_[ws_id];
     e.loaded_at = 0;  // a report shows what is stored now
-    Fresh(ws_id, now);
-    r.quota = e.quota;
+    Fresh(ws_id, NowMs());
+    quota = e.quota;
   }
+  return Report(ws, std::move(quota));
+}
+
+StatusOr<QuotaReport> QuotaService::Report(const std::string& ws, Quota quota) {
+  std::int64_t now = NowMs();
+  QuotaReport r;
+  r.workspace = ws;
+  r.month = MonthLabel(now);
+  r.quota = std::move(quota);
   ASSIGN_OR_RETURN(auto list, jobs_.List(ws, true));
   double ns = 0, cost = 0;
   MonthUsage(list, now, ns, cost);
@@ -212,14 +218,23 @@ StatusOr<QuotaReport> QuotaService::Set(const std::string& ws, const json& spec,
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
   ASSIGN_OR_RETURN(Quota q, ParseQuota(spec));
   std::int64_t now = NowMs();
+  q.updated_by = who;
+  q.updated_at = now;
   json doc = {{"spec", QuotaSpecJson(q)}, {"updated_by", who}, {"updated_at", now}};
-  RETURN_IF_ERROR(store_.quotas().Put(ws_id, store::DocumentRecord{kDocId, now, DumpJson(doc)}));
+  // Written with the workspace's quota document locked, keeping when it was first set; the
+  // answer shows the quota this call wrote, not whatever another server wrote right after.
+  RETURN_IF_ERROR(store_.Atomically([&](store::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(auto old, tx.LockDocument(store::Documents::kQuotas, ws_id, kDocId));
+    std::int64_t created = old ? old->creation_ms : now;
+    return tx.PutDocument(store::Documents::kQuotas, ws_id,
+                          store::DocumentRecord{kDocId, created, DumpJson(doc)});
+  }));
   {
     std::lock_guard<std::mutex> lock(mu_);
     entries_.erase(ws_id);
   }
   jobs_.Reschedule();  // queued jobs may start (or wait) under the new quota
-  return Get(ws);
+  return Report(ws, std::move(q));
 }
 
 StatusOr<CostSeries> QuotaService::Series(const std::string& ws, const CostQuery& q) {

@@ -44,6 +44,28 @@ std::string DeploymentId(const std::string& endpoint, const std::string& name) {
   return endpoint + "/" + name;
 }
 
+using store::Documents;
+
+Status NoSuchEndpoint(const std::string& name) {
+  return NotFound(fmt::format("batch endpoint '{}' not found", name));
+}
+
+Status NoSuchDeployment(const std::string& endpoint, const std::string& name) {
+  return NotFound(fmt::format("deployment '{}' not found in batch endpoint '{}'", name, endpoint));
+}
+
+store::DocumentRecord EndpointRecord(const BatchEndpoint& e) {
+  return store::DocumentRecord{e.name, e.created_ms, DumpJson(BatchEndpointToJson(e))};
+}
+
+// The endpoint, locked until the transaction commits: every change to an endpoint or to one of
+// its deployments locks it first, so they are serialized on every server sharing the database.
+StatusOr<BatchEndpoint> LockEndpoint(store::Tx& tx, std::int64_t ws_id, const std::string& name) {
+  ASSIGN_OR_RETURN(auto rec, tx.LockDocument(Documents::kBatchEndpoints, ws_id, name));
+  if (!rec) return NoSuchEndpoint(name);
+  return BatchEndpointFromJson(json::parse(rec->doc, nullptr, false));
+}
+
 std::string TagOf(const jobs::Job& j, const char* tag) {
   json spec = json::parse(j.spec_json, nullptr, false);
   if (!spec.is_object() || !spec.contains("tags") || !spec["tags"].is_object()) return "";
@@ -65,13 +87,12 @@ StatusOr<BatchEndpoint> BatchService::CreateEndpoint(const std::string& ws, cons
         "defaults.deployment_name names '{}', but a new endpoint has no deployments yet",
         e.default_deployment));
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  if (store_.batch_endpoints().Get(ws_id, e.name).ok()) {
-    return AlreadyExists(fmt::format("batch endpoint '{}' already exists", e.name));
-  }
   e.created_ms = e.updated_ms = NowMillis();
-  RETURN_IF_ERROR(store_.batch_endpoints().Put(
-      ws_id, store::DocumentRecord{e.name, e.created_ms, DumpJson(BatchEndpointToJson(e))}));
+  RETURN_IF_ERROR(store_.Atomically([&](store::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(auto old, tx.LockDocument(Documents::kBatchEndpoints, ws_id, e.name));
+    if (old) return AlreadyExists(fmt::format("batch endpoint '{}' already exists", e.name));
+    return tx.PutDocument(Documents::kBatchEndpoints, ws_id, EndpointRecord(e));
+  }));
   return e;
 }
 
@@ -79,9 +100,7 @@ StatusOr<BatchEndpoint> BatchService::GetEndpoint(const std::string& ws, const s
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
   auto rec = store_.batch_endpoints().Get(ws_id, name);
   if (!rec.ok()) {
-    if (rec.status().code() == ErrorCode::kResourceDoesNotExist) {
-      return NotFound(fmt::format("batch endpoint '{}' not found", name));
-    }
+    if (rec.status().code() == ErrorCode::kResourceDoesNotExist) return NoSuchEndpoint(name);
     return rec.status();
   }
   return BatchEndpointFromJson(json::parse(rec->doc, nullptr, false));
@@ -90,18 +109,23 @@ StatusOr<BatchEndpoint> BatchService::GetEndpoint(const std::string& ws, const s
 StatusOr<BatchEndpoint> BatchService::UpdateEndpoint(const std::string& ws, const std::string& name,
                                                      const json& spec) {
   ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(BatchEndpoint base, GetEndpoint(ws, name));
-  ASSIGN_OR_RETURN(BatchEndpoint e, ApplyBatchEndpointUpdate(base, spec));
-  if (!e.default_deployment.empty() &&
-      !store_.batch_deployments().Get(ws_id, DeploymentId(name, e.default_deployment)).ok()) {
-    return InvalidArgument(fmt::format(
-        "defaults.deployment_name names '{}', which is not a deployment of batch endpoint '{}'",
-        e.default_deployment, name));
-  }
-  e.updated_ms = NowMillis();
-  RETURN_IF_ERROR(store_.batch_endpoints().Put(
-      ws_id, store::DocumentRecord{e.name, e.created_ms, DumpJson(BatchEndpointToJson(e))}));
+  BatchEndpoint e;
+  RETURN_IF_ERROR(store_.Atomically([&](store::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(BatchEndpoint base, LockEndpoint(tx, ws_id, name));
+    ASSIGN_OR_RETURN(e, ApplyBatchEndpointUpdate(base, spec));
+    if (!e.default_deployment.empty()) {
+      ASSIGN_OR_RETURN(auto dep, tx.LockDocument(Documents::kBatchDeployments, ws_id,
+                                                 DeploymentId(name, e.default_deployment)));
+      if (!dep) {
+        return InvalidArgument(
+            fmt::format("defaults.deployment_name names '{}', which is not a deployment of batch "
+                        "endpoint '{}'",
+                        e.default_deployment, name));
+      }
+    }
+    e.updated_ms = NowMillis();
+    return tx.PutDocument(Documents::kBatchEndpoints, ws_id, EndpointRecord(e));
+  }));
   return e;
 }
 
@@ -117,13 +141,17 @@ StatusOr<std::vector<BatchEndpoint>> BatchService::ListEndpoints(const std::stri
 }
 
 Status BatchService::DeleteEndpoint(const std::string& ws, const std::string& name) {
-  ASSIGN_OR_RETURN(std::int64_t ws_id, EndpointWs(ws, name));
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(auto deps, ListDeployments(ws, name));
-  for (const auto& d : deps) {
-    RETURN_IF_ERROR(store_.batch_deployments().Delete(ws_id, DeploymentId(name, d.name)));
-  }
-  return store_.batch_endpoints().Delete(ws_id, name);
+  ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  return store_.Atomically([&](store::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(BatchEndpoint e, LockEndpoint(tx, ws_id, name));
+    (void)e;
+    ASSIGN_OR_RETURN(auto deps, tx.ListDocuments(Documents::kBatchDeployments, ws_id));
+    for (const auto& d : deps) {
+      if (d.id.rfind(name + "/", 0) != 0) continue;
+      RETURN_IF_ERROR(tx.DeleteDocument(Documents::kBatchDeployments, ws_id, d.id));
+    }
+    return tx.DeleteDocument(Documents::kBatchEndpoints, ws_id, name);
+  });
 }
 
 StatusOr<std::int64_t> BatchService::EndpointWs(const std::string& ws,
@@ -179,32 +207,34 @@ StatusOr<BatchDeployment> BatchService::PutDeployment(const std::string& ws,
   ASSIGN_OR_RETURN(std::int64_t ws_id, EndpointWs(ws, endpoint));
   ASSIGN_OR_RETURN(BatchDeployment d, ParseBatchDeploymentSpec(spec, endpoint));
   RETURN_IF_ERROR(Resolve(ws, d));
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(BatchEndpoint e, GetEndpoint(ws, endpoint));
-  auto old = store_.batch_deployments().Get(ws_id, DeploymentId(endpoint, d.name));
-  if (update && !old.ok()) {
-    return NotFound(
-        fmt::format("deployment '{}' not found in batch endpoint '{}'", d.name, endpoint));
-  }
-  if (!update && old.ok()) {
-    return AlreadyExists(fmt::format(
-        "deployment '{}' already exists in batch endpoint '{}' (use update)", d.name, endpoint));
-  }
-  d.created_ms = NowMillis();
-  if (old.ok()) {
-    auto prev = BatchDeploymentFromJson(json::parse(old->doc, nullptr, false));
-    if (prev.ok()) d.created_ms = prev->created_ms;
-  }
-  d.updated_ms = NowMillis();
-  RETURN_IF_ERROR(store_.batch_deployments().Put(
-      ws_id, store::DocumentRecord{DeploymentId(endpoint, d.name), d.created_ms,
-                                   DumpJson(BatchDeploymentToJson(d))}));
-  if (set_default || e.default_deployment.empty()) {
-    e.default_deployment = d.name;
-    e.updated_ms = NowMillis();
-    RETURN_IF_ERROR(store_.batch_endpoints().Put(
-        ws_id, store::DocumentRecord{e.name, e.created_ms, DumpJson(BatchEndpointToJson(e))}));
-  }
+  // The check (absent for a create, present for an update), the write and the endpoint's
+  // default in one transaction with the endpoint locked: of concurrent creates of one name, on
+  // any servers, exactly one succeeds.
+  RETURN_IF_ERROR(store_.Atomically([&](store::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(BatchEndpoint e, LockEndpoint(tx, ws_id, endpoint));
+    const std::string id = DeploymentId(endpoint, d.name);
+    ASSIGN_OR_RETURN(auto old, tx.LockDocument(Documents::kBatchDeployments, ws_id, id));
+    if (update && !old) return NoSuchDeployment(endpoint, d.name);
+    if (!update && old) {
+      return AlreadyExists(fmt::format(
+          "deployment '{}' already exists in batch endpoint '{}' (use update)", d.name, endpoint));
+    }
+    d.created_ms = NowMillis();
+    if (old) {
+      auto prev = BatchDeploymentFromJson(json::parse(old->doc, nullptr, false));
+      if (prev.ok()) d.created_ms = prev->created_ms;
+    }
+    d.updated_ms = NowMillis();
+    RETURN_IF_ERROR(tx.PutDocument(
+        Documents::kBatchDeployments, ws_id,
+        store::DocumentRecord{id, d.created_ms, DumpJson(BatchDeploymentToJson(d))}));
+    if (set_default || e.default_deployment.empty()) {
+      e.default_deployment = d.name;
+      e.updated_ms = NowMillis();
+      RETURN_IF_ERROR(tx.PutDocument(Documents::kBatchEndpoints, ws_id, EndpointRecord(e)));
+    }
+    return Status::Ok();
+  }));
   return d;
 }
 
@@ -215,8 +245,7 @@ StatusOr<BatchDeployment> BatchService::GetDeployment(const std::string& ws,
   auto rec = store_.batch_deployments().Get(ws_id, DeploymentId(endpoint, name));
   if (!rec.ok()) {
     if (rec.status().code() == ErrorCode::kResourceDoesNotExist) {
-      return NotFound(
-          fmt::format("deployment '{}' not found in batch endpoint '{}'", name, endpoint));
+      return NoSuchDeployment(endpoint, name);
     }
     return rec.status();
   }
@@ -239,24 +268,31 @@ StatusOr<std::vector<BatchDeployment>> BatchService::ListDeployments(const std::
 
 Status BatchService::DeleteDeployment(const std::string& ws, const std::string& endpoint,
                                       const std::string& name) {
-  ASSIGN_OR_RETURN(std::int64_t ws_id, EndpointWs(ws, endpoint));
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(BatchDeployment d, GetDeployment(ws, endpoint, name));
-  ASSIGN_OR_RETURN(BatchEndpoint e, GetEndpoint(ws, endpoint));
-  ASSIGN_OR_RETURN(auto all, ListDeployments(ws, endpoint));
-  if (e.default_deployment == name && all.size() > 1) {
-    return InvalidArgument(fmt::format(
-        "deployment '{}' is the default of batch endpoint '{}'; make another deployment the "
-        "default first (batch-deployment update --set-default)",
-        name, endpoint));
-  }
-  RETURN_IF_ERROR(store_.batch_deployments().Delete(ws_id, DeploymentId(endpoint, d.name)));
-  if (e.default_deployment == name) {
-    e.default_deployment.clear();
-    RETURN_IF_ERROR(store_.batch_endpoints().Put(
-        ws_id, store::DocumentRecord{e.name, e.created_ms, DumpJson(BatchEndpointToJson(e))}));
-  }
-  return Status::Ok();
+  ASSIGN_OR_RETURN(std::int64_t ws_id, tracking_.WorkspaceId(ws));
+  return store_.Atomically([&](store::Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(BatchEndpoint e, LockEndpoint(tx, ws_id, endpoint));
+    const std::string id = DeploymentId(endpoint, name);
+    ASSIGN_OR_RETURN(auto old, tx.LockDocument(Documents::kBatchDeployments, ws_id, id));
+    if (!old) return NoSuchDeployment(endpoint, name);
+    ASSIGN_OR_RETURN(auto all, tx.ListDocuments(Documents::kBatchDeployments, ws_id));
+    std::size_t others = 0;
+    for (const auto& r : all) {
+      if (r.id.rfind(endpoint + "/", 0) == 0 && r.id != id) ++others;
+    }
+    if (e.default_deployment == name && others > 0) {
+      return InvalidArgument(fmt::format(
+          "deployment '{}' is the default of batch endpoint '{}'; make another deployment the "
+          "default first (batch-deployment update --set-default)",
+          name, endpoint));
+    }
+    RETURN_IF_ERROR(tx.DeleteDocument(Documents::kBatchDeployments, ws_id, id));
+    if (e.default_deployment == name) {
+      e.default_deployment.clear();
+      e.updated_ms = NowMillis();
+      RETURN_IF_ERROR(tx.PutDocument(Documents::kBatchEndpoints, ws_id, EndpointRecord(e)));
+    }
+    return Status::Ok();
+  });
 }
 
 StatusOr<jobs::Job> BatchService::Invoke(const std::string& ws, const std::string& endpoint,

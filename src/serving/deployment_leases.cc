@@ -1,5 +1,5 @@
 // Several servers on one database: each online deployment is leased to the server that runs
-// its instances (store/resource_leases.h, docs/scale-out.md "Several servers on one database").
+// its instances (store/lease_store.h, docs/scale-out.md "Several servers on one database").
 //
 // The holder renews its leases every lease/3 from the monitor thread. The other servers mirror
 // the deployment from the store (its spec, state and instance records) and score through the

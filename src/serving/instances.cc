@@ -66,8 +66,12 @@ void EndpointService::State::SyncRecords(LiveDeployment& dep) {
 }
 
 Status EndpointService::State::LaunchInstance(LiveDeployment& dep, Instance& inst) {
-  // Files staged by another server, or removed since, are staged again from the stored spec.
-  RETURN_IF_ERROR(EnsureStaged(assets, options.root, dep.ws_id, dep.ws, dep.d));
+  // Its callers stage files that are not here (StagedCopy) before they take mu.
+  if (!FilesStaged(dep.d)) {
+    return NotFound(
+        "the deployment's files are not on this server's disk (staged elsewhere, or "
+        "removed)");
+  }
   const OnlineDeployment& d = dep.d;
   std::error_code ec;
   std::string wd = WorkDir(inst);
@@ -149,6 +153,24 @@ Status EndpointService::State::LaunchInstance(LiveDeployment& dep, Instance& ins
   return Status::Ok();
 }
 
+StatusOr<std::optional<StagedCopy>> EndpointService::State::StageIfMissing(
+    const std::shared_ptr<LiveDeployment>& dep) {
+  OnlineDeployment d;
+  std::int64_t ws_id = 0;
+  std::string ws;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    d = dep->d;
+    ws_id = dep->ws_id;
+    ws = dep->ws;
+  }
+  if (FilesStaged(d)) return std::optional<StagedCopy>();
+  spdlog::info("online deployment {}/{}: staging its files again (not on this server's disk)",
+               d.endpoint_name, d.name);
+  ASSIGN_OR_RETURN(StagedCopy copy, StagedCopy::Make(assets, options.root, ws_id, ws, d));
+  return std::optional<StagedCopy>(std::move(copy));
+}
+
 void EndpointService::State::Provision(std::shared_ptr<LiveDeployment> dep, int generation) {
   nlohmann::json env;
   std::string ws;
@@ -157,6 +179,9 @@ void EndpointService::State::Provision(std::shared_ptr<LiveDeployment> dep, int 
     env = dep->d.environment;
     ws = dep->ws;
   }
+  // Files staged by another server, or removed since, are staged again from the stored spec,
+  // without mu: a download can take minutes, and every endpoint operation needs mu.
+  auto staged = StageIfMissing(dep);
   auto built = assets.PrepareEnvironment(ws, env);
   std::lock_guard<std::mutex> lock(mu);
   if (stopping || dep->d.generation != generation || dep->d.provisioning_state == "Deleting") {
@@ -166,6 +191,11 @@ void EndpointService::State::Provision(std::shared_ptr<LiveDeployment> dep, int 
     FailProvisioning(*dep, generation, "environment: " + built.status().message());
     return;
   }
+  if (!staged.ok()) {
+    FailProvisioning(*dep, generation, "cannot start an instance: " + staged.status().message());
+    return;
+  }
+  if (*staged && !FilesStaged(dep->d)) (*staged)->Publish(dep->d);
   dep->d.env_bin_dir = built->bin_dir;
   for (int i = 0; i < dep->d.instance_count; ++i) {
     auto inst = std::make_shared<Instance>();
@@ -358,6 +388,35 @@ void EndpointService::State::HandleExit(const std::string& key, const jobs::Exit
   spdlog::warn("online deployment {}/{}: instance {} ended ({}); restarting", dep->d.endpoint_name,
                dep->d.name, inst->rec.index, how);
   ++dep->metrics.restarts;
+  if (!FilesStaged(dep->d)) {
+    // Its files are staged again first, on a thread of its own without mu; it starts then.
+    if (stopping) {
+      inst->state = InstanceState::kExited;  // Stop() joins only the threads it saw
+      return;
+    }
+    inst->state = InstanceState::kStarting;
+    provisioners.emplace_back([this, dep, inst] {
+      auto staged = StageIfMissing(dep);
+      std::lock_guard<std::mutex> lock(mu);
+      if (stopping || dep->d.provisioning_state == "Deleting" ||
+          inst->state != InstanceState::kStarting) {
+        return;  // stopped, deleted or retired meanwhile
+      }
+      if (!staged.ok()) {
+        spdlog::error("cannot restart the instance: {}", staged.status().message());
+        inst->state = InstanceState::kExited;
+        return;
+      }
+      if (*staged && !FilesStaged(dep->d)) (*staged)->Publish(dep->d);
+      Restart(dep, inst);
+    });
+    return;
+  }
+  Restart(dep, inst);
+}
+
+void EndpointService::State::Restart(const std::shared_ptr<LiveDeployment>& dep,
+                                     const std::shared_ptr<Instance>& inst) {
   Status st = LaunchInstance(*dep, *inst);
   if (!st.ok()) {
     spdlog::error("cannot restart the instance: {}", st.message());

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "mlws/serving/endpoint_service.h"
 #include "mlws/serving/minute_stats.h"
 #include "mlws/serving/scoring_channel.h"
+#include "serving/stage_in.h"
 
 namespace mlws::serving {
 
@@ -126,6 +128,12 @@ struct EndpointService::State {
   // instances.cc
   void Provision(std::shared_ptr<LiveDeployment> dep, int generation);  // without mu
   Status LaunchInstance(LiveDeployment& dep, Instance& inst);           // with mu
+  // A new copy of dep's files when they are not on this machine (nullopt when they are); reads
+  // dep under mu, stages without it. Publish the copy under mu.
+  StatusOr<std::optional<StagedCopy>> StageIfMissing(const std::shared_ptr<LiveDeployment>& dep);
+  // Starts a crashed instance again (its files are here).
+  void Restart(const std::shared_ptr<LiveDeployment>& dep,
+               const std::shared_ptr<Instance>& inst);  // with mu
   void MonitorLoop();
   void OnExit(const std::string& key, const jobs::ExitRecord& rec);      // executor thread
   void HandleExit(const std::string& key, const jobs::ExitRecord& rec);  // with mu

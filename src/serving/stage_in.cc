@@ -91,35 +91,42 @@ void PruneStaged(const std::string& serving_root, std::int64_t ws_id, const Onli
   for (const auto& p : stale) fs::remove_all(p, ec);
 }
 
-Status EnsureStaged(jobs::JobAssets& assets, const std::string& serving_root, std::int64_t ws_id,
-                    const std::string& ws, OnlineDeployment& d) {
+bool FilesStaged(const OnlineDeployment& d) {
+  return Exists(d.model_local) && (d.scoring_script.empty() || Exists(d.code_local));
+}
+
+StatusOr<StagedCopy> StagedCopy::Make(jobs::JobAssets& assets, const std::string& serving_root,
+                                      std::int64_t ws_id, const std::string& ws,
+                                      const OnlineDeployment& d) {
   bool has_code = !d.scoring_script.empty();
-  if (Exists(d.model_local) && (!has_code || Exists(d.code_local))) return Status::Ok();
   ASSIGN_OR_RETURN(jobs::InputSpec in, spec::ModelInput(d.model));
   if (!d.model_ref.empty()) in.path = d.model_ref;  // what was resolved when it was deployed
   ASSIGN_OR_RETURN(jobs::ResolvedPath model, assets.ResolveInput(ws, in));
   StatusOr<jobs::ResolvedPath> code = jobs::ResolvedPath{};
   if (has_code) code = assets.ResolveCode(ws, d.code);
   if (!code.ok()) return code.status();
-  StagingFolder staged((fs::path(StagingRoot(serving_root, ws_id, d.endpoint_name, d.name)) /
-                        NewRunId().substr(0, 12))
-                           .string());
-  ASSIGN_OR_RETURN(std::string model_local,
-                   StageIn(assets, ws, model, (fs::path(staged.dir()) / "model").string(), true));
-  std::string code_local;
+  StagedCopy copy((fs::path(StagingRoot(serving_root, ws_id, d.endpoint_name, d.name)) /
+                   NewRunId().substr(0, 12))
+                      .string());
+  const std::string dir = copy.folder_->dir();
+  ASSIGN_OR_RETURN(copy.model_local_,
+                   StageIn(assets, ws, model, (fs::path(dir) / "model").string(), true));
   if (has_code) {
-    ASSIGN_OR_RETURN(code_local,
-                     StageIn(assets, ws, *code, (fs::path(staged.dir()) / "code").string(), false));
+    ASSIGN_OR_RETURN(copy.code_local_,
+                     StageIn(assets, ws, *code, (fs::path(dir) / "code").string(), false));
   }
-  for (const std::string* p : {&model_local, &code_local}) {
+  for (const std::string* p : {&copy.model_local_, &copy.code_local_}) {
     if (!p->empty() && !Exists(*p)) {
       return NotFound("the deployment's files at '" + p->substr(0, 300) + "' are gone");
     }
   }
-  d.model_local = model_local;
-  d.code_local = code_local;
-  staged.Keep();
-  return Status::Ok();
+  return copy;
+}
+
+void StagedCopy::Publish(OnlineDeployment& d) {
+  d.model_local = model_local_;
+  d.code_local = code_local_;
+  folder_->Keep();
 }
 
 StagingFolder::~StagingFolder() {

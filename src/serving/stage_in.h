@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -39,13 +40,9 @@ void RemoveStaged(const std::string& dir);
 // holding d.model_local / d.code_local): called once that copy is serving. Best effort.
 void PruneStaged(const std::string& serving_root, std::int64_t ws_id, const OnlineDeployment& d);
 
-// Makes sure d's model (and code) files are on this machine before an instance starts: when
-// d.model_local or d.code_local is not there (staged by another server, or removed since), the
-// stored references (d.model_ref, d.code) are resolved again and staged into a new copy under
-// this server's staging root, and d's local paths are updated to it. Local files that are gone
-// are NotFound; a store that is down is what StageIn returns.
-Status EnsureStaged(jobs::JobAssets& assets, const std::string& serving_root, std::int64_t ws_id,
-                    const std::string& ws, OnlineDeployment& d);
+// Whether d's model (and code) files are on this machine: d.model_local and, with a scoring
+// script, d.code_local exist.
+bool FilesStaged(const OnlineDeployment& d);
 
 // Removes a staging folder when it goes out of scope, unless Keep() was called: a deployment
 // that is refused leaves nothing behind.
@@ -61,6 +58,26 @@ class StagingFolder {
  private:
   std::string dir_;
   bool keep_ = false;
+};
+
+// A new copy of a deployment's files on this machine, for one that is not FilesStaged (staged by
+// another server, or removed since): d's stored references (d.model_ref, d.code) resolved again
+// and staged into a new folder under this server's staging root. Reads `d` only, so the download
+// (which can take minutes) runs without the endpoint service's lock; Publish() then, under the
+// lock, points the deployment at the copy. Dropped unpublished, the copy is deleted. Local files
+// that are gone are NotFound; a store that is down is what StageIn returns.
+class StagedCopy {
+ public:
+  static StatusOr<StagedCopy> Make(jobs::JobAssets& assets, const std::string& serving_root,
+                                   std::int64_t ws_id, const std::string& ws,
+                                   const OnlineDeployment& d);
+  // Sets d's local paths to this copy and keeps it.
+  void Publish(OnlineDeployment& d);
+
+ private:
+  explicit StagedCopy(std::string dir) : folder_(std::make_unique<StagingFolder>(std::move(dir))) {}
+  std::unique_ptr<StagingFolder> folder_;
+  std::string model_local_, code_local_;
 };
 
 }  // namespace mlws::serving

@@ -5,7 +5,8 @@ deployments' code are uploaded to the bucket; an online deployment stages both i
 folder under <home>/serving/staged/ and scores; a bad one (its scoring script is not in the code)
 is refused and leaves nothing staged (no empty folders either); each update stages a new copy and
 the previous one is deleted once the new one serves; deleting the deployment deletes its staged
-copy; a staged copy removed while the server was down is staged again when an instance starts. A
+copy; a staged copy removed while the server was down is staged again when an instance starts,
+and while that download waits (the bucket stopped) the other endpoint operations answer. A
 batch deployment of the same model scores a folder (its job stages model, code and input)."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import signal
 import textwrap
 import uuid
 
@@ -113,6 +115,18 @@ def deploy_spec(tmp_path, name: str, endpoint: str, model: str, extra: str = "")
     return str(spec)
 
 
+def deployed_and_scoring(url, tmp_path, endpoint: str, name: str, model: str) -> str:
+    """Creates an endpoint with one deployment of `model` taking all traffic; returns its key
+    once it scored once."""
+    create_endpoint(url, tmp_path, endpoint)
+    code_folder(tmp_path, "score.py", SCORE)
+    ok(cli(url, "online-deployment", "create", "-f", deploy_spec(tmp_path, name, endpoint, model),
+           "--all-traffic", timeout=300))
+    k = primary_key(url, endpoint)
+    assert score(url, endpoint, {"n": 1}, key=k).json() == {"weights": MARK, "n": 1}
+    return k
+
+
 def test_online_deployment_of_a_model_in_the_bucket_stages_and_scores(server, model, tmp_path):
     url = server.url
     create_endpoint(url, tmp_path, "s3-online")
@@ -178,13 +192,7 @@ def test_an_update_deletes_the_previous_staged_copy(server, model, tmp_path):
 
 def test_a_staged_copy_removed_while_down_is_staged_again(server, model, tmp_path):
     url = server.url
-    create_endpoint(url, tmp_path, "s3-again")
-    code_folder(tmp_path, "score.py", SCORE)
-    ok(cli(url, "online-deployment", "create", "-f", deploy_spec(tmp_path, "again", "s3-again",
-                                                                 model),
-           "--all-traffic", timeout=300))
-    k = primary_key(url, "s3-again")
-    assert score(url, "s3-again", {"n": 1}, key=k).json() == {"weights": MARK, "n": 1}
+    k = deployed_and_scoring(url, tmp_path, "s3-again", "again", model)
     # The server stops (its instance keeps running), the staged copy goes, the server comes back
     # (as another server taking the deployment over would), and the instance has to start again.
     assert server.stop() == 0, server.stderr()
@@ -206,6 +214,32 @@ def test_a_staged_copy_removed_while_down_is_staged_again(server, model, tmp_pat
     assert any(f.endswith("/weights.txt") for f in files), files
     assert any(f.endswith("/code/score.py") for f in files), files
     ok(cli(url, "online-endpoint", "delete", "-n", "s3-again", "--yes"))
+
+
+def test_staging_again_does_not_hold_up_the_other_endpoint_operations(server, s3, model, tmp_path):
+    url = server.url
+    k = deployed_and_scoring(url, tmp_path, "s3-slow", "slow", model)
+    # The staged copy goes (as on a server taking the deployment over), the instance crashes, so
+    # its files are staged again from the bucket: the bucket is held still (SIGSTOP) meanwhile,
+    # and the endpoint service must answer while the download waits.
+    [ws] = os.listdir(os.path.join(server.home, "serving", "staged"))
+    shutil.rmtree(os.path.join(server.home, "serving", "staged", ws, "s3-slow"))
+    line = "online deployment s3-slow/slow: staging its files again"
+    os.kill(s3.proc.pid, signal.SIGSTOP)
+    try:
+        assert score(url, "s3-slow", {"crash": 1}, key=k).status_code == 502
+        wait_until(lambda: line in server.stderr(), what="the staging to start")
+        assert requests.get(ep_url(url, "s3-slow"), timeout=5).status_code == 200
+        r = requests.get(f"{ep_url(url, 's3-slow')}/deployments/slow", timeout=5)
+        assert r.status_code == 200, r.text
+        create_endpoint(url, tmp_path, "s3-meanwhile")
+    finally:
+        os.kill(s3.proc.pid, signal.SIGCONT)
+    wait_until(lambda: metric(url, "mlws_online_instances_ready", endpoint="s3-slow") == 1,
+               what="the instance started on the copy staged again")
+    assert score(url, "s3-slow", {"n": 2}, key=k).json() == {"weights": MARK, "n": 2}
+    for name in ("s3-slow", "s3-meanwhile"):
+        ok(cli(url, "online-endpoint", "delete", "-n", name, "--yes"))
 
 
 def test_batch_deployment_of_a_model_in_the_bucket_scores(server, model, tmp_path):

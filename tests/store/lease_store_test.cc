@@ -1,7 +1,7 @@
 // LeaseStore (migrations 16, 17, 18) with two stores on one database, as two servers are: a claim
 // is won by exactly one, leases expire and renew, new jobs are leased in their own transaction, and
 // the metric writer's key ids and chunk numbers are safe with two writers; compute instance
-// requests (migration 20) recorded through one are taken through the other, none lost. Runs on
+// requests (migration 19) recorded through one are taken through the other, none lost. Runs on
 // SQLite and on PostgreSQL (store_backends.h).
 #include <gtest/gtest.h>
 
@@ -10,10 +10,8 @@
 #include <thread>
 
 #include "mlws/common/ids.h"
-#include "mlws/store/cancel_requests.h"
 #include "mlws/store/compute_instance_requests.h"
 #include "mlws/store/metadata_store.h"
-#include "mlws/store/resource_leases.h"
 #include "store_backends.h"
 
 namespace mlws::store {
@@ -123,9 +121,9 @@ TEST_P(LeaseStoreTest, ServersRegisterAndGo) {
 }
 
 TEST_P(LeaseStoreTest, ACancelAskedOfAnotherServerWaitsForTheLeaseHolder) {
-  CancelRequestStore* ra = CancelRequestsOf(a_->leases());
-  CancelRequestStore* rb = CancelRequestsOf(b_->leases());
-  ASSERT_TRUE(ra != nullptr && rb != nullptr);
+  LeaseStore* ra = &a_->leases();
+  LeaseStore* rb = &b_->leases();
+  ASSERT_TRUE(ra->KeepsCancelRequests() && rb->KeepsCancelRequests());
   a_->leases().SetLeaseHolder("h:1:1", 60000);
   ASSERT_TRUE(a_->jobs().CreateJob(NewJob("j1")).ok());
   ASSERT_TRUE(a_->jobs().CreateJob(NewJob("j2")).ok());
@@ -189,10 +187,9 @@ TEST_P(LeaseStoreTest, TwoWritersInternTheSameKeysAndNeverCollideOnChunks) {
 
 // Migration 18: online deployment and compute instance leases, one kind apart from the other.
 TEST_P(LeaseStoreTest, ResourceLeasesAreHeldByOneServerUntilTheyExpireOrItDies) {
-  ResourceLeaseStore* a = ResourceLeasesOf(a_->leases());
-  ResourceLeaseStore* b = ResourceLeasesOf(b_->leases());
-  ASSERT_NE(a, nullptr);
-  ASSERT_NE(b, nullptr);
+  LeaseStore* a = &a_->leases();
+  LeaseStore* b = &b_->leases();
+  ASSERT_TRUE(a->KeepsResourceLeases() && b->KeepsResourceLeases());
   const std::string kDep = "deployment";
   EXPECT_TRUE(*a->ClaimResource(kDep, ws_, "ep/blue", "h:1:1", 1000, 2000, ""));
   EXPECT_FALSE(*b->ClaimResource(kDep, ws_, "ep/blue", "h:2:1", 1500, 2500, ""));
@@ -220,7 +217,7 @@ TEST_P(LeaseStoreTest, ResourceLeasesAreHeldByOneServerUntilTheyExpireOrItDies) 
 
 using nlohmann::json;
 
-// Appends `action` to compute instance ci1's request (migration 20), as a non-owner does.
+// Appends `action` to compute instance ci1's request (migration 19), as a non-owner does.
 Status AskInstance(MetadataStore& s, std::int64_t ws, const std::string& action) {
   DocumentStore* r = ComputeInstanceRequestsOf(s);
   Status st = r->Update(ws, "ci1", [&](const DocumentRecord& cur) -> StatusOr<std::string> {

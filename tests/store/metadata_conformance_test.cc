@@ -432,6 +432,38 @@ TEST_P(StoreConformance, TokensAreFoundByTheirBinaryHash) {
   EXPECT_FALSE(store_->auth().FindToken(secret).ok());
 }
 
+// Audit records are written several to a statement: more than one statement's worth (16) each
+// keep their own fields and order.
+TEST_P(StoreConformance, EveryAuditRecordOfABurstIsStoredWithItsOwnFields) {
+  constexpr int kRecords = 37;
+  for (int i = 0; i < kRecords; ++i) {
+    auth::AuditEntry e;
+    e.time = 1000 + i;
+    e.user_name = "u" + std::to_string(i);
+    e.remote_addr = "10.0.0." + std::to_string(i);
+    e.method = "POST";
+    e.path = "/p/" + std::to_string(i);
+    e.workspace = "w";
+    e.action = "a";
+    e.status = 200 + i;
+    store_->auth().AppendAudit(e);
+  }
+  Workspace("after");  // a synchronous write queued behind them: they are committed by now
+  auth::AuditQuery q;
+  q.limit = 100;
+  auto got = store_->auth().ListAudit(q);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), static_cast<size_t>(kRecords));
+  for (int i = 0; i < kRecords; ++i) {
+    const auth::AuditEntry& e = (*got)[kRecords - 1 - i];  // newest first
+    EXPECT_EQ(e.time, 1000 + i);
+    EXPECT_EQ(e.user_name, "u" + std::to_string(i));
+    EXPECT_EQ(e.remote_addr, "10.0.0." + std::to_string(i));
+    EXPECT_EQ(e.path, "/p/" + std::to_string(i));
+    EXPECT_EQ(e.status, 200 + i);
+  }
+}
+
 TEST_P(StoreConformance, ExperimentLikeIsCaseSensitiveAndILikeIsNot) {
   std::int64_t ws = Workspace("w");
   ASSERT_TRUE(store_->experiments().CreateExperiment(ws, "Alpha", "a/{id}", {}).ok());

@@ -62,6 +62,9 @@ class RegistryService {
                                            const std::string& alias);
 
   StatusOr<ModelVersion> CreateModelVersion(const std::string& ws, ModelVersion v);
+  // What CreateModelVersion checks before writing (name, source, tags, the run), for a caller
+  // that writes the version inside its own transaction (AssetService::Create).
+  Status CheckNewModelVersion(const std::string& ws, const ModelVersion& v);
   StatusOr<ModelVersion> GetModelVersion(const std::string& ws, const std::string& name,
                                          const std::string& version);
   StatusOr<ModelVersion> UpdateModelVersion(const std::string& ws, const std::string& name,

@@ -1,5 +1,5 @@
 // ResourceLeaseHolder: this server's side of the resource leases of one kind ("deployment",
-// "compute_instance"; store/resource_leases.h, docs/scale-out.md "Several servers on one
+// "compute_instance"; store/lease_store.h, docs/scale-out.md "Several servers on one
 // database"). It names the server and the lease length the job leases use, and treats a lease
 // whose holder was a server of this host that is gone as free at once (no wait for expiry).
 //
@@ -12,8 +12,8 @@
 #include <string>
 
 #include "mlws/jobs/job_service.h"
+#include "mlws/store/lease_store.h"
 #include "mlws/store/metadata_store.h"
-#include "mlws/store/resource_leases.h"
 
 namespace mlws::jobs {
 
@@ -39,7 +39,10 @@ class ResourceLeaseHolder {
   const std::string& server_id() const { return jobs_.server_id(); }
 
  private:
-  store::ResourceLeaseStore* Leases() const { return store::ResourceLeasesOf(store_.leases()); }
+  store::LeaseStore* Leases() const {
+    store::LeaseStore& leases = store_.leases();
+    return leases.KeepsResourceLeases() ? &leases : nullptr;
+  }
 
   store::MetadataStore& store_;
   JobService& jobs_;

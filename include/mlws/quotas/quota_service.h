@@ -69,6 +69,8 @@ class QuotaService final : public AdmissionGate {
   Entry& Fresh(std::int64_t ws_id, std::int64_t now);                 // REQUIRES(mu_)
   void RefreshUsage(std::int64_t ws_id, Entry& e, std::int64_t now);  // REQUIRES(mu_)
   std::string BudgetBlocker(const Entry& e, std::int64_t now) const;
+  // The report of `quota` with the workspace's spending and nodes in use now.
+  StatusOr<QuotaReport> Report(const std::string& ws, Quota quota);
 
   store::MetadataStore& store_;
   tracking::TrackingService& tracking_;

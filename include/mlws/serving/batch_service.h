@@ -13,11 +13,12 @@
 // tagged mlws.batch_endpoint / mlws.batch_deployment, which is how ListJobs finds it.
 //
 // Endpoints and deployments are written through to the MetadataStore (no cache): several servers
-// on one database see the same endpoints. Thread-safe. Errors: NotFound (unknown endpoint,
-// deployment, model, data, compute), InvalidArgument (specs, inputs), AlreadyExists.
+// on one database see the same endpoints. Each create, update and delete is one
+// MetadataStore::Atomically transaction with the endpoint locked, so of concurrent creates of one
+// name, on any of those servers, exactly one succeeds. Thread-safe. Errors: NotFound (unknown
+// endpoint, deployment, model, data, compute), InvalidArgument (specs, inputs), AlreadyExists.
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -79,7 +80,6 @@ class BatchService {
   tracking::TrackingService& tracking_;
   jobs::JobAssets& assets_;
   jobs::JobService& jobs_;
-  std::mutex mu_;  // serializes the read-check-write of creates, updates and deletes
 };
 
 }  // namespace mlws::serving

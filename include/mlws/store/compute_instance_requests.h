@@ -1,5 +1,5 @@
 // ComputeInstanceRequestStore: a start, stop, restart or delete of a compute instance asked
-// through a server that does not run its lab waits in the database (migration 20) until the
+// through a server that does not run its lab waits in the database (migration 19) until the
 // server holding the instance's lease carries it out (docs/scale-out.md "Compute instances").
 //
 // A capability of a MetadataStore: the SQL store implements it, callers find it with

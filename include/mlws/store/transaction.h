@@ -22,14 +22,20 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mlws/assets/asset.h"
+#include "mlws/assets/entities.h"
 #include "mlws/common/status.h"
+#include "mlws/store/document_store.h"
 #include "mlws/tracking/entities.h"
 
 namespace mlws::store {
+
+// The document collections (metadata_store.h) a transaction reads and writes.
+enum class Documents { kBatchEndpoints, kBatchDeployments, kQuotas };
 
 class Tx {
  public:
@@ -49,6 +55,30 @@ class Tx {
   // Writes the asset version's mutable fields (description, tags, archived, updated_at).
   virtual StatusOr<assets::Asset> UpdateAsset(std::int64_t workspace_id,
                                               const assets::Asset& a) = 0;
+  // AssetStore::CreateAsset inside the transaction: the name's next seq (and version, when `a`
+  // has none) is chosen with the name locked until commit.
+  virtual StatusOr<assets::Asset> CreateAsset(std::int64_t workspace_id,
+                                              const assets::Asset& a) = 0;
+  // RegistryStore::CreateModelVersion inside the transaction: the registered model stays
+  // locked until commit, so versions are numbered in commit order.
+  virtual StatusOr<assets::ModelVersion> CreateModelVersion(std::int64_t workspace_id,
+                                                            const assets::ModelVersion& v) = 0;
+
+  // Documents: the document `id` of `which`, locked until commit whether or not it exists (so
+  // "create unless present" is atomic too); nullopt when absent. Lock an endpoint before its
+  // deployments.
+  virtual StatusOr<std::optional<DocumentRecord>> LockDocument(Documents which,
+                                                               std::int64_t workspace_id,
+                                                               const std::string& id) = 0;
+  // The workspace's documents of `which`, oldest first (not locked).
+  virtual StatusOr<std::vector<DocumentRecord>> ListDocuments(Documents which,
+                                                              std::int64_t workspace_id) = 0;
+  // Inserts or replaces.
+  virtual Status PutDocument(Documents which, std::int64_t workspace_id,
+                             const DocumentRecord& d) = 0;
+  // NotFound when absent.
+  virtual Status DeleteDocument(Documents which, std::int64_t workspace_id,
+                                const std::string& id) = 0;
 };
 
 using TxFn = std::function<Status(Tx&)>;

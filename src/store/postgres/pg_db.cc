@@ -103,21 +103,12 @@ class PgStmt final : public sqlite::StmtImpl {
   StatusOr<bool> Step() override {
     if (!executed_) {
       RETURN_IF_ERROR(error_);
-      ++executions_;
-      // Statements run more than once (the cached ones) are prepared on the server.
-      if (executions_ == 2 && name_.empty() && Preparable(sql_)) {
-        name_ = fmt::format("mlws_{}", db_->next_stmt_++);
-        epoch_ = db_->epoch_;
-      }
-      if (!name_.empty() && epoch_ != db_->epoch_) {  // the connection was re-established
-        name_ = fmt::format("mlws_{}", db_->next_stmt_++);
-        epoch_ = db_->epoch_;
-        prepared_types_.clear();
-      }
-      ASSIGN_OR_RETURN(res_, db_->Run(sql_, name_, &prepared_types_, p_));
-      executed_ = true;
-      row_ = -1;
-      rows_ = PQresultStatus(res_) == PGRES_TUPLES_OK ? PQntuples(res_) : 0;
+      // Reconnect first, so that BeginRun sees the new connection's epoch and this statement is
+      // prepared again there rather than run by a name the new connection never heard of.
+      RETURN_IF_ERROR(db_->EnsureConnected());
+      BeginRun();
+      ASSIGN_OR_RETURN(PGresult * res, db_->Run(sql_, name_, &prepared_types_, p_));
+      Take(res);
     }
     blobs_.clear();
     if (row_ < rows_) ++row_;
@@ -178,6 +169,28 @@ class PgStmt final : public sqlite::StmtImpl {
     if (PQgetisnull(res_, row_, col) != 0) return nullptr;
     return PQgetvalue(res_, row_, col);
   }
+  // Counts an execution and names the statement for the server once it runs a second time
+  // (statements run more than once, the cached ones, are prepared there), or again after the
+  // connection was re-established.
+  void BeginRun() {
+    ++executions_;
+    if (executions_ == 2 && name_.empty() && Preparable(sql_)) {
+      name_ = fmt::format("mlws_{}", db_->next_stmt_++);
+      epoch_ = db_->epoch_;
+    }
+    if (!name_.empty() && epoch_ != db_->epoch_) {
+      name_ = fmt::format("mlws_{}", db_->next_stmt_++);
+      epoch_ = db_->epoch_;
+      prepared_types_.clear();
+    }
+  }
+  // The (successful) result of this execution; its rows are read by Step.
+  void Take(PGresult* res) {
+    res_ = res;
+    executed_ = true;
+    row_ = -1;
+    rows_ = PQresultStatus(res_) == PGRES_TUPLES_OK ? PQntuples(res_) : 0;
+  }
   void Clear() {
     if (res_ != nullptr) PQclear(res_);
     res_ = nullptr;
@@ -200,6 +213,8 @@ class PgStmt final : public sqlite::StmtImpl {
   int rows_ = 0;
   int row_ = -1;
   mutable std::map<int, std::string> blobs_;
+
+  friend class PgDb;
 };
 
 namespace {
@@ -294,7 +309,8 @@ bool PgDb::Defer(const std::string& sql) {
   return deferrable;
 }
 
-StatusOr<PGresult*> PgDb::Pipelined(const std::function<int()>& send, std::string_view what) {
+StatusOr<std::vector<PGresult*>> PgDb::PipelineAll(const std::vector<std::function<int()>>& sends,
+                                                   std::string_view what) {
   std::vector<std::string> queued;
   queued.swap(deferred_);
   if (PQenterPipelineMode(conn_) != 1) return PgStatus(nullptr, conn_, what);
@@ -303,7 +319,7 @@ StatusOr<PGresult*> PgDb::Pipelined(const std::function<int()>& send, std::strin
     sent =
         sent && PQsendQueryParams(conn_, q.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   }
-  if (sent && send) sent = send() == 1;
+  for (const auto& send : sends) sent = sent && send() == 1;
   if (sent) sent = PQpipelineSync(conn_) == 1;
   if (!sent) {
     // Only a broken connection fails to queue: the transaction is lost with it.
@@ -315,17 +331,18 @@ StatusOr<PGresult*> PgDb::Pipelined(const std::function<int()>& send, std::strin
     return st;
   }
   Status first_error = Status::Ok();
-  PGresult* last = nullptr;
-  const size_t n = queued.size() + (send ? 1 : 0);
+  std::vector<PGresult*> results;
+  const size_t n = queued.size() + sends.size();
   for (size_t i = 0; i < n; ++i) {
     PGresult* r = PQgetResult(conn_);
     if (r == nullptr) {
       if (first_error.ok()) first_error = PgStatus(nullptr, conn_, what);
+      if (i >= queued.size()) results.push_back(nullptr);
       continue;
     }
     while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);  // up to the query's end
-    if (i + 1 == n && send && first_error.ok()) {
-      last = r;  // the caller's query: checked by the caller
+    if (i >= queued.size()) {
+      results.push_back(r);  // the caller's queries: checked by the caller
       continue;
     }
     if (PQresultStatus(r) != PGRES_COMMAND_OK && first_error.ok()) {
@@ -337,10 +354,22 @@ StatusOr<PGresult*> PgDb::Pipelined(const std::function<int()>& send, std::strin
   if (sync != nullptr) PQclear(sync);
   PQexitPipelineMode(conn_);
   if (!first_error.ok()) {
-    if (last != nullptr) PQclear(last);
+    for (PGresult* r : results) {
+      if (r != nullptr) PQclear(r);
+    }
     return first_error;
   }
-  return last != nullptr ? last : PQmakeEmptyPGresult(conn_, PGRES_COMMAND_OK);
+  for (PGresult*& r : results) {
+    if (r == nullptr) r = PQmakeEmptyPGresult(conn_, PGRES_FATAL_ERROR);
+  }
+  return results;
+}
+
+StatusOr<PGresult*> PgDb::Pipelined(const std::function<int()>& send, std::string_view what) {
+  std::vector<std::function<int()>> sends;
+  if (send) sends.push_back(send);
+  ASSIGN_OR_RETURN(std::vector<PGresult*> results, PipelineAll(sends, what));
+  return results.empty() ? PQmakeEmptyPGresult(conn_, PGRES_COMMAND_OK) : results[0];
 }
 
 Status PgDb::FlushDeferred() {
@@ -444,6 +473,23 @@ StatusOr<Stmt> PgDb::Prepare(std::string_view sql) {
   return Stmt(std::make_unique<PgStmt>(this, std::move(s), params));
 }
 
+std::vector<const char*> PgDb::Values(const Params& p) {
+  std::vector<const char*> values(p.values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    values[i] = p.is_null[i] ? nullptr : p.values[i].c_str();
+  }
+  return values;
+}
+
+bool PgDb::TypesMatch(const std::vector<Oid>& prepared_types, const Params& p) {
+  // A parameter prepared with a type (not inferred) must be bound with that type again.
+  for (size_t i = 0; i < p.values.size() && i < prepared_types.size(); ++i) {
+    Oid was = prepared_types[i];
+    if (!p.is_null[i] && was != 0 && p.types[i] != 0 && p.types[i] != was) return false;
+  }
+  return true;
+}
+
 StatusOr<PGresult*> PgDb::Run(const std::string& sql, const std::string& prepared_name,
                               std::vector<Oid>* prepared_types, const Params& p) {
   RETURN_IF_ERROR(EnsureConnected());
@@ -451,11 +497,10 @@ StatusOr<PGresult*> PgDb::Run(const std::string& sql, const std::string& prepare
   if (n == 0 && prepared_name.empty() && Defer(sql)) {
     return Checked(PQmakeEmptyPGresult(conn_, PGRES_COMMAND_OK), "statement");
   }
-  std::vector<const char*> values(n);
-  for (int i = 0; i < n; ++i) values[i] = p.is_null[i] ? nullptr : p.values[i].c_str();
+  std::vector<const char*> values = Values(p);
   PGresult* res = nullptr;
   bool use_prepared = !prepared_name.empty() && !sql.empty();
-  if (use_prepared && prepared_types->empty() && n >= 0) {
+  if (use_prepared && prepared_types->empty()) {
     RETURN_IF_ERROR(FlushDeferred());  // a failed Parse must not hide a deferred one's error
     PGresult* prep = PQprepare(conn_, prepared_name.c_str(), sql.c_str(), n, p.types.data());
     bool ok = PQresultStatus(prep) == PGRES_COMMAND_OK;
@@ -467,13 +512,7 @@ StatusOr<PGresult*> PgDb::Run(const std::string& sql, const std::string& prepare
       use_prepared = false;  // e.g. a utility statement: run it unnamed
     }
   }
-  if (use_prepared && !prepared_types->empty()) {
-    // A parameter prepared with a type (not inferred) must be bound with that type again.
-    for (int i = 0; i < n; ++i) {
-      Oid was = (*prepared_types)[i];
-      if (!p.is_null[i] && was != 0 && p.types[i] != 0 && p.types[i] != was) use_prepared = false;
-    }
-  }
+  if (use_prepared && !TypesMatch(*prepared_types, p)) use_prepared = false;
   bool prepared = use_prepared && !prepared_types->empty();
   auto send = [&] {
     return prepared ? PQsendQueryPrepared(conn_, prepared_name.c_str(), n, values.data(),
@@ -491,6 +530,88 @@ StatusOr<PGresult*> PgDb::Run(const std::string& sql, const std::string& prepare
                        p.formats.data(), 0);
   }
   return Checked(res, "statement");
+}
+
+Status PgDb::RunAll(const std::vector<Stmt*>& stmts) {
+  std::vector<PgStmt*> todo;
+  for (Stmt* s : stmts) {
+    auto* p = dynamic_cast<PgStmt*>(s->impl());
+    if (p == nullptr || p->db_ != this) {
+      return Internal("RunAll was given a statement of another connection");
+    }
+    if (!p->executed_) todo.push_back(p);
+  }
+  if (todo.size() < 2) return Status::Ok();  // a lone statement runs at its Step as usual
+  RETURN_IF_ERROR(EnsureConnected());
+  for (PgStmt* p : todo) RETURN_IF_ERROR(p->error_);
+  // Each statement is sent by its prepared name when it has one; one named but not prepared
+  // yet is parsed in the same pipeline, just before it runs (the store's pipelined statements
+  // are all plain DML, which parses).
+  struct Out {
+    PgStmt* stmt;
+    std::vector<const char*> values;
+    bool parse = false;
+    bool by_name = false;
+  };
+  std::vector<Out> outs;
+  outs.reserve(todo.size());
+  for (PgStmt* p : todo) {
+    p->BeginRun();
+    Out o{p, Values(p->p_)};
+    o.parse = !p->name_.empty() && p->prepared_types_.empty();
+    o.by_name = !p->name_.empty() && (o.parse || TypesMatch(p->prepared_types_, p->p_));
+    outs.push_back(std::move(o));
+  }
+  std::vector<std::function<int()>> sends;
+  for (const Out& o : outs) {
+    const PgStmt& p = *o.stmt;
+    int n = static_cast<int>(p.p_.values.size());
+    if (o.parse) {
+      sends.emplace_back([this, &p, n] {
+        return PQsendPrepare(conn_, p.name_.c_str(), p.sql_.c_str(), n, p.p_.types.data());
+      });
+    }
+    sends.emplace_back([this, &o, &p, n] {
+      return o.by_name
+                 ? PQsendQueryPrepared(conn_, p.name_.c_str(), n, o.values.data(),
+                                       p.p_.lengths.data(), p.p_.formats.data(), 0)
+                 : PQsendQueryParams(conn_, p.sql_.c_str(), n, p.p_.types.data(), o.values.data(),
+                                     p.p_.lengths.data(), p.p_.formats.data(), 0);
+    });
+  }
+  ASSIGN_OR_RETURN(std::vector<PGresult*> results, PipelineAll(sends, "statements"));
+  // Every result is checked in order, so the first failure is the one reported (those after
+  // it were aborted by the server); no statement keeps rows after a failure.
+  Status first = Status::Ok();
+  size_t at = 0;
+  for (Out& o : outs) {
+    if (o.parse) {
+      PGresult* prep = results[at++];
+      if (first.ok() && PQresultStatus(prep) != PGRES_COMMAND_OK) {
+        first = PgStatus(prep, conn_, "prepare");
+      }
+      PQclear(prep);
+      if (first.ok()) {
+        o.stmt->prepared_types_ = o.stmt->p_.types;
+        o.stmt->prepared_types_.push_back(1);
+      }
+    }
+    PGresult* res = results[at++];
+    if (!first.ok()) {
+      PQclear(res);
+      continue;
+    }
+    StatusOr<PGresult*> checked = Checked(res, "statement");
+    if (!checked.ok()) {
+      first = checked.status();
+      continue;
+    }
+    o.stmt->Take(*checked);
+  }
+  if (!first.ok()) {
+    for (PgStmt* p : todo) p->Clear();
+  }
+  return first;
 }
 
 std::int64_t PgDb::LastInsertRowid() const {

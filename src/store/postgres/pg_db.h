@@ -9,7 +9,9 @@
 // deferred and pipelined (libpq pipeline mode) with the next statement that needs a reply, so the
 // write queue's per-write savepoints and its group's BEGIN/COMMIT cost no round trip of their own.
 // A deferred statement's error is reported by that next statement (COMMIT at the latest); a
-// COMMIT the server turned into a ROLLBACK (the transaction had failed) is an error.
+// COMMIT the server turned into a ROLLBACK (the transaction had failed) is an error. RunAll
+// sends several statements in one pipeline (a search page's loading queries: one round trip
+// instead of five), parsing a statement under its prepared name in the same pipeline when needed.
 //
 // Like every Db, a PgDb is used by one thread at a time. A broken connection is re-established
 // at the next statement outside a transaction; inside one, every statement fails until the
@@ -49,6 +51,8 @@ class PgDb final : public Db {
   StatusOr<Stmt> Prepare(std::string_view sql) override;
   std::int64_t LastInsertRowid() const override;
   int Changes() const override { return changes_; }
+  // The statements go out in one pipeline (with any deferred BEGIN/SAVEPOINT before them).
+  Status RunAll(const std::vector<Stmt*>& stmts) override;
 
   // Internal to PgStmt: runs one statement with its parameters.
   struct Params {
@@ -71,9 +75,17 @@ class PgDb final : public Db {
   StatusOr<PGresult*> Checked(PGresult* res, std::string_view what);
   // True when `sql` (without parameters) is deferred rather than sent now.
   bool Defer(const std::string& sql);
-  // Sends the deferred statements, then the query `send` queues (when given), in one pipeline;
-  // returns the query's result (or an empty success without one), or the first error.
+  // Sends the deferred statements, then the queries `sends` queue (one each), in one pipeline;
+  // returns the queries' results in order (for the caller to check), or the first error of a
+  // deferred statement.
+  StatusOr<std::vector<PGresult*>> PipelineAll(const std::vector<std::function<int()>>& sends,
+                                               std::string_view what);
+  // PipelineAll of the one query `send` queues (when given): its result, or an empty success.
   StatusOr<PGresult*> Pipelined(const std::function<int()>& send, std::string_view what);
+  // The parameter values as libpq takes them (NULL for a null).
+  static std::vector<const char*> Values(const Params& p);
+  // Whether `p` binds each parameter with the type it was prepared with.
+  static bool TypesMatch(const std::vector<Oid>& prepared_types, const Params& p);
   Status FlushDeferred();
 
   PGconn* conn_;

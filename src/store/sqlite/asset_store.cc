@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlws/common/json.h"
+#include "store/sqlite/key_lock.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mlws::store::sqlite {
@@ -91,49 +92,59 @@ Status NoSuchAsset(AssetKind kind, const std::string& name, const std::string& v
 }  // namespace
 
 StatusOr<Asset> SqliteAssetStore::CreateAsset(std::int64_t ws, const Asset& a) {
-  Asset out = a;
+  Asset out;
   Status st = writes_.Submit([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt * q, db.Cached("SELECT COALESCE(MAX(seq), 0) FROM assets WHERE "
-                                         "workspace_id = ? AND kind = ? AND name = ?"));
-    q->Bind(1, ws).Bind(2, static_cast<int>(a.kind)).Bind(3, a.name);
-    ASSIGN_OR_RETURN(bool row, q->Step());
-    out.seq = (row ? q->Int(0) : 0) + 1;
-    q->Reset();
-    if (out.version.empty()) {
-      // The next integer version, chosen inside the write so concurrent creates never collide.
-      ASSIGN_OR_RETURN(Stmt * v, db.Cached("SELECT version FROM assets WHERE workspace_id = ? AND "
-                                           "kind = ? AND name = ?"));
-      v->Bind(1, ws).Bind(2, static_cast<int>(a.kind)).Bind(3, a.name);
-      ASSIGN_OR_RETURN(auto versions, ReadStrings(*v));
-      std::int64_t next = 1;
-      for (const auto& text : versions) {
-        std::int64_t n = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-        if (ec == std::errc() && end == text.data() + text.size() && n >= next) next = n + 1;
-      }
-      out.version = std::to_string(next);
-      out.spec_json = SetSpecVersion(out.spec_json, out.version);
-    }
-    ASSIGN_OR_RETURN(Stmt * s,
-                     db.Cached("INSERT INTO assets (workspace_id, kind, name, version, seq, type, "
-                               "description, tags, properties, path, spec, content_hash, "
-                               "source_run_id, archived, created_at, updated_at, created_by) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    s->Bind(1, ws).Bind(2, static_cast<int>(a.kind)).Bind(3, a.name).Bind(4, out.version);
-    s->Bind(5, out.seq).Bind(6, a.type).Bind(7, a.description).Bind(8, MapToJson(a.tags));
-    s->Bind(9, MapToJson(a.properties)).Bind(10, a.path).Bind(11, out.spec_json);
-    s->Bind(12, a.content_hash).Bind(13, a.source_run_id).Bind(14, a.archived ? 1 : 0);
-    s->Bind(15, a.created_at).Bind(16, a.updated_at).Bind(17, a.created_by);
-    Status ins = s->Run();
-    if (ins.code() == ErrorCode::kResourceAlreadyExists) {
-      return AlreadyExists(
-          fmt::format("{} {}:{} already exists; versions are immutable (give "
-                      "another version, or omit it to get the next one).",
-                      assets::KindName(a.kind), a.name, a.version));
-    }
-    return ins;
+    ASSIGN_OR_RETURN(out, CreateAssetRow(db, ws, a));
+    return Status::Ok();
   });
   if (!st.ok()) return st;
+  return out;
+}
+
+StatusOr<Asset> SqliteAssetStore::CreateAssetRow(Db& db, std::int64_t ws, const Asset& a) {
+  // seq (what "latest" follows) and the next free version are read, then written: the name's
+  // key lock keeps a second server's create of the same name out until this one commits.
+  RETURN_IF_ERROR(LockKey(db, fmt::format("asset/{}/{}/{}", ws, static_cast<int>(a.kind), a.name)));
+  Asset out = a;
+  ASSIGN_OR_RETURN(Stmt * q, db.Cached("SELECT COALESCE(MAX(seq), 0) FROM assets WHERE "
+                                       "workspace_id = ? AND kind = ? AND name = ?"));
+  q->Bind(1, ws).Bind(2, static_cast<int>(a.kind)).Bind(3, a.name);
+  ASSIGN_OR_RETURN(bool row, q->Step());
+  out.seq = (row ? q->Int(0) : 0) + 1;
+  q->Reset();
+  if (out.version.empty()) {
+    // The next integer version, chosen inside the write so concurrent creates never collide.
+    ASSIGN_OR_RETURN(Stmt * v, db.Cached("SELECT version FROM assets WHERE workspace_id = ? AND "
+                                         "kind = ? AND name = ?"));
+    v->Bind(1, ws).Bind(2, static_cast<int>(a.kind)).Bind(3, a.name);
+    ASSIGN_OR_RETURN(auto versions, ReadStrings(*v));
+    std::int64_t next = 1;
+    for (const auto& text : versions) {
+      std::int64_t n = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec == std::errc() && end == text.data() + text.size() && n >= next) next = n + 1;
+    }
+    out.version = std::to_string(next);
+    out.spec_json = SetSpecVersion(out.spec_json, out.version);
+  }
+  ASSIGN_OR_RETURN(Stmt * s,
+                   db.Cached("INSERT INTO assets (workspace_id, kind, name, version, seq, type, "
+                             "description, tags, properties, path, spec, content_hash, "
+                             "source_run_id, archived, created_at, updated_at, created_by) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  s->Bind(1, ws).Bind(2, static_cast<int>(a.kind)).Bind(3, a.name).Bind(4, out.version);
+  s->Bind(5, out.seq).Bind(6, a.type).Bind(7, a.description).Bind(8, MapToJson(a.tags));
+  s->Bind(9, MapToJson(a.properties)).Bind(10, a.path).Bind(11, out.spec_json);
+  s->Bind(12, a.content_hash).Bind(13, a.source_run_id).Bind(14, a.archived ? 1 : 0);
+  s->Bind(15, a.created_at).Bind(16, a.updated_at).Bind(17, a.created_by);
+  Status ins = s->Run();
+  if (ins.code() == ErrorCode::kResourceAlreadyExists) {
+    return AlreadyExists(
+        fmt::format("{} {}:{} already exists; versions are immutable (give "
+                    "another version, or omit it to get the next one).",
+                    assets::KindName(a.kind), a.name, a.version));
+  }
+  RETURN_IF_ERROR(ins);
   return out;
 }
 

@@ -55,6 +55,10 @@ class SqliteRegistryStore final : public RegistryStore, private SqliteResourceSt
                             const tracking::KeyValue& tag) override;
   Status DeleteModelVersionTag(std::int64_t ws, const std::string& name, std::int64_t version,
                                const std::string& key) override;
+
+  // The writer-side half of CreateModelVersion, for Atomically too (sql_tx.cc).
+  static StatusOr<assets::ModelVersion> CreateModelVersionRow(Db& db, std::int64_t ws,
+                                                              const assets::ModelVersion& v);
 };
 
 // AssetStore over the shared context (asset_store.cc, datastore_store.cc).
@@ -88,8 +92,9 @@ class SqliteAssetStore final : public AssetStore, private SqliteResourceStore {
   StatusOr<std::vector<assets::Datastore>> ListDatastores(std::int64_t ws) override;
   Status DeleteDatastore(std::int64_t ws, const std::string& name) override;
 
-  // The writer-side halves of UpdateAsset and of Atomically's asset reads (sql_tx.cc); `db` is
-  // the writer's connection inside a write task.
+  // The writer-side halves of CreateAsset, UpdateAsset and of Atomically's asset reads (sql_tx.cc);
+  // `db` is the writer's connection inside a write task.
+  static StatusOr<assets::Asset> CreateAssetRow(Db& db, std::int64_t ws, const assets::Asset& a);
   static Status UpdateAssetRow(Db& db, std::int64_t ws, const assets::Asset& a);
   static StatusOr<assets::Asset> LockAssetRow(Db& db, std::int64_t ws, assets::AssetKind kind,
                                               const std::string& name, const std::string& version);

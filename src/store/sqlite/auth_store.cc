@@ -1,4 +1,8 @@
 // AuthStore on SQLite: users, tokens, role assignments, audit log.
+#include <algorithm>
+#include <optional>
+#include <string>
+
 #include "mlws/common/ids.h"
 #include "store/sqlite/sql_builder.h"
 #include "store/sqlite/sqlite_store.h"
@@ -286,18 +290,31 @@ void SqliteAuthStore::AppendAudit(const AuditEntry& e) {
       batch.swap(audit_pending_);
       audit_flush_queued_ = false;
     }
-    for (const auto& a : batch) {
-      ASSIGN_OR_RETURN(Stmt * s, db.Cached("INSERT INTO audit_log (time, user_name, remote_addr, "
-                                           "method, path, workspace, action, status) VALUES "
-                                           "(?, ?, ?, ?, ?, ?, ?, ?)"));
-      s->Bind(1, a.time)
-          .Bind(2, a.user_name)
-          .Bind(3, a.remote_addr)
-          .Bind(4, a.method)
-          .Bind(5, a.path)
-          .Bind(6, a.workspace)
-          .Bind(7, a.action)
-          .Bind(8, a.status);
+    // Up to kRowsPerInsert records per statement (one round trip on PostgreSQL, where one
+    // statement per record was a third of the writer's round trips under log-metric load); one
+    // statement text per row count, so each is prepared once.
+    constexpr std::size_t kRowsPerInsert = 16;
+    for (std::size_t at = 0; at < batch.size(); at += kRowsPerInsert) {
+      const std::size_t rows = std::min(kRowsPerInsert, batch.size() - at);
+      std::string sql =
+          "INSERT INTO audit_log (time, user_name, remote_addr, method, path, workspace, action, "
+          "status) VALUES ";
+      for (std::size_t r = 0; r < rows; ++r)
+        sql += r == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?)";
+      std::optional<Stmt> own;
+      ASSIGN_OR_RETURN(Stmt * s, SharedStmt(db, sql, own));
+      for (std::size_t r = 0; r < rows; ++r) {
+        const AuditEntry& a = batch[at + r];
+        const int p = static_cast<int>(r) * 8;
+        s->Bind(p + 1, a.time)
+            .Bind(p + 2, a.user_name)
+            .Bind(p + 3, a.remote_addr)
+            .Bind(p + 4, a.method)
+            .Bind(p + 5, a.path)
+            .Bind(p + 6, a.workspace)
+            .Bind(p + 7, a.action)
+            .Bind(p + 8, a.status);
+      }
       RETURN_IF_ERROR(s->Run());
     }
     return Status::Ok();

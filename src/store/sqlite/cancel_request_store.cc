@@ -1,4 +1,4 @@
-// The SQL lease store's cancel requests (migration 17, cancel_requests.h): a cancel asked of a
+// The SQL lease store's cancel requests (migration 17, lease_store.h): a cancel asked of a
 // server that does not own the job waits in job_cancel_requests until the job's lease holder
 // carries it out.
 #include "store/sqlite/lease_store.h"

@@ -1,6 +1,7 @@
 // Datastores on SQLite: one row per datastore; at most one is the workspace's default.
 #include <fmt/format.h>
 
+#include "store/sqlite/key_lock.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mlws::store::sqlite {
@@ -30,6 +31,10 @@ Status NoSuchDatastore(const std::string& name) {
 StatusOr<Datastore> SqliteAssetStore::CreateDatastore(std::int64_t ws, const Datastore& d) {
   Status st = writes_.Submit([&](Db& db) -> Status {
     if (d.is_default) {
+      // Clearing the others and inserting this one under the workspace's key lock: without it
+      // a second server's clear (PostgreSQL: its statement's snapshot) misses the default this
+      // one is inserting, and both stay default.
+      RETURN_IF_ERROR(LockKey(db, fmt::format("datastore-default/{}", ws)));
       ASSIGN_OR_RETURN(Stmt * c,
                        db.Cached("UPDATE datastores SET is_default = 0 WHERE workspace_id = ?"));
       c->Bind(1, ws);

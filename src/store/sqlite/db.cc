@@ -56,6 +56,17 @@ void Db::ResetAll() {
   for (auto& [sql, stmt] : cache_) stmt->Reset();
 }
 
+std::optional<std::int64_t> Db::KnownId(const std::string& key) const {
+  auto it = known_ids_.find(key);
+  if (it == known_ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Db::RememberId(const std::string& key, std::int64_t id) {
+  if (known_ids_.size() >= kMaxKnownIds) known_ids_.clear();
+  known_ids_[key] = id;
+}
+
 namespace {
 
 class SqliteStmt final : public StmtImpl {

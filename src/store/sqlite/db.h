@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "mlws/common/env.h"
 #include "mlws/common/status.h"
@@ -84,6 +85,8 @@ class Stmt {
   std::string Text(int col) const { return std::string(TextView(col)); }
   std::string_view TextView(int col) const { return impl_->TextView(col); }
   std::string_view Blob(int col) const { return impl_->Blob(col); }
+  // The backend's statement (for its own Db's RunAll).
+  StmtImpl* impl() const { return impl_.get(); }
 
  private:
   std::unique_ptr<StmtImpl> impl_;
@@ -113,6 +116,23 @@ class Db {
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   virtual int Changes() const = 0;
 
+  // Runs several independent statements of this connection, each bound and not stepped since
+  // its last Reset, so that their rows are then read with Step() as usual: for a page's loading
+  // queries. PostgreSQL sends them in one pipeline, one round trip for all instead of one each;
+  // SQLite (this default) runs each at its first Step, as always. On PostgreSQL the first error
+  // of any comes back here, and no statement holds rows then.
+  virtual Status RunAll(const std::vector<Stmt*>& stmts) {
+    (void)stmts;
+    return Status::Ok();
+  }
+
+  // A per-connection memo of ids that never change once they exist (a metric key's id, an
+  // experiment's rowid), so a lookup the search repeats costs no query after the first.
+  // `key` names the id (its caller's spelling); only ids that exist may be remembered. Bounded:
+  // the memo starts over once it holds kMaxKnownIds.
+  std::optional<std::int64_t> KnownId(const std::string& key) const;
+  void RememberId(const std::string& key, std::int64_t id);
+
  protected:
   Db() = default;
   // Drops the statement cache (before the connection it belongs to closes).
@@ -120,6 +140,8 @@ class Db {
 
  private:
   std::unordered_map<const char*, std::unique_ptr<Stmt>> cache_;
+  static constexpr std::size_t kMaxKnownIds = 4096;
+  std::unordered_map<std::string, std::int64_t> known_ids_;
 };
 
 }  // namespace mlws::store::sqlite

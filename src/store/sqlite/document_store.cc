@@ -2,6 +2,7 @@
 // for (webhooks, eval_datasets: the same columns, see migration 10).
 #include <fmt/format.h>
 
+#include "store/sqlite/key_lock.h"
 #include "store/sqlite/mlflow3_stores.h"
 
 namespace mlws::store::sqlite {
@@ -10,6 +11,7 @@ SqliteDocumentStore::SqliteDocumentStore(WriteQueue& writes, ReaderPool& readers
                                          std::string what)
     : writes_(writes),
       readers_(readers),
+      table_(table),
       what_(std::move(what)),
       put_sql_(fmt::format("INSERT OR REPLACE INTO {} (id, workspace_id, creation_ms, doc) "
                            "VALUES (?, ?, ?, ?)",
@@ -28,11 +30,45 @@ Status SqliteDocumentStore::NoSuch(const std::string& id) const {
 }
 
 Status SqliteDocumentStore::Put(std::int64_t ws, const DocumentRecord& d) {
-  return writes_.Submit([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(put_sql_.c_str()));
-    s->Bind(1, d.id).Bind(2, ws).Bind(3, d.creation_ms).Bind(4, d.doc);
-    return s->Run();
-  });
+  return writes_.Submit([&](Db& db) { return PutRow(db, ws, d); });
+}
+
+Status SqliteDocumentStore::PutRow(Db& db, std::int64_t ws, const DocumentRecord& d) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached(put_sql_.c_str()));
+  s->Bind(1, d.id).Bind(2, ws).Bind(3, d.creation_ms).Bind(4, d.doc);
+  return s->Run();
+}
+
+StatusOr<std::optional<DocumentRecord>> SqliteDocumentStore::LockRow(Db& db, std::int64_t ws,
+                                                                     const std::string& id) {
+  RETURN_IF_ERROR(LockKey(db, fmt::format("{}/{}/{}", table_, ws, id)));
+  ASSIGN_OR_RETURN(Stmt * g, db.Cached(get_sql_.c_str()));
+  g->Bind(1, id).Bind(2, ws);
+  ASSIGN_OR_RETURN(bool row, g->Step());
+  if (!row) return std::optional<DocumentRecord>();
+  DocumentRecord out{g->Text(0), g->Int(1), g->Text(2)};
+  g->Reset();
+  return std::optional<DocumentRecord>(std::move(out));
+}
+
+StatusOr<std::vector<DocumentRecord>> SqliteDocumentStore::ListRows(Db& db, std::int64_t ws) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached(list_sql_.c_str()));
+  s->Bind(1, ws);
+  std::vector<DocumentRecord> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    out.push_back(DocumentRecord{s->Text(0), s->Int(1), s->Text(2)});
+  }
+  return out;
+}
+
+Status SqliteDocumentStore::DeleteRow(Db& db, std::int64_t ws, const std::string& id) {
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached(delete_sql_.c_str()));
+  s->Bind(1, id).Bind(2, ws);
+  RETURN_IF_ERROR(s->Run());
+  if (db.Changes() == 0) return NoSuch(id);
+  return Status::Ok();
 }
 
 StatusOr<DocumentRecord> SqliteDocumentStore::Get(std::int64_t ws, const std::string& id) {
@@ -46,25 +82,11 @@ StatusOr<DocumentRecord> SqliteDocumentStore::Get(std::int64_t ws, const std::st
 
 StatusOr<std::vector<DocumentRecord>> SqliteDocumentStore::List(std::int64_t ws) {
   ASSIGN_OR_RETURN(auto lease, readers_.Borrow());
-  ASSIGN_OR_RETURN(Stmt * s, lease.db().Cached(list_sql_.c_str()));
-  s->Bind(1, ws);
-  std::vector<DocumentRecord> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) break;
-    out.push_back(DocumentRecord{s->Text(0), s->Int(1), s->Text(2)});
-  }
-  return out;
+  return ListRows(lease.db(), ws);
 }
 
 Status SqliteDocumentStore::Delete(std::int64_t ws, const std::string& id) {
-  return writes_.Submit([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(Stmt * s, db.Cached(delete_sql_.c_str()));
-    s->Bind(1, id).Bind(2, ws);
-    RETURN_IF_ERROR(s->Run());
-    if (db.Changes() == 0) return NoSuch(id);
-    return Status::Ok();
-  });
+  return writes_.Submit([&](Db& db) { return DeleteRow(db, ws, id); });
 }
 
 Status SqliteDocumentStore::Update(std::int64_t ws, const std::string& id, const Mutation& mutate) {

@@ -1,4 +1,5 @@
-// The SQL LeaseStore (migrations 16, 17): servers, job leases and cancel requests. Shares the
+// The SQL LeaseStore (migrations 16, 17, 18): servers, job leases, cancel requests and resource
+// leases. Shares the
 // SqliteStore's write queue and reader pool; runs on SQLite and PostgreSQL alike (portable
 // upserts).
 #pragma once
@@ -7,17 +8,13 @@
 #include <mutex>
 #include <string>
 
-#include "mlws/store/cancel_requests.h"
 #include "mlws/store/lease_store.h"
-#include "mlws/store/resource_leases.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/write_queue.h"
 
 namespace mlws::store::sqlite {
 
-class SqliteLeaseStore final : public LeaseStore,
-                               public CancelRequestStore,
-                               public ResourceLeaseStore {
+class SqliteLeaseStore final : public LeaseStore {
  public:
   SqliteLeaseStore(WriteQueue& writes, ReaderPool& readers) : writes_(writes), readers_(readers) {}
   Status RegisterServer(const ServerRecord& server) override;
@@ -36,11 +33,13 @@ class SqliteLeaseStore final : public LeaseStore,
                                              const std::string& name) override;
   Status Release(const std::vector<LeaseKey>& keys, const std::string& server_id) override;
   // Cancel requests (cancel_request_store.cc).
+  bool KeepsCancelRequests() const override { return true; }
   StatusOr<bool> RequestCancel(std::int64_t workspace_id, const std::string& name,
                                const std::string& requested_by, std::int64_t now) override;
   StatusOr<std::vector<CancelRequest>> CancelRequestsFor(const std::string& server_id) override;
   Status DropCancelRequests(const std::vector<LeaseKey>& keys) override;
   // Deployment and compute instance leases (resource_lease_store.cc, migration 18).
+  bool KeepsResourceLeases() const override { return true; }
   StatusOr<bool> ClaimResource(const std::string& kind, std::int64_t workspace_id,
                                const std::string& name, const std::string& server_id,
                                std::int64_t now, std::int64_t expires_at,

@@ -590,7 +590,7 @@ CREATE TABLE job_cancel_requests (
 )sql";
 
 // Migration 18 (issue 13): which server runs each online deployment and compute instance, until
-// when (store/resource_leases.h); kind is "deployment" or "compute_instance".
+// when (store/lease_store.h); kind is "deployment" or "compute_instance".
 constexpr const char* kMigration18 = R"sql(
 CREATE TABLE resource_leases (
   kind TEXT NOT NULL,
@@ -603,14 +603,10 @@ CREATE TABLE resource_leases (
 CREATE INDEX resource_leases_by_server ON resource_leases (server_id);
 )sql";
 
-// Migration 19 is another change's (assigned in the same session); until it lands this stands
-// in for it so that migration 20 keeps its number. The integrator replaces it with the real one.
-constexpr const char* kMigration19 = "SELECT 1";
-
-// Migration 20 (issue 13): a start/stop/restart/delete of a compute instance asked through a
+// Migration 19 (issue 13): a start/stop/restart/delete of a compute instance asked through a
 // server that does not run it waits here for the server holding its lease (id: the instance's
 // name; document store columns, like migration 10's).
-constexpr const char* kMigration20 = R"sql(
+constexpr const char* kMigration19 = R"sql(
 CREATE TABLE compute_instance_requests (
   id TEXT NOT NULL,
   workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
@@ -620,11 +616,11 @@ CREATE TABLE compute_instance_requests (
 );
 )sql";
 
-constexpr std::array<const char*, 20> kMigrations = {
+constexpr std::array<const char*, 19> kMigrations = {
     kMigration1,  kMigration2,  kMigration3,  kMigration4,  kMigration5,
     kMigration6,  kMigration7,  kMigration8,  kMigration9,  kMigration10,
     kMigration11, kMigration12, kMigration13, kMigration14, kMigration15,
-    kMigration16, kMigration17, kMigration18, kMigration19, kMigration20};
+    kMigration16, kMigration17, kMigration18, kMigration19};
 
 }  // namespace
 

@@ -2,6 +2,9 @@
 // SqliteStore's write queue and reader pool, so their writes group-commit with everything else.
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "mlws/store/document_store.h"
 #include "mlws/store/logged_model_store.h"
 #include "mlws/store/trace_v3_store.h"
@@ -63,10 +66,19 @@ class SqliteDocumentStore final : public DocumentStore {
   Status Delete(std::int64_t workspace_id, const std::string& id) override;
   Status Update(std::int64_t workspace_id, const std::string& id, const Mutation& mutate) override;
 
+  // The writer-side halves, for Atomically (sql_tx.cc); `db` is the writer's connection inside
+  // a write task. LockRow takes the document's key lock (key_lock.h) before reading it.
+  StatusOr<std::optional<DocumentRecord>> LockRow(Db& db, std::int64_t workspace_id,
+                                                  const std::string& id);
+  StatusOr<std::vector<DocumentRecord>> ListRows(Db& db, std::int64_t workspace_id);
+  Status PutRow(Db& db, std::int64_t workspace_id, const DocumentRecord& d);
+  Status DeleteRow(Db& db, std::int64_t workspace_id, const std::string& id);
+
  private:
   Status NoSuch(const std::string& id) const;
   WriteQueue& writes_;
   ReaderPool& readers_;
+  std::string table_;
   std::string what_;
   std::string put_sql_, get_sql_, list_sql_, delete_sql_, update_sql_;
 };

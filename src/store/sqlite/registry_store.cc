@@ -286,43 +286,54 @@ StatusOr<ModelVersion> SqliteRegistryStore::CreateModelVersion(std::int64_t ws,
                                                                const ModelVersion& v) {
   ModelVersion out;
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
-    ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, v.name));
-    ASSIGN_OR_RETURN(Stmt * next,
-                     db.Cached("SELECT next_version FROM registered_models WHERE rowid = ?"));
-    next->Bind(1, model);
-    ASSIGN_OR_RETURN(bool row, next->Step());
-    std::int64_t version = row ? next->Int(0) : 1;
-    ASSIGN_OR_RETURN(Stmt * bump, db.Cached("UPDATE registered_models SET next_version = ? "
-                                            "WHERE rowid = ?"));
-    bump->Bind(1, version + 1).Bind(2, model);
-    RETURN_IF_ERROR(bump->Run());
-    auto now = static_cast<std::int64_t>(NowMillis());
-    ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO model_versions (model_rowid, version, "
-                                           "creation_timestamp, last_updated_timestamp, "
-                                           "user_id, description, source, run_id, run_link) "
-                                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    ins->Bind(1, model)
-        .Bind(2, version)
-        .Bind(3, now)
-        .Bind(4, now)
-        .Bind(5, v.user_id)
-        .Bind(6, v.description)
-        .Bind(7, v.source)
-        .Bind(8, v.run_id)
-        .Bind(9, v.run_link);
-    RETURN_IF_ERROR(ins->Run());
-    for (const auto& t : v.tags) {
-      ASSIGN_OR_RETURN(Stmt * tag, db.Cached("INSERT OR REPLACE INTO model_version_tags "
-                                             "(model_rowid, version, key, value) VALUES "
-                                             "(?, ?, ?, ?)"));
-      tag->Bind(1, model).Bind(2, version).Bind(3, t.key).Bind(4, t.value);
-      RETURN_IF_ERROR(tag->Run());
-    }
-    RETURN_IF_ERROR(Touch(db, model, std::nullopt));
-    ASSIGN_OR_RETURN(out, LoadModelVersion(db, model, version));
+    ASSIGN_OR_RETURN(out, CreateModelVersionRow(db, ws, v));
     return Status::Ok();
   }));
   return out;
+}
+
+StatusOr<ModelVersion> SqliteRegistryStore::CreateModelVersionRow(Db& db, std::int64_t ws,
+                                                                  const ModelVersion& v) {
+  ASSIGN_OR_RETURN(std::int64_t model, ModelRowid(db, ws, v.name));
+  // The number is drawn by the UPDATE itself (next_version + 1), not read first and written
+  // back: on PostgreSQL a second server's UPDATE of the row waits for this commit and then
+  // increments what it wrote, so two servers never hand out one number.
+  ASSIGN_OR_RETURN(Stmt * bump, db.Cached("UPDATE registered_models SET next_version = "
+                                          "next_version + 1 WHERE rowid = ?"));
+  bump->Bind(1, model);
+  RETURN_IF_ERROR(bump->Run());
+  if (db.Changes() == 0) return NoSuchModel(v.name);
+  ASSIGN_OR_RETURN(Stmt * next,
+                   db.Cached("SELECT next_version FROM registered_models WHERE rowid = ?"));
+  next->Bind(1, model);
+  ASSIGN_OR_RETURN(bool row, next->Step());
+  if (!row) return NoSuchModel(v.name);
+  const std::int64_t version = next->Int(0) - 1;
+  next->Reset();
+  auto now = static_cast<std::int64_t>(NowMillis());
+  ASSIGN_OR_RETURN(Stmt * ins, db.Cached("INSERT INTO model_versions (model_rowid, version, "
+                                         "creation_timestamp, last_updated_timestamp, "
+                                         "user_id, description, source, run_id, run_link) "
+                                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ins->Bind(1, model)
+      .Bind(2, version)
+      .Bind(3, now)
+      .Bind(4, now)
+      .Bind(5, v.user_id)
+      .Bind(6, v.description)
+      .Bind(7, v.source)
+      .Bind(8, v.run_id)
+      .Bind(9, v.run_link);
+  RETURN_IF_ERROR(ins->Run());
+  for (const auto& t : v.tags) {
+    ASSIGN_OR_RETURN(Stmt * tag, db.Cached("INSERT OR REPLACE INTO model_version_tags "
+                                           "(model_rowid, version, key, value) VALUES "
+                                           "(?, ?, ?, ?)"));
+    tag->Bind(1, model).Bind(2, version).Bind(3, t.key).Bind(4, t.value);
+    RETURN_IF_ERROR(tag->Run());
+  }
+  RETURN_IF_ERROR(Touch(db, model, std::nullopt));
+  return LoadModelVersion(db, model, version);
 }
 
 StatusOr<ModelVersion> SqliteRegistryStore::GetModelVersion(std::int64_t ws,

@@ -1,4 +1,5 @@
-// ResourceLeaseStore on SQL (migration 18): leases of online deployments and compute instances.
+// The SQL lease store's resource leases (migration 18, lease_store.h): leases of online
+// deployments and compute instances.
 #include "store/sqlite/lease_store.h"
 
 namespace mlws::store::sqlite {

@@ -1,6 +1,7 @@
 #include "store/sqlite/sql_tx.h"
 
 #include "store/sqlite/asset_stores.h"
+#include "store/sqlite/mlflow3_stores.h"
 #include "store/sqlite/tracking_stores.h"
 
 namespace mlws::store::sqlite {
@@ -36,6 +37,34 @@ StatusOr<assets::Asset> SqlTx::LockAsset(std::int64_t workspace_id, assets::Asse
 StatusOr<assets::Asset> SqlTx::UpdateAsset(std::int64_t workspace_id, const assets::Asset& a) {
   RETURN_IF_ERROR(SqliteAssetStore::UpdateAssetRow(db_, workspace_id, a));
   return SqliteAssetStore::LockAssetRow(db_, workspace_id, a.kind, a.name, a.version);
+}
+
+StatusOr<assets::Asset> SqlTx::CreateAsset(std::int64_t workspace_id, const assets::Asset& a) {
+  return SqliteAssetStore::CreateAssetRow(db_, workspace_id, a);
+}
+
+StatusOr<assets::ModelVersion> SqlTx::CreateModelVersion(std::int64_t workspace_id,
+                                                         const assets::ModelVersion& v) {
+  return SqliteRegistryStore::CreateModelVersionRow(db_, workspace_id, v);
+}
+
+StatusOr<std::optional<DocumentRecord>> SqlTx::LockDocument(Documents which,
+                                                            std::int64_t workspace_id,
+                                                            const std::string& id) {
+  return documents_(which).LockRow(db_, workspace_id, id);
+}
+
+StatusOr<std::vector<DocumentRecord>> SqlTx::ListDocuments(Documents which,
+                                                           std::int64_t workspace_id) {
+  return documents_(which).ListRows(db_, workspace_id);
+}
+
+Status SqlTx::PutDocument(Documents which, std::int64_t workspace_id, const DocumentRecord& d) {
+  return documents_(which).PutRow(db_, workspace_id, d);
+}
+
+Status SqlTx::DeleteDocument(Documents which, std::int64_t workspace_id, const std::string& id) {
+  return documents_(which).DeleteRow(db_, workspace_id, id);
 }
 
 }  // namespace mlws::store::sqlite

@@ -101,8 +101,15 @@ std::int64_t DbContext::NextChunkSeq() {
 }
 
 Status SqliteStore::Atomically(const TxFn& fn) {
-  return writes_.Submit([&fn](Db& db) {
-    SqlTx tx(db);
+  return writes_.Submit([this, &fn](Db& db) {
+    SqlTx tx(db, [this](Documents which) -> SqliteDocumentStore& {
+      switch (which) {
+        case Documents::kBatchEndpoints: return batch_endpoints_;
+        case Documents::kBatchDeployments: return batch_deployments_;
+        case Documents::kQuotas: return quotas_;
+      }
+      return quotas_;  // unreachable: every enumerator is handled above
+    });
     return fn(tx);
   });
 }

@@ -62,7 +62,7 @@ class SqliteStore final : public MetadataStore,
   DocumentStore& quotas() override { return quotas_; }
   DocumentStore& batch_endpoints() override { return batch_endpoints_; }
   DocumentStore& batch_deployments() override { return batch_deployments_; }
-  // Migration 20 (compute_instance_requests.h).
+  // Migration 19 (compute_instance_requests.h).
   DocumentStore& compute_instance_requests() override { return compute_instance_requests_; }
   void SetWriteQueueLimit(std::size_t limit) override { writes_.SetLimit(limit); }
   WriteQueueStats WriteStats() override {
