@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,16 +90,36 @@ class PosixEnv final : public Env {
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
   }
-  StatusOr<pid_t> Spawn(const std::vector<std::string>& argv,
-                        const std::vector<std::string>& env) override {
+  StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                        const SpawnOptions& options) override {
     if (argv.empty()) return InvalidArgument("nothing to run");
     std::vector<char*> args, envp;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (options.fd3 >= 0) {
+      posix_spawn_file_actions_adddup2(&fa, options.fd3, 3);  // dup2 clears FD_CLOEXEC on fd 3
+    }
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    if (options.new_session) {
+      sigset_t none, all;
+      sigemptyset(&none);
+      sigfillset(&all);
+      sigdelset(&all, SIGKILL);
+      sigdelset(&all, SIGSTOP);
+      posix_spawnattr_setsigmask(&attr, &none);
+      posix_spawnattr_setsigdefault(&attr, &all);
+      posix_spawnattr_setflags(&attr,
+                               POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    }
     pid_t pid = 0;
-    int rc = ::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), envp.data());
+    int rc = ::posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
     if (rc != 0) return Internal("cannot run " + argv[0] + ": " + strerror(rc));
     return pid;
   }

@@ -1,5 +1,6 @@
 // FaultEnv (see env.h): the real Env with faults a test asks for.
 #include <errno.h>
+#include <string.h>
 
 #include "mlws/common/env.h"
 
@@ -81,9 +82,23 @@ std::int64_t FaultEnv::NowMillis() {
 
 std::int64_t FaultEnv::MonotonicMillis() { return base_->MonotonicMillis(); }
 
+Status FaultEnv::CheckWrite(std::string_view path, std::int64_t bytes) {
+  if (!TakeSpace(bytes)) return FileError("writing " + std::string(path), ENOSPC);
+  return base_->CheckWrite(path, bytes);
+}
+
+Status FaultEnv::CheckSync(std::string_view path) {
+  if (fail_syncs_) return FileError("syncing " + std::string(path), EIO);
+  return base_->CheckSync(path);
+}
+
 StatusOr<pid_t> FaultEnv::Spawn(const std::vector<std::string>& argv,
-                                const std::vector<std::string>& env) {
-  return base_->Spawn(argv, env);
+                                const std::vector<std::string>& env, const SpawnOptions& options) {
+  if (fail_spawns_) {
+    return Internal("cannot run " + (argv.empty() ? std::string("nothing") : argv[0]) + ": " +
+                    strerror(EAGAIN));
+  }
+  return base_->Spawn(argv, env, options);
 }
 
 }  // namespace mlws

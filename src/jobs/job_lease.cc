@@ -278,16 +278,19 @@ void JobService::LeaseLoop() {
   // Cancel requests are looked for more often than leases are renewed: a cancel through another
   // server is carried out within a second.
   const auto tick = std::chrono::milliseconds(std::min<std::int64_t>(period, 1000));
-  std::int64_t renewed_at = NowMs();
+  // The renewal cadence is on the monotonic clock: a wall clock that jumps back does not stop
+  // the renewals (and let the leases lapse for other servers); the stored times are wall times.
+  std::int64_t renewed_at = options_.env->MonotonicMillis();
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       lease_cv_.wait_for(lock, tick, [this] { return stopping_; });
       if (stopping_) return;
     }
-    std::int64_t now = NowMs();
-    if (now - renewed_at >= period) {
-      renewed_at = now;
+    std::int64_t mono = options_.env->MonotonicMillis();
+    if (mono - renewed_at >= period) {
+      renewed_at = mono;
+      std::int64_t now = NowMs();
       auto held = leases_->store().Renew(server_id(), now, now + leases_->lease_ms());
       if (!held.ok()) {
         spdlog::warn("cannot renew the job leases of server {}: {}", server_id(),

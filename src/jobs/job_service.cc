@@ -54,7 +54,8 @@ JobService::JobService(store::MetadataStore& store, tracking::TrackingService& t
   options_.slurm.on_progress = [this](const std::string& key, const SlurmProgress& p) {
     return OnSlurmProgress(key, p);
   };
-  executor_ = NewExecutorWithSlurm(NewLocalExecutor(on_exit, options_.supervisor),
+  if (options_.env == nullptr) options_.env = Env::Default();
+  executor_ = NewExecutorWithSlurm(NewLocalExecutor(on_exit, options_.supervisor, options_.env),
                                    NewSlurmExecutor(on_exit, options_.slurm));
   if (geteuid() != 0) options_.job_uid = options_.job_gid = -1;
   if (options_.sandbox) {
@@ -385,7 +386,7 @@ StatusOr<Job> JobService::Cancel(const std::string& ws, const std::string& name)
       kicked_ = true;
     } else {
       if (a.launched && a.term_sent_at == 0) {
-        a.term_sent_at = NowMs();
+        a.term_sent_at = options_.env->MonotonicMillis();
         signal = a.handle;
       }
       snapshot = a.job;

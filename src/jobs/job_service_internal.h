@@ -1,6 +1,7 @@
 // JobService internals shared by job_service.cc, scheduler.cc and computes.cc.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -21,7 +22,8 @@ struct JobService::Active {
   bool launching = false;
   bool launched = false;
   bool timed_out = false;
-  std::int64_t term_sent_at = 0;  // ms; 0 = no SIGTERM sent yet
+  std::int64_t term_sent_at = 0;  // monotonic ms (Env); 0 = no SIGTERM sent yet
+  std::int64_t started_mono = 0;  // monotonic ms the job started at (limits.timeout); 0 = unset
   bool kill_sent = false;
   ProcessHandle handle;
   std::string cancel_reason;  // the error a canceled job ends with ("" = "Canceled.")
@@ -43,6 +45,18 @@ struct JobService::Pool {
 };
 
 std::int64_t NowMs();
+
+// limits.timeout on the monotonic clock. The monotonic time at which a job that started at wall
+// time `started_at` did, seen at (`wall_now`, `mono_now`): what the wall clock does afterwards
+// moves neither it nor the timeout; a start "in the future" (the wall clock went back) counts
+// as now, never earlier.
+inline std::int64_t MonotonicStart(std::int64_t started_at, std::int64_t wall_now,
+                                   std::int64_t mono_now) {
+  return mono_now - std::max<std::int64_t>(0, wall_now - started_at);
+}
+inline bool TimeoutDue(std::int64_t started_mono, std::int64_t timeout_s, std::int64_t mono_now) {
+  return timeout_s > 0 && mono_now >= started_mono + timeout_s * 1000;
+}
 inline std::string JobKey(std::int64_t ws_id, const std::string& name) {
   return std::to_string(ws_id) + "/" + name;
 }

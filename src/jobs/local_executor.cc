@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "mlws/common/env.h"
 #include "mlws/common/ids.h"
 #include "mlws/jobs/executor.h"
 
@@ -57,8 +58,8 @@ bool SupervisorAlive(const ProcessHandle& h) {
 
 class LocalExecutor final : public Executor {
  public:
-  LocalExecutor(ExitFn on_exit, std::string supervisor)
-      : on_exit_(std::move(on_exit)), supervisor_(std::move(supervisor)) {
+  LocalExecutor(ExitFn on_exit, std::string supervisor, Env* env)
+      : on_exit_(std::move(on_exit)), supervisor_(std::move(supervisor)), env_(*env) {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     epoll_event ev{};
@@ -125,40 +126,17 @@ class LocalExecutor final : public Executor {
     } else {
       args.insert(args.end(), spec.sandbox_argv.begin(), spec.sandbox_argv.end());
     }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env = spec.env;
-    std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return Internal(std::string("pipe: ") + strerror(errno));
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 3);  // dup2 clears FD_CLOEXEC on fd 3
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid = 0;
-    int rc = posix_spawn(&pid, supervisor_.c_str(), &fa, &attr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    // Through the Env seam (common/env.h): the pipe's write end is the supervisor's fd 3, on
+    // which it reports its own pid and the job process's; a new session, signals at default.
+    auto pid = env_.Spawn(args, spec.env, {.fd3 = fds[1], .new_session = true});
     close(fds[1]);
-    if (rc != 0) {
+    if (!pid.ok()) {
       close(fds[0]);
-      return Status(ErrorCode::kTemporarilyUnavailable,
-                    "cannot start " + supervisor_ + ": " + strerror(rc));
+      return Status(ErrorCode::kTemporarilyUnavailable, pid.status().message());
     }
-    return Pending{pid, fds[0]};
+    return Pending{*pid, fds[0]};
   }
 
   StatusOr<ProcessHandle> SpawnEnd(const LaunchSpec& spec, const Pending& p) {
@@ -182,7 +160,7 @@ class LocalExecutor final : public Executor {
     h.supervisor_pid = pids[0];
     h.supervisor_start = ProcStartTime(pids[0]);
     h.process_pid = pids[1];
-    h.started_ms = NowMillis();
+    h.started_ms = env_.NowMillis();
     Watch(spec.key, h, spec.exit_path);
     return h;
   }
@@ -284,6 +262,7 @@ class LocalExecutor final : public Executor {
 
   ExitFn on_exit_;
   std::string supervisor_;  // mlws-job-supervisor; "" = fork the supervisor from this process
+  Env& env_;                // spawns the supervisors; the wall clock of started_ms
   int epoll_ = -1;
   int wake_ = -1;
   std::mutex mu_;
@@ -312,8 +291,10 @@ std::optional<StartedRecord> ReadStartedFile(const std::string& exit_path) {
   return r;
 }
 
-std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit, const std::string& supervisor) {
-  return std::make_unique<LocalExecutor>(std::move(on_exit), supervisor);
+std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit, const std::string& supervisor,
+                                           Env* env) {
+  return std::make_unique<LocalExecutor>(std::move(on_exit), supervisor,
+                                         env != nullptr ? env : Env::Default());
 }
 
 }  // namespace mlws::jobs

@@ -167,7 +167,7 @@ Status JobService::AdoptJobs(std::vector<Job> jobs, const std::map<Key, std::str
     }
     executor_->Adopt(key, a->handle, j.job_dir + "/exit");
     if (j.cancel_requested) {
-      a->term_sent_at = NowMs();
+      a->term_sent_at = options_.env->MonotonicMillis();
       executor_->Signal(a->handle, SIGTERM);
     }
   }
@@ -242,17 +242,21 @@ void JobService::SchedulerLoop() {
       cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_ || kicked_; });
       if (stopping_) return;
       kicked_ = false;
-      std::int64_t now = NowMs();
+      // Durations on the monotonic clock: a wall clock that jumps stops no job early or late.
+      std::int64_t now = options_.env->MonotonicMillis();
+      std::int64_t wall = options_.env->NowMillis();
       for (auto& [key, a] : active_) {
         if (!a->launched) continue;
         const Job& j = a->job;
         // limits.timeout counts from the start on the node (a Slurm job waits Queued first).
         if (j.timeout_s > 0 && !a->timed_out && a->term_sent_at == 0 &&
-            j.status == JobStatus::kRunning && j.started_at > 0 &&
-            now >= j.started_at + j.timeout_s * 1000) {
-          a->timed_out = true;
-          a->term_sent_at = now;
-          signals.push_back({a->handle, SIGTERM});
+            j.status == JobStatus::kRunning && j.started_at > 0) {
+          if (a->started_mono == 0) a->started_mono = MonotonicStart(j.started_at, wall, now);
+          if (TimeoutDue(a->started_mono, j.timeout_s, now)) {
+            a->timed_out = true;
+            a->term_sent_at = now;
+            signals.push_back({a->handle, SIGTERM});
+          }
         }
         if (a->term_sent_at != 0 && !a->kill_sent &&
             now >= a->term_sent_at + options_.kill_grace_ms) {
@@ -446,13 +450,14 @@ void JobService::LaunchAndRecord(const std::vector<std::shared_ptr<Active>>& cla
         continue;
       }
       a.launched = true;
+      if (s.job.started_at > 0) a.started_mono = options_.env->MonotonicMillis();
       a.handle = {s.job.supervisor_pid, s.job.supervisor_start, s.job.process_pid};
       a.handle.slurm_job_id = SlurmJobIdOf(s.job);
       a.handle.slurm_array_task = SlurmArrayTaskOf(s.job);
       s.job.cancel_requested = a.job.cancel_requested;
       a.job = s.job;
       if (s.job.cancel_requested && a.term_sent_at == 0) {
-        a.term_sent_at = NowMs();
+        a.term_sent_at = options_.env->MonotonicMillis();
         to_signal.push_back(a.handle);
       }
       auto e = early_exits_.find(key);

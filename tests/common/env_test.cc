@@ -124,12 +124,13 @@ TEST_F(EnvTest, WallClockJumpsAndTheMonotonicClockDoesNot) {
 
 TEST_F(EnvTest, SpawnRunsWithExactlyTheGivenEnvironment) {
   std::string out = (dir_ / "out").string();
-  auto pid = Env::Default()->Spawn({"/bin/sh", "-c", "echo \"$ONLY:$HOME\" > " + out}, {"ONLY=1"});
+  auto pid =
+      Env::Default()->Spawn({"/bin/sh", "-c", "echo \"$ONLY:$HOME\" > " + out}, {"ONLY=1"}, {});
   ASSERT_TRUE(pid.ok()) << pid.status().ToString();
   int status = 0;
   ASSERT_EQ(waitpid(*pid, &status, 0), *pid);
   EXPECT_EQ(Read(out), "1:\n");
-  auto missing = Env::Default()->Spawn({"/no/such/program"}, {});
+  auto missing = Env::Default()->Spawn({"/no/such/program"}, {}, {});
   EXPECT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("cannot run /no/such/program"), std::string::npos);
 }

@@ -32,6 +32,16 @@ class WritableFile {
   virtual Status Close() = 0;
 };
 
+// How Env::Spawn starts a process, beyond its argv and environment.
+struct SpawnOptions {
+  // Becomes the child's fd 3 (a pipe back to the parent, say); -1 = none. Every other descriptor
+  // the parent opened is close-on-exec, so the child inherits only 0-2 and this one.
+  int fd3 = -1;
+  // The child leads a new session (setsid: its own process group, no controlling terminal) with
+  // every signal at its default action and none blocked, as a process supervisor must start.
+  bool new_session = false;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -54,9 +64,24 @@ class Env {
   // Monotonic clock (ms since an arbitrary start): durations, leases, timeouts.
   virtual std::int64_t MonotonicMillis() = 0;
 
-  // Starts `argv` with exactly `env` as its environment (posix_spawnp); its pid.
+  // Starts `argv` with exactly `env` as its environment (posix_spawnp: argv[0] is looked up in
+  // PATH unless it holds a '/'); its pid. The caller reaps it. A failure to start (no such
+  // program, no memory, no pids left) is Internal, naming argv[0] and the cause.
   virtual StatusOr<pid_t> Spawn(const std::vector<std::string>& argv,
-                                const std::vector<std::string>& env) = 0;
+                                const std::vector<std::string>& env,
+                                const SpawnOptions& options) = 0;
+
+  // Asked by code that does its own file I/O (SQLite through the VFS shim in
+  // store/sqlite/env_vfs.h) before it writes `bytes` to, or fsyncs, the file at `path`: a non-OK
+  // Status fails that write or fsync with it, nothing done. The real Env allows every one.
+  virtual Status CheckWrite(std::string_view path, std::int64_t bytes) {
+    (void)path, (void)bytes;
+    return Status::Ok();
+  }
+  virtual Status CheckSync(std::string_view path) {
+    (void)path;
+    return Status::Ok();
+  }
 
   // The real operating system. Never deleted.
   static Env* Default();
@@ -67,8 +92,8 @@ class Env {
 // had (or stays absent): never a partial file under `path`. With `sync` false the fsyncs are
 // left out (still atomic, not yet durable): for a batch of files made durable at once with
 // SyncFilesystem.
-Status WriteFileAtomic(Env& env, const std::string& path, std::string_view data,
-                       mode_t mode = 0600, bool sync = true);
+Status WriteFileAtomic(Env& env, const std::string& path, std::string_view data, mode_t mode = 0600,
+                       bool sync = true);
 
 // An Env for tests: forwards to `base` (default: Env::Default()) except for the faults set.
 class FaultEnv final : public Env {
@@ -83,6 +108,8 @@ class FaultEnv final : public Env {
   void JumpWallClock(std::int64_t ms) { wall_offset_ms_ += ms; }
   // Fixes the wall clock at `ms` (0 = follow the base clock again, plus any jumps).
   void SetWallClock(std::int64_t ms) { fixed_wall_ms_ = ms; }
+  // Every Spawn() from now on fails with EAGAIN, starting nothing (until set back to false).
+  void FailSpawns(bool fail) { fail_spawns_ = fail; }
 
   std::int64_t bytes_written() const { return bytes_written_; }
 
@@ -94,8 +121,11 @@ class FaultEnv final : public Env {
   Status SyncFilesystem(const std::string& path) override;
   std::int64_t NowMillis() override;
   std::int64_t MonotonicMillis() override;
-  StatusOr<pid_t> Spawn(const std::vector<std::string>& argv,
-                        const std::vector<std::string>& env) override;
+  StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                        const SpawnOptions& options) override;
+  // Disk full (TakeSpace) and failing fsync (FailSyncs) for files the Env does not write itself.
+  Status CheckWrite(std::string_view path, std::int64_t bytes) override;
+  Status CheckSync(std::string_view path) override;
 
   // For FaultEnv's files: takes `n` bytes of the remaining space; false = the disk is full.
   bool TakeSpace(std::int64_t n);
@@ -104,6 +134,7 @@ class FaultEnv final : public Env {
  private:
   Env* base_;
   std::atomic<bool> fail_syncs_{false};
+  std::atomic<bool> fail_spawns_{false};
   std::atomic<std::int64_t> wall_offset_ms_{0};
   std::atomic<std::int64_t> fixed_wall_ms_{0};
   std::atomic<std::int64_t> bytes_written_{0};

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "mlws/common/env.h"
 #include "mlws/common/status.h"
 
 namespace mlws::jobs {
@@ -104,8 +105,11 @@ class Executor {
 
 // The local executor. `on_exit` is called for every launched or adopted job. `supervisor` is the
 // mlws-job-supervisor binary, posix_spawn'ed per job; when empty, launches fail with
-// TemporarilyUnavailable naming the missing binary (adopting running jobs still works).
-std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit, const std::string& supervisor = "");
+// TemporarilyUnavailable naming the missing binary (adopting running jobs still works). The
+// supervisors are started through `env` (nullptr = Env::Default()): a Spawn failure is a
+// TemporarilyUnavailable launch error naming the cause, which fails the job.
+std::unique_ptr<Executor> NewLocalExecutor(ExitFn on_exit, const std::string& supervisor = "",
+                                           Env* env = nullptr);
 
 // "/bin/bash", or "/bin/sh" where bash is missing: what runs a job's command.
 std::string DefaultShell();

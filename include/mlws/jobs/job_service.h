@@ -29,6 +29,7 @@
 
 #include "mlws/artifacts/artifact_store.h"
 #include "mlws/auth/auth_service.h"
+#include "mlws/common/env.h"
 #include "mlws/common/status.h"
 #include "mlws/jobs/executor.h"
 #include "mlws/jobs/job.h"
@@ -69,6 +70,10 @@ struct JobServiceOptions {
   // Several servers on one database (docs/scale-out.md): how long a job's lease lasts without
   // renewal; a dead server's jobs are taken over after it (at once by a server on its host).
   std::int64_t lease_ms = 15000;
+  // The clocks (limits.timeout, the kill grace and lease renewals on the monotonic one) and how
+  // supervisors are spawned (common/env.h); nullptr = Env::Default(). Only tests set another
+  // (a FaultEnv): no flag or setting reaches it.
+  Env* env = nullptr;
 };
 
 struct LogChunk {

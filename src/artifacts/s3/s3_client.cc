@@ -318,7 +318,9 @@ StatusOr<S3Response> S3Client::Call(const std::string& method, const std::string
   sreq.query = query;
   sreq.headers = headers;
   sreq.headers.emplace_back("host", Host());
-  auto signed_headers = sigv4::Sign(sreq, ep_.creds, ep_.region, "s3", sigv4::AmzDateNow());
+  auto signed_headers =
+      sigv4::Sign(sreq, ep_.creds, ep_.region, "s3",
+                  sigv4::AmzDateNow(ep_.env != nullptr ? *ep_.env : *Env::Default()));
   std::string qs = sigv4::CanonicalQuery(query);
   std::string url = ep_.scheme + "://" + Host() + sigv4::UriEncode(sreq.path, true) +
                     (qs.empty() ? "" : "?" + qs);
@@ -365,7 +367,9 @@ StatusOr<std::unique_ptr<BlobReader>> S3Client::OpenGet(const std::string& key,
   sreq.path = Path(key);
   sreq.headers = headers;
   sreq.headers.emplace_back("host", Host());
-  auto signed_headers = sigv4::Sign(sreq, ep_.creds, ep_.region, "s3", sigv4::AmzDateNow());
+  auto signed_headers =
+      sigv4::Sign(sreq, ep_.creds, ep_.region, "s3",
+                  sigv4::AmzDateNow(ep_.env != nullptr ? *ep_.env : *Env::Default()));
   std::string url = ep_.scheme + "://" + Host() + sigv4::UriEncode(sreq.path, true);
   CURL* c = static_cast<CURL*>(Acquire());
   if (c == nullptr) return Internal("cannot create a curl handle");
@@ -384,7 +388,8 @@ std::string S3Client::PresignedUrl(const std::string& method, const std::string&
   sreq.query = query;
   sreq.headers = {{"host", Host()}};
   return ep_.scheme + "://" + Host() + sigv4::UriEncode(sreq.path, true) + "?" +
-         sigv4::PresignQuery(sreq, ep_.creds, ep_.region, "s3", sigv4::AmzDateNow(),
+         sigv4::PresignQuery(sreq, ep_.creds, ep_.region, "s3",
+                             sigv4::AmzDateNow(ep_.env != nullptr ? *ep_.env : *Env::Default()),
                              expires_seconds);
 }
 

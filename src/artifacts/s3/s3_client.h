@@ -30,6 +30,8 @@ struct S3Endpoint {
   std::string region = "us-east-1";
   sigv4::Credentials creds;
   long connect_timeout_ms = 5000;
+  // The clock requests are signed with (x-amz-date; common/env.h); nullptr = Env::Default().
+  Env* env = nullptr;
 };
 
 struct S3Response {

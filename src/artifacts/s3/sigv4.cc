@@ -181,8 +181,10 @@ std::string PresignQuery(const Request& req, const Credentials& creds, const std
   return CanonicalQuery(r.query) + "&X-Amz-Signature=" + sig;
 }
 
-std::string AmzDateNow() {
-  std::time_t t = std::time(nullptr);
+std::string AmzDateNow(Env& env) { return AmzDate(env.NowMillis()); }
+
+std::string AmzDate(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];

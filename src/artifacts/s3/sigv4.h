@@ -6,10 +6,13 @@
 // examples.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "mlws/common/env.h"
 
 namespace mlws::artifacts::sigv4 {
 
@@ -57,7 +60,10 @@ std::string PresignQuery(const Request& req, const Credentials& creds, const std
                          const std::string& service, const std::string& amz_date,
                          int expires_seconds);
 
-// Now, as "YYYYMMDDTHHMMSSZ" (UTC).
-std::string AmzDateNow();
+// `ms` since the epoch as "YYYYMMDDTHHMMSSZ" (UTC), the x-amz-date form.
+std::string AmzDate(std::int64_t ms);
+// The wall clock of `env` (common/env.h) as x-amz-date: requests are signed at the Env's time,
+// so a test with a fixed clock gets a known signature.
+std::string AmzDateNow(Env& env);
 
 }  // namespace mlws::artifacts::sigv4

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/sqlite/env_vfs.h"
+
 namespace mlws::store::sqlite {
 
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
@@ -18,6 +20,13 @@ Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
   if (primary == SQLITE_CONSTRAINT) {
     return Status(ErrorCode::kResourceAlreadyExists,
                   fmt::format("constraint violated during {}: {}", what, msg));
+  }
+  if (primary == SQLITE_FULL) {
+    // ENOSPC (or the Env's full disk): worth a retry once space is freed; nothing was committed.
+    return Status(ErrorCode::kTemporarilyUnavailable,
+                  fmt::format("database write failed during {}: no space left on device "
+                              "(nothing was stored): {}",
+                              what, msg));
   }
   if (primary == SQLITE_TOOBIG) {
     return InvalidArgument(fmt::format("value too large during {}: {}", what, msg));
@@ -143,7 +152,8 @@ class SqliteDb final : public Db {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool readonly) {
+StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool readonly, Env* env) {
+  ASSIGN_OR_RETURN(std::string vfs, EnvVfsName(env));
   if (!readonly && !path.empty() && path[0] != ':' && path.rfind("file:", 0) != 0) {
     // The database is the server's alone: created 0600 (SQLite gives its -wal and -shm files the
     // database's mode), and an older 0644 one is tightened.
@@ -157,7 +167,7 @@ StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool readonly) {
   sqlite3* raw = nullptr;
   int flags = (readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
               SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     Status st = SqliteStatus(rc, raw, "open " + path);
     sqlite3_close(raw);

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mlws/common/env.h"
 #include "mlws/common/status.h"
 
 namespace mlws::store::sqlite {
@@ -93,8 +94,10 @@ class Stmt {
 
 class Db {
  public:
-  // Opens a SQLite connection (WAL, synchronous=FULL, foreign keys on).
-  static StatusOr<std::unique_ptr<Db>> Open(const std::string& path, bool readonly);
+  // Opens a SQLite connection (WAL, synchronous=FULL, foreign keys on). Its file I/O goes through
+  // `env` (env_vfs.h; nullptr = the operating system's, no shim).
+  static StatusOr<std::unique_ptr<Db>> Open(const std::string& path, bool readonly,
+                                            Env* env = nullptr);
   virtual ~Db() = default;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

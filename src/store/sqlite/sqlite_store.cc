@@ -8,8 +8,8 @@
 
 namespace mlws::store::sqlite {
 
-StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
-  return OpenWith([path](bool readonly) { return Db::Open(path, readonly); });
+StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Env* env) {
+  return OpenWith([path, env](bool readonly) { return Db::Open(path, readonly, env); });
 }
 
 StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::OpenWith(Connector connect) {

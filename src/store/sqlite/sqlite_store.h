@@ -33,7 +33,9 @@ class SqliteStore final : public MetadataStore,
                           public ComputeInstanceRequestStore,
                           public WriteGroupSource {
  public:
-  static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  // Every connection's file I/O goes through `env` (env_vfs.h; nullptr = no shim): tests pass a
+  // FaultEnv to fail the database's fsyncs or fill its disk.
+  static StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path, Env* env = nullptr);
   // The store over connections `connect` opens (the first one is the writer's).
   static StatusOr<std::unique_ptr<SqliteStore>> OpenWith(Connector connect);
   ~SqliteStore() override;
