@@ -16,6 +16,7 @@
 #include "mlws/common/status.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/reader_pool.h"
+#include "store/sqlite/statistics_refresh.h"
 #include "store/sqlite/write_queue.h"
 
 namespace mlws::store::sqlite {
@@ -37,8 +38,14 @@ class DbContext {
   StatusOr<std::int64_t> MetricKeyId(Db& db, const std::string& key);
   // A chunk sequence number unique across every writer on the database.
   std::int64_t NextChunkSeq();
+  // `n` runs were committed: on PostgreSQL, refreshes the planner statistics after bulk growth
+  // (statistics_refresh.h). Any thread.
+  void NoteRunsCreated(std::int64_t n) {
+    if (stats_) stats_->NoteRunsCreated(n);
+  }
 
  private:
+  Dialect dialect_;  // first: read from the writer before it moves into writes_
   Connector connect_;
   WriteQueue writes_;
   ReaderPool readers_;
@@ -49,6 +56,8 @@ class DbContext {
   static constexpr std::int64_t kWriterSlots = 1024;
   std::int64_t writer_number_ = 0;
   std::int64_t last_tick_ = 0;
+  // PostgreSQL only (null on SQLite); last, so it is stopped before the rest goes.
+  std::unique_ptr<StatisticsRefresh> stats_;
 };
 
 // The base of the per-resource stores: the context and, under the names their code uses, its

@@ -106,6 +106,7 @@ StatusOr<Run> SqliteRunStore::CreateRun(const NewRun& nr) {
     for (auto& [k, v] : tags) out.tags.push_back(KeyValue{k, v});
     return Status::Ok();
   }));
+  ctx_.NoteRunsCreated(1);
   return out;
 }
 

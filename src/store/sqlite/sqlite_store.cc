@@ -22,9 +22,12 @@ SqliteStore::SqliteStore(Connector connect, std::unique_ptr<Db> writer)
 
 // A rollback may have dropped metric keys interned in it: forget them all.
 DbContext::DbContext(Connector connect, std::unique_ptr<Db> writer)
-    : connect_(std::move(connect)),
+    : dialect_(writer->dialect()),
+      connect_(std::move(connect)),
       writes_(std::move(writer), [this] { key_ids_.clear(); }),
-      readers_(connect_) {}
+      readers_(connect_) {
+  if (dialect_ == Dialect::kPostgres) stats_ = std::make_unique<StatisticsRefresh>(connect_);
+}
 
 SqliteStore::~SqliteStore() { Close(); }
 
