@@ -25,8 +25,11 @@ std::string Join(const std::string& key, const std::string& rel) {
   return key + "/" + rel;
 }
 
-// Regular files below `root` (or `root` itself), never through a link.
-std::vector<StoredFile> LocalFiles(const fs::path& root) {
+// Regular files below `root` (or `root` itself), never through a link. With `empty_folders`, also
+// the folders below `root` that hold nothing at all (relative, '/'-separated): a blob store has
+// no folders, so each one needs a marker to survive a copy.
+std::vector<StoredFile> LocalFiles(const fs::path& root,
+                                   std::vector<std::string>* empty_folders = nullptr) {
   std::vector<StoredFile> out;
   std::error_code ec;
   auto st = fs::symlink_status(root, ec);
@@ -45,31 +48,20 @@ std::vector<StoredFile> LocalFiles(const fs::path& root) {
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::error_code fec;
     auto fst = it->symlink_status(fec);
-    if (fec || !fs::is_regular_file(fst)) continue;
+    if (fec) continue;
+    bool empty_folder =
+        empty_folders != nullptr && fs::is_directory(fst) && fs::is_empty(it->path(), fec) && !fec;
+    if (!fs::is_regular_file(fst) && !empty_folder) continue;
     std::string rel = it->path().lexically_relative(root).generic_string();
     if (rel.rfind(".incoming-", 0) == 0) continue;  // an upload being unpacked
+    if (empty_folder) {
+      empty_folders->push_back(std::move(rel));
+      continue;
+    }
     out.push_back({rel, static_cast<std::int64_t>(it->file_size(fec)), mtime(it->path())});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.rel < b.rel; });
-  return out;
-}
-
-// Folders below `root` that hold nothing at all (relative, '/'-separated), never through a link:
-// a blob store has no folders, so each one needs a marker to survive a copy.
-std::vector<std::string> EmptyLocalFolders(const fs::path& root) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  if (!fs::is_directory(fs::symlink_status(root, ec))) return out;
-  for (auto it = fs::recursive_directory_iterator(root, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code fec;
-    if (!fs::is_directory(it->symlink_status(fec)) || fec) continue;
-    if (!fs::is_empty(it->path(), fec) || fec) continue;
-    std::string rel = it->path().lexically_relative(root).generic_string();
-    if (rel.rfind(".incoming-", 0) == 0) continue;  // an upload being unpacked
-    out.push_back(std::move(rel));
-  }
-  std::sort(out.begin(), out.end());
+  if (empty_folders != nullptr) std::sort(empty_folders->begin(), empty_folders->end());
   return out;
 }
 
@@ -219,7 +211,8 @@ Status DownloadPath(const DatastoreLocation& at, const std::string& dest) {
 }
 
 StatusOr<std::int64_t> UploadPath(const std::string& src, const DatastoreLocation& at) {
-  std::vector<StoredFile> files = LocalFiles(src);
+  std::vector<std::string> empty_folders;
+  std::vector<StoredFile> files = LocalFiles(src, &empty_folders);
   std::int64_t bytes = 0;
   if (!at.remote()) {
     std::error_code ec;
@@ -232,7 +225,7 @@ StatusOr<std::int64_t> UploadPath(const std::string& src, const DatastoreLocatio
       bytes += f.size;
     }
     if (files.empty() && fs::is_directory(src, ec)) fs::create_directories(at.local_path, ec);
-    for (const auto& rel : EmptyLocalFolders(src)) {
+    for (const auto& rel : empty_folders) {
       fs::create_directories(fs::path(at.local_path) / rel, ec);
       if (ec)
         return Internal(fmt::format("cannot create {}/{}: {}", at.local_path, rel, ec.message()));
@@ -249,7 +242,7 @@ StatusOr<std::int64_t> UploadPath(const std::string& src, const DatastoreLocatio
   if (files.empty() && fs::is_directory(fs::symlink_status(src, ec))) {
     RETURN_IF_ERROR(at.blobs->Put(Join(at.key, kFolderMarker), *artifacts::StringReader("")));
   }
-  for (const auto& rel : EmptyLocalFolders(src)) {
+  for (const auto& rel : empty_folders) {
     RETURN_IF_ERROR(
         at.blobs->Put(Join(Join(at.key, rel), kFolderMarker), *artifacts::StringReader("")));
   }
