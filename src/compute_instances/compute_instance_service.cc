@@ -62,8 +62,7 @@ InstanceView ComputeInstanceService::State::View(const Live& l) const {
   v.idle_time_before_shutdown_s = l.spec.idle_s;
   for (const auto& s : l.spec.schedules) v.schedules.push_back(s.written);
   v.lab_path = l.BasePath();
-  v.files_uri =
-      std::string("azureml://datastores/") + assets::kDefaultDatastore + "/paths/Users/" + l.owner;
+  v.files_uri = l.FilesUri();
   v.last_stop_reason = l.last_stop_reason;
   v.error = l.error;
   v.created_at = l.row.created_at;
@@ -211,8 +210,7 @@ void ComputeInstanceService::State::Tick(std::unique_lock<std::mutex>& lock) {
       l.next_fire[i] = schedules::NextFire(l.spec.schedules[i].trigger, schedule_now).value_or(0);
       if (l.spec.schedules[i].action == "start") {
         // Every server sees the schedule; the one that wins the lease starts the lab.
-        bool run_elsewhere =
-            !l.owned && (l.state == "Starting" || l.state == "Running" || l.state == "Stopping");
+        bool run_elsewhere = !l.owned && IsLiveState(l.state);
         if (!run_elsewhere) (void)StartLocked(l, "schedule");
       } else if (l.owned) {
         SendStop(l, "schedule");
@@ -301,7 +299,7 @@ Status ComputeInstanceService::Recover() {
       auto l = s_->FromRow(w.id, w.name, c, now);
       if (l == nullptr) continue;
       s_->live[State::Key(w.id, c.name)] = l;
-      bool live_state = l->state == "Starting" || l->state == "Running" || l->state == "Stopping";
+      bool live_state = IsLiveState(l->state);
       if (!live_state) continue;
       // This server's own labs of before a restart (their server is gone from this host) are
       // re-adopted now; those of another live server stay its own, and a lab whose server on
@@ -453,7 +451,7 @@ Status ComputeInstanceService::State::StopLocked(Live& l, const std::string& rea
 }
 
 StatusOr<InstanceView> ComputeInstanceService::State::RestartLocked(Live& l) {
-  if (l.state != "Starting" && l.state != "Running" && l.state != "Stopping") {
+  if (!IsLiveState(l.state)) {
     return StartLocked(l, "restart");
   }
   l.restart_pending = true;

@@ -160,9 +160,7 @@ Status ComputeInstanceService::State::Launch(Live& l) {
 }
 
 StatusOr<std::string> ComputeInstanceService::State::StageFiles(Live& l) {
-  ASSIGN_OR_RETURN(assets::DatastoreLocation at,
-                   assets.Locate(l.ws, std::string("azureml://datastores/") +
-                                           assets::kDefaultDatastore + "/paths/Users/" + l.owner));
+  ASSIGN_OR_RETURN(assets::DatastoreLocation at, assets.Locate(l.ws, l.FilesUri()));
   std::error_code ec;
   if (!at.remote()) {
     l.remote_files.reset();

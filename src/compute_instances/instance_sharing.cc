@@ -167,8 +167,7 @@ void ComputeInstanceService::State::TakeOver(Live& l, const std::string& holder)
     l.started_at = now;
     l.stop_sent_at = l.state == "Stopping" ? now : 0;
     // On a blob store its files are written back as if this server had started it.
-    auto at = assets.Locate(l.ws, std::string("azureml://datastores/") + assets::kDefaultDatastore +
-                                      "/paths/Users/" + l.owner);
+    auto at = assets.Locate(l.ws, l.FilesUri());
     if (at.ok() && at->remote()) {
       l.remote_files = *at;
       l.next_sync = now + kFileSyncMs;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "compute_instances/instance_internal.h"
+#include "mlws/assets/asset_service.h"
 #include "mlws/assets/datastore_io.h"
 #include "mlws/compute_instances/compute_instance_service.h"
 #include "mlws/jobs/executor.h"
@@ -60,6 +61,11 @@ struct Live {
   std::optional<assets::DatastoreLocation> remote_files;
   std::int64_t next_sync = 0;
   std::string FilesCopy() const { return dir + "/work/files"; }
+  // Its owner's files in the workspace's default datastore (Users/<owner>).
+  std::string FilesUri() const {
+    return std::string("azureml://datastores/") + assets::kDefaultDatastore + "/paths/Users/" +
+           owner;
+  }
 
   std::string BasePath() const { return "/workspaces/" + ws + "/computes/" + row.name + "/lab/"; }
   std::int64_t Activity() const {
