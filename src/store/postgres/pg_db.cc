@@ -359,10 +359,7 @@ StatusOr<std::vector<PGresult*>> PgDb::PipelineAll(const std::vector<std::functi
     }
     return first_error;
   }
-  for (PGresult*& r : results) {
-    if (r == nullptr) r = PQmakeEmptyPGresult(conn_, PGRES_FATAL_ERROR);
-  }
-  return results;
+  return results;  // no null among them: a missing result set first_error
 }
 
 StatusOr<PGresult*> PgDb::Pipelined(const std::function<int()>& send, std::string_view what) {
