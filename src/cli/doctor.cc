@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -90,6 +91,29 @@ void CheckHome(Report& r, const std::string& home) {
   r.Ok("home", home + ": writable");
 }
 
+// The servers that heartbeat in the last minute, each with the URL it advertises
+// (--advertise-url); older rows are servers that stopped, only counted.
+void ReportServers(Report& r, const std::vector<store::ServerRecord>& servers) {
+  std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  int stopped = 0;
+  for (const auto& s : servers) {
+    std::int64_t age_s = std::max<std::int64_t>(0, (now - s.heartbeat_at) / 1000);
+    if (age_s > 60) {
+      ++stopped;
+      continue;
+    }
+    r.Ok("server", fmt::format("{} at {}: last heartbeat {} s ago", s.id,
+                               s.url.empty() ? "(no URL recorded)" : s.url, age_s));
+  }
+  if (stopped > 0) {
+    r.Skip("server", fmt::format("{} more registered without a heartbeat in the last minute "
+                                 "(stopped or dead)",
+                                 stopped));
+  }
+}
+
 // The store; returns the workspaces' Slurm computes (for the Slurm check), or -1 if unknown.
 int CheckStore(Report& r, const std::string& uri) {
   std::string shown = store::RedactStoreUri(uri);
@@ -114,6 +138,7 @@ int CheckStore(Report& r, const std::string& uri) {
   std::string extra = servers.ok() ? fmt::format(", {} server(s) registered", servers->size()) : "";
   r.Ok("backend store",
        fmt::format("{}: reachable, {} workspace(s){}", shown, workspaces->size(), extra));
+  if (servers.ok()) ReportServers(r, *servers);
   (*store)->Close();
   return slurm;
 }

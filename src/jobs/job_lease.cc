@@ -99,9 +99,14 @@ JobLeases::JobLeases(store::LeaseStore& store, std::int64_t lease_ms)
 
 Status JobLeases::Register() {
   std::int64_t now = NowMs();
-  RETURN_IF_ERROR(store_.RegisterServer({id_, host_, pid_, started_at_, now, ""}));
+  RETURN_IF_ERROR(store_.RegisterServer({id_, host_, pid_, started_at_, now, url_}));
   store_.SetLeaseHolder(id_, lease_ms_);
   return Status::Ok();
+}
+
+Status JobLeases::Advertise(const std::string& url) {
+  url_ = url;
+  return store_.RegisterServer({id_, host_, pid_, started_at_, NowMs(), url_});
 }
 
 std::string JobLeases::HostOf(const std::string& server_id) {
@@ -129,6 +134,8 @@ std::vector<std::string> JobLeases::DeadLocalServers() {
 // --- JobService: the lease parts ---
 
 const std::string& JobService::server_id() const { return leases_->server_id(); }
+
+Status JobService::Advertise(const std::string& url) { return leases_->Advertise(url); }
 
 Status JobService::Recover() {
   RETURN_IF_ERROR(leases_->Register());

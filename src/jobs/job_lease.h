@@ -26,6 +26,8 @@ class JobLeases {
 
   // Records this server in `servers` and makes new jobs leased to it.
   Status Register();
+  // Records the URL this server is reached at (servers.url) from now on.
+  Status Advertise(const std::string& url);
   // The host part of a server id.
   static std::string HostOf(const std::string& server_id);
   // Whether `server_id` runs on this host and its process is gone (this server: never).
@@ -37,6 +39,7 @@ class JobLeases {
   store::LeaseStore& store_;
   std::int64_t lease_ms_;
   std::string host_;
+  std::string url_;
   std::int64_t pid_ = 0;
   std::int64_t started_at_ = 0;
   std::string id_;

@@ -37,6 +37,7 @@
 #include "mlws/store/store_uri.h"
 #include "mlws/store/write_groups.h"
 #include "mlws/tracking/tracking_service.h"
+#include "server/advertise_url.h"
 #include "server/resident_trim.h"
 
 namespace mlws::server {
@@ -144,6 +145,11 @@ int RunServer(const Config& raw) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  if (!cfg.advertise_url.empty()) {
+    auto url = CheckAdvertiseUrl(cfg.advertise_url);
+    if (!url.ok()) return Fail("cannot start", url.status());
+    cfg.advertise_url = *url;
+  }
 
   // The home is the server user's alone (0700): no other account on the machine reaches the
   // database, key, artifacts or job files in it, whatever umask the server was started with.
@@ -408,6 +414,14 @@ int RunServer(const Config& raw) {
   st = server.Start();
   if (!st.ok()) return Fail("cannot start the HTTP server", st);
   browser_safety.set_port(server.port());
+  {
+    std::string url =
+        cfg.advertise_url.empty()
+            ? DefaultAdvertiseUrl(!cfg.tls_cert.empty(), cfg.host, server.port(), MachineName())
+            : cfg.advertise_url;
+    st = job_service.Advertise(url);
+    if (!st.ok()) return Fail("cannot record this server's URL in the store", st);
+  }
   {
     bool any = cfg.host == "0.0.0.0" || cfg.host == "::" || cfg.host.empty();
     std::string host = any ? "127.0.0.1" : cfg.host;

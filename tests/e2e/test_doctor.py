@@ -7,6 +7,7 @@ import os
 import subprocess
 
 from conftest import wait_for_binary
+from mlws_testkit import pg
 from mlws_testkit.net import free_port
 
 CHECKS = ("home", "backend store", "artifacts", "s3 endpoint", "slurm", "job supervisor",
@@ -104,3 +105,30 @@ def test_doctor_help_is_its_own_and_names_every_check_and_exit_code():
                        timeout=60)
     assert s.returncode == 0 and "Run the mlws server" in s.stdout
     assert "Exit status: 0" not in s.stdout
+
+
+def test_doctor_lists_running_servers_with_the_url_each_advertises(spawn):
+    """Several servers on one database: each records the URL it is reached at (--advertise-url,
+    else its listening address), and doctor names every live server with it."""
+    named = spawn(extra_args=["--advertise-url", "https://host-a.example:8443/mlws/"])
+    default = spawn(home=named.home, port=free_port())  # a second server on the same store
+    p = doctor("--home", str(named.home), *pg.store_args(named.home))
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = [ln for ln in p.stdout.splitlines() if ln.split()[:2] == ["OK", "server"]]
+    assert len(lines) == 2, p.stdout
+    joined = "\n".join(lines)
+    assert "at https://host-a.example:8443/mlws: last heartbeat" in joined, p.stdout
+    assert f"at http://127.0.0.1:{default.port}: last heartbeat" in joined, p.stdout
+
+
+def test_a_bad_advertise_url_refuses_to_start_and_never_echoes_a_password(tmp_path):
+    for bad, why in (("host-a:5000", "http:// or https://"),
+                     ("http://host-a:99999", "the port must be 1-65535"),
+                     ("http://admin:pw-Sekr1t@host-a:5000", "no user or password")):
+        p = subprocess.run([wait_for_binary(), "server", "--home", str(tmp_path / "home"),
+                            "--port", str(free_port()), "--advertise-url", bad],
+                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert p.returncode != 0, bad
+        assert "--advertise-url" in p.stderr and why in p.stderr, p.stderr
+        assert "pw-Sekr1t" not in p.stderr + p.stdout
+        assert "listening on" not in p.stderr

@@ -235,6 +235,8 @@ class JobService {
  public:
   // This server's id in the store's `servers` table ("<host>:<pid>:<start ms>").
   const std::string& server_id() const;
+  // Records the URL this server is reached at in `servers` (--advertise-url).
+  Status Advertise(const std::string& url);
   // How long a lease lasts without renewal; online deployments and compute instances use it too.
   std::int64_t LeaseMs() const;
   // Whether `server_id` ran on this host and its process is gone (so its leases need not wait
