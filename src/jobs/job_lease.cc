@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -85,9 +86,14 @@ std::string IsoTime(std::int64_t ms) {
 
 JobLeases::JobLeases(store::LeaseStore& store, std::int64_t lease_ms)
     : store_(store), lease_ms_(lease_ms) {
+  // $MLWS_SERVER_HOST names the host instead of gethostname (docs/scale-out.md): for servers in
+  // containers that share one hostname across machines, and for tests of two hosts on one.
   char name[256] = {0};
-  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
+  if (const char* h = std::getenv("MLWS_SERVER_HOST"); h != nullptr && *h != 0) {
+    std::snprintf(name, sizeof name, "%s", h);
+  } else if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
     std::snprintf(name, 9, "%s", "unknown");
+  }
   host_ = name;
   for (char& c : host_) {
     if (c == ':') c = '_';  // the id's separator
