@@ -54,7 +54,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   srv->add_option("--advertise-url", cfg.advertise_url,
                   "URL other servers and users reach this server at, recorded in the database "
-                  "(default http[s]://<host>:<port>, the machine's name for 0.0.0.0)");
+                  "(default http[s]://<host>:<port>, the host's name for 0.0.0.0)");
   srv->add_option("--home", cfg.home, "Data folder (default ~/.mlws)");
   srv->add_option("--backend-store-uri", cfg.backend_store_uri,
                   "Metadata store URI (default sqlite:///<home>/mlws.db)");

@@ -1,7 +1,6 @@
 #include "server/advertise_url.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cctype>
 
@@ -34,8 +33,7 @@ StatusOr<std::string> CheckAdvertiseUrl(const std::string& url) {
   }
   if (authority.empty() || authority[0] == ':') return bad("the host is missing");
   auto colon = authority.rfind(':');
-  bool bracketed_end = !authority.empty() && authority.back() == ']';
-  if (colon != std::string::npos && !bracketed_end) {
+  if (colon != std::string::npos && authority.back() != ']') {  // not the end of an IPv6 address
     std::string port = authority.substr(colon + 1);
     bool digits = !port.empty() && port.size() <= 5;
     for (char c : port) digits = digits && std::isdigit(static_cast<unsigned char>(c)) != 0;
@@ -49,18 +47,12 @@ StatusOr<std::string> CheckAdvertiseUrl(const std::string& url) {
   return out;
 }
 
-std::string DefaultAdvertiseUrl(bool tls, const std::string& host, int port,
-                                const std::string& machine) {
+std::string ServerUrl(bool tls, const std::string& host, int port,
+                      const std::string& wildcard_host) {
   bool any = host.empty() || host == "0.0.0.0" || host == "::";
-  std::string h = any ? machine : host;
+  std::string h = any ? wildcard_host : host;
   if (h.find(':') != std::string::npos && h.front() != '[') h = "[" + h + "]";
   return fmt::format("{}://{}:{}", tls ? "https" : "http", h, port);
-}
-
-std::string MachineName() {
-  char name[256] = {0};
-  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
-  return name;
 }
 
 }  // namespace mlws::server

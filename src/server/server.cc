@@ -414,25 +414,16 @@ int RunServer(const Config& raw) {
   st = server.Start();
   if (!st.ok()) return Fail("cannot start the HTTP server", st);
   browser_safety.set_port(server.port());
-  {
-    std::string url =
-        cfg.advertise_url.empty()
-            ? DefaultAdvertiseUrl(!cfg.tls_cert.empty(), cfg.host, server.port(), MachineName())
-            : cfg.advertise_url;
-    st = job_service.Advertise(url);
-    if (!st.ok()) return Fail("cannot record this server's URL in the store", st);
-  }
-  {
-    bool any = cfg.host == "0.0.0.0" || cfg.host == "::" || cfg.host.empty();
-    std::string host = any ? "127.0.0.1" : cfg.host;
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    job_service.Start(
-        fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
-    endpoints.Start(
-        fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
-    compute_instance_service.Start(
-        fmt::format("{}://{}:{}", cfg.tls_cert.empty() ? "http" : "https", host, server.port()));
-  }
+  const bool tls = !cfg.tls_cert.empty();
+  // Others reach this server by its host's name; its own jobs, instances and labs by loopback.
+  st = job_service.Advertise(cfg.advertise_url.empty()
+                                 ? ServerUrl(tls, cfg.host, server.port(), job_service.host())
+                                 : cfg.advertise_url);
+  if (!st.ok()) return Fail("cannot record this server's URL in the store", st);
+  const std::string local_url = ServerUrl(tls, cfg.host, server.port(), "127.0.0.1");
+  job_service.Start(local_url);
+  endpoints.Start(local_url);
+  compute_instance_service.Start(local_url);
   schedule_service.Start();
   double start_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

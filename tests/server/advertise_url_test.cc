@@ -28,12 +28,12 @@ TEST(AdvertiseUrl, RefusesWhatOtherServersCouldNotUse) {
   EXPECT_EQ(m.find("s3cret"), std::string::npos);
 }
 
-TEST(AdvertiseUrl, DefaultNamesTheMachineForAWildcardAddress) {
-  EXPECT_EQ(DefaultAdvertiseUrl(false, "0.0.0.0", 5000, "host-a"), "http://host-a:5000");
-  EXPECT_EQ(DefaultAdvertiseUrl(true, "::", 443, "host-a"), "https://host-a:443");
-  EXPECT_EQ(DefaultAdvertiseUrl(false, "10.0.0.7", 5001, "host-a"), "http://10.0.0.7:5001");
-  EXPECT_EQ(DefaultAdvertiseUrl(false, "fd00::1", 5000, "host-a"), "http://[fd00::1]:5000");
-  EXPECT_FALSE(MachineName().empty());
+TEST(AdvertiseUrl, ServerUrlNamesTheGivenHostForAWildcardAddress) {
+  EXPECT_EQ(ServerUrl(false, "0.0.0.0", 5000, "host-a"), "http://host-a:5000");
+  EXPECT_EQ(ServerUrl(true, "::", 443, "host-a"), "https://host-a:443");
+  EXPECT_EQ(ServerUrl(false, "", 5000, "127.0.0.1"), "http://127.0.0.1:5000");
+  EXPECT_EQ(ServerUrl(false, "10.0.0.7", 5001, "host-a"), "http://10.0.0.7:5001");
+  EXPECT_EQ(ServerUrl(false, "fd00::1", 5000, "host-a"), "http://[fd00::1]:5000");
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ struct Config {
   int port = 5000;
   // The URL other servers and users reach this one at, recorded in the database (several
   // servers on one database, docs/scale-out.md). Empty: <scheme>://<host>:<port>, with the
-  // machine's name for a wildcard --host.
+  // host's name (hostname or $MLWS_SERVER_HOST) for a wildcard --host.
   std::string advertise_url;
   std::string home;                   // default ~/.mlws
   std::string backend_store_uri;      // default sqlite:///<home>/mlws.db
