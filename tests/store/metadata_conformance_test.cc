@@ -123,6 +123,46 @@ TEST_P(StoreConformance, RunsAreInvisibleFromOtherWorkspaces) {
             ErrorCode::kResourceDoesNotExist);
 }
 
+// CreateRun checks its experiment and stores the run with its tags in one write (on PostgreSQL
+// one statement): a missing or deleted experiment gets MLflow's errors and no run; a repeated
+// tag keeps its last value; the mlflow.runName tag names the run; the artifact folder is the
+// experiment's location (a trailing '/' dropped), the run id and "artifacts".
+TEST_P(StoreConformance, CreateRunChecksItsExperimentAndKeepsItsTags) {
+  std::int64_t ws = Workspace("w");
+  auto exp = store_->experiments().CreateExperiment(ws, "e", "s3://b/{id}/", {});
+  ASSERT_TRUE(exp.ok()) << exp.status().ToString();
+  NewRun nr = testing::TestNewRun(ws, exp->experiment_id);
+  nr.artifact_uri.clear();
+  nr.tags = {{"a", "1"}, {"mlflow.runName", "named"}, {"a", "2"}};
+  auto run = store_->runs().CreateRun(nr);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->info.artifact_uri,
+            "s3://b/" + exp->experiment_id + "/" + nr.run_id + "/artifacts");
+  auto got = store_->runs().GetRun(ws, nr.run_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->info.artifact_uri, run->info.artifact_uri);
+  EXPECT_EQ(got->info.run_name, "named");
+  std::map<std::string, std::string> tags;
+  for (const auto& t : got->tags) tags[t.key] = t.value;
+  EXPECT_EQ(tags["a"], "2");
+  EXPECT_EQ(tags.size(), 2u);
+
+  NewRun missing = testing::TestNewRun(ws, "987654");
+  EXPECT_EQ(store_->runs().CreateRun(missing).status().code(), ErrorCode::kResourceDoesNotExist);
+  EXPECT_EQ(store_->runs().GetRun(ws, missing.run_id).status().code(),
+            ErrorCode::kResourceDoesNotExist);
+  ASSERT_TRUE(
+      store_->experiments()
+          .SetExperimentLifecycle(ws, exp->experiment_id, tracking::LifecycleStage::kDeleted)
+          .ok());
+  NewRun in_deleted = testing::TestNewRun(ws, exp->experiment_id);
+  in_deleted.tags = {{"t", "v"}};
+  EXPECT_EQ(store_->runs().CreateRun(in_deleted).status().code(),
+            ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(store_->runs().GetRun(ws, in_deleted.run_id).status().code(),
+            ErrorCode::kResourceDoesNotExist);
+}
+
 TEST_P(StoreConformance, ParamsAreImmutableAndFailedBatchChangesNothing) {
   std::int64_t ws = Workspace("w");
   std::string run = NewRunIn(ws);
@@ -135,6 +175,35 @@ TEST_P(StoreConformance, ParamsAreImmutableAndFailedBatchChangesNothing) {
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(got->metrics.empty()) << "the failed batch must not leave its metrics behind";
   for (const auto& t : got->tags) EXPECT_NE(t.key, "t");
+}
+
+// Params and tags are written many to a statement on PostgreSQL (64 each): a batch larger than
+// that, logged again unchanged, then with one value changed, which is refused naming both values
+// and leaves nothing of its batch behind. Of a tag given twice the last value is kept.
+TEST_P(StoreConformance, ManyParamsAndTagsAreCheckedAndKeptAcrossStatements) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  std::vector<KeyValue> params, tags;
+  for (int i = 0; i < 100; ++i) params.push_back({"p" + std::to_string(i), std::to_string(i)});
+  for (int i = 0; i < 70; ++i) tags.push_back({"t" + std::to_string(i % 66), std::to_string(i)});
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {}, params, tags).ok());
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {}, params, {}).ok());  // the same values again
+  std::vector<KeyValue> changed = {{"new", "x"}, {"p70", "seventy"}};
+  Status st = store_->runs().LogBatch(ws, run, {}, changed, {});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_NE(st.message().find("key='p70' was already logged with value='70'"), std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("new value 'seventy'"), std::string::npos) << st.message();
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->params.size(), 100u);
+  std::map<std::string, std::string> p, t;
+  for (const auto& kv : got->params) p[kv.key] = kv.value;
+  for (const auto& kv : got->tags) t[kv.key] = kv.value;
+  EXPECT_EQ(p["p99"], "99");
+  EXPECT_EQ(p.count("new"), 0u);
+  EXPECT_EQ(t["t0"], "66");  // t0 was given twice: 0, then 66
+  EXPECT_EQ(t["t65"], "65");
 }
 
 TEST_P(StoreConformance, LatestMetricFollowsStepThenTimestamp) {
@@ -208,7 +277,36 @@ TEST_P(StoreConformance, DeletedRunRejectsWritesUntilRestored) {
   EXPECT_EQ(store_->runs().LogBatch(ws, run, {{"m", 1, 1, 0}}, {}, {}).code(),
             ErrorCode::kInvalidParameterValue);
   ASSERT_TRUE(store_->runs().SetRunLifecycle(ws, run, tracking::LifecycleStage::kActive).ok());
-  EXPECT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 1, 1, 0}}, {}, {}).ok());
+  EXPECT_TRUE(store_->runs().LogBatch(ws, run, {{"m", 2, 2, 0}}, {}, {}).ok());
+  auto h = store_->runs().GetMetricHistory({ws, run, "m"});
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 1u) << "the write refused while deleted left nothing";
+  EXPECT_EQ((*h)[0].value, 2);
+}
+
+// Metrics-only batches of one key, or of keys with a chunk each, are written with the run's
+// lookup folded in on PostgreSQL: a NaN latest value, and 64-point keys, take that path.
+TEST_P(StoreConformance, MetricsOnlyBatchesKeepNaNLatestAndWholeChunks) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"n", std::nan(""), 5, 1}}, {}, {}).ok());
+  std::vector<tracking::Metric> batch;
+  for (int i = 0; i < 64; ++i) {
+    batch.push_back({"a", static_cast<double>(i), i, i});
+    batch.push_back({"b", static_cast<double>(-i), i, i});
+  }
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, batch, {}, {}).ok());
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  std::map<std::string, tracking::Metric> latest;
+  for (const auto& m : got->metrics) latest[m.key] = m;
+  ASSERT_EQ(latest.size(), 3u);
+  EXPECT_TRUE(std::isnan(latest["n"].value));
+  EXPECT_EQ(latest["a"].value, 63);
+  EXPECT_EQ(latest["b"].value, -63);
+  auto ha = store_->runs().GetMetricHistory({ws, run, "a"});
+  ASSERT_TRUE(ha.ok());
+  EXPECT_EQ(ha->size(), 64u);
 }
 
 TEST_P(StoreConformance, ConcurrentWritersAreAllCommitted) {

@@ -20,18 +20,6 @@ Status NoSuchExperiment(const std::string& id) {
   return NotFound("No Experiment with id=" + id + " exists");
 }
 
-// Experiment ids on the wire are decimal strings; anything else cannot exist.
-bool ParseExperimentId(const std::string& s, std::int64_t* out) {
-  if (s.empty() || s.size() > 18) return false;
-  std::int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  *out = v;
-  return true;
-}
-
 void ReadExperimentRow(Stmt& s, Experiment& e) {
   e.rowid = s.Int(0);
   e.workspace_id = s.Int(1);
@@ -64,6 +52,17 @@ Status TouchExperiment(Db& db, std::int64_t rowid) {
 }
 
 }  // namespace
+
+bool ParseExperimentId(const std::string& s, std::int64_t* out) {
+  if (s.empty() || s.size() > 18) return false;
+  std::int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
 
 StatusOr<std::int64_t> ResolveExperimentRowid(Db& db, std::int64_t workspace_id,
                                               const std::string& experiment_id) {

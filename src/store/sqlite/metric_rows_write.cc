@@ -10,7 +10,7 @@ namespace {
 
 // Statements for 64, 32, ..., 1 rows: a batch is split into these sizes (binary), so a few
 // prepared statements serve every batch size.
-constexpr std::array<int, 7> kSizes = {64, 32, 16, 8, 4, 2, 1};
+constexpr std::array<int, 7> kSizes = {kMaxRowsPerStatement, 32, 16, 8, 4, 2, 1};
 
 std::string Values(int rows, int columns) {
   std::string one = "(";
@@ -76,6 +76,33 @@ const char* ExactSql(Rows what, int rows) {
   return sql[static_cast<int>(what)][rows].c_str();
 }
 
+// PostgreSQL: the run found and both inserts in one statement (data-modifying WITHs), the run's
+// row count answered; the VALUES are cast because PostgreSQL types a VALUES list by itself.
+const char* FoldedSql(int rows) {
+  static const auto sql = [] {
+    std::array<std::string, kSizes[0] + 1> s;
+    const std::string row =
+        "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BYTEA), "
+        "CAST(? AS DOUBLE PRECISION), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))";
+    for (int n = 1; n <= kSizes[0]; ++n) {
+      std::string values;
+      for (int r = 0; r < n; ++r) values += (r == 0 ? "" : ", ") + row;
+      s[n] =
+          "WITH r AS (SELECT rowid FROM runs WHERE run_uuid = ? AND workspace_id = ? AND "
+          "lifecycle_stage = 'active'), v (key_id, seq, count, data, value, is_nan, timestamp, "
+          "step) AS (VALUES " +
+          values +
+          "), c AS (INSERT INTO metric_chunks (run_rowid, key_id, seq, count, data) SELECT "
+          "r.rowid, v.key_id, v.seq, v.count, v.data FROM r CROSS JOIN v), m AS (INSERT INTO "
+          "latest_metrics AS l (run_rowid, key_id, value, is_nan, timestamp, step) SELECT "
+          "r.rowid, v.key_id, v.value, v.is_nan, v.timestamp, v.step FROM r CROSS JOIN v " +
+          LatestSql(1).substr(LatestSql(1).find("ON CONFLICT")) + ") SELECT count(*) FROM r";
+    }
+    return s;
+  }();
+  return sql[rows].c_str();
+}
+
 // Binds `n` rows' chunk values from parameter first + 1 on.
 void BindChunks(Stmt& s, int first, std::int64_t run_rowid, const MetricKeyRows* rows, int n) {
   for (int r = 0; r < n; ++r) {
@@ -139,6 +166,35 @@ Status Write(Db& db, Rows what, std::int64_t run_rowid, const std::vector<Metric
 }
 
 }  // namespace
+
+StatusOr<bool> WriteMetricKeyRowsOfActiveRun(Db& db, std::int64_t workspace_id,
+                                             const std::string& run_id,
+                                             const std::vector<MetricKeyRows>& rows) {
+  int n = static_cast<int>(rows.size());
+  if (db.dialect() != Dialect::kPostgres || n < 1 || n > kSizes[0]) {
+    return Internal("a folded metric write takes 1 to 64 keys, on PostgreSQL");
+  }
+  ASSIGN_OR_RETURN(Stmt * s, db.Cached(FoldedSql(n)));
+  s->Bind(1, run_id).Bind(2, workspace_id);
+  for (int r = 0; r < n; ++r) {
+    const MetricKeyRows& k = rows[r];
+    const tracking::Metric& l = *k.latest;
+    bool nan = std::isnan(l.value);
+    int p = 2 + r * 8;
+    s->Bind(p + 1, k.key_id).Bind(p + 2, k.seq).Bind(p + 3, k.count);
+    s->BindBlob(p + 4, k.blob->data(), static_cast<int>(k.blob->size()));
+    if (nan) {
+      s->BindNull(p + 5);
+    } else {
+      s->Bind(p + 5, l.value);
+    }
+    s->Bind(p + 6, nan ? 1 : 0).Bind(p + 7, l.timestamp).Bind(p + 8, l.step);
+  }
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  bool found = row && s->Int(0) > 0;
+  s->Reset();
+  return found;
+}
 
 Status WriteMetricKeyRows(Db& db, std::int64_t run_rowid, const std::vector<MetricKeyRows>& rows) {
   return Write(db, Rows::kBoth, run_rowid, rows);

@@ -30,4 +30,13 @@ Status WriteMetricChunkRows(Db& db, std::int64_t run_rowid, const std::vector<Me
 Status WriteLatestMetricRows(Db& db, std::int64_t run_rowid,
                              const std::vector<MetricKeyRows>& rows);
 
+// PostgreSQL only: WriteMetricKeyRows on the run `run_id` of the workspace, looked up in the
+// same statement: one round trip instead of two (the lookup, then the write). False, with
+// nothing written, when that run is missing or not active: the caller looks it up again for the
+// error. At most kMaxRowsPerStatement rows.
+constexpr int kMaxRowsPerStatement = 64;
+StatusOr<bool> WriteMetricKeyRowsOfActiveRun(Db& db, std::int64_t workspace_id,
+                                             const std::string& run_id,
+                                             const std::vector<MetricKeyRows>& rows);
+
 }  // namespace mlws::store::sqlite

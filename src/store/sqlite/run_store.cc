@@ -9,6 +9,8 @@
 #include "store/sqlite/metric_codec.h"
 #include "store/sqlite/metric_compaction.h"
 #include "store/sqlite/metric_rows_write.h"
+#include "store/sqlite/pg_run_rows.h"
+#include "store/sqlite/run_insert_folded.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mlws::store::sqlite {
@@ -42,6 +44,19 @@ StatusOr<SqliteRunStore::RunRef> SqliteRunStore::ResolveRun(Db& db, std::int64_t
 Status SqliteRunStore::WriteRunTags(Db& db, std::int64_t run_rowid,
                                     const std::vector<KeyValue>& tags,
                                     const std::string* stored_name) {
+  if (db.dialect() == Dialect::kPostgres && tags.size() > 1) {
+    RETURN_IF_ERROR(UpsertTagsPg(db, run_rowid, tags));
+    const KeyValue* named = nullptr;
+    for (const auto& t : tags) {
+      if (t.key == kRunNameTag) named = &t;
+    }
+    if (named == nullptr || (stored_name != nullptr && *stored_name == named->value)) {
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(Stmt * n, db.Cached("UPDATE runs SET name = ? WHERE rowid = ?"));
+    n->Bind(1, named->value).Bind(2, run_rowid);
+    return n->Run();
+  }
   for (const auto& t : tags) {
     ASSIGN_OR_RETURN(Stmt * s,
                      db.Cached("INSERT INTO tags (run_rowid, key, value) VALUES (?, ?, ?) "
@@ -61,7 +76,32 @@ Status SqliteRunStore::WriteRunTags(Db& db, std::int64_t run_rowid,
 
 StatusOr<Run> SqliteRunStore::CreateRun(const NewRun& nr) {
   Run out;
+  // The tags a run keeps: the last value of each key. Its stored name is its mlflow.runName
+  // tag's when it has one (the name and the tag are one fact, as in MLflow).
+  std::map<std::string, std::string> distinct;
+  for (const auto& t : nr.tags) distinct[t.key] = t.value;
+  std::vector<KeyValue> tags;
+  for (auto& [k, v] : distinct) tags.push_back(KeyValue{k, v});
+  auto named = distinct.find(kRunNameTag);
+  const std::string& stored_name = named == distinct.end() ? nr.run_name : named->second;
+  std::int64_t exp_num = 0;
+  bool fold = tags.size() <= kMaxFoldedRunTags && ParseExperimentId(nr.experiment_id, &exp_num);
   RETURN_IF_ERROR(writes_.Submit([&](Db& db) -> Status {
+    out.info.run_id = nr.run_id;
+    out.info.run_name = nr.run_name;
+    out.info.experiment_id = nr.experiment_id;
+    out.info.user_id = nr.user_id;
+    out.info.start_time = nr.start_time;
+    out.tags = tags;
+    if (fold && db.dialect() == Dialect::kPostgres) {
+      ASSIGN_OR_RETURN(auto folded, InsertRunFolded(db, nr, exp_num, stored_name, tags));
+      if (folded) {
+        out.info.rowid = folded->rowid;
+        out.info.artifact_uri = std::move(folded->artifact_uri);
+        return Status::Ok();
+      }
+      // The experiment is missing or deleted: the lookup below says which.
+    }
     ASSIGN_OR_RETURN(std::int64_t exp_rowid,
                      ResolveExperimentRowid(db, nr.workspace_id, nr.experiment_id));
     ASSIGN_OR_RETURN(Stmt * st, db.Cached("SELECT lifecycle_stage, artifact_location FROM "
@@ -95,15 +135,7 @@ StatusOr<Run> SqliteRunStore::CreateRun(const NewRun& nr) {
     // The new run is fully known here: build it instead of reading it back (the writer thread
     // is the bottleneck of create-run throughput).
     out.info.rowid = rowid;
-    out.info.run_id = nr.run_id;
-    out.info.run_name = nr.run_name;
-    out.info.experiment_id = nr.experiment_id;
-    out.info.user_id = nr.user_id;
-    out.info.start_time = nr.start_time;
     out.info.artifact_uri = artifact_uri;
-    std::map<std::string, std::string> tags;
-    for (const auto& t : nr.tags) tags[t.key] = t.value;
-    for (auto& [k, v] : tags) out.tags.push_back(KeyValue{k, v});
     return Status::Ok();
   }));
   ctx_.NoteRunsCreated(1);
@@ -176,9 +208,31 @@ Status SqliteRunStore::LogBatch(std::int64_t workspace_id, const std::string& ru
     ++c.count;
     if (c.latest == nullptr || MetricIsLater(*m, *c.latest)) c.latest = m;
   }
+  // PostgreSQL, metrics only, one chunk per key: the run is found by the write itself (one
+  // round trip, not two: log-metric's whole cost).
+  bool fold = params.empty() && tags.empty() && !chunks.empty() &&
+              chunks.size() <= static_cast<std::size_t>(kMaxRowsPerStatement) &&
+              (chunks.size() == 1 || std::all_of(chunks.begin(), chunks.end(), [](const auto& c) {
+                 return c.count >= kOwnChunkPoints;
+               }));
   return writes_.Submit([&](Db& db) -> Status {
+    if (fold && db.dialect() == Dialect::kPostgres) {
+      std::vector<MetricKeyRows> rows;
+      for (const auto& c : chunks) {
+        ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, *c.key));
+        rows.push_back(MetricKeyRows{key_id, NextChunkSeq(), c.count, &c.blob, c.latest});
+      }
+      ASSIGN_OR_RETURN(bool written, WriteMetricKeyRowsOfActiveRun(db, workspace_id, run_id, rows));
+      if (written) return Status::Ok();
+      // Missing or not active: the lookup below says which.
+    }
     ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
-    for (const auto& p : params) {
+    bool params_done = false;
+    if (db.dialect() == Dialect::kPostgres && !params.empty()) {
+      ASSIGN_OR_RETURN(params_done, InsertParamsPg(db, ref.rowid, run_id, params));
+    }
+    for (std::size_t i = 0; !params_done && i < params.size(); ++i) {
+      const KeyValue& p = params[i];
       ASSIGN_OR_RETURN(Stmt * sel,
                        db.Cached("SELECT value FROM params WHERE run_rowid = ? AND key = ?"));
       sel->Bind(1, ref.rowid).Bind(2, p.key);

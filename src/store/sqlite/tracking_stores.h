@@ -15,6 +15,8 @@
 
 namespace mlws::store::sqlite {
 
+// Experiment ids on the wire are decimal strings; anything else cannot exist (false).
+bool ParseExperimentId(const std::string& s, std::int64_t* out);
 // The rowid of an experiment in a workspace; NotFound with MLflow's message (experiment_store.cc).
 StatusOr<std::int64_t> ResolveExperimentRowid(Db& db, std::int64_t workspace_id,
                                               const std::string& experiment_id);
