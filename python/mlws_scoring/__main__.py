@@ -90,6 +90,19 @@ def serve_connection(conn, model):
                 return
 
 
+def bind_unix(sock, path):
+    """bind() to a socket path of any length: a path longer than AF_UNIX's 108 bytes (a deep
+    --home) is reached through its folder's descriptor, as the server connects to it."""
+    if len(os.fsencode(path)) < 108:
+        sock.bind(path)
+        return
+    folder = os.open(os.path.dirname(path) or ".", os.O_PATH | os.O_DIRECTORY)
+    try:
+        sock.bind(f"/proc/self/fd/{folder}/{os.path.basename(path)}")
+    finally:
+        os.close(folder)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="mlws_scoring")
     p.add_argument("--socket", required=True)
@@ -106,7 +119,7 @@ def main(argv=None):
     if os.path.exists(tmp):
         os.unlink(tmp)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind(tmp)
+    bind_unix(srv, tmp)
     srv.listen(128)
     os.rename(tmp, a.socket)  # the socket's appearance means: init() done, ready
     log("ready")

@@ -2,6 +2,7 @@
 #include "mlws/serving/scoring_channel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -139,12 +140,29 @@ StatusOr<int> ScoringChannel::Borrow(bool& reused) {
   }
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path_.size() >= sizeof addr.sun_path) return Gone("socket path too long: " + path_);
-  std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+  // A path longer than sun_path (a deep --home) is reached through its folder's descriptor:
+  // /proc/self/fd/<fd>/<name> is short whatever the folder's path.
+  int folder = -1;
+  std::string path = path_;
+  if (path.size() >= sizeof addr.sun_path) {
+    auto slash = path_.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
+    folder = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (folder < 0) return Gone("open " + dir + ": " + std::strerror(errno));
+    path = "/proc/self/fd/" + std::to_string(folder) + "/" + path_.substr(slash + 1);
+  }
+  if (path.size() >= sizeof addr.sun_path) {
+    if (folder >= 0) ::close(folder);
+    return Gone("socket name too long: " + path_);
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Gone(std::string("socket: ") + std::strerror(errno));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    int e = errno;
+  int e = errno;
+  bool connected = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  if (!connected && fd >= 0) e = errno;
+  if (folder >= 0) ::close(folder);
+  if (fd < 0) return Gone(std::string("socket: ") + std::strerror(e));
+  if (!connected) {
     ::close(fd);
     return Gone(std::string("connect: ") + std::strerror(e));
   }

@@ -308,6 +308,26 @@ def test_instances_and_stats_survive_a_server_restart(tmp_path):
         srv.stop()
 
 
+def test_a_deep_home_longer_than_a_socket_path_still_scores(tmp_path):
+    """An instance's socket is <home>/serving/i/<id>/wd/s.sock: a home deep enough to make that
+    longer than AF_UNIX's 108 bytes still deploys and scores (through the folder's
+    descriptor)."""
+    home = tmp_path / ("deep-home-" + "d" * 100)
+    srv = MlwsServer(home, log_dir=tmp_path).start()
+    try:
+        create_endpoint(srv.url, tmp_path, "deep-ep")
+        d = ok_json(deploy(srv, write_deployment(tmp_path, "blue", "deep-ep"), "--all-traffic"))
+        assert d["provisioning_state"] == "Succeeded", d
+        sockets = glob.glob(str(home / "serving" / "i" / "*" / "wd" / "s.sock"))
+        assert sockets and len(os.fsencode(sockets[0])) > 108, sockets
+        r = score(srv.url, "deep-ep", {"n": 7}, key=keys(srv.url, "deep-ep")["primaryKey"])
+        assert r.status_code == 200, r.text
+        assert r.json()["n"] == 7
+    finally:
+        delete_all_endpoints(srv.url)
+        srv.stop()
+
+
 def test_aml_token_endpoint_takes_tokens_not_keys(tmp_path):
     token = ""
     srv = MlwsServer(tmp_path / "home", log_dir=tmp_path).start()
