@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -159,10 +162,30 @@ StatusOr<BuiltEnvironment> EnvironmentBuilder::Ensure(const Asset& environment,
     if (!st.ok()) return st;
     return out;
   };
-  // A folder without .ready is a failed or interrupted build: start again (keeping no state).
-  fs::remove_all(dir / "venv", ec);
   fs::create_directories(dir, ec);
   if (ec) return finish(Internal(fmt::format("cannot create {}: {}", dir.string(), ec.message())));
+  // Servers sharing the folder (--environments-dir) build each environment once: the build
+  // holds an exclusive lock on <hash>.lock, and one that waited for it finds the build ready.
+  // The lock goes with the descriptor, so a killed build leaves none behind.
+  int lock_fd = ::open((fs::path(state_->root) / (out.hash + ".lock")).c_str(),
+                       O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) {
+    return finish(Internal(
+        fmt::format("cannot open the build lock in {}: {}", state_->root, std::strerror(errno))));
+  }
+  struct LockGuard {
+    int fd;
+    ~LockGuard() { ::close(fd); }
+  } lock_guard{lock_fd};
+  while (::flock(lock_fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      return finish(
+          Internal(fmt::format("cannot lock the build of {}: {}", out.hash, std::strerror(errno))));
+    }
+  }
+  if (fs::exists(dir / ".ready", ec)) return finish(Status::Ok());
+  // A folder without .ready is a failed or interrupted build: start again (keeping no state).
+  fs::remove_all(dir / "venv", ec);
   {
     std::ofstream r(dir / "requirements.txt", std::ios::trunc);
     r << text;

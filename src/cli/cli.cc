@@ -60,6 +60,9 @@ int Main(int argc, char** argv) {
                   "Metadata store URI (default sqlite:///<home>/mlws.db)");
   srv->add_option("--artifacts-destination", cfg.artifacts_destination,
                   "Artifact store URI (default file://<home>/artifacts)");
+  srv->add_option("--environments-dir", cfg.environments_dir,
+                  "Folder of built job environments (default <home>/envs); servers on one "
+                  "machine naming the same folder build each environment once");
   srv->add_option("--log-level", cfg.log_level, "trace|debug|info|warn|error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();

@@ -128,6 +128,8 @@ Config ResolveDefaults(Config c) {
   if (c.backend_store_uri.empty()) c.backend_store_uri = "sqlite:///" + c.home + "/mlws.db";
   if (c.artifacts_destination.empty()) c.artifacts_destination = "file://" + c.home + "/artifacts";
   if (c.web_root.empty()) c.web_root = FindWebRoot();
+  if (c.environments_dir.empty()) c.environments_dir = c.home + "/envs";
+  c.environments_dir = std::filesystem::absolute(c.environments_dir, ec).string();
   return c;
 }
 
@@ -239,7 +241,7 @@ int RunServer(const Config& raw) {
   };
   // --- end blob paths ---
   // One builder: jobs, deployments and explicit builds share its cache and its locks.
-  assets::EnvironmentBuilder job_environments(cfg.home + "/envs");
+  assets::EnvironmentBuilder job_environments(cfg.environments_dir);
   assets::AssetService asset_service(**store, tracking, registry, asset_paths, &job_environments);
   // --- registries: shared asset collections; "azureml" holds the curated environments ---
   registries::RegistryService registries(**store, tracking, auth, asset_service,

@@ -13,7 +13,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import ML, unique
+from conftest import ML, MlwsServer, unique
 from test_cli import cli, failed, ok, ok_json, table
 from mlws_testkit import artifacts
 
@@ -433,3 +433,38 @@ def test_environment_builds_once_per_content_and_keeps_its_log(server, tmp_path)
     log = ok(cli(server.url, "environment", "build-log", h))
     assert "mlws-no-such-package-xyz" in log
     failed(cli(server.url, "environment", "build-log", "f" * 64), "no build")
+
+
+def test_servers_sharing_an_environments_dir_build_each_environment_once(tmp_path):
+    """Two servers naming one --environments-dir, asked for the same new environment at once:
+    one pip install between them, both answer with the one build in the shared folder."""
+    import concurrent.futures
+
+    shared = tmp_path / "shared-envs"
+    conda = tmp_path / "conda.yml"
+    conda.write_text("name: tiny\ndependencies:\n  - pip:\n    - six==1.16.0\n")
+    spec = tmp_path / "env.yml"
+    spec.write_text("name: shared-tiny\nconda_file: conda.yml\n")
+    servers = [MlwsServer(tmp_path / name, extra_args=["--environments-dir", str(shared)])
+               for name in ("a", "b")]
+    try:
+        for s in servers:
+            s.start()
+        refs = []
+        for s in servers:
+            env = create(s, "environment", spec)
+            refs.append(f"{env['name']}:{env['version']}")
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            futs = [pool.submit(cli, s.url, "environment", "build", ref, output="json",
+                                timeout=600) for s, ref in zip(servers, refs)]
+            results = [ok_json(f.result()) for f in futs]
+        assert results[0]["hash"] == results[1]["hash"]
+        assert results[0]["python"] == results[1]["python"]
+        assert results[0]["python"].startswith(str(shared) + "/"), results[0]
+        for s in servers:
+            log = ok(cli(s.url, "environment", "build-log", results[0]["hash"]))
+            assert log.count("Successfully installed six-1.16.0") == 1, log
+            assert not (s.home / "envs" / results[0]["hash"]).exists()
+    finally:
+        for s in servers:
+            s.stop()

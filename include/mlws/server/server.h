@@ -18,6 +18,8 @@ struct Config {
   std::string home;                   // default ~/.mlws
   std::string backend_store_uri;      // default sqlite:///<home>/mlws.db
   std::string artifacts_destination;  // default file://<home>/artifacts
+  // Built job environments (virtualenvs); servers naming one folder build each once.
+  std::string environments_dir;  // default <home>/envs
   std::string log_level = "info";
   // First start on a non-loopback address: the "admin" password is read from this file instead
   // of being generated and printed once.
