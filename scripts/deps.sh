@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEB_PKGS=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache mold pkg-config git  # mold: links in seconds
   libboost-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcurl4-openssl-dev libpq-dev libarchive-dev libzstd-dev libsodium-dev libargon2-dev

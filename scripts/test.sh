@@ -15,6 +15,12 @@
 #      (MLWS_TEST_COMPUTE=slurm: workspace default's `local` compute is a `type: slurm` compute)
 # Each pass prints its runtime ("== ... took N s"); a table of them all (and whether each passed)
 # ends the output, so it shows where the time goes.
+# The end-to-end and compatibility passes run their modules on $MLWS_TEST_WORKERS pytest
+# processes (pytest-xdist, default 3: most of a test is waiting on a server, a job or a
+# socket); the modules that measure the server under load (slow clients, idle connections,
+# connection caps, back-pressure) run after them on their own. Every test server builds job
+# environments into one folder for the whole run ($MLWS_TEST_ENVIRONMENTS_DIR), so the curated
+# environments are built once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/release}
@@ -39,7 +45,35 @@ summary() {
 # The throwaway PostgreSQL cluster (scripts/pg.sh), stopped on exit. Without postgresql-15 the
 # PostgreSQL passes are skipped, saying so.
 PG_DIR=$(mktemp -u /tmp/mlws-pg-test-XXXXXX)
-trap 'scripts/pg.sh stop "$PG_DIR"' EXIT
+ENVS_ROOT=$(mktemp -d /tmp/mlws-test-envs-XXXXXX)
+export MLWS_TEST_ENVIRONMENTS_DIR="$ENVS_ROOT/envs"
+trap 'scripts/pg.sh stop "$PG_DIR"; rm -rf "$ENVS_ROOT"' EXIT
+WORKERS=${MLWS_TEST_WORKERS:-3}
+# Modules run on their own after the parallel part of a pass: they measure the server's front
+# door under load, which other tests' servers on the same cores would distort.
+SERIAL=(test_slow_clients test_front_door_idle test_security_http test_backpressure)
+# pytest_parallel python args...: the modules of args on $WORKERS processes (each module's tests
+# on one process, so module fixtures are built once), minus SERIAL; then SERIAL's modules of
+# args on their own.
+pytest_parallel() {
+  local py=$1 rc=0 serial=() skip=() m a
+  shift
+  for m in "${SERIAL[@]}"; do
+    skip+=("--ignore=tests/e2e/$m.py")
+    local wanted=0
+    for a in "$@"; do
+      if [ "$a" = tests/e2e ] || [ "$a" = "tests/e2e/$m.py" ]; then wanted=1; fi
+      if [ "$a" = "--ignore=tests/e2e/$m.py" ]; then wanted=0 && break; fi
+    done
+    [ $wanted = 0 ] || serial+=("tests/e2e/$m.py")
+  done
+  "$py" -m pytest -q -p no:cacheprovider -n "$WORKERS" --dist loadfile "$@" "${skip[@]}" || rc=$?
+  [ "$rc" = 5 ] && rc=0  # every module given was a serial one
+  if [ ${#serial[@]} -gt 0 ]; then
+    "$py" -m pytest -q -p no:cacheprovider "${serial[@]}" || rc=1
+  fi
+  return $rc
+}
 if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
   MLWS_TEST_PG_URI=$(scripts/pg.sh start "$PG_DIR") || { echo "cannot start PostgreSQL"; fail=1; }
   export MLWS_TEST_PG_URI
@@ -50,13 +84,13 @@ unit_tests() { (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)"); }
 timed "unit tests" unit_tests || fail=1
 # test_openapi.py regenerates the studio's API types with web/'s pinned openapi-typescript.
 (cd web && { [ -x node_modules/.bin/openapi-typescript ] || npm ci --no-audit --no-fund; }) || fail=1
-timed "end-to-end tests" .venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e || fail=1
+timed "end-to-end tests" pytest_parallel .venv/bin/python tests/e2e || fail=1
 timed "OpenAPI: real responses against the served schemas, and schemathesis (bounded)" \
   .venv-schemathesis/bin/python -m pytest -q -p no:cacheprovider tests/schemathesis || fail=1
 timed "MLflow 2.x client compatibility" \
-  .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+  pytest_parallel .venv/bin/python tests/compat || fail=1
 timed "MLflow 3.x client compatibility" \
-  .venv-mlflow3/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+  pytest_parallel .venv-mlflow3/bin/python tests/compat || fail=1
 timed "MLflow 3 compatibility module against the real mlflow 3.x server" \
   scripts/mlflow3_reference.sh || fail=1
 # The PostgreSQL + S3Proxy passes; without S3Proxy (Java or its jar missing) they run on
@@ -77,11 +111,11 @@ if [ -n "${MLWS_TEST_PG_URI:-}" ]; then
   IGNORE=()
   for m in "${ONCE[@]}"; do IGNORE+=("--ignore=tests/e2e/$m.py"); done
   timed "end-to-end tests on PostgreSQL + S3Proxy" \
-    .venv/bin/python -m pytest -q -p no:cacheprovider tests/e2e "${IGNORE[@]}" || fail=1
+    pytest_parallel .venv/bin/python tests/e2e "${IGNORE[@]}" || fail=1
   timed "MLflow 2.x client compatibility on PostgreSQL + S3Proxy" \
-    .venv/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+    pytest_parallel .venv/bin/python tests/compat || fail=1
   timed "MLflow 3.x client compatibility on PostgreSQL + S3Proxy" \
-    .venv-mlflow3/bin/python -m pytest -q -p no:cacheprovider tests/compat || fail=1
+    pytest_parallel .venv-mlflow3/bin/python tests/compat || fail=1
   unset MLWS_TEST_BACKEND MLWS_TEST_ARTIFACTS
 fi
 timed "job modules on Slurm" env MLWS_TEST_COMPUTE=slurm \

@@ -10,11 +10,14 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -52,6 +55,22 @@ def wait_for_binary(path: str | None = None) -> str:
 
 
 
+if not os.environ.get("MLWS_TEST_ENVIRONMENTS_DIR"):
+    _envs_root = tempfile.mkdtemp(prefix="mlws-test-envs-")
+    os.environ["MLWS_TEST_ENVIRONMENTS_DIR"] = os.path.join(_envs_root, "envs")
+    atexit.register(shutil.rmtree, _envs_root, True)
+
+
+def environments_args(extra_args) -> list[str]:
+    """Every test server builds job environments into one folder ($MLWS_TEST_ENVIRONMENTS_DIR,
+    which scripts/test.sh shares between its passes; else one per pytest session): an
+    environment such as the curated sklearn one is built once, not once per test. A test that
+    names its own --environments-dir keeps it."""
+    if "--environments-dir" in extra_args:
+        return []
+    return ["--environments-dir", os.environ["MLWS_TEST_ENVIRONMENTS_DIR"]]
+
+
 class MlwsServer:
     """One ``mlws server`` process."""
 
@@ -79,7 +98,8 @@ class MlwsServer:
     def command(self) -> list[str]:
         return [wait_for_binary(), "server", "--host", "127.0.0.1", "--port", str(self.port),
                 "--home", str(self.home), *pg.store_args(self.home, self.extra_args),
-                *artifacts.server_args(self.home, self.extra_args), *self.extra_args]
+                *artifacts.server_args(self.home, self.extra_args), *environments_args(self.extra_args),
+                *self.extra_args]
 
     def spawn(self) -> None:
         cmd = self.command()
