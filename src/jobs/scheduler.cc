@@ -84,6 +84,13 @@ Status JobService::AdoptJobs(std::vector<Job> jobs, const std::map<Key, std::str
   std::vector<Job> failed;
   std::vector<Job> found_started;
   std::vector<Job> pipelines;
+  struct Adoption {
+    Key key;
+    std::shared_ptr<Active> active;
+    std::string exit_path;
+    bool cancel = false;
+  };
+  std::vector<Adoption> adoptions;  // running jobs, watched once their state is stored
   for (auto& j : jobs) {
     if (IsPipelineJob(j)) {
       pipelines.push_back(j);
@@ -165,17 +172,26 @@ Status JobService::AdoptJobs(std::vector<Job> jobs, const std::map<Key, std::str
       spdlog::info("re-adopting job {} (supervisor pid {}, process group {})", j.name,
                    j.supervisor_pid, j.process_pid);
     }
-    executor_->Adopt(key, a->handle, j.job_dir + "/exit");
-    if (j.cancel_requested) {
-      a->term_sent_at = options_.env->MonotonicMillis();
-      executor_->Signal(a->handle, SIGTERM);
-    }
+    adoptions.push_back({key, a, j.job_dir + "/exit", j.cancel_requested});
   }
   if (!failed.empty()) RETURN_IF_ERROR(store_.jobs().UpdateJobs(failed));
   if (!found_started.empty()) {
     spdlog::info("{} job(s) had started just before the server stopped: adopted",
                  found_started.size());
     RETURN_IF_ERROR(store_.jobs().UpdateJobs(found_started));
+  }
+  // Watched only once the Running above is stored: a job that ended before the takeover reports
+  // its exit at once, and its Completed must not be overwritten by that Running (it was, and the
+  // job then stayed Running for good).
+  for (const auto& ad : adoptions) {
+    executor_->Adopt(ad.key, ad.active->handle, ad.exit_path);
+    if (ad.cancel) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ad.active->term_sent_at = options_.env->MonotonicMillis();
+      }
+      executor_->Signal(ad.active->handle, SIGTERM);
+    }
   }
   for (const auto& j : failed) NotifyEnded(j);
   pipelines_->Recover(pipelines);
