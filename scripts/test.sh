@@ -50,8 +50,10 @@ export MLWS_TEST_ENVIRONMENTS_DIR="$ENVS_ROOT/envs"
 trap 'scripts/pg.sh stop "$PG_DIR"; rm -rf "$ENVS_ROOT"' EXIT
 WORKERS=${MLWS_TEST_WORKERS:-3}
 # Modules run on their own after the parallel part of a pass: they measure the server's front
-# door under load, which other tests' servers on the same cores would distort.
-SERIAL=(test_slow_clients test_front_door_idle test_security_http test_backpressure)
+# door under load, or its memory while it streams, which other tests' servers on the same cores
+# would distort.
+SERIAL=(test_slow_clients test_front_door_idle test_security_http test_backpressure
+  test_streamed_history)
 # pytest_parallel python args...: the modules of args on $WORKERS processes (each module's tests
 # on one process, so module fixtures are built once), minus SERIAL; then SERIAL's modules of
 # args on their own.
