@@ -69,8 +69,15 @@ pytest_parallel() {
     done
     [ $wanted = 0 ] || serial+=("tests/e2e/$m.py")
   done
-  "$py" -m pytest -q -p no:cacheprovider -n "$WORKERS" --dist loadfile "$@" "${skip[@]}" || rc=$?
-  [ "$rc" = 5 ] && rc=0  # every module given was a serial one
+  local parallel=()  # the args minus serial modules named on their own (--ignore skips only those found in a folder)
+  for a in "$@"; do
+    [[ " ${serial[*]} " == *" $a "* ]] || parallel+=("$a")
+  done
+  if [ ${#parallel[@]} -gt 0 ]; then
+    "$py" -m pytest -q -p no:cacheprovider -n "$WORKERS" --dist loadfile "${parallel[@]}" \
+      "${skip[@]}" || rc=$?
+  fi
+  [ "$rc" = 5 ] && rc=0  # every module found was a serial one
   if [ ${#serial[@]} -gt 0 ]; then
     "$py" -m pytest -q -p no:cacheprovider "${serial[@]}" || rc=1
   fi
