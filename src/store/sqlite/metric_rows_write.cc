@@ -31,15 +31,18 @@ std::string ChunksSql(int rows) {
          Values(rows, 5);
 }
 
+// A stored latest point is replaced only by a later one (step, timestamp, NaN, value).
+constexpr const char* kLatestUpsert =
+    " ON CONFLICT (run_rowid, key_id) DO UPDATE SET value = excluded.value, is_nan = "
+    "excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step WHERE "
+    "excluded.step > l.step OR (excluded.step = l.step AND (excluded.timestamp > "
+    "l.timestamp OR (excluded.timestamp = l.timestamp AND (excluded.is_nan > l.is_nan OR "
+    "(excluded.is_nan = l.is_nan AND excluded.value > l.value)))))";
+
 std::string LatestSql(int rows) {
   return "INSERT INTO latest_metrics AS l (run_rowid, key_id, value, is_nan, timestamp, step) "
          "VALUES " +
-         Values(rows, 6) +
-         " ON CONFLICT (run_rowid, key_id) DO UPDATE SET value = excluded.value, is_nan = "
-         "excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step WHERE "
-         "excluded.step > l.step OR (excluded.step = l.step AND (excluded.timestamp > "
-         "l.timestamp OR (excluded.timestamp = l.timestamp AND (excluded.is_nan > l.is_nan OR "
-         "(excluded.is_nan = l.is_nan AND excluded.value > l.value)))))";
+         Values(rows, 6) + kLatestUpsert;
 }
 
 struct Sql {
@@ -95,8 +98,8 @@ const char* FoldedSql(int rows) {
           "), c AS (INSERT INTO metric_chunks (run_rowid, key_id, seq, count, data) SELECT "
           "r.rowid, v.key_id, v.seq, v.count, v.data FROM r CROSS JOIN v), m AS (INSERT INTO "
           "latest_metrics AS l (run_rowid, key_id, value, is_nan, timestamp, step) SELECT "
-          "r.rowid, v.key_id, v.value, v.is_nan, v.timestamp, v.step FROM r CROSS JOIN v " +
-          LatestSql(1).substr(LatestSql(1).find("ON CONFLICT")) + ") SELECT count(*) FROM r";
+          "r.rowid, v.key_id, v.value, v.is_nan, v.timestamp, v.step FROM r CROSS JOIN v" +
+          kLatestUpsert + ") SELECT count(*) FROM r";
     }
     return s;
   }();

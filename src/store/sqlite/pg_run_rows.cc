@@ -12,22 +12,13 @@ namespace {
 
 constexpr std::size_t kRows = 64;  // rows per statement; more are written in slices
 
-std::string KeyValues(std::size_t n) {
-  std::string v;
-  for (std::size_t i = 0; i < n; ++i) {
-    v += i == 0 ? "" : ", ";
-    v += "(CAST(? AS TEXT), CAST(? AS TEXT))";
-  }
-  return v;
-}
-
 // The main query reads the table as it was before the insert (a data-modifying WITH is not
 // seen by its own statement): the keys the run had, with their values, and how many were new.
 const char* ParamsSql(std::size_t n) {
   static const auto sql = [] {
     std::array<std::string, kRows + 1> s;
     for (std::size_t i = 1; i <= kRows; ++i) {
-      s[i] = "WITH v (key, value) AS (VALUES " + KeyValues(i) +
+      s[i] = "WITH v (key, value) AS (VALUES " + KeyValueRows(i) +
              "), ins AS (INSERT INTO params (run_rowid, key, value) SELECT CAST(? AS BIGINT), "
              "v.key, v.value FROM v ON CONFLICT (run_rowid, key) DO NOTHING RETURNING key) "
              "SELECT (SELECT count(*) FROM ins), p.key, p.value, v.value FROM v LEFT JOIN params "
@@ -45,7 +36,7 @@ const char* TagsSql(std::size_t n) {
       s[i] =
           "INSERT INTO tags (run_rowid, key, value) SELECT CAST(? AS BIGINT), v.key, v.value "
           "FROM (VALUES " +
-          KeyValues(i) +
+          KeyValueRows(i) +
           ") AS v (key, value) ON CONFLICT (run_rowid, key) DO UPDATE SET value = "
           "excluded.value";
     }
@@ -85,6 +76,15 @@ StatusOr<bool> InsertSlice(Db& db, std::int64_t run_rowid, const std::string& ru
 }
 
 }  // namespace
+
+std::string KeyValueRows(std::size_t n) {
+  std::string v;
+  for (std::size_t i = 0; i < n; ++i) {
+    v += i == 0 ? "" : ", ";
+    v += "(CAST(? AS TEXT), CAST(? AS TEXT))";
+  }
+  return v;
+}
 
 StatusOr<bool> InsertParamsPg(Db& db, std::int64_t run_rowid, const std::string& run_id,
                               const std::vector<tracking::KeyValue>& params) {

@@ -3,6 +3,7 @@
 // Writer thread only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,6 +13,10 @@
 #include "store/sqlite/db.h"
 
 namespace mlws::store::sqlite {
+
+// "(CAST(? AS TEXT), CAST(? AS TEXT)), ..." for n rows: a VALUES list of key/value pairs
+// (PostgreSQL types a VALUES list by itself, so the casts).
+std::string KeyValueRows(std::size_t n);
 
 // Inserts the params (distinct keys) a run does not have yet. A key it has with another value
 // is MLflow's INVALID_PARAMETER_VALUE, naming both values; the caller's savepoint undoes the

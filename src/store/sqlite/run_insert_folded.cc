@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "store/sqlite/pg_run_rows.h"
+
 namespace mlws::store::sqlite {
 
 namespace {
@@ -23,12 +25,8 @@ const char* Sql(std::size_t tags) {
           "artifact_uri)";
       if (n > 0) {
         q += ", t AS (INSERT INTO tags (run_rowid, key, value) SELECT r.rowid, v.key, v.value "
-             "FROM r CROSS JOIN (VALUES ";
-        for (std::size_t i = 0; i < n; ++i) {
-          q += i == 0 ? "" : ", ";
-          q += "(CAST(? AS TEXT), CAST(? AS TEXT))";
-        }
-        q += ") AS v (key, value))";
+             "FROM r CROSS JOIN (VALUES " +
+             KeyValueRows(n) + ") AS v (key, value))";
       }
       q += " SELECT r.rowid, r.artifact_uri FROM r";
       s[n] = std::move(q);
