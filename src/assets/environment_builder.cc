@@ -7,12 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
@@ -107,14 +104,11 @@ StatusOr<Requirements> RequirementsOf(const json& spec, const std::string& files
 struct EnvironmentBuilder::State {
   std::string root;
   std::string python;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::map<std::string, bool> building;  // hash -> in progress
-  CommandWrapper sandbox;                // set once before the first build; empty = none
+  CommandWrapper sandbox;  // set once before the first build; empty = none
 };
 
 EnvironmentBuilder::EnvironmentBuilder(std::string envs_root, std::string python)
-    : state_(new State{std::move(envs_root), std::move(python), {}, {}, {}, {}}) {}
+    : state_(new State{std::move(envs_root), std::move(python), {}}) {}
 
 EnvironmentBuilder::~EnvironmentBuilder() { delete state_; }
 
@@ -147,26 +141,17 @@ StatusOr<BuiltEnvironment> EnvironmentBuilder::Ensure(const Asset& environment,
                 " not used: no container runtime is configured";
   }
   std::error_code ec;
-  {
-    std::unique_lock lock(state_->mu);
-    state_->cv.wait(lock, [&] { return !state_->building[out.hash]; });
-    if (fs::exists(dir / ".ready", ec)) return out;
-    state_->building[out.hash] = true;
-  }
+  if (fs::exists(dir / ".ready", ec)) return out;
   auto finish = [&](Status st) -> StatusOr<BuiltEnvironment> {
-    {
-      std::lock_guard lock(state_->mu);
-      state_->building[out.hash] = false;
-    }
-    state_->cv.notify_all();
     if (!st.ok()) return st;
     return out;
   };
   fs::create_directories(dir, ec);
   if (ec) return finish(Internal(fmt::format("cannot create {}: {}", dir.string(), ec.message())));
-  // Servers sharing the folder (--environments-dir) build each environment once: the build
-  // holds an exclusive lock on <hash>.lock, and one that waited for it finds the build ready.
-  // The lock goes with the descriptor, so a killed build leaves none behind.
+  // Each environment is built once, by one thread of one server, even by servers sharing the
+  // folder (--environments-dir): the build holds an exclusive lock on <hash>.lock (flock locks
+  // belong to the open descriptor, so two threads of a server exclude each other too), and one
+  // that waited for it finds the build ready. A killed build leaves no lock behind.
   int lock_fd = ::open((fs::path(state_->root) / (out.hash + ".lock")).c_str(),
                        O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0) {

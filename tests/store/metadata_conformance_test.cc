@@ -206,6 +206,77 @@ TEST_P(StoreConformance, ManyParamsAndTagsAreCheckedAndKeptAcrossStatements) {
   EXPECT_EQ(t["t65"], "65");
 }
 
+// A batch with params, tags and at most one chunk row (one key, or keys of few points sharing a
+// multi-key chunk) is one statement on PostgreSQL, its rows sent as arrays: values that need
+// quoting in an array, NaN and infinite latest points, a stored later point kept, a key given
+// twice with two values refused, the multi-key chunks folded after many batches, and a batch
+// that renames the run.
+TEST_P(StoreConformance, WholeBatchesKeepQuotedValuesLatestPointsAndFoldedChunks) {
+  std::int64_t ws = Workspace("w");
+  std::string run = NewRunIn(ws);
+  double inf = std::numeric_limits<double>::infinity();
+  ASSERT_TRUE(store_->runs().LogBatch(ws, run, {{"kept", 9, 50, 7}}, {}, {}).ok());
+  const std::vector<KeyValue> odd = {{"q\"uote", "a\"b"},
+                                     {"back\\slash", "c\\d\\"},
+                                     {"{brace,comma}", "{1,2}"},
+                                     {"NULL", "NULL"},
+                                     {"empty", ""},
+                                     {"sp ace", " x "},
+                                     {"ünï", "ç😀"}};
+  for (int b = 0; b < 20; ++b) {  // kCompactMultiKeyChunks is 16: the chunks get folded
+    std::vector<Metric> m = {{"acc", 0.5 + b, 100 + b, b}, {"kept", 1, 10, 0}};
+    if (b == 3) m.push_back({"nan", std::nan(""), 1, 0});
+    if (b == 4) m.push_back({"inf", -inf, 1, 0});
+    ASSERT_TRUE(store_->runs().LogBatch(ws, run, m, odd, odd).ok()) << b;
+  }
+  auto got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  std::map<std::string, std::string> p, t;
+  for (const auto& kv : got->params) p[kv.key] = kv.value;
+  for (const auto& kv : got->tags) t[kv.key] = kv.value;
+  for (const auto& kv : odd) {
+    EXPECT_EQ(p[kv.key], kv.value) << kv.key;
+    EXPECT_EQ(t[kv.key], kv.value) << kv.key;
+  }
+  std::map<std::string, Metric> latest;
+  for (const auto& m : got->metrics) latest[m.key] = m;
+  ASSERT_EQ(latest.size(), 4u);
+  EXPECT_EQ(latest["acc"].value, 19.5);
+  EXPECT_EQ(latest["acc"].step, 19);
+  EXPECT_EQ(latest["kept"].value, 9) << "an earlier step must not replace the stored latest";
+  EXPECT_TRUE(std::isnan(latest["nan"].value));
+  EXPECT_EQ(latest["inf"].value, -inf);
+  auto acc = store_->runs().GetMetricHistory({ws, run, "acc"});
+  ASSERT_TRUE(acc.ok());
+  ASSERT_EQ(acc->size(), 20u);
+  for (int b = 0; b < 20; ++b) EXPECT_EQ((*acc)[b].value, 0.5 + b);
+  auto kept = store_->runs().GetMetricHistory({ws, run, "kept"});
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->size(), 2u);  // the repeated identical point is stored once
+
+  // One key given twice with two values: refused, and the batch leaves nothing behind.
+  Status st = store_->runs().LogBatch(ws, run, {{"acc", 99, 999, 99}, {"z", 1, 1, 1}},
+                                      {{"dup", "1"}, {"dup", "2"}}, {{"late", "x"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidParameterValue) << st.ToString();
+  got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  for (const auto& kv : got->params) EXPECT_NE(kv.key, "dup");
+  for (const auto& kv : got->tags) EXPECT_NE(kv.key, "late");
+  for (const auto& m : got->metrics) EXPECT_NE(m.key, "z");
+
+  // A batch whose tags name the run renames it.
+  ASSERT_TRUE(store_->runs()
+                  .LogBatch(ws, run, {{"acc", 1, 1, 1}}, {}, {{"mlflow.runName", "renamed"}})
+                  .ok());
+  got = store_->runs().GetRun(ws, run);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->info.run_name, "renamed");
+
+  // A missing run: NotFound, as in MLflow.
+  EXPECT_EQ(store_->runs().LogBatch(ws, "f00", {{"a", 1, 1, 1}}, {{"p", "1"}}, {}).code(),
+            ErrorCode::kResourceDoesNotExist);
+}
+
 TEST_P(StoreConformance, LatestMetricFollowsStepThenTimestamp) {
   std::int64_t ws = Workspace("w");
   std::string run = NewRunIn(ws);

@@ -39,6 +39,12 @@ constexpr const char* kLatestUpsert =
     "l.timestamp OR (excluded.timestamp = l.timestamp AND (excluded.is_nan > l.is_nan OR "
     "(excluded.is_nan = l.is_nan AND excluded.value > l.value)))))";
 
+}  // namespace
+
+const char* LatestUpsertClause() { return kLatestUpsert; }
+
+namespace {
+
 std::string LatestSql(int rows) {
   return "INSERT INTO latest_metrics AS l (run_rowid, key_id, value, is_nan, timestamp, step) "
          "VALUES " +

@@ -30,6 +30,10 @@ Status WriteMetricChunkRows(Db& db, std::int64_t run_rowid, const std::vector<Me
 Status WriteLatestMetricRows(Db& db, std::int64_t run_rowid,
                              const std::vector<MetricKeyRows>& rows);
 
+// The ON CONFLICT clause of an INSERT INTO latest_metrics AS l: a stored latest point is
+// replaced only by a later one.
+const char* LatestUpsertClause();
+
 // PostgreSQL only: WriteMetricKeyRows on the run `run_id` of the workspace, looked up in the
 // same statement: one round trip instead of two (the lookup, then the write). False, with
 // nothing written, when that run is missing or not active: the caller looks it up again for the

@@ -9,6 +9,7 @@
 #include "store/sqlite/metric_codec.h"
 #include "store/sqlite/metric_compaction.h"
 #include "store/sqlite/metric_rows_write.h"
+#include "store/sqlite/pg_log_batch.h"
 #include "store/sqlite/pg_run_rows.h"
 #include "store/sqlite/run_insert_folded.h"
 #include "store/sqlite/sqlite_store.h"
@@ -208,82 +209,116 @@ Status SqliteRunStore::LogBatch(std::int64_t workspace_id, const std::string& ru
     ++c.count;
     if (c.latest == nullptr || MetricIsLater(*m, *c.latest)) c.latest = m;
   }
-  // PostgreSQL, metrics only, one chunk per key: the run is found by the write itself (one
-  // round trip, not two: log-metric's whole cost).
-  bool fold = params.empty() && tags.empty() && !chunks.empty() &&
-              chunks.size() <= static_cast<std::size_t>(kMaxRowsPerStatement) &&
-              (chunks.size() == 1 || std::all_of(chunks.begin(), chunks.end(), [](const auto& c) {
-                 return c.count >= kOwnChunkPoints;
-               }));
+  // Keys with few points share one multi-key chunk (metric_codec.h): one row for the request,
+  // not one per key, which was most of the cost of a request with many keys. A multi-key chunk
+  // of one key would only be larger: that key gets its own.
+  std::vector<const KeyChunk*> own, shared;
+  for (const auto& c : chunks) (c.count >= kOwnChunkPoints ? own : shared).push_back(&c);
+  if (shared.size() == 1) {
+    own.push_back(shared[0]);
+    shared.clear();
+  }
+  // PostgreSQL: a batch of metrics with their own chunks only is written by one statement that
+  // also finds the run (log-metric's whole cost); a batch with at most one chunk row, whatever
+  // its params and tags, by another (pg_log_batch.h). Either is one round trip.
+  const bool metrics_only = params.empty() && tags.empty() && shared.empty() && !own.empty() &&
+                            own.size() <= static_cast<std::size_t>(kMaxRowsPerStatement);
+  std::vector<KeyValue> distinct_tags;
+  bool whole = own.size() + (shared.empty() ? 0 : 1) <= 1 && !metrics_only;
+  if (whole) {
+    std::map<std::string, std::string> last;
+    for (const auto& t : tags) last[t.key] = t.value;
+    whole = last.count(kRunNameTag) == 0;  // it also names the run: the general path below
+    for (auto& [k, v] : last) distinct_tags.push_back(KeyValue{k, v});
+  }
   return writes_.Submit([&](Db& db) -> Status {
-    if (fold && db.dialect() == Dialect::kPostgres) {
+    const bool pg = db.dialect() == Dialect::kPostgres;
+    if (pg && metrics_only) {
       std::vector<MetricKeyRows> rows;
-      for (const auto& c : chunks) {
-        ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, *c.key));
-        rows.push_back(MetricKeyRows{key_id, NextChunkSeq(), c.count, &c.blob, c.latest});
+      for (const KeyChunk* c : own) {
+        ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, *c->key));
+        rows.push_back(MetricKeyRows{key_id, NextChunkSeq(), c->count, &c->blob, c->latest});
       }
       ASSIGN_OR_RETURN(bool written, WriteMetricKeyRowsOfActiveRun(db, workspace_id, run_id, rows));
       if (written) return Status::Ok();
       // Missing or not active: the lookup below says which.
     }
+    std::vector<MetricKeyRows> own_rows, shared_rows;
+    std::vector<MultiKeyPart> parts;
+    for (const KeyChunk* c : own) {
+      ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, *c->key));
+      own_rows.push_back(MetricKeyRows{key_id, NextChunkSeq(), c->count, &c->blob, c->latest});
+    }
+    for (const KeyChunk* c : shared) {
+      ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, *c->key));
+      shared_rows.push_back(MetricKeyRows{key_id, 0, c->count, &c->blob, c->latest});
+      parts.push_back(MultiKeyPart{key_id, c->count, &c->blob});
+    }
+    std::string multi_blob;
+    MetricKeyRows multi{kMultiKeyChunk, 0, 0, &multi_blob, nullptr};
+    if (!shared.empty()) {
+      multi_blob = EncodeMultiKeyChunk(parts);
+      for (const auto& p : parts) multi.count += p.count;
+      multi.seq = NextChunkSeq();
+    }
+    if (pg && whole) {
+      FoldedBatch fb;
+      fb.workspace_id = workspace_id;
+      fb.run_id = &run_id;
+      fb.params = &params;
+      fb.tags = &distinct_tags;
+      if (!own_rows.empty()) fb.chunk = own_rows[0];
+      if (!shared_rows.empty()) fb.chunk = multi;
+      fb.latest = own_rows.empty() ? &shared_rows : &own_rows;
+      ASSIGN_OR_RETURN(FoldedBatchResult r, WriteFoldedBatchPg(db, fb));
+      if (r.run_rowid != 0) {
+        if (!r.params_checked) RETURN_IF_ERROR(CheckParams(db, r.run_rowid, run_id, params));
+        if (r.multi_key_chunks >= kCompactMultiKeyChunks) {
+          RETURN_IF_ERROR(CompactMultiKeyChunks(db, r.run_rowid, NextChunkSeq()));
+        }
+        return Status::Ok();
+      }
+      // Missing or not active, nothing written: the lookup below says which.
+    }
     ASSIGN_OR_RETURN(RunRef ref, ResolveRun(db, workspace_id, run_id, /*require_active=*/true));
     bool params_done = false;
-    if (db.dialect() == Dialect::kPostgres && !params.empty()) {
+    if (pg && !params.empty()) {
       ASSIGN_OR_RETURN(params_done, InsertParamsPg(db, ref.rowid, run_id, params));
     }
-    for (std::size_t i = 0; !params_done && i < params.size(); ++i) {
-      const KeyValue& p = params[i];
-      ASSIGN_OR_RETURN(Stmt * sel,
-                       db.Cached("SELECT value FROM params WHERE run_rowid = ? AND key = ?"));
-      sel->Bind(1, ref.rowid).Bind(2, p.key);
-      ASSIGN_OR_RETURN(bool exists, sel->Step());
-      if (exists) {
-        if (sel->TextView(0) != p.value) {
-          return InvalidArgument(fmt::format(
-              "Changing param values is not allowed. Param with key='{}' was already logged "
-              "with value='{}' for run ID='{}'. Attempted logging new value '{}'.",
-              p.key, sel->TextView(0), run_id, p.value));
-        }
-        continue;
-      }
-      ASSIGN_OR_RETURN(Stmt * ins,
-                       db.Cached("INSERT INTO params (run_rowid, key, value) VALUES (?, ?, ?)"));
-      ins->Bind(1, ref.rowid).Bind(2, p.key).Bind(3, p.value);
-      RETURN_IF_ERROR(ins->Run());
-    }
+    if (!params_done) RETURN_IF_ERROR(CheckParams(db, ref.rowid, run_id, params));
     RETURN_IF_ERROR(WriteRunTags(db, ref.rowid, tags));
-    // Key ids first (cached), then every key's rows in a few multi-row statements. Keys with
-    // few points share one multi-key chunk (metric_codec.h): one row for the request, not one
-    // per key, which was most of the cost of a request with many keys.
-    std::vector<MetricKeyRows> own, shared;
-    std::vector<MultiKeyPart> parts;
-    for (const auto& c : chunks) {
-      ASSIGN_OR_RETURN(std::int64_t key_id, MetricKeyId(db, *c.key));
-      MetricKeyRows r{key_id, 0, c.count, &c.blob, c.latest};
-      if (c.count >= kOwnChunkPoints) {
-        own.push_back(r);
-      } else {
-        shared.push_back(r);
-        parts.push_back(MultiKeyPart{key_id, c.count, &c.blob});
-      }
-    }
-    if (shared.size() == 1) {  // a multi-key chunk of one key would only be larger
-      own.push_back(shared[0]);
-      shared.clear();
-    }
-    for (auto& r : own) r.seq = NextChunkSeq();
-    RETURN_IF_ERROR(WriteMetricKeyRows(db, ref.rowid, own));
-    if (!shared.empty()) {
-      std::string blob = EncodeMultiKeyChunk(parts);
-      std::int64_t points = 0;
-      for (const auto& p : parts) points += p.count;
-      RETURN_IF_ERROR(WriteMetricChunkRows(
-          db, ref.rowid, {MetricKeyRows{kMultiKeyChunk, NextChunkSeq(), points, &blob, nullptr}}));
-      RETURN_IF_ERROR(WriteLatestMetricRows(db, ref.rowid, shared));
+    RETURN_IF_ERROR(WriteMetricKeyRows(db, ref.rowid, own_rows));
+    if (!shared_rows.empty()) {
+      RETURN_IF_ERROR(WriteMetricChunkRows(db, ref.rowid, {multi}));
+      RETURN_IF_ERROR(WriteLatestMetricRows(db, ref.rowid, shared_rows));
       RETURN_IF_ERROR(CompactMultiKeyChunks(db, ref.rowid, NextChunkSeq()));
     }
     return Status::Ok();
   });
+}
+
+Status SqliteRunStore::CheckParams(Db& db, std::int64_t run_rowid, const std::string& run_id,
+                                   const std::vector<KeyValue>& params) {
+  for (const KeyValue& p : params) {
+    ASSIGN_OR_RETURN(Stmt * sel,
+                     db.Cached("SELECT value FROM params WHERE run_rowid = ? AND key = ?"));
+    sel->Bind(1, run_rowid).Bind(2, p.key);
+    ASSIGN_OR_RETURN(bool exists, sel->Step());
+    if (exists) {
+      if (sel->TextView(0) != p.value) {
+        return InvalidArgument(fmt::format(
+            "Changing param values is not allowed. Param with key='{}' was already logged "
+            "with value='{}' for run ID='{}'. Attempted logging new value '{}'.",
+            p.key, sel->TextView(0), run_id, p.value));
+      }
+      continue;
+    }
+    ASSIGN_OR_RETURN(Stmt * ins,
+                     db.Cached("INSERT INTO params (run_rowid, key, value) VALUES (?, ?, ?)"));
+    ins->Bind(1, run_rowid).Bind(2, p.key).Bind(3, p.value);
+    RETURN_IF_ERROR(ins->Run());
+  }
+  return Status::Ok();
 }
 
 Status SqliteRunStore::DeleteTag(std::int64_t workspace_id, const std::string& run_id,

@@ -106,6 +106,10 @@ class SqliteRunStore final : public RunStore, private SqliteResourceStore {
   static Status WriteRunTags(Db& db, std::int64_t run_rowid,
                              const std::vector<tracking::KeyValue>& tags,
                              const std::string* stored_name = nullptr);
+  // Inserts each param the run does not have; one it has with another value is MLflow's
+  // INVALID_PARAMETER_VALUE, naming both values. A statement or two per param.
+  static Status CheckParams(Db& db, std::int64_t run_rowid, const std::string& run_id,
+                            const std::vector<tracking::KeyValue>& params);
   // Writer-thread state lives in the context.
   StatusOr<std::int64_t> MetricKeyId(Db& db, const std::string& key) {
     return ctx_.MetricKeyId(db, key);
