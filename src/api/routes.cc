@@ -8,8 +8,8 @@
 #include "api/openapi_schemas.h"
 #include "api/registries_handler.h"
 #include "api/shared_resources_handler.h"
-#include "mlws/assets/shared_resources.h"
 #include "mlws/api/browser_safety.h"
+#include "mlws/assets/shared_resources.h"
 #include "mlws/common/ids.h"
 
 namespace mlws::api {

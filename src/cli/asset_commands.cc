@@ -257,17 +257,16 @@ void AddAssetNoun(CLI::App& app, Globals& g, int& rc, assets::AssetKind kind, co
       if (!o->version.empty()) {
         versions.push_back(o->version);
       } else {
-        auto all = Call(
-            g, "GET",
-            Collection(g, kind, o->registry) + "/" + UrlEscape(o->name) +
-                "/versions?include_archived=true");
+        auto all = Call(g, "GET",
+                        Collection(g, kind, o->registry) + "/" + UrlEscape(o->name) +
+                            "/versions?include_archived=true");
         if (!all) return void(rc = 1);
         for (const auto& a : (*all)["value"]) versions.push_back(a["version"].get<std::string>());
       }
       for (const auto& ver : versions) {
         auto r = Call(g, "POST",
-                      Collection(g, kind, o->registry) + "/" + UrlEscape(o->name) +
-                          "/versions/" + UrlEscape(ver) + "/" + verb);
+                      Collection(g, kind, o->registry) + "/" + UrlEscape(o->name) + "/versions/" +
+                          UrlEscape(ver) + "/" + verb);
         if (!r) return void(rc = 1);
         std::cout << verb << "d " << o->name << ":" << ver << "\n";
       }

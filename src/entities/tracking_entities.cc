@@ -1,6 +1,6 @@
-#include "mlws/tracking/entities.h"
-
 #include <string_view>
+
+#include "mlws/tracking/entities.h"
 
 namespace mlws::tracking {
 

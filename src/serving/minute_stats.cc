@@ -1,9 +1,8 @@
 // Per-minute request counters of a deployment (include/mlws/serving/minute_stats.h).
 #include "mlws/serving/minute_stats.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "mlws/common/json.h"
 
