@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "store/sqlite/metric_codec.h"
+#include "store/sqlite/pg_run_rows.h"
 
 namespace mlws::store::sqlite {
 
@@ -143,10 +144,7 @@ StatusOr<FoldedBatchResult> WriteFoldedBatchPg(Db& db, const FoldedBatch& b) {
       ++same;
       continue;
     }
-    Status st = InvalidArgument(fmt::format(
-        "Changing param values is not allowed. Param with key='{}' was already logged with "
-        "value='{}' for run ID='{}'. Attempted logging new value '{}'.",
-        s->TextView(3), s->TextView(4), *b.run_id, s->TextView(5)));
+    Status st = ParamValueChanged(s->TextView(3), s->TextView(4), *b.run_id, s->TextView(5));
     s->Reset();
     return st;
   }

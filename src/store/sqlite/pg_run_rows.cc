@@ -64,10 +64,7 @@ StatusOr<bool> InsertSlice(Db& db, std::int64_t run_rowid, const std::string& ru
       ++same;
       continue;
     }
-    Status st = InvalidArgument(fmt::format(
-        "Changing param values is not allowed. Param with key='{}' was already logged with "
-        "value='{}' for run ID='{}'. Attempted logging new value '{}'.",
-        s->TextView(1), s->TextView(2), run_id, s->TextView(3)));
+    Status st = ParamValueChanged(s->TextView(1), s->TextView(2), run_id, s->TextView(3));
     s->Reset();
     return st;
   }
@@ -76,6 +73,14 @@ StatusOr<bool> InsertSlice(Db& db, std::int64_t run_rowid, const std::string& ru
 }
 
 }  // namespace
+
+Status ParamValueChanged(std::string_view key, std::string_view stored, const std::string& run_id,
+                         std::string_view attempted) {
+  return InvalidArgument(fmt::format(
+      "Changing param values is not allowed. Param with key='{}' was already logged with "
+      "value='{}' for run ID='{}'. Attempted logging new value '{}'.",
+      key, stored, run_id, attempted));
+}
 
 std::string KeyValueRows(std::size_t n) {
   std::string v;

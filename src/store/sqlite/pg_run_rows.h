@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mlws/common/status.h"
@@ -17,6 +18,10 @@ namespace mlws::store::sqlite {
 // "(CAST(? AS TEXT), CAST(? AS TEXT)), ..." for n rows: a VALUES list of key/value pairs
 // (PostgreSQL types a VALUES list by itself, so the casts).
 std::string KeyValueRows(std::size_t n);
+
+// MLflow's INVALID_PARAMETER_VALUE for a param logged again with another value.
+Status ParamValueChanged(std::string_view key, std::string_view stored, const std::string& run_id,
+                         std::string_view attempted);
 
 // Inserts the params (distinct keys) a run does not have yet. A key it has with another value
 // is MLflow's INVALID_PARAMETER_VALUE, naming both values; the caller's savepoint undoes the

@@ -306,10 +306,7 @@ Status SqliteRunStore::CheckParams(Db& db, std::int64_t run_rowid, const std::st
     ASSIGN_OR_RETURN(bool exists, sel->Step());
     if (exists) {
       if (sel->TextView(0) != p.value) {
-        return InvalidArgument(fmt::format(
-            "Changing param values is not allowed. Param with key='{}' was already logged "
-            "with value='{}' for run ID='{}'. Attempted logging new value '{}'.",
-            p.key, sel->TextView(0), run_id, p.value));
+        return ParamValueChanged(p.key, sel->TextView(0), run_id, p.value);
       }
       continue;
     }
